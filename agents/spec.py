@@ -1,0 +1,83 @@
+"""The agent spec: who owns an agent, what it reads and writes, and how it can be done."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from schemas.result import Outcome
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The team accountable for an agent, and how to reach them."""
+
+    team: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """What an implementation may use besides its input contract."""
+
+    database_url: str
+    """Where the workflow's business data lives (the same URL as the checkpointer by default)."""
+
+
+ImplementationFn = Callable[[Any, AgentContext], BaseModel | Outcome]
+"""Takes the validated input contract; returns the output contract (meaning ok) or an Outcome."""
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One way of doing an agent's job; a spec holds an ordered chain of them."""
+
+    name: str
+    kind: Literal["deterministic", "llm"]
+    run: ImplementationFn
+    description: str = ""
+
+
+def _identity(state_slice: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(state_slice)
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """A specialist agent: identity, ownership, contracts and its implementation chain.
+
+    `reads` names the state keys the agent may see (its scoped slice); `select_input` builds the
+    input contract from that slice (by default the slice itself); the validated output is written,
+    wrapped in an `AgentResult`, to the state key `writes` (by default the agent's name).
+    """
+
+    name: str
+    workflow: str
+    owner: Owner
+    version: str
+    description: str
+    reads: tuple[str, ...]
+    input_contract: type[BaseModel]
+    output_contract: type[BaseModel]
+    implementations: tuple[Implementation, ...]
+    select_input: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=_identity)
+    writes: str = ""
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"agent name {self.name!r} must be snake_case")
+        if not self.implementations:
+            raise ValueError(f"agent {self.name!r} needs at least one implementation")
+        names = [impl.name for impl in self.implementations]
+        if len(set(names)) != len(names):
+            raise ValueError(f"agent {self.name!r} has duplicate implementation names: {names}")
+        if not self.reads:
+            raise ValueError(f"agent {self.name!r} must declare the state keys it reads")
+        if not self.writes:
+            object.__setattr__(self, "writes", self.name)

@@ -1,0 +1,286 @@
+"""Reading the documents of a submission: `Label: value` application forms and loss-run tables.
+
+The label vocabulary is documented in `data/samples/underwriting/README.md`. Parsing tolerates case,
+spacing, order, missing optional fields and unknown labels; it never guesses a value it cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from schemas.underwriting import Claim, LossHistory
+
+LABELS: dict[str, tuple[str, ...]] = {
+    "applicant_name": (
+        "applicant name",
+        "applicant",
+        "named insured",
+        "insured name",
+        "business name",
+    ),
+    "mailing_address": ("mailing address", "address", "business address"),
+    "state": ("state", "risk state", "location state"),
+    "business_class": ("business class", "class of business", "occupancy", "business type"),
+    "years_in_business": ("years in business", "years established"),
+    "annual_revenue": ("annual revenue", "revenue", "annual sales", "gross sales"),
+    "construction_type": ("construction type", "construction", "building construction"),
+    "year_built": ("year built", "year of construction"),
+    "sprinklered": ("sprinklered", "sprinklers", "sprinkler system"),
+    "requested_limit": ("requested limit", "limit requested", "limit", "building limit"),
+    "prior_policy_number": (
+        "prior policy number",
+        "prior policy",
+        "expiring policy number",
+        "current policy number",
+    ),
+    "effective_date": ("effective date", "proposed effective date", "requested effective date"),
+    "fein": ("fein", "tax id", "ein"),
+    "contact_email": ("contact email", "email"),
+}
+"""Field name -> the labels that may carry it (compared after folding case and punctuation)."""
+
+_LABEL_TO_FIELD = {label: name for name, labels in LABELS.items() for label in labels}
+_LINE = re.compile(r"^\s*[-*•]?\s*([A-Za-z][A-Za-z0-9 /&()#.'_-]{0,60}?)\s*:\s*(.*?)\s*$")
+
+STATE_NAMES = {
+    "alabama": "AL",
+    "alaska": "AK",
+    "arizona": "AZ",
+    "arkansas": "AR",
+    "california": "CA",
+    "colorado": "CO",
+    "connecticut": "CT",
+    "delaware": "DE",
+    "district of columbia": "DC",
+    "florida": "FL",
+    "georgia": "GA",
+    "hawaii": "HI",
+    "idaho": "ID",
+    "illinois": "IL",
+    "indiana": "IN",
+    "iowa": "IA",
+    "kansas": "KS",
+    "kentucky": "KY",
+    "louisiana": "LA",
+    "maine": "ME",
+    "maryland": "MD",
+    "massachusetts": "MA",
+    "michigan": "MI",
+    "minnesota": "MN",
+    "mississippi": "MS",
+    "missouri": "MO",
+    "montana": "MT",
+    "nebraska": "NE",
+    "nevada": "NV",
+    "new hampshire": "NH",
+    "new jersey": "NJ",
+    "new mexico": "NM",
+    "new york": "NY",
+    "north carolina": "NC",
+    "north dakota": "ND",
+    "ohio": "OH",
+    "oklahoma": "OK",
+    "oregon": "OR",
+    "pennsylvania": "PA",
+    "rhode island": "RI",
+    "south carolina": "SC",
+    "south dakota": "SD",
+    "tennessee": "TN",
+    "texas": "TX",
+    "utah": "UT",
+    "vermont": "VT",
+    "virginia": "VA",
+    "washington": "WA",
+    "west virginia": "WV",
+    "wisconsin": "WI",
+    "wyoming": "WY",
+}
+
+CONSTRUCTION = {
+    "frame": "frame",
+    "wood frame": "frame",
+    "wood": "frame",
+    "joisted masonry": "joisted_masonry",
+    "ordinary": "joisted_masonry",
+    "masonry": "masonry",
+    "brick": "masonry",
+    "masonry non combustible": "masonry",
+    "noncombustible": "noncombustible",
+    "non combustible": "noncombustible",
+    "steel": "noncombustible",
+    "metal": "noncombustible",
+    "fire resistive": "fire_resistive",
+    "fire resistant": "fire_resistive",
+    "concrete": "fire_resistive",
+}
+
+_TRUE = {"yes", "y", "true", "full", "fully sprinklered", "100%"}
+_FALSE = {"no", "n", "false", "none", "partial", "partially", "not sprinklered"}
+
+
+def fold(text: str) -> str:
+    """Lower case, punctuation to spaces, single spaces."""
+    return " ".join(re.sub(r"[^a-z0-9%]+", " ", text.lower()).split())
+
+
+def read_labelled_lines(text: str) -> tuple[dict[str, str], list[str]]:
+    """The `Label: value` lines of a form: known fields (first occurrence wins) and unknown labels."""
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if not match:
+            continue
+        label, value = fold(match.group(1)), match.group(2)
+        name = _LABEL_TO_FIELD.get(label)
+        if name is None:
+            unknown.append(match.group(1).strip())
+        elif value and name not in found:
+            found[name] = value
+    return found, unknown
+
+
+def parse_money(text: str) -> float:
+    """`$1,250,000`, `1.25M`, `2 million`, `750k`, `1,000,000 USD` -> a number of dollars."""
+    cleaned = " ".join(text.lower().replace(",", "").replace("$", "").replace("usd", "").split())
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(k|thousand|m|mm|million|b|billion)?", cleaned)
+    if not match:
+        raise ValueError(f"not an amount: {text!r}")
+    scale = {
+        "k": 1e3,
+        "thousand": 1e3,
+        "m": 1e6,
+        "mm": 1e6,
+        "million": 1e6,
+        "b": 1e9,
+        "billion": 1e9,
+    }
+    return float(match.group(1)) * scale.get(match.group(2) or "", 1.0)
+
+
+def parse_int(text: str) -> int:
+    match = re.fullmatch(r"(\d{1,4})(?:\s*(?:years?|yrs?))?", fold(text))
+    if not match:
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(match.group(1))
+
+
+def parse_date(text: str) -> date:
+    """ISO `2027-01-01`, US `01/01/2027`, or `January 1, 2027`."""
+    raw = text.strip()
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {text!r}")
+
+
+def parse_bool(text: str) -> bool:
+    folded = fold(text)
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise ValueError(f"not yes or no: {text!r}")
+
+
+def parse_state(text: str) -> str:
+    folded = fold(text)
+    if len(folded) == 2 and folded.upper() in STATE_NAMES.values():
+        return folded.upper()
+    if folded in STATE_NAMES:
+        return STATE_NAMES[folded]
+    raise ValueError(f"not a US state: {text!r}")
+
+
+def parse_construction(text: str) -> str:
+    folded = fold(text)
+    if folded in CONSTRUCTION:
+        return CONSTRUCTION[folded]
+    raise ValueError(f"not a construction type: {text!r}")
+
+
+def _text(text: str) -> str:
+    value = " ".join(text.split())
+    if not value:
+        raise ValueError("empty")
+    return value
+
+
+PARSERS: dict[str, Any] = {
+    "applicant_name": _text,
+    "mailing_address": _text,
+    "state": parse_state,
+    "business_class": _text,
+    "years_in_business": parse_int,
+    "annual_revenue": parse_money,
+    "construction_type": parse_construction,
+    "year_built": parse_int,
+    "sprinklered": parse_bool,
+    "requested_limit": parse_money,
+    "prior_policy_number": _text,
+    "effective_date": parse_date,
+    "fein": _text,
+    "contact_email": _text,
+}
+
+
+_NO_LOSSES = re.compile(r"\bno (?:losses|claims|loss)\b", re.IGNORECASE)
+
+
+def read_loss_run(text: str) -> tuple[LossHistory | None, list[str]]:
+    """The claims of a loss-run table (`|`, tab or comma separated, header row with dates and
+    paid amounts), an empty history when it states there were no losses, or None when neither
+    can be read; with the rows that could not be read."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    header_index = next(
+        (i for i, line in enumerate(lines) if "date" in line.lower() and "paid" in line.lower()),
+        None,
+    )
+    if header_index is None:
+        return (LossHistory(provided=True) if _NO_LOSSES.search(text) else None), []
+    header = lines[header_index]
+    separator = "|" if "|" in header else ("\t" if "\t" in header else ",")
+    columns = [fold(cell) for cell in header.strip("|").split(separator)]
+
+    def column(*names: str) -> int | None:
+        return next((i for i, col in enumerate(columns) for n in names if n in col), None)
+
+    at = {
+        "date": column("date"),
+        "cause": column("cause", "description", "type"),
+        "paid": column("paid"),
+        "reserved": column("reserve", "outstanding"),
+        "status": column("status"),
+    }
+    if at["date"] is None or at["paid"] is None:
+        return None, []
+    claims: list[Claim] = []
+    problems: list[str] = []
+    for line in lines[header_index + 1 :]:
+        cells = [cell.strip() for cell in line.strip("|").split(separator)]
+        if set(line) <= set("-|=+ "):
+            continue
+        if len(cells) < len(columns):
+            problems.append(f"loss run row {line!r}: {len(cells)} cells, expected {len(columns)}")
+            continue
+        try:
+            claims.append(
+                Claim(
+                    date_of_loss=parse_date(cells[at["date"]]),
+                    cause=cells[at["cause"]] if at["cause"] is not None else "unspecified",
+                    paid=parse_money(cells[at["paid"]]),
+                    reserved=parse_money(cells[at["reserved"]])
+                    if at["reserved"] is not None
+                    else 0.0,
+                    status="open"
+                    if at["status"] is not None and "open" in cells[at["status"]].lower()
+                    else "closed",
+                )
+            )
+        except ValueError as error:
+            problems.append(f"loss run row {line!r}: {error}")
+    return LossHistory(provided=True, claims=claims), problems

@@ -1,0 +1,93 @@
+"""One database URL for everything Baton keeps: parsing it, and SQLAlchemy engines for it."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine, create_engine, event
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A parsed Baton database URL."""
+
+    kind: Literal["memory", "sqlite", "postgres"]
+    url: str
+    path: Path | None = None
+    """The SQLite file, for `sqlite:///…`."""
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.kind == "memory":
+            return "sqlite://"
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.path}"
+        return "postgresql+psycopg://" + self.url.split("://", 1)[1]
+
+    @property
+    def libpq_url(self) -> str:
+        """The URL as psycopg wants it (`postgresql://…`)."""
+        return "postgresql://" + self.url.split("://", 1)[1]
+
+
+def parse_database_url(url: str) -> DatabaseURL:
+    """Parse `memory://`, `sqlite:///relative/or/absolute/path` or `postgresql://…`.
+
+    Raises ValueError naming the URL and the schemes that are understood.
+    """
+    text = url.strip()
+    if text in ("memory://", "memory:"):
+        return DatabaseURL(kind="memory", url=text)
+    if text.startswith("sqlite:///"):
+        raw = text[len("sqlite:///") :]
+        if not raw or raw == ":memory:":
+            raise ValueError(f"database URL {url!r}: use memory:// for an in-memory database")
+        return DatabaseURL(kind="sqlite", url=text, path=Path(raw))
+    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return DatabaseURL(kind="postgres", url=text)
+    raise ValueError(
+        f"database URL {url!r} is not understood: use memory://, sqlite:///path/to/file.db "
+        "or postgresql://user@host:port/dbname"
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def prepare_sqlite_connection(conn: sqlite3.Connection) -> None:
+    """WAL and a busy timeout, so the saver, the trace store and the ledger share one file."""
+    _sqlite_pragmas(conn, None)
+
+
+@cache
+def _process_scratch_file() -> Path:
+    """A SQLite file private to this process, removed at exit: what `memory://` keeps tables in
+    (an in-memory SQLite database cannot be shared safely between the threads of parallel nodes)."""
+    folder = Path(tempfile.mkdtemp(prefix="baton-memory-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder / "baton.db"
+
+
+@cache
+def engine_for(url: str) -> Engine:
+    """The (process-wide, cached) SQLAlchemy engine for a Baton database URL."""
+    parsed = parse_database_url(url)
+    if parsed.kind in ("memory", "sqlite"):
+        path = _process_scratch_file() if parsed.kind == "memory" else parsed.path
+        assert path is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed.sqlalchemy_url, pool_pre_ping=True)

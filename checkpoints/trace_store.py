@@ -1,0 +1,143 @@
+"""The local trace store and the thread registry, in the workflow's database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+
+from checkpoints.database import engine_for
+from schemas.trace import EventKind, TraceEvent
+
+metadata = MetaData()
+
+trace_events = Table(
+    "baton_trace",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("thread_id", String(200), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("node", String(100)),
+    Column("agent", String(100)),
+    Column("run_id", String(64)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+threads = Table(
+    "baton_threads",
+    metadata,
+    Column("thread_id", String(200), primary_key=True),
+    Column("workflow", String(100), nullable=False),
+    Column("subject", String(200)),
+    Column("status", String(40), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class TraceStore:
+    """Append-only trace events per thread, and which workflow each thread runs."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = engine_for(database_url)
+        metadata.create_all(self.engine, checkfirst=True)
+
+    def append(self, event: TraceEvent) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(trace_events).values(
+                    thread_id=event.thread_id,
+                    kind=event.kind.value,
+                    node=event.node,
+                    agent=event.agent,
+                    run_id=event.run_id,
+                    at=event.at,
+                    data=json.dumps(event.data, default=str, sort_keys=True),
+                )
+            )
+
+    def events(self, thread_id: str, kind: EventKind | None = None) -> list[TraceEvent]:
+        """A thread's events in the order they were recorded."""
+        query = select(trace_events).where(trace_events.c.thread_id == thread_id)
+        if kind is not None:
+            query = query.where(trace_events.c.kind == kind.value)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(trace_events.c.seq)).mappings().all()
+        return [
+            TraceEvent(
+                seq=row["seq"],
+                thread_id=row["thread_id"],
+                kind=EventKind(row["kind"]),
+                node=row["node"],
+                agent=row["agent"],
+                run_id=row["run_id"],
+                at=_aware(row["at"]),
+                data=json.loads(row["data"]),
+            )
+            for row in rows
+        ]
+
+    def register_thread(self, thread_id: str, workflow: str, subject: str | None) -> None:
+        """Record that a thread runs `workflow` (idempotent)."""
+        if self.thread(thread_id) is not None:
+            return
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(threads).values(
+                    thread_id=thread_id,
+                    workflow=workflow,
+                    subject=subject,
+                    status="running",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    def set_thread_status(self, thread_id: str, status: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(threads)
+                .where(threads.c.thread_id == thread_id)
+                .values(status=status, updated_at=datetime.now(UTC))
+            )
+
+    def thread(self, thread_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(select(threads).where(threads.c.thread_id == thread_id))
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+    def list_threads(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The most recently updated threads first."""
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(select(threads).order_by(threads.c.updated_at.desc()).limit(limit))
+                .mappings()
+                .all()
+            )
+        return [dict(row) for row in rows]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Orchestration: the governed node, the patterns, tracing, policies, workflows and the CLI."""

@@ -1,0 +1,447 @@
+"""`baton`: run, review, inspect, roll back and trace workflow threads from the command line.
+
+Exit codes: 0 success; 2 bad input (unknown workflow or thread, unreadable file, invalid JSON, a
+contract violation in the input — the message names the field); 1 internal error.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from agents.registry import WORKFLOW_AGENTS
+from checkpoints.database import parse_database_url
+from checkpoints.ledger import SideEffectLedger
+from checkpoints.rollback import RollbackError
+from checkpoints.settings import database_url as configured_database_url
+from checkpoints.trace_store import TraceStore
+from graphs.contracts import ContractViolation
+from graphs.handoffs import handoff_map
+from graphs.policy import PolicyError
+from graphs.review_gate import agreement_rates
+from graphs.runtime import RunReport, UnknownThread, WorkflowRun, open_workflow
+from graphs.trace_view import event_summary
+from graphs.workflows import WORKFLOWS
+
+app = typer.Typer(
+    name="baton",
+    help="Governed multi-agent workflows: run, review, roll back and trace.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+class BadInput(Exception):
+    """Input a user can fix: exit code 2."""
+
+
+class _State:
+    database_url: str | None = None
+
+
+@app.callback()
+def main(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="memory://, sqlite:///path or postgresql://… "
+            "(default: BATON_DATABASE_URL, else sqlite:///.baton/baton.db)",
+        ),
+    ] = None,
+) -> None:
+    """Baton command line."""
+    _State.database_url = database_url
+
+
+def handles_errors(command: F) -> F:
+    """Map failures to exit codes: 2 for bad input (with what and where), 1 for internal errors."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except (BadInput, UnknownThread, ContractViolation, RollbackError, PolicyError) as error:
+            _fail(2, str(error).strip("'\""))
+        except KeyError as error:
+            _fail(2, str(error.args[0]) if error.args else str(error))
+        except ValueError as error:
+            _fail(2, str(error))
+        except Exception as error:
+            _fail(1, f"internal error: {type(error).__name__}: {error}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _url() -> str:
+    url = configured_database_url(_State.database_url)
+    parse_database_url(url)
+    return url
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """A JSON file's content, or BadInput naming the file and what is wrong with it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BadInput(
+            f"cannot read {what} file {str(path)!r}: {error.strerror or error}"
+        ) from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadInput(
+            f"{what} file {str(path)!r} is not valid JSON: {error.msg} at line {error.lineno} "
+            f"column {error.colno}"
+        ) from error
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadInput(f"{what} must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+@contextmanager
+def _thread_workflow(thread_id: str) -> Iterator[WorkflowRun]:
+    url = _url()
+    known = TraceStore(url).thread(thread_id)
+    if known is None:
+        raise UnknownThread(f"no thread {thread_id!r} in this database ({_safe(url)})")
+    with open_workflow(known["workflow"], url) as workflow:
+        yield workflow
+
+
+@contextmanager
+def _progress(message: str, quiet: bool) -> Iterator[None]:
+    if quiet or not console.is_terminal:
+        yield
+        return
+    with console.status(message):
+        yield
+
+
+def _safe(url: str) -> str:
+    parsed = parse_database_url(url)
+    return url if parsed.kind != "postgres" else url.split("@")[-1]
+
+
+def _emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+
+
+def _show_report(report: RunReport, as_json: bool) -> None:
+    if as_json:
+        _emit_json(report.as_json())
+        return
+    colour = {"completed": "green", "awaiting_review": "yellow"}.get(report.status, "red")
+    lines = [f"thread  [bold]{report.thread_id}[/]", f"status  [bold {colour}]{report.status}[/]"]
+    if report.decision:
+        lines.append(
+            f"outcome [bold]{report.decision.get('outcome')}[/] "
+            f"(decided by {report.decision.get('decided_by')})"
+        )
+        quote = report.decision.get("quote")
+        if quote:
+            lines.append(
+                f"quote   {quote['annual_premium']:,.2f} {quote['currency']} a year, "
+                f"limit {quote['limit']:,.0f}, deductible {quote['deductible']:,.0f}"
+            )
+    console.print(Panel("\n".join(lines), title=f"baton · {report.workflow}", expand=False))
+    if report.packet:
+        packet = report.packet
+        console.print(
+            f"[bold]{packet['subject']}[/]  agents recommend: [bold]{packet['recommendation']}[/]"
+        )
+        table = Table("rule", "why it stopped", title="Review reasons", show_lines=False)
+        for reason in packet.get("reasons", []):
+            table.add_row(reason["rule"], reason["detail"])
+        console.print(table)
+        for refusal in packet.get("refused", []):
+            console.print(f"[red]previous answer refused:[/] {refusal}")
+        console.print(
+            f"Continue with: [bold]baton review {report.thread_id} --approve[/] "
+            f"(or --reject, or --amend FILE with any of {', '.join(packet['amendable_fields'])})"
+        )
+    if report.decision and report.decision.get("reasons"):
+        for reason in report.decision["reasons"]:
+            console.print(f"  · {reason}", highlight=False)
+    if report.status == "incomplete":
+        console.print(
+            f"Stopped before {', '.join(report.next)}; continue with "
+            f"[bold]baton run {report.workflow} INPUT --thread-id {report.thread_id}[/]"
+        )
+
+
+@app.command()
+@handles_errors
+def run(
+    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(WORKFLOWS)}")],
+    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="The input JSON file.")],
+    thread_id: Annotated[
+        str | None,
+        typer.Option("--thread-id", help="Thread to start, or to resume if it stopped part-way."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run WORKFLOW on INPUT until it finishes or stops at a review gate."""
+    if workflow not in WORKFLOWS:
+        raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
+    submission = _object(read_json_file(input_file, "input"), f"input {str(input_file)!r}")
+    with open_workflow(workflow, _url()) as flow, _progress(f"running {workflow}…", as_json):
+        report = flow.start(submission, thread_id=thread_id)
+    _show_report(report, as_json)
+
+
+@app.command()
+@handles_errors
+def review(
+    thread_id: Annotated[str, typer.Argument(metavar="THREAD")],
+    approve: Annotated[bool, typer.Option("--approve", help="Approve the case.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject (decline) the case.")] = False,
+    amend: Annotated[
+        Path | None,
+        typer.Option("--amend", metavar="FILE", help="Approve with corrections from a JSON file."),
+    ] = None,
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", help="Who decides (default: your user name).")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer THREAD's review gate: --approve, --reject or --amend FILE."""
+    chosen = [
+        name
+        for name, on in (
+            ("--approve", approve),
+            ("--reject", reject),
+            ("--amend", amend is not None),
+        )
+        if on
+    ]
+    if len(chosen) != 1:
+        raise BadInput("give exactly one of --approve, --reject, --amend FILE")
+    decision: dict[str, Any] = {
+        "action": "approve" if approve else "reject" if reject else "amend",
+        "reviewer": reviewer or getpass.getuser(),
+    }
+    if note:
+        decision["note"] = note
+    if amend is not None:
+        decision["corrections"] = _object(read_json_file(amend, "corrections"), "corrections")
+    with _thread_workflow(thread_id) as flow, _progress("resuming…", as_json):
+        report = flow.resume(thread_id, decision)
+    _show_report(report, as_json)
+
+
+@app.command()
+@handles_errors
+def status(
+    thread_id: Annotated[str | None, typer.Argument(metavar="[THREAD]")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Where THREAD stands; without THREAD, recent threads and how often reviewers agreed."""
+    if thread_id is not None:
+        with _thread_workflow(thread_id) as flow:
+            _show_report(flow.report(thread_id), as_json)
+        return
+    url = _url()
+    threads = TraceStore(url).list_threads()
+    gates = agreement_rates(SideEffectLedger(url))
+    if as_json:
+        _emit_json({"threads": threads, "review_gates": gates})
+        return
+    table = Table("thread", "workflow", "subject", "status", "updated", title="Threads")
+    for row in threads:
+        table.add_row(
+            row["thread_id"],
+            row["workflow"],
+            row["subject"] or "",
+            row["status"],
+            str(row["updated_at"])[:19],
+        )
+    console.print(table)
+    if gates:
+        stats = Table("gate", "decisions", "agreed with agents", title="Review gates")
+        for gate, entry in gates.items():
+            stats.add_row(gate, str(entry["decisions"]), f"{entry['agreement']:.0%}")
+        console.print(stats)
+
+
+@app.command()
+@handles_errors
+def history(
+    thread_id: Annotated[str, typer.Argument(metavar="THREAD")],
+    as_json: JsonFlag = False,
+) -> None:
+    """THREAD's agent steps, oldest first, with status and time."""
+    with _thread_workflow(thread_id) as flow:
+        steps = flow.steps(thread_id)
+    rows = [
+        {
+            "step": s.step,
+            "node": s.node,
+            "status": _step_status(s.writes),
+            "finished_at": s.finished_at.isoformat() if s.finished_at else None,
+            "checkpoint_id": s.checkpoint_id,
+        }
+        for s in steps
+    ]
+    if as_json:
+        _emit_json({"thread_id": thread_id, "steps": rows})
+        return
+    table = Table(
+        "step", "node", "status", "finished", "checkpoint before", title=f"History of {thread_id}"
+    )
+    for row in rows:
+        table.add_row(
+            str(row["step"]),
+            row["node"],
+            row["status"] or "",
+            row["finished_at"] or "",
+            row["checkpoint_id"],
+        )
+    console.print(table)
+
+
+def _step_status(writes: dict[str, Any] | None) -> str | None:
+    if writes is None:
+        return "pending"
+    for value in writes.values():
+        if isinstance(value, dict) and "status" in value and "agent" in value:
+            return str(value["status"])
+    return "done"
+
+
+@app.command()
+@handles_errors
+def rollback(
+    thread_id: Annotated[str, typer.Argument(metavar="THREAD")],
+    to: Annotated[
+        str, typer.Option("--to", metavar="AGENT", help="Re-run from just before this agent.")
+    ],
+    input_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--input",
+            metavar="FILE",
+            help="A corrected input for AGENT (its input contract, as JSON).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-run AGENT and what follows it on THREAD, keeping every agent before it."""
+    corrected = None
+    if input_file is not None:
+        corrected = _object(read_json_file(input_file, "corrected input"), "corrected input")
+    with _thread_workflow(thread_id) as flow, _progress(f"re-running from {to}…", as_json):
+        report = flow.rollback(thread_id, to, corrected)
+    _show_report(report, as_json)
+
+
+@app.command()
+@handles_errors
+def trace(
+    thread_id: Annotated[str, typer.Argument(metavar="THREAD")],
+    as_json: JsonFlag = False,
+) -> None:
+    """THREAD's run reconstructed step by step from the trace store."""
+    url = _url()
+    store = TraceStore(url)
+    if store.thread(thread_id) is None:
+        raise UnknownThread(f"no thread {thread_id!r} in this database ({_safe(url)})")
+    events = store.events(thread_id)
+    if as_json:
+        _emit_json({"thread_id": thread_id, "events": [e.model_dump(mode="json") for e in events]})
+        return
+    table = Table("#", "time", "event", "node", "what happened", title=f"Trace of {thread_id}")
+    for event in events:
+        table.add_row(
+            str(event.seq),
+            event.at.strftime("%H:%M:%S.%f")[:-3],
+            event.kind.value,
+            event.node or "",
+            event_summary(event),
+        )
+    console.print(table)
+
+
+@app.command()
+@handles_errors
+def agents(as_json: JsonFlag = False) -> None:
+    """Every agent of every workflow: owner, version, contracts and implementations."""
+    rows: list[dict[str, Any]] = [
+        {
+            "workflow": workflow,
+            "agent": spec.name,
+            "owner": spec.owner.team,
+            "contact": spec.owner.contact,
+            "version": spec.version,
+            "input": spec.input_contract.__name__,
+            "output": spec.output_contract.__name__,
+            "implementations": [f"{impl.name} ({impl.kind})" for impl in spec.implementations],
+            "description": spec.description,
+        }
+        for workflow, specs in WORKFLOW_AGENTS.items()
+        for spec in specs
+    ]
+    if as_json:
+        _emit_json({"agents": rows})
+        return
+    table = Table(
+        "workflow", "agent", "owner", "version", "reads → writes", "implementations", title="Agents"
+    )
+    for row in rows:
+        table.add_row(
+            row["workflow"],
+            row["agent"],
+            f"{row['owner']}\n{row['contact']}",
+            row["version"],
+            f"{row['input']} → {row['output']}",
+            "\n".join(row["implementations"]),
+        )
+    console.print(table)
+
+
+@app.command()
+@handles_errors
+def handoffs(
+    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(WORKFLOWS)}")],
+    as_json: JsonFlag = False,
+) -> None:
+    """The handoff map of WORKFLOW: every edge between agents and the contract it carries."""
+    if workflow not in WORKFLOWS:
+        raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
+    edges = handoff_map(workflow)
+    if as_json:
+        _emit_json({"workflow": workflow, "handoffs": edges})
+        return
+    table = Table("from", "to", "contract", title=f"Handoffs of {workflow}")
+    for edge in edges:
+        table.add_row(edge["from"], edge["to"], edge["contract"])
+    console.print(table)

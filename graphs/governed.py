@@ -1,0 +1,254 @@
+"""The governed node: an agent spec made into a LangGraph node that keeps the promises.
+
+The node sees only the state slice its spec declares (per-node `input_schema`), validates its input
+contract, runs the implementation chain in order (the next one runs when one raises, returns
+`failed`, or returns output that breaks the output contract), validates the output, and writes an
+`AgentResult` to its state key. A contract violation becomes `failed` with the field path and the
+rule broken; it never crashes the run and never passes through coerced. Every attempt and every
+fallback hop is a trace event.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, TypedDict, get_type_hints
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphBubbleUp
+from langgraph.graph import StateGraph
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, ValidationError
+
+from agents.spec import AgentContext, AgentSpec, Implementation
+from graphs.context import BatonContext, resolved_database_url
+from graphs.contracts import ContractViolation, describe_errors, validate_contract
+from graphs.events import emit
+from graphs.redaction import redacting_trace_policy
+from schemas.result import AgentResult, ErrorKind, Outcome, Status
+from schemas.trace import EventKind
+
+OVERRIDES_KEY = "overrides"
+"""State key holding operator-corrected inputs, by agent name (set by rollback)."""
+
+
+def slice_schema(state_schema: type, spec: AgentSpec) -> type:
+    """The TypedDict of the state keys an agent reads (its scoped context)."""
+    hints = get_type_hints(state_schema)
+    unknown = [key for key in spec.reads if key not in hints]
+    if unknown:
+        raise ValueError(
+            f"agent {spec.name!r} reads {unknown}, which are not keys of {state_schema.__name__}"
+        )
+    fields = {key: hints[key] for key in spec.reads}
+    if OVERRIDES_KEY in hints:
+        fields[OVERRIDES_KEY] = hints[OVERRIDES_KEY]
+    return TypedDict(f"{spec.name.title().replace('_', '')}Slice", fields, total=False)  # type: ignore[operator]
+
+
+def add_governed_agent(builder: StateGraph, spec: AgentSpec) -> None:
+    """Add `spec` to `builder` as a governed node named after the agent."""
+    hints = get_type_hints(builder.state_schema)
+    if spec.writes not in hints:
+        raise ValueError(
+            f"agent {spec.name!r} writes {spec.writes!r}, which is not a key of "
+            f"{builder.state_schema.__name__}"
+        )
+    builder.add_node(
+        spec.name,
+        governed_node(spec),
+        input_schema=slice_schema(builder.state_schema, spec),
+        trace_policy=redacting_trace_policy([spec.input_contract, spec.output_contract]),
+    )
+
+
+def governed_node(spec: AgentSpec) -> Any:
+    """The node function for an agent spec (see the module docstring for what it guarantees)."""
+
+    def run_agent(
+        state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
+    ) -> dict[str, Any]:
+        context = AgentContext(database_url=resolved_database_url(runtime))
+        result = _run_chain(spec, state, context, config)
+        return {spec.writes: result.model_dump(mode="json")}
+
+    run_agent.__name__ = spec.name
+    return run_agent
+
+
+def _run_chain(
+    spec: AgentSpec, state: Mapping[str, Any], context: AgentContext, config: RunnableConfig
+) -> AgentResult[Any]:
+    override = (state.get(OVERRIDES_KEY) or {}).get(spec.name)
+    if override is not None:
+        emit(EventKind.INPUT_OVERRIDE, {"agent": spec.name, "input": override}, config)
+    try:
+        raw = override if override is not None else spec.select_input(state)
+        payload = validate_contract(spec.input_contract, raw, where=f"{spec.name} input")
+    except ContractViolation as violation:
+        emit(EventKind.CONTRACT_VIOLATION, _violation_event(spec, "input", None, violation), config)
+        return _result(
+            spec,
+            Status.FAILED,
+            reason=str(violation),
+            kind=ErrorKind.CONTRACT_VIOLATION,
+            attempts=0,
+        )
+
+    rejected: list[str] = []
+    last_kind = ErrorKind.IMPLEMENTATION_ERROR
+    chain = spec.implementations
+    for position, impl in enumerate(chain, start=1):
+        started = time.perf_counter()
+        verdict, value, reason, kind = _attempt(spec, impl, payload, context, config)
+        emit(
+            EventKind.ATTEMPT,
+            {
+                "agent": spec.name,
+                "implementation": impl.name,
+                "kind": impl.kind,
+                "position": position,
+                "verdict": verdict,
+                "reason": reason,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+            },
+            config,
+        )
+        if verdict == "rejected":
+            assert reason is not None and kind is not None
+            rejected.append(f"{impl.name}: {reason}")
+            last_kind = kind
+            following = chain[position] if position < len(chain) else None
+            emit(
+                EventKind.FALLBACK,
+                {
+                    "agent": spec.name,
+                    "from": impl.name,
+                    "to": following.name if following else "human review",
+                    "reason": reason,
+                    "error_kind": kind.value,
+                },
+                config,
+            )
+            continue
+        status = Status(verdict)
+        return _result(
+            spec,
+            status,
+            value=value,
+            reason=reason,
+            implementation=impl.name,
+            attempts=position,
+            fallbacks=rejected,
+        )
+
+    if len(chain) == 1:
+        reason, kind = rejected[0].split(": ", 1)[1], last_kind
+    else:
+        reason = "every implementation failed: " + " | ".join(rejected)
+        kind = ErrorKind.ALL_IMPLEMENTATIONS_FAILED
+    return _result(
+        spec, Status.FAILED, reason=reason, kind=kind, attempts=len(chain), fallbacks=rejected
+    )
+
+
+def _attempt(
+    spec: AgentSpec,
+    impl: Implementation,
+    payload: BaseModel,
+    context: AgentContext,
+    config: RunnableConfig,
+) -> tuple[str, BaseModel | None, str | None, ErrorKind | None]:
+    """Run one implementation: (verdict, value, reason, error kind); verdict is a status or
+    `rejected` (the next implementation should run)."""
+    try:
+        produced = impl.run(payload, context)
+    except ValidationError as error:
+        # The implementation tried to build its output contract with values that break it.
+        reason = f"output breaks {spec.output_contract.__name__}: " + "; ".join(
+            describe_errors(error)
+        )
+        emit(
+            EventKind.CONTRACT_VIOLATION,
+            {
+                "agent": spec.name,
+                "stage": "output",
+                "implementation": impl.name,
+                "contract": spec.output_contract.__name__,
+                "errors": describe_errors(error),
+            },
+            config,
+        )
+        return "rejected", None, reason, ErrorKind.CONTRACT_VIOLATION
+    except GraphBubbleUp:
+        raise
+    except Exception as error:
+        return (
+            "rejected",
+            None,
+            f"raised {type(error).__name__}: {error}",
+            ErrorKind.IMPLEMENTATION_ERROR,
+        )
+    if isinstance(produced, Outcome):
+        if produced.status is Status.FAILED:
+            return "rejected", None, produced.reason, produced.error_kind
+        return produced.status.value, None, produced.reason, None
+    try:
+        value = validate_contract(spec.output_contract, produced, where=f"{spec.name} output")
+    except (ContractViolation, TypeError) as violation:
+        if isinstance(violation, ContractViolation):
+            emit(
+                EventKind.CONTRACT_VIOLATION,
+                _violation_event(spec, "output", impl.name, violation),
+                config,
+            )
+        else:
+            emit(
+                EventKind.CONTRACT_VIOLATION,
+                {
+                    "agent": spec.name,
+                    "stage": "output",
+                    "implementation": impl.name,
+                    "contract": spec.output_contract.__name__,
+                    "errors": [str(violation)],
+                },
+                config,
+            )
+        return "rejected", None, str(violation), ErrorKind.CONTRACT_VIOLATION
+    return Status.OK.value, value, None, None
+
+
+def _violation_event(
+    spec: AgentSpec, stage: str, implementation: str | None, violation: ContractViolation
+) -> dict[str, Any]:
+    return {
+        "agent": spec.name,
+        "stage": stage,
+        "implementation": implementation,
+        "contract": violation.contract.__name__,
+        "errors": violation.errors,
+    }
+
+
+def _result(
+    spec: AgentSpec,
+    status: Status,
+    *,
+    value: BaseModel | None = None,
+    reason: str | None = None,
+    kind: ErrorKind | None = None,
+    implementation: str | None = None,
+    attempts: int,
+    fallbacks: list[str] | None = None,
+) -> AgentResult[Any]:
+    return AgentResult[spec.output_contract](  # type: ignore[name-defined]
+        status=status,
+        value=value,
+        reason=reason,
+        error_kind=kind,
+        agent=spec.name,
+        version=spec.version,
+        implementation=implementation,
+        attempts=attempts,
+        fallbacks=fallbacks or [],
+    )

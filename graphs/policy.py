@@ -1,0 +1,259 @@
+"""Review policies: which cases stop for a person, written by the business owner as YAML.
+
+A policy is a list of named rules over contract fields (`agent.field.path`), each with one test
+(`equals`, `not_equals`, `in`, `not_in`, `greater_than`, `at_least`, `less_than`, `at_most`,
+`is: true | false | empty | not_empty`, or `always: true`) and what to do when it matches
+(`review`: stop for a person; `refer`: hand the case to the referral desk). No expression is ever
+evaluated: the tests are data, checked when the file is loaded. A failed or escalated agent always
+forces review, whatever the file says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from graphs.contracts import describe_errors
+from schemas.result import Status
+from schemas.review import FiredRule
+
+POLICY_DIR = Path(__file__).resolve().parents[1] / "policies"
+TESTS = (
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "greater_than",
+    "at_least",
+    "less_than",
+    "at_most",
+    "is",
+    "always",
+)
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file, the rule and the problem."""
+
+
+class Rule(BaseModel):
+    """One named rule: a field, one test, and what happens when it matches."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = Field(min_length=1)
+    field: str | None = None
+    then: Literal["review", "refer"] = "review"
+    equals: Any = None
+    not_equals: Any = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+    not_in: list[Any] | None = None
+    greater_than: float | None = None
+    at_least: float | None = None
+    less_than: float | None = None
+    at_most: float | None = None
+    is_: Literal[True, False, "empty", "not_empty"] | None = Field(default=None, alias="is")
+    always: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_test(self) -> Self:
+        given = [t for t in TESTS if t in self.model_fields_set or f"{t}_" in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one test of {', '.join(TESTS)} (found {given or 'none'})"
+            )
+        if given != ["always"] and not self.field:
+            raise ValueError(
+                "a rule needs a `field` (agent.field.path) unless it is `always: true`"
+            )
+        return self
+
+    @property
+    def test(self) -> str:
+        return next(
+            t for t in TESTS if t in self.model_fields_set or f"{t}_" in self.model_fields_set
+        )
+
+    def matches(self, value: Any) -> bool:
+        test = self.test
+        if test == "always":
+            return True
+        if test == "is":
+            if self.is_ in ("empty", "not_empty"):
+                empty = value is None or (hasattr(value, "__len__") and len(value) == 0)
+                return empty if self.is_ == "empty" else not empty
+            return value is self.is_
+        if value is None:
+            return False
+        if test == "equals":
+            return bool(value == self.equals)
+        if test == "not_equals":
+            return bool(value != self.not_equals)
+        if test == "in":
+            return value in (self.in_ or [])
+        if test == "not_in":
+            return value not in (self.not_in or [])
+        number = float(value)
+        bound = getattr(self, test)
+        return {
+            "greater_than": number > bound,
+            "at_least": number >= bound,
+            "less_than": number < bound,
+            "at_most": number <= bound,
+        }[test]
+
+    def describe(self) -> str:
+        if self.test == "always":
+            return "always"
+        shown = {"in": self.in_, "is": self.is_}.get(self.test, getattr(self, self.test, None))
+        return f"{self.field} {self.test.replace('_', ' ')} {shown}"
+
+
+class ReviewPolicy(BaseModel):
+    """A workflow's review policy file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflow: str
+    owner: str
+    gate: str
+    when_no_rule_fires: Literal["approve", "review"] = "review"
+    rules: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        names = [rule.name for rule in self.rules]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate rule names: {duplicates}")
+        return self
+
+
+def load_policy(path: Path, contracts: Mapping[str, type[BaseModel]]) -> ReviewPolicy:
+    """Load and check a policy file. `contracts` maps each agent name to its output contract, so
+    that a rule naming an unknown agent or field is refused at load, not ignored at run time."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise PolicyError(f"{path}: cannot read the policy file: {error}") from error
+    try:
+        policy = ReviewPolicy.model_validate(raw)
+    except ValidationError as error:
+        raise PolicyError(
+            f"{path}: " + "; ".join(_rule_named(raw, describe_errors(error)))
+        ) from error
+    for rule in policy.rules:
+        if rule.field is not None:
+            problem = _field_problem(rule.field, contracts)
+            if problem:
+                raise PolicyError(f"{path}: rule {rule.name!r}: {problem}")
+    return policy
+
+
+def _rule_named(raw: Any, errors: list[str]) -> list[str]:
+    named = []
+    for line in errors:
+        parts = line.split(".")
+        if parts[0] == "rules" and len(parts) > 1 and parts[1].split(":")[0].isdigit():
+            index = int(parts[1].split(":")[0])
+            with suppress(KeyError, IndexError, TypeError, AttributeError):
+                line = f"rule {raw['rules'][index].get('name', index)!r}: {line}"
+        named.append(line)
+    return named
+
+
+def _field_problem(path: str, contracts: Mapping[str, type[BaseModel]]) -> str | None:
+    agent, _, rest = path.partition(".")
+    if agent not in contracts:
+        return f"field {path!r} names no agent of this workflow (agents: {', '.join(contracts)})"
+    model: Any = contracts[agent]
+    for part in rest.split(".") if rest else []:
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return f"field {path!r}: {getattr(model, '__name__', model)} has no field {part!r}"
+        annotation = fields[part].annotation
+        model = next(
+            (a for a in getattr(annotation, "__args__", ()) if hasattr(a, "model_fields")),
+            annotation,
+        )
+    return None
+
+
+class Assessment(BaseModel):
+    """What a policy says about one case."""
+
+    action: Literal["approve", "review", "refer"]
+    fired: list[FiredRule]
+
+
+def assess(policy: ReviewPolicy, results: Mapping[str, Any], agents: list[str]) -> Assessment:
+    """Apply the policy to a case's agent results (JSON `AgentResult`s keyed by agent name).
+
+    Any agent that failed, escalated or did not run forces review. A rule over an agent whose
+    answer is `empty` does not fire (there is nothing to test)."""
+    fired: list[FiredRule] = []
+    for name in agents:
+        result = results.get(name)
+        if result is None:
+            fired.append(
+                FiredRule(
+                    rule="agent_did_not_run",
+                    action="review",
+                    description="An agent did not run, so its checks were not made.",
+                    detail=f"{name} did not run",
+                )
+            )
+        elif result["status"] in (Status.FAILED, Status.ESCALATED):
+            kind = f" ({result['error_kind']})" if result.get("error_kind") else ""
+            fired.append(
+                FiredRule(
+                    rule=f"agent_{result['status']}",
+                    action="review",
+                    description="An agent could not do its job; a person must.",
+                    detail=f"{name} {result['status']}{kind}: {result['reason']}",
+                )
+            )
+    for rule in policy.rules:
+        if rule.test == "always":
+            fired.append(
+                FiredRule(
+                    rule=rule.name, description=rule.description, action=rule.then, detail="always"
+                )
+            )
+            continue
+        assert rule.field is not None
+        agent, _, path = rule.field.partition(".")
+        result = results.get(agent)
+        if not result or result["status"] != Status.OK:
+            continue
+        value = _lookup(result["value"], path)
+        if rule.matches(value):
+            fired.append(
+                FiredRule(
+                    rule=rule.name,
+                    description=rule.description,
+                    action=rule.then,
+                    detail=f"{rule.describe()} (value: {value!r})",
+                )
+            )
+    if any(f.action == "review" for f in fired):
+        action: Literal["approve", "review", "refer"] = "review"
+    elif fired:
+        action = "refer"
+    else:
+        action = policy.when_no_rule_fires
+    return Assessment(action=action, fired=fired)
+
+
+def _lookup(value: Any, path: str) -> Any:
+    for part in path.split(".") if path else []:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value

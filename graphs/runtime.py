@@ -1,0 +1,202 @@
+"""Running a workflow with the configured checkpointer, tracer and trace store.
+
+`open_workflow(name)` compiles the workflow's graph with the saver for `BATON_DATABASE_URL` (or an
+explicit URL) and gives a `WorkflowRun` helper that starts, resumes and reports on threads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.pregel import Pregel
+from langgraph.types import Command
+
+from checkpoints.ledger import SideEffectLedger
+from checkpoints.rollback import node_steps, rewind_to_node
+from checkpoints.saver import open_saver
+from checkpoints.settings import database_url as configured_database_url
+from checkpoints.trace_store import TraceStore
+from graphs.context import BatonContext
+from graphs.contracts import validate_contract
+from graphs.governed import OVERRIDES_KEY
+from graphs.supervisor import SUPERVISOR
+from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer
+from graphs.workflows import WorkflowEntry, get_workflow
+from schemas.review import ReviewDecision
+
+RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started"]
+
+
+class UnknownThread(KeyError):
+    """A thread id that this database has never seen (or that runs another workflow)."""
+
+
+@dataclass
+class RunReport:
+    """Where a thread stands."""
+
+    thread_id: str
+    workflow: str
+    status: RunStatus
+    packet: dict[str, Any] | None = None
+    """The review packet, when awaiting review."""
+    decision: dict[str, Any] | None = None
+    """The recorded decision, when completed."""
+    next: list[str] = field(default_factory=list)
+    """Nodes that would run next (for an incomplete run)."""
+
+    def as_json(self) -> dict[str, Any]:
+        report: dict[str, Any] = {
+            "thread_id": self.thread_id,
+            "workflow": self.workflow,
+            "status": self.status,
+        }
+        if self.packet is not None:
+            report["review"] = self.packet
+            report["reasons"] = self.packet.get("reasons", [])
+        if self.decision is not None:
+            report["decision"] = self.decision
+            report["outcome"] = self.decision.get("outcome")
+        if self.next:
+            report["next"] = self.next
+        return report
+
+
+class WorkflowRun:
+    """A compiled workflow bound to one database: start, resume, inspect and roll back threads."""
+
+    def __init__(self, entry: WorkflowEntry, graph: Pregel, database_url: str) -> None:
+        self.entry = entry
+        self.graph = graph
+        self.database_url = database_url
+        self.traces = TraceStore(database_url)
+        self.ledger = SideEffectLedger(database_url)
+
+    def config(self, thread_id: str) -> RunnableConfig:
+        return {
+            "configurable": {"thread_id": thread_id},
+            "callbacks": [BatonTracer(self.traces)],
+            "metadata": {WORKFLOW_METADATA_KEY: self.entry.name},
+        }
+
+    def _invoke(self, payload: Any, config: RunnableConfig) -> None:
+        cast(Any, self.graph).invoke(
+            payload,
+            config,
+            context=BatonContext(database_url=self.database_url),
+            durability="sync",
+        )
+
+    def start(self, submission: dict[str, Any], thread_id: str | None = None) -> RunReport:
+        """Validate the input contract, then run a new thread until it finishes or stops at a gate.
+
+        On an existing thread that has not finished, continue it instead (the input is not re-sent);
+        on one that is awaiting review or completed, just report it."""
+        model = validate_contract(self.entry.input_model(), submission, where="input")
+        thread_id = thread_id or str(uuid.uuid4())
+        known = self.traces.thread(thread_id)
+        if known is not None:
+            if known["workflow"] != self.entry.name:
+                raise UnknownThread(f"thread {thread_id!r} runs workflow {known['workflow']!r}")
+            report = self.report(thread_id)
+            if report.status == "incomplete":
+                return self.continue_thread(thread_id)
+            if report.status != "not_started":
+                return report
+        self.traces.register_thread(
+            thread_id, self.entry.name, getattr(model, "submission_id", None)
+        )
+        self._invoke(model.model_dump(mode="json"), self.config(thread_id))
+        return self._settle(thread_id)
+
+    def continue_thread(self, thread_id: str) -> RunReport:
+        """Resume a thread whose run stopped part-way (a crash): completed steps are not re-run."""
+        self._require(thread_id)
+        self._invoke(None, self.config(thread_id))
+        return self._settle(thread_id)
+
+    def resume(self, thread_id: str, decision: dict[str, Any]) -> RunReport:
+        """Answer a thread's review gate. The decision is validated here first (ValueError names the
+        field); the gate validates it again, so other clients get the same rules."""
+        self._require(thread_id)
+        report = self.report(thread_id)
+        if report.status != "awaiting_review":
+            raise ValueError(
+                f"thread {thread_id!r} is not awaiting review (status: {report.status})"
+            )
+        validate_contract(ReviewDecision, decision, where="review decision")
+        self._invoke(Command(resume=decision), self.config(thread_id))
+        return self._settle(thread_id)
+
+    def rollback(
+        self, thread_id: str, agent: str, corrected_input: dict[str, Any] | None = None
+    ) -> RunReport:
+        """Re-run `agent` and what follows it, without re-running the agents before it. A corrected
+        input, when given, is validated against the agent's input contract first."""
+        self._require(thread_id)
+        spec = next((s for s in self.agent_specs() if s.name == agent), None)
+        if spec is None:
+            names = ", ".join(s.name for s in self.agent_specs())
+            raise ValueError(f"no agent {agent!r} in workflow {self.entry.name} (agents: {names})")
+        values: dict[str, Any] = {spec.writes: None}
+        if corrected_input is not None:
+            validate_contract(
+                spec.input_contract, corrected_input, where=f"corrected {agent} input"
+            )
+            state = self.graph.get_state(self.config(thread_id)).values
+            values[OVERRIDES_KEY] = {**(state.get(OVERRIDES_KEY) or {}), agent: corrected_input}
+        config = self.config(thread_id)
+        forked = rewind_to_node(self.graph, config, node=agent, router=SUPERVISOR, values=values)
+        self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
+        return self._settle(thread_id)
+
+    def agent_specs(self) -> list[Any]:
+        from agents.registry import WORKFLOW_AGENTS
+
+        return list(WORKFLOW_AGENTS.get(self.entry.name, ()))
+
+    def report(self, thread_id: str) -> RunReport:
+        """Where the thread stands, from its latest checkpoint."""
+        snapshot = self.graph.get_state(self.config(thread_id))
+        if not snapshot.values and not snapshot.next:
+            return RunReport(thread_id, self.entry.name, "not_started")
+        interrupts = [i for task in snapshot.tasks for i in task.interrupts]
+        if interrupts:
+            return RunReport(
+                thread_id, self.entry.name, "awaiting_review", packet=interrupts[-1].value
+            )
+        if snapshot.next:
+            return RunReport(thread_id, self.entry.name, "incomplete", next=list(snapshot.next))
+        return RunReport(
+            thread_id, self.entry.name, "completed", decision=snapshot.values.get("decision")
+        )
+
+    def steps(self, thread_id: str) -> list[Any]:
+        self._require(thread_id)
+        return node_steps(self.graph, self.config(thread_id))
+
+    def _settle(self, thread_id: str) -> RunReport:
+        report = self.report(thread_id)
+        self.traces.set_thread_status(thread_id, report.status)
+        return report
+
+    def _require(self, thread_id: str) -> None:
+        known = self.traces.thread(thread_id)
+        if known is None or known["workflow"] != self.entry.name:
+            raise UnknownThread(f"no {self.entry.name} thread {thread_id!r} in this database")
+
+
+@contextmanager
+def open_workflow(name: str, database_url: str | None = None) -> Iterator[WorkflowRun]:
+    """Compile workflow `name` with the saver for `database_url` (default: `BATON_DATABASE_URL`,
+    else `sqlite:///.baton/baton.db`) and yield a `WorkflowRun` for it."""
+    entry = get_workflow(name)
+    url = configured_database_url(database_url)
+    with open_saver(url) as saver:
+        graph = entry.builder().compile(checkpointer=saver, name=name)
+        yield WorkflowRun(entry, graph, url)

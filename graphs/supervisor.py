@@ -1,0 +1,160 @@
+"""The supervisor/worker pattern: a rule router that fans independent workers out in parallel.
+
+Each worker declares which other workers it needs (`after`); the supervisor sends every worker whose
+needs are met to run (in parallel when several are ready), and hands over to `finish` when nothing
+more can run. A worker runs only on `ok` results of the workers it needs: a `failed` or `empty`
+result is never taken as an answer it can build on, and the finish node sees why it was skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import START, StateGraph
+from langgraph.types import TracePolicy
+from pydantic import BaseModel
+
+from agents.spec import AgentSpec
+from graphs.contracts import validate_contract
+from graphs.events import emit
+from graphs.governed import add_governed_agent
+from schemas.result import Status, result_status
+from schemas.trace import EventKind
+
+SUPERVISOR = "supervisor"
+
+
+@dataclass(frozen=True)
+class Worker:
+    """An agent the supervisor may dispatch, and the workers whose `ok` results it needs."""
+
+    spec: AgentSpec
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """What the supervisor decides from the results so far."""
+
+    ready: list[str]
+    """Workers to run now (in parallel)."""
+    blocked: dict[str, str]
+    """Workers that cannot run, with the reason (a worker they need did not answer ok)."""
+    done: list[str]
+
+
+def plan_route(workers: Sequence[Worker], state: Mapping[str, Any]) -> RoutePlan:
+    """Decide, from the results in `state`, which workers run next."""
+    ready: list[str] = []
+    blocked: dict[str, str] = {}
+    done: list[str] = []
+    by_name = {w.spec.name: w for w in workers}
+    for worker in workers:
+        if result_status(state.get(worker.spec.writes)) is not None:
+            done.append(worker.spec.name)
+            continue
+        needs = {name: result_status(state.get(by_name[name].spec.writes)) for name in worker.after}
+        not_ok = {name: status for name, status in needs.items() if status not in (None, Status.OK)}
+        if not_ok:
+            blocked[worker.spec.name] = ", ".join(
+                f"{name} is {status.value if status else 'missing'}"
+                for name, status in not_ok.items()
+            )
+        elif all(status is Status.OK for status in needs.values()):
+            ready.append(worker.spec.name)
+    return RoutePlan(ready=ready, blocked=blocked, done=done)
+
+
+def build_supervisor(
+    state_schema: type,
+    workers: Sequence[Worker],
+    *,
+    finish: str,
+    input_contract: type[BaseModel] | None = None,
+    context_schema: type | None = None,
+    input_schema: type | None = None,
+) -> StateGraph:
+    """A supervisor over `workers`, uncompiled. The caller adds the `finish` node (for example a
+    review gate) and what follows it.
+
+    `input_contract`, when given, is validated when the run starts; a run whose input breaks it is
+    refused with every broken field named. Raises ValueError before anything runs on duplicate
+    worker names, an `after` naming an unknown worker, a dependency cycle, or a `finish` that
+    collides with a worker.
+    """
+    names = [w.spec.name for w in workers]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate worker names: {duplicates}")
+    if not workers:
+        raise ValueError("a supervisor needs at least one worker")
+    for worker in workers:
+        unknown = [n for n in worker.after if n not in names]
+        if unknown:
+            raise ValueError(f"worker {worker.spec.name!r} needs unknown workers {unknown}")
+    if finish in names or finish == SUPERVISOR:
+        raise ValueError(f"finish node {finish!r} collides with a worker or the supervisor")
+    _reject_cycles(workers)
+
+    builder: StateGraph[Any, Any, Any, Any] = StateGraph(
+        state_schema, context_schema=context_schema, input_schema=input_schema
+    )
+    for worker in workers:
+        add_governed_agent(builder, worker.spec)
+        builder.add_edge(worker.spec.name, SUPERVISOR)
+    builder.add_node(
+        SUPERVISOR,
+        cast(Any, _supervisor_node(workers, input_contract)),
+        trace_policy=TracePolicy(process_inputs=lambda state: _statuses(workers, state)),
+    )
+    builder.add_edge(START, SUPERVISOR)
+    builder.add_conditional_edges(SUPERVISOR, _router(workers, finish), [*names, finish])
+    return builder
+
+
+def _supervisor_node(
+    workers: Sequence[Worker], input_contract: type[BaseModel] | None
+) -> Callable[[Mapping[str, Any], RunnableConfig], dict[str, Any]]:
+    def supervisor(state: Mapping[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        plan = plan_route(workers, state)
+        if input_contract is not None and not plan.done:
+            fields = {k: state[k] for k in input_contract.model_fields if k in state}
+            validate_contract(input_contract, fields, where="workflow input")
+        emit(
+            EventKind.ROUTE,
+            {"route": plan.ready, "blocked": plan.blocked, "done": plan.done},
+            config,
+        )
+        return {}
+
+    return supervisor
+
+
+def _statuses(workers: Sequence[Worker], state: Any) -> dict[str, Any]:
+    """What the supervisor's trace records of its input: each worker's status, nothing else."""
+    if not isinstance(state, Mapping):
+        return {}
+    return {w.spec.name: (state.get(w.spec.writes) or {}).get("status") for w in workers}
+
+
+def _router(workers: Sequence[Worker], finish: str) -> Callable[[Mapping[str, Any]], list[str]]:
+    def route(state: Mapping[str, Any]) -> list[str]:
+        plan = plan_route(workers, state)
+        return plan.ready or [finish]
+
+    return route
+
+
+def _reject_cycles(workers: Sequence[Worker]) -> None:
+    needs = {w.spec.name: set(w.after) for w in workers}
+    resolved: set[str] = set()
+    while needs:
+        free = [name for name, deps in needs.items() if deps <= resolved]
+        if not free:
+            raise ValueError(f"workers depend on each other in a cycle: {sorted(needs)}")
+        for name in free:
+            resolved.add(name)
+            del needs[name]

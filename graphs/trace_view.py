@@ -1,0 +1,65 @@
+"""One line per trace event, for people reading `baton trace`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.trace import EventKind, TraceEvent
+
+
+def event_summary(event: TraceEvent) -> str:
+    """What happened in this event, in one line."""
+    data: dict[str, Any] = event.data
+    kind = event.kind
+    if kind is EventKind.STEP:
+        if "status" in data:
+            text = f"{data.get('agent') or event.agent} → {data['status']}"
+            if data.get("implementation"):
+                text += f" via {data['implementation']}"
+            if data.get("reason"):
+                text += f": {data['reason']}"
+            if data.get("fallbacks"):
+                text += f" (after {len(data['fallbacks'])} fallback(s))"
+        else:
+            text = "done"
+        if data.get("tokens"):
+            text += f" [{data['tokens']['prompt']}+{data['tokens']['completion']} tokens]"
+        return f"{text} ({data.get('latency_ms')} ms)"
+    if kind is EventKind.ROUTE:
+        blocked = "; ".join(f"{k} blocked: {v}" for k, v in (data.get("blocked") or {}).items())
+        route = ", ".join(data.get("route") or []) or "finish"
+        return f"send to {route}" + (f" ({blocked})" if blocked else "")
+    if kind is EventKind.ATTEMPT:
+        return (
+            f"{data['agent']} tried {data['implementation']} ({data['kind']}): {data['verdict']}"
+            + (f" — {data['reason']}" if data.get("reason") else "")
+        )
+    if kind is EventKind.FALLBACK:
+        return f"{data['agent']}: {data['from']} rejected ({data['error_kind']}: {data['reason']}) → {data['to']}"
+    if kind is EventKind.CONTRACT_VIOLATION:
+        return f"{data['agent']} {data['stage']} breaks {data['contract']}: {'; '.join(data['errors'])}"
+    if kind is EventKind.GATE_FIRED:
+        packet = data.get("packet") or {}
+        rules = ", ".join(r["rule"] for r in packet.get("reasons", []))
+        refused = packet.get("refused") or []
+        text = f"stopped for review ({rules})"
+        return text + (f"; refused: {refused[-1]}" if refused else "")
+    if kind is EventKind.GATE_PASSED:
+        rules = ", ".join(r["rule"] for r in data.get("fired", [])) or "no rule fired"
+        return f"{data['action']} without review ({rules})"
+    if kind is EventKind.REVIEW_DECISION:
+        decision = data.get("decision") or {}
+        agreed = "agreed with" if data.get("agreed") else "overrode"
+        return (
+            f"{decision.get('reviewer')} chose {decision.get('action')} ({agreed} the agents' "
+            f"{data.get('recommendation')})"
+            + ("" if data.get("created", True) else " [already recorded]")
+        )
+    if kind is EventKind.SIDE_EFFECT:
+        state = "recorded" if data.get("created") else "already recorded, not repeated"
+        return f"{data.get('kind')} {data.get('outcome', '')} {state} (key {data.get('key')})"
+    if kind is EventKind.INPUT_OVERRIDE:
+        return f"operator corrected the input of {data.get('agent')}"
+    if kind is EventKind.STEP_ERROR:
+        return f"error: {data.get('error')}"
+    return str(data)[:200]

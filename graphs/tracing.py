@@ -1,0 +1,253 @@
+"""The local trace store's tracer: a langchain-core `BaseTracer`, so it sees exactly the runs
+LangSmith would (node runs with their redacted inputs and outputs, model calls, custom events).
+
+It records one `step` per graph node run (agent steps carry status, reason, implementation,
+attempts, fallbacks, owner and version, retries, model and tokens), the platform's own events
+(`baton.*` custom events: contract violations, fallback hops, review decisions…), and a
+`gate_fired` event only when a gate's `interrupt()` really stopped the run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from langchain_core.tracers.base import BaseTracer
+from langchain_core.tracers.schemas import Run
+
+from agents.registry import WORKFLOW_AGENTS
+from checkpoints.trace_store import TraceStore
+from graphs.events import EVENT_PREFIX
+from schemas.trace import EventKind, TraceEvent
+
+WORKFLOW_METADATA_KEY = "baton_workflow"
+
+
+class BatonTracer(BaseTracer):
+    """Writes every step of threaded runs to a `TraceStore`."""
+
+    name: str = "baton"
+
+    def __init__(self, store: TraceStore) -> None:
+        super().__init__(_schema_format="original+chat")
+        self.store = store
+        self._lock = threading.Lock()
+        self._pending_gate: dict[str, dict[str, Any]] = {}
+        self._usage: dict[str, dict[str, Any]] = defaultdict(
+            lambda: {"prompt_tokens": 0, "completion_tokens": 0, "models": set()}
+        )
+        self._errors: dict[str, int] = defaultdict(int)
+
+    def _persist_run(self, run: Run) -> None:
+        """Runs are written as they end, not when the root run ends."""
+
+    # --- node runs ---------------------------------------------------------------------------
+
+    def _on_chain_end(self, run: Run) -> None:
+        meta = _metadata(run)
+        if not _is_node_run(run, meta):
+            return
+        with self._lock:
+            self._pending_gate.pop(str(run.id), None)
+            usage = self._usage.pop(str(run.id), None)
+            retries = self._errors.pop(str(meta.get("langgraph_checkpoint_ns")), 0)
+        data: dict[str, Any] = {
+            "step": meta.get("langgraph_step"),
+            "task": meta.get("langgraph_checkpoint_ns"),
+            "input": run.inputs,
+            "output": run.outputs,
+            "latency_ms": _latency_ms(run),
+            "retries": retries,
+        }
+        if usage:
+            data["model"] = sorted(usage["models"]) or None
+            data["tokens"] = {
+                "prompt": usage["prompt_tokens"],
+                "completion": usage["completion_tokens"],
+            }
+        agent = _agent_result(run.outputs)
+        if agent is not None:
+            data.update(
+                status=agent.get("status"),
+                reason=agent.get("reason"),
+                error_kind=agent.get("error_kind"),
+                implementation=agent.get("implementation"),
+                attempts=agent.get("attempts"),
+                fallbacks=agent.get("fallbacks"),
+                version=agent.get("version"),
+                owner=_owner(meta.get(WORKFLOW_METADATA_KEY), str(agent.get("agent"))),
+            )
+        self._append(run, meta, EventKind.STEP, data, agent=agent.get("agent") if agent else None)
+
+    def _on_chain_error(self, run: Run) -> None:
+        meta = _metadata(run)
+        if not _is_node_run(run, meta):
+            return
+        with self._lock:
+            gate = self._pending_gate.pop(str(run.id), None)
+            self._usage.pop(str(run.id), None)
+        if gate is not None and (run.error or "").startswith("GraphInterrupt"):
+            self._append(run, meta, EventKind.GATE_FIRED, gate)
+            return
+        if (run.error or "").startswith(("GraphInterrupt", "ParentCommand")):
+            return
+        with self._lock:
+            self._errors[str(meta.get("langgraph_checkpoint_ns"))] += 1
+        first_line = (run.error or "").strip().splitlines()[0] if run.error else "error"
+        self._append(
+            run,
+            meta,
+            EventKind.STEP_ERROR,
+            {
+                "step": meta.get("langgraph_step"),
+                "task": meta.get("langgraph_checkpoint_ns"),
+                "error": first_line[:2000],
+                "latency_ms": _latency_ms(run),
+            },
+        )
+
+    # --- model runs --------------------------------------------------------------------------
+
+    def _on_llm_end(self, run: Run) -> None:
+        node_run = self._node_ancestor(run)
+        if node_run is None:
+            return
+        usage = _token_usage(run)
+        with self._lock:
+            entry = self._usage[str(node_run.id)]
+            entry["prompt_tokens"] += usage.get("prompt_tokens", 0)
+            entry["completion_tokens"] += usage.get("completion_tokens", 0)
+            model = _model_name(run)
+            if model:
+                entry["models"].add(model)
+
+    def _node_ancestor(self, run: Run) -> Run | None:
+        parent_id = str(run.parent_run_id) if run.parent_run_id else None
+        while parent_id:
+            parent = self.run_map.get(parent_id)
+            if parent is None:
+                return None
+            if _is_node_run(parent, _metadata(parent)):
+                return parent
+            parent_id = str(parent.parent_run_id) if parent.parent_run_id else None
+        return None
+
+    # --- platform events ---------------------------------------------------------------------
+
+    def on_custom_event(
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: UUID,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not name.startswith(EVENT_PREFIX):
+            return
+        kind = EventKind(name[len(EVENT_PREFIX) :])
+        meta = metadata or {}
+        if kind is EventKind.GATE_FIRED:
+            # Recorded only if the gate's interrupt() really stops the run (see _on_chain_error).
+            with self._lock:
+                self._pending_gate[str(run_id)] = dict(data)
+            return
+        thread_id = meta.get("thread_id")
+        if not thread_id:
+            return
+        payload = dict(data) if isinstance(data, dict) else {"value": data}
+        payload.setdefault("task", meta.get("langgraph_checkpoint_ns"))
+        self.store.append(
+            TraceEvent(
+                thread_id=str(thread_id),
+                kind=kind,
+                node=meta.get("langgraph_node"),
+                agent=payload.get("agent"),
+                run_id=str(run_id),
+                at=datetime.now(UTC),
+                data=payload,
+            )
+        )
+
+    def _append(
+        self,
+        run: Run,
+        meta: dict[str, Any],
+        kind: EventKind,
+        data: dict[str, Any],
+        agent: str | None = None,
+    ) -> None:
+        thread_id = meta.get("thread_id")
+        if not thread_id:
+            return
+        self.store.append(
+            TraceEvent(
+                thread_id=str(thread_id),
+                kind=kind,
+                node=run.name,
+                agent=agent,
+                run_id=str(run.id),
+                at=run.end_time or datetime.now(UTC),
+                data=data,
+            )
+        )
+
+
+def _metadata(run: Run) -> dict[str, Any]:
+    return dict((run.extra or {}).get("metadata") or {})
+
+
+def _is_node_run(run: Run, meta: dict[str, Any]) -> bool:
+    node = meta.get("langgraph_node")
+    return bool(node) and run.name == node and not str(node).startswith("__")
+
+
+def _latency_ms(run: Run) -> float | None:
+    if run.start_time and run.end_time:
+        return round((run.end_time - run.start_time).total_seconds() * 1000, 3)
+    return None
+
+
+def _agent_result(outputs: dict[str, Any] | None) -> dict[str, Any] | None:
+    for value in (outputs or {}).values():
+        if isinstance(value, dict) and {"status", "agent", "version"} <= value.keys():
+            return value
+    return None
+
+
+def _owner(workflow: str | None, agent: str) -> dict[str, str] | None:
+    for name, specs in WORKFLOW_AGENTS.items():
+        if workflow not in (None, name):
+            continue
+        for spec in specs:
+            if spec.name == agent:
+                return {"team": spec.owner.team, "contact": spec.owner.contact}
+    return None
+
+
+def _token_usage(run: Run) -> dict[str, int]:
+    llm_output = (run.outputs or {}).get("llm_output") or {}
+    usage = llm_output.get("token_usage") or llm_output.get("usage") or {}
+    if not usage:
+        for generations in (run.outputs or {}).get("generations") or []:
+            for generation in generations:
+                message = (generation or {}).get("message") or {}
+                meta = (message.get("kwargs") or message).get("usage_metadata") or {}
+                usage = {
+                    "prompt_tokens": meta.get("input_tokens", 0),
+                    "completion_tokens": meta.get("output_tokens", 0),
+                }
+    return {
+        "prompt_tokens": int(usage.get("prompt_tokens", 0) or 0),
+        "completion_tokens": int(usage.get("completion_tokens", 0) or 0),
+    }
+
+
+def _model_name(run: Run) -> str | None:
+    params = (run.extra or {}).get("invocation_params") or {}
+    meta = _metadata(run)
+    return params.get("model") or params.get("model_name") or meta.get("ls_model_name")

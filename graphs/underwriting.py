@@ -1,0 +1,200 @@
+"""Underwriting intake, on the supervisor/worker pattern (the flagship workflow).
+
+intake -> (policy_lookup | risk | compliance, in parallel) -> quote -> review gate -> finalize.
+The graph's input is an `UnderwritingSubmission`; `graph` is compiled without a checkpointer (for
+LangGraph Studio and the server); `graphs.runtime.open_workflow("underwriting")` compiles it with
+the configured one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, StateGraph
+from langgraph.runtime import Runtime
+
+from agents.underwriting import (
+    AGENTS,
+    COMPLIANCE,
+    INTAKE,
+    POLICY_LOOKUP,
+    QUOTE,
+    RISK,
+    recommendation,
+)
+from checkpoints.ledger import SideEffectLedger
+from graphs.context import BatonContext, resolved_database_url
+from graphs.events import emit
+from graphs.governed import OVERRIDES_KEY
+from graphs.policy import POLICY_DIR, load_policy
+from graphs.review_gate import REVIEW_KEY, GateSpec, ReviewOutcome, add_review_gate
+from graphs.supervisor import Worker, build_supervisor
+from schemas.review import ReviewAction
+from schemas.trace import EventKind
+from schemas.underwriting import (
+    AMENDABLE_QUOTE_FIELDS,
+    Quote,
+    UnderwritingDecision,
+    UnderwritingSubmission,
+)
+
+WORKFLOW = "underwriting"
+GATE = "review_gate"
+FINALIZE = "finalize"
+DECISION_KIND = "underwriting_decision"
+
+
+class UnderwritingState(TypedDict, total=False):
+    """The workflow's state: the submission, one `AgentResult` (JSON) per agent, and the outcome."""
+
+    submission_id: str
+    """From the submission (input)."""
+    policy_number: str | None
+    """The prior policy number as the broker wrote it (input)."""
+    broker: str | None
+    """The submitting broker (input)."""
+    documents: list[dict[str, Any]]
+    """The submission's documents (input)."""
+    intake: dict[str, Any] | None
+    """AgentResult[ApplicationFacts]."""
+    policy_lookup: dict[str, Any] | None
+    """AgentResult[PriorPolicy]."""
+    risk: dict[str, Any] | None
+    """AgentResult[RiskAssessment]."""
+    compliance: dict[str, Any] | None
+    """AgentResult[ComplianceReport]."""
+    quote: dict[str, Any] | None
+    """AgentResult[Quote]."""
+    review: dict[str, Any] | None
+    """ReviewOutcome: what the policy said and what the reviewer decided."""
+    decision: dict[str, Any] | None
+    """UnderwritingDecision, as recorded once in the ledger."""
+    overrides: dict[str, dict[str, Any]]
+    """Operator-corrected agent inputs (set by rollback), by agent name."""
+
+
+WORKERS = (
+    Worker(INTAKE),
+    Worker(POLICY_LOOKUP, after=("intake",)),
+    Worker(RISK, after=("intake",)),
+    Worker(COMPLIANCE, after=("intake",)),
+    Worker(QUOTE, after=("risk",)),
+)
+
+
+def _subject(state: Mapping[str, Any]) -> str:
+    intake = state.get("intake") or {}
+    name = (intake.get("value") or {}).get("applicant_name") or "unknown applicant"
+    return f"Bind commercial property submission {state.get('submission_id')} for {name}?"
+
+
+def _check_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> None:
+    quote = (state.get("quote") or {}).get("value")
+    if not quote:
+        raise ValueError("there is no quote to amend (the quote agent did not answer ok)")
+    Quote.model_validate({**quote, **corrections})
+
+
+def _finalize(
+    state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
+) -> dict[str, Any]:
+    """Record the decision once (idempotency key from the thread and this task)."""
+    review = ReviewOutcome.model_validate(state[REVIEW_KEY])
+    quote = (state.get("quote") or {}).get("value")
+    reasons = [f"{rule['rule']}: {rule['detail']}" for rule in review.fired]
+    decided_by = "policy"
+    if review.record is not None:
+        decision = review.record.decision
+        decided_by = decision.reviewer
+        outcome = "declined" if decision.action is ReviewAction.REJECT else "approved"
+        if decision.action is ReviewAction.AMEND and quote is not None:
+            quote = {**quote, **(decision.corrections or {})}
+            reasons.append(f"amended by {decision.reviewer}: {decision.corrections}")
+        if decision.note:
+            reasons.append(f"reviewer note: {decision.note}")
+    elif review.action == "refer":
+        outcome = "referred"
+    else:
+        outcome = "approved"
+        reasons = reasons or ["no review rule fired"]
+    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
+    task = str(config.get("configurable", {}).get("checkpoint_ns", FINALIZE))
+    key = f"{DECISION_KIND}:{thread_id}:{task}"
+    decision_record = UnderwritingDecision(
+        submission_id=str(state.get("submission_id")),
+        outcome=outcome,
+        decided_by=decided_by,
+        reasons=reasons,
+        quote=Quote.model_validate(quote) if quote and outcome != "declined" else None,
+        decision_key=key,
+    )
+    kept = SideEffectLedger(resolved_database_url(runtime)).record_once(
+        key,
+        thread_id=thread_id,
+        kind=DECISION_KIND,
+        payload=decision_record.model_dump(mode="json"),
+    )
+    emit(
+        EventKind.SIDE_EFFECT,
+        {
+            "kind": DECISION_KIND,
+            "key": key,
+            "created": kept.created,
+            "outcome": kept.payload["outcome"],
+        },
+        config,
+    )
+    return {"decision": kept.payload}
+
+
+class FinalizeSlice(TypedDict, total=False):
+    submission_id: str
+    quote: dict[str, Any] | None
+    review: dict[str, Any] | None
+
+
+def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
+    """The underwriting workflow, uncompiled."""
+    policy = load_policy(
+        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
+    )
+    builder = build_supervisor(
+        UnderwritingState,
+        WORKERS,
+        finish=GATE,
+        input_contract=UnderwritingSubmission,
+        context_schema=BatonContext,
+        input_schema=UnderwritingSubmission,
+    )
+    add_review_gate(
+        builder,
+        GateSpec(
+            name=GATE,
+            workflow=WORKFLOW,
+            policy=policy,
+            agents=AGENTS,
+            subject=_subject,
+            recommend=recommendation,
+            check_amendment=_check_amendment,
+            amendable_fields=AMENDABLE_QUOTE_FIELDS,
+            reads=("submission_id",),
+        ),
+    )
+    builder.add_node(FINALIZE, cast(Any, _finalize), input_schema=FinalizeSlice)
+    builder.add_edge(GATE, FINALIZE)
+    builder.add_edge(FINALIZE, END)
+    return builder
+
+
+assert OVERRIDES_KEY in UnderwritingState.__annotations__
+
+builder = build_underwriting()
+graph = builder.compile(name=WORKFLOW)
+
+STATE_WRITERS = {
+    REVIEW_KEY: (GATE, "ReviewOutcome"),
+    "decision": (FINALIZE, "UnderwritingDecision"),
+}
+"""State keys written by nodes that are not agents, for the handoff map."""

@@ -1,0 +1,42 @@
+"""The workflows Baton ships: name -> how to build it and what its input is."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from langgraph.graph import StateGraph
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class WorkflowEntry:
+    name: str
+    module: str
+    """Module exporting `builder` and `graph`."""
+    input_contract: str
+    """Dotted path of the input contract model."""
+
+    def builder(self) -> StateGraph:
+        builder: StateGraph = importlib.import_module(self.module).builder
+        return builder
+
+    def input_model(self) -> type[BaseModel]:
+        module, _, name = self.input_contract.rpartition(".")
+        model: type[BaseModel] = getattr(importlib.import_module(module), name)
+        return model
+
+
+WORKFLOWS: dict[str, WorkflowEntry] = {
+    "underwriting": WorkflowEntry(
+        "underwriting", "graphs.underwriting", "schemas.underwriting.UnderwritingSubmission"
+    ),
+}
+
+
+def get_workflow(name: str) -> WorkflowEntry:
+    """A workflow by name; KeyError listing the known ones when it is unknown."""
+    try:
+        return WORKFLOWS[name]
+    except KeyError:
+        raise KeyError(f"unknown workflow {name!r} (workflows: {', '.join(WORKFLOWS)})") from None

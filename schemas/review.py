@@ -1,0 +1,76 @@
+"""Review gates: the packet a person sees and the decision they send back."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ReviewAction(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    AMEND = "amend"
+
+
+class ReviewDecision(BaseModel):
+    """The resume value of a review gate. Anything else is refused and the gate stays open."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: ReviewAction
+    reviewer: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+    corrections: dict[str, Any] | None = None
+    """With `amend`: the fields of the proposed terms to change (validated by the workflow)."""
+
+    @model_validator(mode="after")
+    def _amend_needs_corrections(self) -> Self:
+        if not self.reviewer.strip():
+            raise ValueError("reviewer must name a person")
+        if self.action is ReviewAction.AMEND and not self.corrections:
+            raise ValueError("amend needs corrections")
+        if self.action is not ReviewAction.AMEND and self.corrections:
+            raise ValueError("corrections are only taken with amend")
+        return self
+
+
+class FiredRule(BaseModel):
+    """A policy rule that matched this case."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    description: str
+    action: Literal["review", "refer"]
+    detail: str
+    """What in the case made it fire (the field and the value)."""
+
+
+class ReviewPacket(BaseModel):
+    """What a review gate shows the reviewer: the question, the evidence, and what they may do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflow: str
+    gate: str
+    subject: str
+    """What is being decided, in one line."""
+    recommendation: Literal["approve", "decline"]
+    """What the agents' results point to; the reviewer's agreement with it is measured."""
+    reasons: list[FiredRule]
+    evidence: dict[str, Any]
+    """The agent results the decision rests on (JSON, redacted where sensitive)."""
+    allowed_actions: list[ReviewAction]
+    amendable_fields: list[str] = Field(default_factory=list)
+
+
+class ReviewRecord(BaseModel):
+    """A decision as recorded by the gate, with who made it and whether they agreed with the agents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: ReviewDecision
+    recommendation: Literal["approve", "decline"]
+    agreed: bool

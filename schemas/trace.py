@@ -1,0 +1,51 @@
+"""Trace events: what the local trace store records for every step of a run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventKind(StrEnum):
+    STEP = "step"
+    """A graph node finished (agent steps carry the agent's status and provenance)."""
+    STEP_ERROR = "step_error"
+    """A graph node raised (the run stopped there)."""
+    ROUTE = "route"
+    """The supervisor chose the next workers (and which are blocked, and why)."""
+    ATTEMPT = "attempt"
+    """One implementation of an agent's chain ran."""
+    FALLBACK = "fallback"
+    """An implementation was rejected and the next one in the chain runs."""
+    CONTRACT_VIOLATION = "contract_violation"
+    """An input or output broke its contract."""
+    GATE_FIRED = "gate_fired"
+    """A review gate stopped the run for a person."""
+    GATE_PASSED = "gate_passed"
+    """A review gate let the case through (no rule fired, or a referral)."""
+    REVIEW_DECISION = "review_decision"
+    """A person decided at a review gate."""
+    REVIEW_REFUSED = "review_refused"
+    """A resume value at a gate was refused as invalid."""
+    SIDE_EFFECT = "side_effect"
+    """A side effect was recorded (or found already recorded)."""
+    INPUT_OVERRIDE = "input_override"
+    """An operator corrected an agent's input on rollback."""
+
+
+class TraceEvent(BaseModel):
+    """One row of the trace store."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int | None = None
+    thread_id: str
+    kind: EventKind
+    node: str | None = None
+    agent: str | None = None
+    run_id: str | None = None
+    at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
