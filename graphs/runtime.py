@@ -32,6 +32,10 @@ from schemas.review import ReviewDecision
 RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started"]
 
 
+class ReviewRefused(ValueError):
+    """The gate refused a decision (for example corrections that break the quote contract)."""
+
+
 class UnknownThread(KeyError):
     """A thread id that this database has never seen (or that runs another workflow)."""
 
@@ -130,8 +134,15 @@ class WorkflowRun:
                 f"thread {thread_id!r} is not awaiting review (status: {report.status})"
             )
         validate_contract(ReviewDecision, decision, where="review decision")
+        refused_before = len((report.packet or {}).get("refused", []))
         self._invoke(Command(resume=decision), self.config(thread_id))
-        return self._settle(thread_id)
+        after = self._settle(thread_id)
+        refused = (
+            (after.packet or {}).get("refused", []) if after.status == "awaiting_review" else []
+        )
+        if len(refused) > refused_before:
+            raise ReviewRefused(f"{refused[-1]} (the review gate of {thread_id!r} is still open)")
+        return after
 
     def rollback(
         self, thread_id: str, agent: str, corrected_input: dict[str, Any] | None = None

@@ -1,0 +1,119 @@
+"""Rollback is per agent: re-run risk scoring and what follows, never intake or policy lookup."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from checkpoints.trace_store import TraceStore
+from schemas.trace import EventKind
+from tests.conftest import SAMPLES
+from tests.integration.cli_helpers import baton
+
+AGENT_NODES = ("intake", "policy_lookup", "risk", "compliance", "quote", "review_gate", "finalize")
+
+
+def executions(url: str, thread: str) -> Counter[str]:
+    steps = TraceStore(url).events(thread, EventKind.STEP)
+    return Counter(e.node for e in steps if e.node in AGENT_NODES)
+
+
+def test_rollback_to_risk_reruns_risk_and_what_follows_only(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    thread = "rollback-risk"
+    first = baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    assert first["outcome"] == "approved"
+    assert executions(sqlite_url, thread) == Counter({n: 1 for n in AGENT_NODES})
+
+    history = baton(monkeypatch, sqlite_url, "history", thread, "--json")["steps"]
+    assert [s["node"] for s in history if s["node"] in AGENT_NODES] == [
+        "intake",
+        "policy_lookup",
+        "risk",
+        "compliance",
+        "quote",
+        "review_gate",
+        "finalize",
+    ]
+    assert all(s["status"] for s in history)
+
+    again = baton(monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--json")
+    assert again["status"] == "completed" and again["outcome"] == "approved"
+    counts = executions(sqlite_url, thread)
+    assert counts["intake"] == 1 and counts["policy_lookup"] == 1 and counts["compliance"] == 1
+    assert counts["risk"] == 2 and counts["quote"] == 2 and counts["finalize"] == 2
+
+
+def test_rollback_with_corrected_input_changes_the_outcome(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    thread = "rollback-corrected"
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    corrected = {
+        "business_class": "bakery",
+        "state": "ME",
+        "construction_type": "frame",
+        "year_built": 1950,
+        "sprinklered": False,
+        "years_in_business": 1,
+        "effective_date": "2027-01-01",
+        "loss_history": {"provided": True, "claims": []},
+    }
+    path = tmp_path / "risk-input.json"
+    path.write_text(json.dumps(corrected))
+    stopped = baton(
+        monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--input", str(path), "--json"
+    )
+    assert stopped["status"] == "awaiting_review"
+    assert "high_risk" in {r["rule"] for r in stopped["reasons"]}
+    overrides = TraceStore(sqlite_url).events(thread, EventKind.INPUT_OVERRIDE)
+    assert overrides and overrides[0].agent == "risk"
+    assert executions(sqlite_url, thread)["intake"] == 1
+
+
+def test_rollback_refuses_bad_requests_and_keeps_the_thread(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    thread = "rollback-bad"
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "06_no_prior_policy.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    out = baton(monkeypatch, sqlite_url, "rollback", thread, "--to", "nobody", code=2)
+    assert "no agent 'nobody'" in out
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"business_class": "bakery"}))
+    out = baton(
+        monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--input", str(path), code=2
+    )
+    assert "state" in out and "Field required" in out
+    assert baton(monkeypatch, sqlite_url, "status", thread, "--json")["outcome"] == "approved"
+    assert executions(sqlite_url, thread)["risk"] == 1

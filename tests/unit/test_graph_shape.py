@@ -1,0 +1,76 @@
+"""The underwriting graph's shape and its handoff map are pinned: a change to either is deliberate."""
+
+from __future__ import annotations
+
+from graphs.handoffs import handoff_map
+from graphs.underwriting import graph
+
+MERMAID = """\
+graph TD;
+\t__start__([<p>__start__</p>]):::first
+\tintake(intake)
+\tpolicy_lookup(policy_lookup)
+\trisk(risk)
+\tcompliance(compliance)
+\tquote(quote)
+\tsupervisor(supervisor)
+\treview_gate(review_gate)
+\tfinalize(finalize)
+\t__end__([<p>__end__</p>]):::last
+\t__start__ --> supervisor;
+\tcompliance --> supervisor;
+\tintake --> supervisor;
+\tpolicy_lookup --> supervisor;
+\tquote --> supervisor;
+\treview_gate --> finalize;
+\trisk --> supervisor;
+\tsupervisor -.-> compliance;
+\tsupervisor -.-> intake;
+\tsupervisor -.-> policy_lookup;
+\tsupervisor -.-> quote;
+\tsupervisor -.-> review_gate;
+\tsupervisor -.-> risk;
+\tfinalize --> __end__;
+"""
+
+HANDOFFS = [
+    ("input", "intake", "documents", "UnderwritingSubmission.documents"),
+    ("input", "intake", "submission_id", "UnderwritingSubmission.submission_id"),
+    ("input", "policy_lookup", "policy_number", "UnderwritingSubmission.policy_number"),
+    ("intake", "policy_lookup", "intake", "AgentResult[ApplicationFacts]"),
+    ("intake", "risk", "intake", "AgentResult[ApplicationFacts]"),
+    ("input", "compliance", "broker", "UnderwritingSubmission.broker"),
+    ("intake", "compliance", "intake", "AgentResult[ApplicationFacts]"),
+    ("intake", "quote", "intake", "AgentResult[ApplicationFacts]"),
+    ("risk", "quote", "risk", "AgentResult[RiskAssessment]"),
+    ("input", "review_gate", "submission_id", "UnderwritingSubmission.submission_id"),
+    ("compliance", "review_gate", "compliance", "AgentResult[ComplianceReport]"),
+    ("intake", "review_gate", "intake", "AgentResult[ApplicationFacts]"),
+    ("policy_lookup", "review_gate", "policy_lookup", "AgentResult[PriorPolicy]"),
+    ("quote", "review_gate", "quote", "AgentResult[Quote]"),
+    ("risk", "review_gate", "risk", "AgentResult[RiskAssessment]"),
+    ("input", "finalize", "submission_id", "UnderwritingSubmission.submission_id"),
+    ("quote", "finalize", "quote", "AgentResult[Quote]"),
+    ("review_gate", "finalize", "review", "ReviewOutcome"),
+]
+
+
+def test_mermaid_drawing_is_pinned() -> None:
+    drawing = graph.get_graph().draw_mermaid()
+    body = drawing[drawing.index("graph TD;") :]
+    body = "".join(
+        line + "\n" for line in body.splitlines() if not line.strip().startswith("classDef")
+    )
+    assert body == MERMAID
+
+
+def test_handoff_map_is_pinned() -> None:
+    edges = [(e["from"], e["to"], e["key"], e["contract"]) for e in handoff_map("underwriting")]
+    assert edges == HANDOFFS
+
+
+def test_studio_graph_has_no_checkpointer_and_takes_the_submission_as_input() -> None:
+    assert graph.checkpointer is None
+    schema = graph.get_input_jsonschema()
+    assert set(schema["required"]) == {"submission_id", "documents"}
+    assert schema["title"] == "UnderwritingSubmission"

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agents.underwriting import AGENTS
+from graphs.policy import POLICY_DIR, PolicyError, ReviewPolicy, Rule, assess, load_policy
+
+CONTRACTS = {spec.name: spec.output_contract for spec in AGENTS}
+NAMES = list(CONTRACTS)
+
+
+def ok(value: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "ok", "value": value}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEADER = "workflow: underwriting\nowner: Test\ngate: review_gate\n"
+
+
+def test_shipped_policy_loads_and_is_conservative_about_failures() -> None:
+    policy = load_policy(POLICY_DIR / "underwriting.yaml", CONTRACTS)
+    assert policy.when_no_rule_fires == "approve"
+    assert {r.name for r in policy.rules} >= {"sanctions_hit", "high_risk", "missing_documents"}
+
+
+def test_default_without_the_setting_is_review() -> None:
+    assert ReviewPolicy(workflow="w", owner="o", gate="g").when_no_rule_fires == "review"
+
+
+@pytest.mark.parametrize(
+    ("rule_text", "message"),
+    [
+        (
+            "  - {name: x, description: d, field: risk.bnd, in: [high]}",
+            "RiskAssessment has no field 'bnd'",
+        ),
+        ("  - {name: x, description: d, field: nobody.band, in: [high]}", "names no agent"),
+        ("  - {name: x, description: d, field: risk.band}", "exactly one test"),
+        (
+            "  - {name: x, description: d, field: risk.band, in: [high], equals: low}",
+            "exactly one test",
+        ),
+        ("  - {name: x, description: d, field: risk.band, in: [high], then: approve}", "rule 'x'"),
+        ("  - {name: x, description: d, field: risk.band, matches: 'os.system(1)'}", "rule 'x'"),
+    ],
+)
+def test_bad_policy_files_are_refused_naming_the_rule(
+    tmp_path: Path, rule_text: str, message: str
+) -> None:
+    path = write(tmp_path, HEADER + "rules:\n" + rule_text + "\n")
+    with pytest.raises(PolicyError, match=message.replace("(", "\\(").replace("[", "\\[")):
+        load_policy(path, CONTRACTS)
+
+
+def test_unreadable_policy_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(write(tmp_path, "rules: [unclosed"), CONTRACTS)
+
+
+def test_rules_fire_on_contract_fields() -> None:
+    policy = ReviewPolicy(
+        workflow="w",
+        owner="o",
+        gate="g",
+        when_no_rule_fires="approve",
+        rules=[
+            Rule.model_validate(
+                {"name": "high_risk", "description": "d", "field": "risk.band", "in": ["high"]}
+            ),
+            Rule.model_validate(
+                {
+                    "name": "big",
+                    "description": "d",
+                    "field": "quote.limit",
+                    "greater_than": 10,
+                    "then": "refer",
+                }
+            ),
+            Rule.model_validate(
+                {
+                    "name": "hits",
+                    "description": "d",
+                    "field": "compliance.sanctions_hits",
+                    "is": "not_empty",
+                }
+            ),
+        ],
+    )
+    everyone_ok = {name: ok({}) for name in NAMES}
+    assert assess(policy, everyone_ok, NAMES).action == "approve"
+    refer = {**everyone_ok, "quote": ok({"limit": 11})}
+    assert assess(policy, refer, NAMES).action == "refer"
+    both = {**refer, "risk": ok({"band": "high"})}
+    outcome = assess(policy, both, NAMES)
+    assert outcome.action == "review" and [f.rule for f in outcome.fired] == ["high_risk", "big"]
+    hit = {**everyone_ok, "compliance": ok({"sanctions_hits": [{"listed_name": "X"}]})}
+    assert assess(policy, hit, NAMES).fired[0].rule == "hits"
+
+
+@pytest.mark.parametrize("status", ["failed", "escalated"])
+def test_a_failed_or_escalated_agent_always_forces_review(status: str) -> None:
+    policy = ReviewPolicy(workflow="w", owner="o", gate="g", when_no_rule_fires="approve")
+    results = {name: ok({}) for name in NAMES}
+    results["policy_lookup"] = {
+        "status": status,
+        "reason": "lookup failed: database timeout",
+        "error_kind": "unavailable" if status == "failed" else None,
+    }
+    outcome = assess(policy, results, NAMES)
+    assert outcome.action == "review"
+    assert (
+        outcome.fired[0].rule == f"agent_{status}" and "database timeout" in outcome.fired[0].detail
+    )
+
+
+def test_an_agent_that_did_not_run_forces_review() -> None:
+    policy = ReviewPolicy(workflow="w", owner="o", gate="g", when_no_rule_fires="approve")
+    results = {name: ok({}) for name in NAMES if name != "quote"}
+    assert assess(policy, results, NAMES).action == "review"
+
+
+def test_empty_answer_does_not_fire_rules_over_its_fields() -> None:
+    policy = ReviewPolicy(
+        workflow="w",
+        owner="o",
+        gate="g",
+        when_no_rule_fires="approve",
+        rules=[
+            Rule.model_validate(
+                {
+                    "name": "cancelled",
+                    "description": "d",
+                    "field": "policy_lookup.status",
+                    "equals": "cancelled",
+                }
+            ),
+        ],
+    )
+    results = {name: ok({}) for name in NAMES}
+    results["policy_lookup"] = {"status": "empty", "reason": "no prior policy"}
+    assert assess(policy, results, NAMES).action == "approve"
+
+
+def test_always_rule_stops_every_case() -> None:
+    policy = ReviewPolicy(
+        workflow="w",
+        owner="o",
+        gate="g",
+        when_no_rule_fires="approve",
+        rules=[
+            Rule.model_validate(
+                {"name": "pilot", "description": "everything for now", "always": True}
+            ),
+        ],
+    )
+    assert assess(policy, {n: ok({}) for n in NAMES}, NAMES).action == "review"
