@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from langgraph.types import TracePolicy
@@ -27,14 +28,24 @@ def redact(value: Any, keys: frozenset[str]) -> Any:
     return value
 
 
+@cache
+def registered_sensitive_fields() -> frozenset[str]:
+    """Sensitive field names across the contracts of every registered agent."""
+    from agents.registry import all_agents
+
+    contracts = [m for spec in all_agents() for m in (spec.input_contract, spec.output_contract)]
+    return sensitive_fields(*contracts)
+
+
 def _mask(item: Any) -> str:
     return f"{REDACTED} ({len(item)} chars)" if isinstance(item, str) else REDACTED
 
 
 def redacting_trace_policy(models: Iterable[type[BaseModel]]) -> TracePolicy:
-    """A LangGraph trace policy that redacts the sensitive fields of these contracts in a node's
-    traced input and output (what LangSmith and the local trace store record)."""
-    keys = sensitive_fields(*models)
+    """A LangGraph trace policy that redacts, in a node's traced input and output (what LangSmith
+    and the local trace store record), the sensitive fields of these contracts and of every
+    registered agent's contracts (a node's slice may carry results of the agents before it)."""
+    keys = sensitive_fields(*models) | registered_sensitive_fields()
     return TracePolicy(
         process_inputs=lambda value: redact(value, keys),
         process_outputs=lambda value: redact(value, keys),

@@ -15,6 +15,7 @@ def baton(monkeypatch: pytest.MonkeyPatch, url: str, *args: str, code: int = 0) 
     """Run `baton ARGS` against `url` (through BATON_DATABASE_URL); return the parsed --json output
     when asked for, else the text. Asserts the exit code."""
     monkeypatch.setenv("BATON_DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "250")
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == code, (
         f"baton {' '.join(args)} -> {result.exit_code}\n{result.output}"

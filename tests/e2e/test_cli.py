@@ -1,0 +1,176 @@
+"""The `baton` command line as a user types it: exit codes, messages, --json, agents."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLES
+from tests.integration.cli_helpers import baton
+
+BATON = str(Path(sys.executable).parent / "baton")
+
+
+def test_console_script_runs_a_sample_and_prints_one_json_object(tmp_path: Path) -> None:
+    env = {**os.environ, "BATON_DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+    done = subprocess.run(
+        [BATON, "run", "underwriting", str(SAMPLES / "01_clean_straight_through.json"), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (
+        report["status"] == "completed" and report["outcome"] == "approved" and report["thread_id"]
+    )
+
+
+def test_default_database_is_the_embedded_sqlite_file(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BATON_DATABASE_URL"}
+    done = subprocess.run(
+        [BATON, "run", "underwriting", str(SAMPLES / "06_no_prior_policy.json"), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / ".baton" / "baton.db").is_file()
+
+
+def test_human_output_shows_where_it_stopped_and_how_to_continue(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    out = baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "03_sanctions_hit.json"),
+        "--thread-id",
+        "h",
+    )
+    assert "awaiting_review" in out and "sanctions_hit" in out
+    assert "baton review h --approve" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "nope", str(SAMPLES / "01_clean_straight_through.json")],
+            "unknown workflow 'nope'",
+        ),
+        (["run", "underwriting", "/no/such/file.json"], "cannot read input file"),
+        (["review", "ghost", "--approve"], "no thread 'ghost'"),
+        (["history", "ghost"], "no thread 'ghost'"),
+        (["rollback", "ghost", "--to", "risk"], "no thread 'ghost'"),
+        (["status", "ghost"], "no thread 'ghost'"),
+        (["handoffs", "nope"], "unknown workflow 'nope'"),
+    ],
+)
+def test_bad_input_exits_2_with_what_was_wrong(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, args: list[str], message: str
+) -> None:
+    out = baton(monkeypatch, sqlite_url, *args, code=2)
+    assert message in out
+
+
+def test_invalid_json_names_the_file_and_position(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"submission_id": "S-1",\n  "documents": [}')
+    out = baton(monkeypatch, sqlite_url, "run", "underwriting", str(path), code=2)
+    assert "broken.json" in out and "not valid JSON" in out and "line 2" in out
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda s: s.pop("documents"), "documents: Field required"),
+        (
+            lambda s: s.update(documents=[{"kind": "fax", "name": "x", "content": ""}]),
+            "documents.0.kind",
+        ),
+        (lambda s: s.update(submission_id="bad id with spaces"), "submission_id"),
+        (lambda s: s.update(documents=[]), "documents: List should have at least 1 item"),
+        (lambda s: s.update(broker=12), "broker: Input should be a valid string"),
+    ],
+)
+def test_input_breaking_the_contract_exits_2_naming_the_field_and_saves_nothing(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path, mutate: object, field: str
+) -> None:
+    submission = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
+    mutate(submission)  # type: ignore[operator]
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(submission))
+    out = baton(
+        monkeypatch, sqlite_url, "run", "underwriting", str(path), "--thread-id", "bad", code=2
+    )
+    assert field in out
+    assert baton(monkeypatch, sqlite_url, "status", "--json")["threads"] == []
+
+
+def test_review_needs_exactly_one_action(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "02_high_risk_referral.json"),
+        "--thread-id",
+        "r",
+    )
+    out = baton(monkeypatch, sqlite_url, "review", "r", "--approve", "--reject", code=2)
+    assert "exactly one of" in out
+
+
+def test_unusable_database_url_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = baton(monkeypatch, "mysql://x", "status", code=2)
+    assert "not understood" in out
+
+
+def test_agents_lists_owner_version_contracts_and_implementations(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    listing = baton(monkeypatch, sqlite_url, "agents", "--json")["agents"]
+    by_name = {row["agent"]: row for row in listing}
+    assert set(by_name) == {"intake", "policy_lookup", "risk", "compliance", "quote"}
+    assert by_name["compliance"]["owner"] == "Compliance"
+    assert by_name["risk"]["input"] == "RiskInput" and by_name["risk"]["output"] == "RiskAssessment"
+    assert by_name["intake"]["implementations"] == ["label_parser (deterministic)"]
+    text = baton(monkeypatch, sqlite_url, "agents")
+    assert "uw-governance@baton.example" in text
+
+
+def test_internal_errors_exit_1(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+    from graphs import runtime
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(runtime.WorkflowRun, "start", explode)
+    out = baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        code=1,
+    )
+    assert "internal error" in out and "disk on fire" in out
+
+
+def test_make_run_sample_exists() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "data/samples/underwriting/02_high_risk_referral.json" in makefile

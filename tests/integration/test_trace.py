@@ -1,0 +1,127 @@
+"""`baton trace` reconstructs a run: fallback hops, contract violations and review decisions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from agents.underwriting.policy_db import policy_engine
+from tests.conftest import SAMPLES
+from tests.integration.cli_helpers import baton
+
+
+def break_policy_table(sqlite_url: str) -> None:
+    """Make the real policy table unreadable: a view over a table that does not exist."""
+    policy_engine(sqlite_url)  # created and seeded
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE uw_policies")
+        conn.execute("CREATE VIEW uw_policies AS SELECT * FROM uw_policies_archive")
+
+
+def test_failed_lookup_hops_to_people_and_is_traced(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    break_policy_table(sqlite_url)
+    thread = "lookup-down"
+    stopped = baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    # A lookup that could not be done is never read as "no prior policy": the case stops.
+    assert stopped["status"] == "awaiting_review"
+    failed = [r for r in stopped["reasons"] if r["rule"] == "agent_failed"]
+    assert (
+        failed and "lookup failed" in failed[0]["detail"] and "unavailable" in failed[0]["detail"]
+    )
+
+    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    hops = [e for e in events if e["kind"] == "fallback"]
+    assert (
+        hops
+        and hops[0]["data"]["from"] == "policy_table"
+        and hops[0]["data"]["to"] == "human review"
+    )
+    text = baton(monkeypatch, sqlite_url, "trace", thread)
+    assert "fallback" in text and "policy_table rejected" in text
+
+
+def test_contract_violation_and_review_decision_are_traced(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    thread = "violation"
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "05_invalid_policy_number.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    baton(monkeypatch, sqlite_url, "review", thread, "--approve", "--reviewer", "Ada", "--json")
+    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    kinds = [e["kind"] for e in events]
+    assert "contract_violation" in kinds and "gate_fired" in kinds and "review_decision" in kinds
+    assert kinds.index("gate_fired") < kinds.index("review_decision") < kinds.index("side_effect")
+    violation = next(e for e in events if e["kind"] == "contract_violation")
+    assert violation["agent"] == "policy_lookup"
+    assert violation["data"]["errors"][0].startswith("policy_number:")
+    decision = next(e for e in events if e["kind"] == "review_decision")
+    assert decision["data"]["decision"]["reviewer"] == "Ada"
+    assert kinds.count("gate_fired") == 1, "the gate fired once, even though its node ran twice"
+
+    text = baton(monkeypatch, sqlite_url, "trace", thread)
+    for expected in (
+        "contract_violation",
+        "review_decision",
+        "Ada chose approve",
+        "stopped for review",
+    ):
+        assert expected in text
+
+
+def test_every_agent_step_is_recorded_with_provenance(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    thread = "provenance"
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    steps = {e["node"]: e for e in events if e["kind"] == "step" and e["agent"]}
+    assert set(steps) == {"intake", "policy_lookup", "risk", "compliance", "quote"}
+    intake = steps["intake"]
+    assert intake["thread_id"] == thread
+    assert intake["data"]["owner"]["team"] == "Submission Intake"
+    assert intake["data"]["version"] == "1.0.0"
+    assert intake["data"]["implementation"] == "label_parser"
+    assert intake["data"]["status"] == "ok"
+    assert intake["data"]["latency_ms"] >= 0 and intake["data"]["task"].startswith("intake:")
+    # Documents and marked-sensitive fields are redacted in what is traced.
+    assert "01-2345678" not in str(events) and "owner@harborlightbakery.example" not in str(events)
+    assert intake["data"]["input"]["documents"][0]["content"].startswith("[redacted]")
+    assert intake["data"]["output"]["intake"]["value"]["fein"] == "[redacted] (10 chars)"
+
+
+def test_trace_of_unknown_thread_is_bad_input(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    out = baton(monkeypatch, sqlite_url, "trace", "no-such-thread", code=2)
+    assert "no thread 'no-such-thread'" in out
