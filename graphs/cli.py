@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -151,6 +152,18 @@ def _safe(url: str) -> str:
     return url if parsed.kind != "postgres" else url.split("@")[-1]
 
 
+def _program() -> str:
+    """How the user should type this command again (`baton` when it is on PATH)."""
+    invoked = Path(sys.argv[0])
+    found = shutil.which("baton")
+    if invoked.name != "baton" or (found and Path(found).resolve() == invoked.resolve()):
+        return "baton"
+    try:
+        return str(invoked.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(invoked)
+
+
 def _emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
@@ -185,7 +198,7 @@ def _show_report(report: RunReport, as_json: bool) -> None:
         for refusal in packet.get("refused", []):
             console.print(f"[red]previous answer refused:[/] {refusal}")
         console.print(
-            f"Continue with: [bold]baton review {report.thread_id} --approve[/] "
+            f"Continue with: [bold]{_program()} review {report.thread_id} --approve[/] "
             f"(or --reject, or --amend FILE with any of {', '.join(packet['amendable_fields'])})"
         )
     if report.decision and report.decision.get("reasons"):
@@ -194,7 +207,7 @@ def _show_report(report: RunReport, as_json: bool) -> None:
     if report.status == "incomplete":
         console.print(
             f"Stopped before {', '.join(report.next)}; continue with "
-            f"[bold]baton run {report.workflow} INPUT --thread-id {report.thread_id}[/]"
+            f"[bold]{_program()} run {report.workflow} INPUT --thread-id {report.thread_id}[/]"
         )
 
 
