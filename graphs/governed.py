@@ -161,61 +161,32 @@ def _attempt(
 ) -> tuple[str, BaseModel | None, str | None, ErrorKind | None]:
     """Run one implementation: (verdict, value, reason, error kind); verdict is a status or
     `rejected` (the next implementation should run)."""
+    where = f"{spec.name} output"
     try:
         produced = impl.run(payload, context)
+        if isinstance(produced, Outcome):
+            if produced.status is Status.FAILED:
+                return "rejected", None, produced.reason, produced.error_kind
+            return produced.status.value, None, produced.reason, None
+        value = validate_contract(spec.output_contract, produced, where=where)
+    except ContractViolation as error:
+        violation = error
     except ValidationError as error:
         # The implementation tried to build its output contract with values that break it.
-        reason = f"output breaks {spec.output_contract.__name__}: " + "; ".join(
-            describe_errors(error)
-        )
-        emit(
-            EventKind.CONTRACT_VIOLATION,
-            {
-                "agent": spec.name,
-                "stage": "output",
-                "implementation": impl.name,
-                "contract": spec.output_contract.__name__,
-                "errors": describe_errors(error),
-            },
-            config,
-        )
-        return "rejected", None, reason, ErrorKind.CONTRACT_VIOLATION
+        violation = ContractViolation(spec.output_contract, describe_errors(error), where)
     except GraphBubbleUp:
         raise
     except Exception as error:
-        return (
-            "rejected",
-            None,
-            f"raised {type(error).__name__}: {error}",
-            ErrorKind.IMPLEMENTATION_ERROR,
-        )
-    if isinstance(produced, Outcome):
-        if produced.status is Status.FAILED:
-            return "rejected", None, produced.reason, produced.error_kind
-        return produced.status.value, None, produced.reason, None
-    try:
-        value = validate_contract(spec.output_contract, produced, where=f"{spec.name} output")
-    except (ContractViolation, TypeError) as violation:
-        if isinstance(violation, ContractViolation):
-            emit(
-                EventKind.CONTRACT_VIOLATION,
-                _violation_event(spec, "output", impl.name, violation),
-                config,
-            )
-        else:
-            emit(
-                EventKind.CONTRACT_VIOLATION,
-                {
-                    "agent": spec.name,
-                    "stage": "output",
-                    "implementation": impl.name,
-                    "contract": spec.output_contract.__name__,
-                    "errors": [str(violation)],
-                },
-                config,
-            )
-        return "rejected", None, str(violation), ErrorKind.CONTRACT_VIOLATION
-    return Status.OK.value, value, None, None
+        reason = f"raised {type(error).__name__}: {error}"
+        return "rejected", None, reason, ErrorKind.IMPLEMENTATION_ERROR
+    else:
+        return Status.OK.value, value, None, None
+    emit(
+        EventKind.CONTRACT_VIOLATION,
+        _violation_event(spec, "output", impl.name, violation),
+        config,
+    )
+    return "rejected", None, str(violation), ErrorKind.CONTRACT_VIOLATION
 
 
 def _violation_event(

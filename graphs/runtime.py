@@ -10,12 +10,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_type_hints
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.pregel import Pregel
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from agents.registry import WORKFLOW_AGENTS
+from agents.spec import AgentSpec
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.rollback import node_steps, rewind_to_node
 from checkpoints.saver import open_saver
@@ -74,7 +76,9 @@ class RunReport:
 class WorkflowRun:
     """A compiled workflow bound to one database: start, resume, inspect and roll back threads."""
 
-    def __init__(self, entry: WorkflowEntry, graph: Pregel, database_url: str) -> None:
+    def __init__(
+        self, entry: WorkflowEntry, graph: CompiledStateGraph[Any, Any, Any, Any], database_url: str
+    ) -> None:
         self.entry = entry
         self.graph = graph
         self.database_url = database_url
@@ -107,6 +111,12 @@ class WorkflowRun:
         if known is not None:
             if known["workflow"] != self.entry.name:
                 raise UnknownThread(f"thread {thread_id!r} runs workflow {known['workflow']!r}")
+            subject = getattr(model, "submission_id", None)
+            if known["subject"] not in (None, subject):
+                raise ValueError(
+                    f"thread {thread_id!r} holds {known['subject']!r}, not {subject!r}: "
+                    "use a new thread id for a different input"
+                )
             report = self.report(thread_id)
             if report.status == "incomplete":
                 return self.continue_thread(thread_id)
@@ -156,6 +166,8 @@ class WorkflowRun:
             raise ValueError(f"no agent {agent!r} in workflow {self.entry.name} (agents: {names})")
         values: dict[str, Any] = {spec.writes: None}
         if corrected_input is not None:
+            if OVERRIDES_KEY not in get_type_hints(self.graph.builder.state_schema):
+                raise ValueError(f"workflow {self.entry.name} does not take corrected inputs")
             validate_contract(
                 spec.input_contract, corrected_input, where=f"corrected {agent} input"
             )
@@ -166,9 +178,7 @@ class WorkflowRun:
         self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
         return self._settle(thread_id)
 
-    def agent_specs(self) -> list[Any]:
-        from agents.registry import WORKFLOW_AGENTS
-
+    def agent_specs(self) -> list[AgentSpec]:
         return list(WORKFLOW_AGENTS.get(self.entry.name, ()))
 
     def report(self, thread_id: str) -> RunReport:

@@ -27,7 +27,6 @@ from agents.underwriting import (
 from checkpoints.ledger import SideEffectLedger
 from graphs.context import BatonContext, resolved_database_url
 from graphs.events import emit
-from graphs.governed import OVERRIDES_KEY
 from graphs.policy import POLICY_DIR, load_policy
 from graphs.review_gate import REVIEW_KEY, GateSpec, ReviewOutcome, add_review_gate
 from graphs.supervisor import Worker, build_supervisor
@@ -187,8 +186,6 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
     builder.add_edge(FINALIZE, END)
     return builder
 
-
-assert OVERRIDES_KEY in UnderwritingState.__annotations__
 
 builder = build_underwriting()
 graph = builder.compile(name=WORKFLOW)

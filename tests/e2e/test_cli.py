@@ -174,3 +174,28 @@ def test_internal_errors_exit_1(monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 def test_make_run_sample_exists() -> None:
     makefile = (ROOT / "Makefile").read_text()
     assert "data/samples/underwriting/02_high_risk_referral.json" in makefile
+
+
+def test_reusing_a_thread_id_for_another_submission_is_refused(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "06_no_prior_policy.json"),
+        "--thread-id",
+        "t1",
+    )
+    out = baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        "--thread-id",
+        "t1",
+        code=2,
+    )
+    assert "holds 'SUB-1006', not 'SUB-1001'" in out

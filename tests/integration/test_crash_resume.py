@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -73,36 +74,44 @@ def executions(url: str, thread: str) -> Counter[str]:
     return Counter(e.node or "" for e in TraceStore(url).events(thread, EventKind.STEP))
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    if request.param == "sqlite":
+        return sqlite_url
+    postgres: str = request.getfixturevalue("postgres_url")
+    return postgres
+
+
 @pytest.mark.slow
-def test_killed_in_the_middle_resumes_without_rerunning_completed_agents(sqlite_url: str) -> None:
-    thread = "crash-in-quote"
-    run_and_get_killed(sqlite_url, thread, KILL_IN_QUOTE)
-    before = executions(sqlite_url, thread)
+def test_killed_in_the_middle_resumes_without_rerunning_completed_agents(url: str) -> None:
+    thread = f"crash-in-quote-{uuid.uuid4().hex[:8]}"
+    run_and_get_killed(url, thread, KILL_IN_QUOTE)
+    before = executions(url, thread)
     assert before["risk"] == before["compliance"] == before["intake"] == 1 and before["quote"] == 0
 
-    done = resume(sqlite_url, thread)
+    done = resume(url, thread)
     assert done.returncode == 0, done.stderr
     assert '"outcome": "approved"' in done.stdout
-    after = executions(sqlite_url, thread)
+    after = executions(url, thread)
     for agent in ("intake", "policy_lookup", "risk", "compliance"):
         assert after[agent] == 1, f"{agent} ran again after the crash"
     assert after["quote"] == 1 and after["finalize"] == 1
-    assert len(SideEffectLedger(sqlite_url).for_thread(thread, DECISION_KIND)) == 1
+    assert len(SideEffectLedger(url).for_thread(thread, DECISION_KIND)) == 1
 
 
 @pytest.mark.slow
-def test_killed_after_recording_the_decision_never_records_it_twice(sqlite_url: str) -> None:
-    thread = "crash-in-finalize"
-    run_and_get_killed(sqlite_url, thread, KILL_AFTER_DECISION_RECORDED)
-    assert len(SideEffectLedger(sqlite_url).for_thread(thread, DECISION_KIND)) == 1
+def test_killed_after_recording_the_decision_never_records_it_twice(url: str) -> None:
+    thread = f"crash-in-finalize-{uuid.uuid4().hex[:8]}"
+    run_and_get_killed(url, thread, KILL_AFTER_DECISION_RECORDED)
+    assert len(SideEffectLedger(url).for_thread(thread, DECISION_KIND)) == 1
 
-    done = resume(sqlite_url, thread)
+    done = resume(url, thread)
     assert done.returncode == 0, done.stderr
     assert '"outcome": "approved"' in done.stdout
-    decisions = SideEffectLedger(sqlite_url).for_thread(thread, DECISION_KIND)
+    decisions = SideEffectLedger(url).for_thread(thread, DECISION_KIND)
     assert len(decisions) == 1
-    effects = TraceStore(sqlite_url).events(thread, EventKind.SIDE_EFFECT)
+    effects = TraceStore(url).events(thread, EventKind.SIDE_EFFECT)
     assert [e.data["created"] for e in effects] == [False], (
         "the re-run finalize must find the record"
     )
-    assert executions(sqlite_url, thread)["quote"] == 1
+    assert executions(url, thread)["quote"] == 1
