@@ -82,9 +82,14 @@ def _run_chain(
     override = (state.get(OVERRIDES_KEY) or {}).get(spec.name)
     if override is not None:
         emit(EventKind.INPUT_OVERRIDE, {"agent": spec.name, "input": override}, config)
+    where = f"{spec.name} input"
     try:
-        raw = override if override is not None else spec.select_input(state)
-        payload = validate_contract(spec.input_contract, raw, where=f"{spec.name} input")
+        try:
+            raw = override if override is not None else spec.select_input(state)
+        except Exception as error:
+            problem = f"(slice): cannot build the input: {type(error).__name__}: {error}"
+            raise ContractViolation(spec.input_contract, [problem], where) from error
+        payload = validate_contract(spec.input_contract, raw, where=where)
     except ContractViolation as violation:
         emit(EventKind.CONTRACT_VIOLATION, _violation_event(spec, "input", None, violation), config)
         return _result(

@@ -3,7 +3,8 @@
 A policy is a list of named rules over contract fields (`agent.field.path`), each with one test
 (`equals`, `not_equals`, `in`, `not_in`, `greater_than`, `at_least`, `less_than`, `at_most`,
 `is: true | false | empty | not_empty`, or `always: true`) and what to do when it matches
-(`review`: stop for a person; `refer`: hand the case to the referral desk). No expression is ever
+(`review`: stop for a person; `refer`: hand the case to the referral desk). `status: [empty, …]`
+tests how the agent named by `field` answered rather than a field of its value. No expression is ever
 evaluated: the tests are data, checked when the file is loaded. A failed or escalated agent always
 forces review, whatever the file says.
 """
@@ -34,6 +35,7 @@ TESTS = (
     "at_most",
     "is",
     "always",
+    "status",
 )
 
 
@@ -60,6 +62,8 @@ class Rule(BaseModel):
     at_most: float | None = None
     is_: Literal[True, False, "empty", "not_empty"] | None = Field(default=None, alias="is")
     always: Literal[True] | None = None
+    status: list[Literal["ok", "empty", "failed", "escalated"]] | None = None
+    """Fires when the agent named by `field` answered with one of these statuses."""
 
     @model_validator(mode="after")
     def _exactly_one_test(self) -> Self:
@@ -72,6 +76,8 @@ class Rule(BaseModel):
             raise ValueError(
                 "a rule needs a `field` (agent.field.path) unless it is `always: true`"
             )
+        if given == ["status"] and self.field and "." in self.field:
+            raise ValueError("a `status` test takes an agent name as its field, not a path")
         return self
 
     @property
@@ -84,6 +90,8 @@ class Rule(BaseModel):
         test = self.test
         if test == "always":
             return True
+        if test == "status":
+            return value in (self.status or [])
         if test == "is":
             if self.is_ in ("empty", "not_empty"):
                 empty = value is None or (hasattr(value, "__len__") and len(value) == 0)
@@ -230,9 +238,12 @@ def assess(policy: ReviewPolicy, results: Mapping[str, Any], agents: list[str]) 
         assert rule.field is not None
         agent, _, path = rule.field.partition(".")
         result = results.get(agent)
-        if not result or result["status"] != Status.OK:
+        if rule.test == "status":
+            value = result["status"] if result else None
+        elif not result or result["status"] != Status.OK:
             continue
-        value = _lookup(result["value"], path)
+        else:
+            value = _lookup(result["value"], path)
         if rule.matches(value):
             fired.append(
                 FiredRule(

@@ -143,3 +143,15 @@ def test_unknown_state_key_is_rejected_when_building() -> None:
     with pytest.raises(ValueError, match="not keys of ToyState"):
         builder: StateGraph[Any, Any, Any, Any] = StateGraph(ToyState)
         add_governed_agent(builder, spec_with(impl("rules", double), reads=("number", "nope")))
+
+
+def test_a_slice_that_cannot_be_read_is_a_contract_failure_not_a_crash() -> None:
+    spec = spec_with(impl("rules", double))
+
+    def broken_select(state: Any) -> Any:
+        return state["missing"]["value"]
+
+    object.__setattr__(spec, "select_input", broken_select)
+    result, _ = run(spec, {"number": 1})
+    assert result["status"] == "failed" and result["error_kind"] == "contract_violation"
+    assert "cannot build the input: KeyError" in result["reason"]

@@ -162,3 +162,24 @@ def test_always_rule_stops_every_case() -> None:
         ],
     )
     assert assess(policy, {n: ok({}) for n in NAMES}, NAMES).action == "review"
+
+
+def test_status_rule_tests_how_an_agent_answered(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        HEADER + "when_no_rule_fires: approve\nrules:\n"
+        "  - {name: new_business, description: no prior policy, field: policy_lookup, status: [empty]}\n",
+    )
+    policy = load_policy(path, CONTRACTS)
+    results = {name: ok({}) for name in NAMES}
+    assert assess(policy, results, NAMES).action == "approve"
+    results["policy_lookup"] = {"status": "empty", "reason": "no prior policy"}
+    outcome = assess(policy, results, NAMES)
+    assert outcome.action == "review" and outcome.fired[0].rule == "new_business"
+    bad = write(
+        tmp_path,
+        HEADER
+        + "rules:\n  - {name: x, description: d, field: policy_lookup.status, status: [empty]}\n",
+    )
+    with pytest.raises(PolicyError, match="agent name"):
+        load_policy(bad, CONTRACTS)
