@@ -14,6 +14,10 @@ from typing import Any, Literal
 from sqlalchemy import Engine, create_engine, event
 
 
+class DatabaseURLError(ValueError):
+    """A database URL Baton cannot use."""
+
+
 @dataclass(frozen=True)
 class DatabaseURL:
     """A parsed Baton database URL."""
@@ -40,7 +44,7 @@ class DatabaseURL:
 def parse_database_url(url: str) -> DatabaseURL:
     """Parse `memory://`, `sqlite:///relative/or/absolute/path` or `postgresql://…`.
 
-    Raises ValueError naming the URL and the schemes that are understood.
+    Raises DatabaseURLError naming the URL and the schemes that are understood.
     """
     text = url.strip()
     if text in ("memory://", "memory:"):
@@ -48,11 +52,11 @@ def parse_database_url(url: str) -> DatabaseURL:
     if text.startswith("sqlite:///"):
         raw = text[len("sqlite:///") :]
         if not raw or raw == ":memory:":
-            raise ValueError(f"database URL {url!r}: use memory:// for an in-memory database")
+            raise DatabaseURLError(f"database URL {url!r}: use memory:// for an in-memory database")
         return DatabaseURL(kind="sqlite", url=text, path=Path(raw))
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         return DatabaseURL(kind="postgres", url=text)
-    raise ValueError(
+    raise DatabaseURLError(
         f"database URL {url!r} is not understood: use memory://, sqlite:///path/to/file.db "
         "or postgresql://user@host:port/dbname"
     )

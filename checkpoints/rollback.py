@@ -26,10 +26,31 @@ class NodeStep:
     """What the node wrote (None if it has not finished)."""
 
 
+def lineage(graph: Pregel, config: RunnableConfig) -> list[StateSnapshot]:
+    """The checkpoints of the thread's current branch, oldest first.
+
+    `get_state_history` lists every checkpoint of a thread, forks included; following the parents
+    from the latest checkpoint gives only the branch the thread is on now.
+    """
+    by_id = {
+        snapshot.config["configurable"]["checkpoint_id"]: snapshot
+        for snapshot in graph.get_state_history(config)
+    }
+    latest = graph.get_state(config)
+    branch: list[StateSnapshot] = []
+    checkpoint_id = (latest.config.get("configurable") or {}).get("checkpoint_id")
+    while checkpoint_id and checkpoint_id in by_id:
+        snapshot = by_id[checkpoint_id]
+        branch.append(snapshot)
+        parent = snapshot.parent_config
+        checkpoint_id = (parent.get("configurable") or {}).get("checkpoint_id") if parent else None
+    branch.reverse()
+    return branch
+
+
 def node_steps(graph: Pregel, config: RunnableConfig) -> list[NodeStep]:
     """Every node run on the thread's current branch, oldest first."""
-    history = list(graph.get_state_history(config))
-    history.reverse()
+    history = lineage(graph, config)
     steps: list[NodeStep] = []
     for index, snapshot in enumerate(history):
         following = history[index + 1] if index + 1 < len(history) else None
@@ -60,25 +81,19 @@ class RollbackError(ValueError):
 
 
 def rewind_to_node(
-    graph: Pregel,
-    config: RunnableConfig,
-    *,
-    node: str,
-    router: str,
-    values: dict[str, Any],
+    graph: Pregel, config: RunnableConfig, *, node: str, values: dict[str, Any]
 ) -> RunnableConfig:
     """Fork the thread so that `node` runs again, and everything after it, but nothing before it.
 
-    The fork is taken from the checkpoint written right after the node's last run, so results of
-    nodes that ran before it, or beside it in the same superstep, are kept. `values` is applied
-    there as if `router` (the node that dispatches to `node`) had just run: it must clear the node's
-    output so the router sends work to it again, and may carry a corrected input. Returns the
-    config of the new checkpoint; invoke the graph with `None` and that config to run from it.
+    The fork is taken, on the thread's current branch, from the checkpoint written right after the
+    node's last run, so the results of nodes that ran before it or beside it in the same superstep
+    are kept. `values` is applied there as the node's own write: it must clear the node's output
+    (so that whatever routes to it sends work to it again) and may carry a corrected input.
+    Returns the config of the new checkpoint; invoke the graph with `None` and that config.
     """
-    history = list(graph.get_state_history(config))  # newest first
-    for index, snapshot in enumerate(history):
-        ran = [t for t in snapshot.tasks if t.name == node and t.result is not None]
-        if ran and index > 0:
-            after = history[index - 1]
-            return graph.update_state(after.config, values, as_node=router)
+    history = lineage(graph, config)
+    for index in range(len(history) - 2, -1, -1):
+        ran = [t for t in history[index].tasks if t.name == node and t.result is not None]
+        if ran:
+            return graph.update_state(history[index + 1].config, values, as_node=node)
     raise RollbackError(f"{node!r} has not finished on this thread, so there is nothing to rewind")

@@ -22,16 +22,17 @@ from rich.panel import Panel
 from rich.table import Table
 
 from agents.registry import WORKFLOW_AGENTS
-from checkpoints.database import parse_database_url
+from checkpoints.database import DatabaseURLError, parse_database_url
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.rollback import RollbackError
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
 from graphs.contracts import ContractViolation
+from graphs.errors import RequestError, UnknownThread
 from graphs.handoffs import handoff_map
 from graphs.policy import PolicyError
 from graphs.review_gate import agreement_rates
-from graphs.runtime import RunReport, UnknownThread, WorkflowRun, open_workflow
+from graphs.runtime import RunReport, WorkflowRun, open_workflow
 from graphs.trace_view import event_summary
 from graphs.workflows import WORKFLOWS
 
@@ -52,6 +53,17 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object in
 
 class BadInput(Exception):
     """Input a user can fix: exit code 2."""
+
+
+CORRECTABLE = (
+    BadInput,
+    RequestError,
+    ContractViolation,
+    RollbackError,
+    PolicyError,
+    DatabaseURLError,
+)
+"""Errors the user can correct: exit code 2. Anything else is an internal error (exit code 1)."""
 
 
 class _State:
@@ -82,11 +94,7 @@ def handles_errors(command: F) -> F:
             return command(*args, **kwargs)
         except typer.Exit:
             raise
-        except (BadInput, UnknownThread, ContractViolation, RollbackError, PolicyError) as error:
-            _fail(2, str(error).strip("'\""))
-        except KeyError as error:
-            _fail(2, str(error.args[0]) if error.args else str(error))
-        except ValueError as error:
+        except CORRECTABLE as error:
             _fail(2, str(error))
         except Exception as error:
             _fail(1, f"internal error: {type(error).__name__}: {error}")
@@ -112,6 +120,10 @@ def read_json_file(path: Path, what: str) -> Any:
     except OSError as error:
         raise BadInput(
             f"cannot read {what} file {str(path)!r}: {error.strerror or error}"
+        ) from error
+    except UnicodeDecodeError as error:
+        raise BadInput(
+            f"{what} file {str(path)!r} is not UTF-8 text (byte {error.start}: {error.reason})"
         ) from error
     try:
         return json.loads(text)
@@ -261,7 +273,7 @@ def review(
         raise BadInput("give exactly one of --approve, --reject, --amend FILE")
     decision: dict[str, Any] = {
         "action": "approve" if approve else "reject" if reject else "amend",
-        "reviewer": reviewer or getpass.getuser(),
+        "reviewer": getpass.getuser() if reviewer is None else reviewer,
     }
     if note:
         decision["note"] = note

@@ -24,8 +24,9 @@ from agents.spec import AgentContext, AgentSpec, Implementation
 from graphs.context import BatonContext, resolved_database_url
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.events import emit
-from graphs.redaction import redacting_trace_policy
+from graphs.redaction import redact, redacting_trace_policy, registered_sensitive_fields
 from schemas.result import AgentResult, ErrorKind, Outcome, Status
+from schemas.sensitive import sensitive_fields
 from schemas.trace import EventKind
 
 OVERRIDES_KEY = "overrides"
@@ -81,7 +82,10 @@ def _run_chain(
 ) -> AgentResult[Any]:
     override = (state.get(OVERRIDES_KEY) or {}).get(spec.name)
     if override is not None:
-        emit(EventKind.INPUT_OVERRIDE, {"agent": spec.name, "input": override}, config)
+        hidden = redact(
+            override, sensitive_fields(spec.input_contract) | registered_sensitive_fields()
+        )
+        emit(EventKind.INPUT_OVERRIDE, {"agent": spec.name, "input": hidden}, config)
     where = f"{spec.name} input"
     try:
         try:

@@ -11,7 +11,7 @@ forces review, whatever the file says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -200,12 +200,27 @@ class Assessment(BaseModel):
     fired: list[FiredRule]
 
 
-def assess(policy: ReviewPolicy, results: Mapping[str, Any], agents: list[str]) -> Assessment:
+def assess(
+    policy: ReviewPolicy,
+    results: Mapping[str, Any],
+    agents: list[str],
+    corrected: Sequence[str] = (),
+) -> Assessment:
     """Apply the policy to a case's agent results (JSON `AgentResult`s keyed by agent name).
 
-    Any agent that failed, escalated or did not run forces review. A rule over an agent whose
-    answer is `empty` does not fire (there is nothing to test)."""
+    Any agent that failed, escalated or did not run forces review, and so does an agent whose input
+    an operator corrected (`corrected`): a person's change to the evidence is reviewed by a person.
+    A rule over an agent whose answer is `empty` does not fire (there is nothing to test)."""
     fired: list[FiredRule] = []
+    if corrected:
+        fired.append(
+            FiredRule(
+                rule="operator_correction",
+                action="review",
+                description="An operator corrected an agent's input; a reviewer must see the result.",
+                detail=f"corrected input of {', '.join(corrected)}",
+            )
+        )
     for name in agents:
         result = results.get(name)
         if result is None:

@@ -22,11 +22,19 @@ from pydantic import BaseModel, ValidationError
 from agents.spec import AgentSpec
 from checkpoints.ledger import SideEffectLedger
 from graphs.context import BatonContext, resolved_database_url
-from graphs.contracts import describe_errors
+from graphs.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.events import emit
+from graphs.governed import OVERRIDES_KEY
 from graphs.policy import ReviewPolicy, assess
 from graphs.redaction import redact, redacting_trace_policy
-from schemas.review import ReviewAction, ReviewDecision, ReviewPacket, ReviewRecord
+from schemas.review import (
+    FiredRule,
+    Recommendation,
+    ReviewAction,
+    ReviewDecision,
+    ReviewPacket,
+    ReviewRecord,
+)
 from schemas.sensitive import sensitive_fields
 from schemas.trace import EventKind
 
@@ -35,14 +43,22 @@ REVIEW_DECISION_KIND = "review_decision"
 
 
 class ReviewOutcome(BaseModel):
-    """What the gate writes to state: whether a person was needed, and what they decided."""
+    """What the gate writes to state: whether a person was needed, what they decided, and what
+    still holds after their decision."""
 
     required: bool
     action: Literal["approve", "review", "refer"]
     """What the policy said: approve automatically, stop for review, or refer."""
-    fired: list[dict[str, Any]]
+    fired: list[FiredRule]
+    referrals: list[FiredRule] = []
+    """Refer rules that hold on the final (possibly amended) results: an approval becomes a referral."""
     packet: ReviewPacket | None = None
     record: ReviewRecord | None = None
+    amended: dict[str, Any] | None = None
+    """Agent results as the reviewer amended them (JSON `AgentResult`s by agent name)."""
+
+
+Amend = Callable[[Mapping[str, Any], dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -54,9 +70,10 @@ class GateSpec:
     policy: ReviewPolicy
     agents: Sequence[AgentSpec]
     subject: Callable[[Mapping[str, Any]], str]
-    recommend: Callable[[Mapping[str, Any]], Literal["approve", "decline"]]
-    check_amendment: Callable[[Mapping[str, Any], dict[str, Any]], None]
-    """Raises ValueError (or ValidationError) when corrections cannot be applied to the case."""
+    recommend: Callable[[Mapping[str, Any]], Recommendation]
+    apply_amendment: Amend
+    """Returns the agent results changed by the corrections (validated strictly against their
+    contracts); raises ValueError saying what is wrong when they cannot be applied."""
     amendable_fields: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     """State keys besides the agents' results that `subject` needs."""
@@ -66,6 +83,8 @@ def add_review_gate(builder: StateGraph, gate: GateSpec) -> None:
     """Add the gate as a node reading the agents' results (and `reads`), writing `review`."""
     hints = get_type_hints(builder.state_schema)
     keys = [*gate.reads, *(spec.writes for spec in gate.agents)]
+    if OVERRIDES_KEY in hints:
+        keys.append(OVERRIDES_KEY)
     fields = {key: hints[key] for key in keys}
     slice_type = TypedDict(f"{gate.name.title().replace('_', '')}Slice", fields, total=False)  # type: ignore[misc]
     builder.add_node(
@@ -84,19 +103,25 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> dict[str, Any]:
         results = {spec.name: state.get(spec.writes) for spec in gate.agents}
-        assessment = assess(gate.policy, results, names)
-        fired = [rule.model_dump() for rule in assessment.fired]
+        corrected = sorted(state.get(OVERRIDES_KEY) or {})
+        assessment = assess(gate.policy, results, names, corrected=corrected)
         if assessment.action != "review":
             emit(
                 EventKind.GATE_PASSED,
-                {"gate": gate.name, "action": assessment.action, "fired": fired},
+                {
+                    "gate": gate.name,
+                    "action": assessment.action,
+                    "fired": [rule.model_dump() for rule in assessment.fired],
+                },
                 config,
             )
-            return {
-                REVIEW_KEY: ReviewOutcome(
-                    required=False, action=assessment.action, fired=fired
-                ).model_dump(mode="json")
-            }
+            outcome = ReviewOutcome(
+                required=False,
+                action=assessment.action,
+                fired=assessment.fired,
+                referrals=_referrals(assessment.fired),
+            )
+            return {REVIEW_KEY: outcome.model_dump(mode="json")}
         recommendation = gate.recommend(state)
         packet = ReviewPacket(
             workflow=gate.workflow,
@@ -113,73 +138,101 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             asked = {**packet.model_dump(mode="json"), "refused": refused}
             emit(EventKind.GATE_FIRED, {"gate": gate.name, "packet": asked}, config)
             answer = interrupt(asked)
-            problem = _check_answer(gate, state, answer)
-            if problem is None:
-                decision = ReviewDecision.model_validate(answer)
+            try:
+                decision, amended = _accept_answer(gate, state, answer)
                 break
-            refused.append(problem)
+            except ValueError as error:  # ValidationError and ContractViolation included
+                refused.append(_refusal(error))
 
-        agreed = (decision.action is ReviewAction.APPROVE and recommendation == "approve") or (
-            decision.action is ReviewAction.REJECT and recommendation == "decline"
+        final = assess(gate.policy, {**results, **amended}, names, corrected=corrected)
+        record = _record_decision(gate, config, runtime, decision, recommendation)
+        outcome = ReviewOutcome(
+            required=True,
+            action="review",
+            fired=assessment.fired,
+            referrals=_referrals(final.fired),
+            packet=packet,
+            record=record,
+            amended=amended or None,
         )
-        record = ReviewRecord(decision=decision, recommendation=recommendation, agreed=agreed)
-        thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
-        task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
-        kept = SideEffectLedger(resolved_database_url(runtime)).record_once(
-            f"{REVIEW_DECISION_KIND}:{thread_id}:{task}",
-            thread_id=thread_id,
-            kind=REVIEW_DECISION_KIND,
-            payload={
-                "workflow": gate.workflow,
-                "gate": gate.name,
-                **record.model_dump(mode="json"),
-            },
-        )
-        record = ReviewRecord.model_validate(
-            {k: v for k, v in kept.payload.items() if k in ReviewRecord.model_fields}
-        )
-        emit(
-            EventKind.REVIEW_DECISION,
-            {"gate": gate.name, "created": kept.created, **record.model_dump(mode="json")},
-            config,
-        )
-        return {
-            REVIEW_KEY: ReviewOutcome(
-                required=True, action="review", fired=fired, packet=packet, record=record
-            ).model_dump(mode="json")
-        }
+        return {REVIEW_KEY: outcome.model_dump(mode="json")}
 
     return review_gate
 
 
-def _check_answer(gate: GateSpec, state: Mapping[str, Any], answer: Any) -> str | None:
-    """Why a resume value is refused, or None when it is a valid decision for this case."""
-    try:
-        decision = ReviewDecision.model_validate(answer)
-        if decision.action is ReviewAction.AMEND:
-            assert decision.corrections is not None
-            unknown = sorted(set(decision.corrections) - set(gate.amendable_fields))
-            if unknown:
-                return (
-                    f"corrections: {unknown} cannot be amended "
-                    f"(amendable: {', '.join(gate.amendable_fields) or 'none'})"
-                )
-            gate.check_amendment(state, decision.corrections)
-    except ValidationError as error:
+def _referrals(fired: list[FiredRule]) -> list[FiredRule]:
+    return [rule for rule in fired if rule.action == "refer"]
+
+
+def _accept_answer(
+    gate: GateSpec, state: Mapping[str, Any], answer: Any
+) -> tuple[ReviewDecision, dict[str, Any]]:
+    """The decision and the results it amends; ValueError saying why the answer is refused."""
+    decision = validate_contract(ReviewDecision, answer, where="review decision")
+    if decision.action is not ReviewAction.AMEND:
+        return decision, {}
+    assert decision.corrections is not None
+    unknown = sorted(set(decision.corrections) - set(gate.amendable_fields))
+    if unknown:
+        raise ValueError(
+            f"corrections: {unknown} cannot be amended "
+            f"(amendable: {', '.join(gate.amendable_fields) or 'none'})"
+        )
+    return decision, gate.apply_amendment(state, decision.corrections)
+
+
+def _refusal(error: ValueError) -> str:
+    if isinstance(error, ValidationError):
         return "invalid review decision: " + "; ".join(describe_errors(error))
-    except ValueError as error:
-        return f"invalid review decision: {error}"
-    return None
+    if isinstance(error, ContractViolation):
+        return "invalid review decision: " + "; ".join(error.errors)
+    return f"invalid review decision: {error}"
+
+
+def _record_decision(
+    gate: GateSpec,
+    config: RunnableConfig,
+    runtime: Runtime[BatonContext],
+    decision: ReviewDecision,
+    recommendation: Recommendation,
+) -> ReviewRecord:
+    """Record the reviewer's decision once per gate task (a re-run finds it already there)."""
+    agreed: bool | None = None
+    if recommendation != "none":
+        agreed = (decision.action is ReviewAction.APPROVE and recommendation == "approve") or (
+            decision.action is ReviewAction.REJECT and recommendation == "decline"
+        )
+    record = ReviewRecord(decision=decision, recommendation=recommendation, agreed=agreed)
+    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
+    task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
+    kept = SideEffectLedger(resolved_database_url(runtime)).record_once(
+        f"{REVIEW_DECISION_KIND}:{thread_id}:{task}",
+        thread_id=thread_id,
+        kind=REVIEW_DECISION_KIND,
+        payload={"workflow": gate.workflow, "gate": gate.name, **record.model_dump(mode="json")},
+    )
+    record = ReviewRecord.model_validate(
+        {k: v for k, v in kept.payload.items() if k in ReviewRecord.model_fields}
+    )
+    emit(
+        EventKind.REVIEW_DECISION,
+        {"gate": gate.name, "created": kept.created, **record.model_dump(mode="json")},
+        config,
+    )
+    return record
 
 
 def agreement_rates(ledger: SideEffectLedger) -> dict[str, dict[str, Any]]:
-    """Per gate: decisions recorded and how often reviewers agreed with the agents' recommendation."""
+    """Per gate: decisions recorded and how often reviewers agreed with the agents'
+    recommendation (cases where the agents could not recommend are left out of the rate)."""
     stats: dict[str, dict[str, Any]] = {}
     for row in ledger.of_kind(REVIEW_DECISION_KIND):
         payload = row["payload"]
-        entry = stats.setdefault(payload["gate"], {"decisions": 0, "agreed": 0})
+        entry = stats.setdefault(payload["gate"], {"decisions": 0, "compared": 0, "agreed": 0})
         entry["decisions"] += 1
-        entry["agreed"] += 1 if payload.get("agreed") else 0
+        if payload.get("agreed") is not None:
+            entry["compared"] += 1
+            entry["agreed"] += 1 if payload["agreed"] else 0
     for entry in stats.values():
-        entry["agreement"] = entry["agreed"] / entry["decisions"] if entry["decisions"] else None
+        entry["agreement"] = entry["agreed"] / entry["compared"] if entry["compared"] else None
     return stats

@@ -25,21 +25,13 @@ from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
 from graphs.context import BatonContext
 from graphs.contracts import validate_contract
+from graphs.errors import RequestError, ReviewRefused, UnknownThread
 from graphs.governed import OVERRIDES_KEY
-from graphs.supervisor import SUPERVISOR
-from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer
+from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, langsmith_tracer
 from graphs.workflows import WorkflowEntry, get_workflow
 from schemas.review import ReviewDecision
 
 RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started"]
-
-
-class ReviewRefused(ValueError):
-    """The gate refused a decision (for example corrections that break the quote contract)."""
-
-
-class UnknownThread(KeyError):
-    """A thread id that this database has never seen (or that runs another workflow)."""
 
 
 @dataclass
@@ -84,11 +76,15 @@ class WorkflowRun:
         self.database_url = database_url
         self.traces = TraceStore(database_url)
         self.ledger = SideEffectLedger(database_url)
+        self.langsmith = langsmith_tracer()
 
     def config(self, thread_id: str) -> RunnableConfig:
+        callbacks: list[Any] = [BatonTracer(self.traces)]
+        if self.langsmith is not None:
+            callbacks.append(self.langsmith)
         return {
             "configurable": {"thread_id": thread_id},
-            "callbacks": [BatonTracer(self.traces)],
+            "callbacks": callbacks,
             "metadata": {WORKFLOW_METADATA_KEY: self.entry.name},
         }
 
@@ -113,7 +109,7 @@ class WorkflowRun:
                 raise UnknownThread(f"thread {thread_id!r} runs workflow {known['workflow']!r}")
             subject = getattr(model, "submission_id", None)
             if known["subject"] not in (None, subject):
-                raise ValueError(
+                raise RequestError(
                     f"thread {thread_id!r} holds {known['subject']!r}, not {subject!r}: "
                     "use a new thread id for a different input"
                 )
@@ -135,12 +131,12 @@ class WorkflowRun:
         return self._settle(thread_id)
 
     def resume(self, thread_id: str, decision: dict[str, Any]) -> RunReport:
-        """Answer a thread's review gate. The decision is validated here first (ValueError names the
+        """Answer a thread's review gate. The decision is validated here first (ContractViolation names the
         field); the gate validates it again, so other clients get the same rules."""
         self._require(thread_id)
         report = self.report(thread_id)
         if report.status != "awaiting_review":
-            raise ValueError(
+            raise RequestError(
                 f"thread {thread_id!r} is not awaiting review (status: {report.status})"
             )
         validate_contract(ReviewDecision, decision, where="review decision")
@@ -163,18 +159,25 @@ class WorkflowRun:
         spec = next((s for s in self.agent_specs() if s.name == agent), None)
         if spec is None:
             names = ", ".join(s.name for s in self.agent_specs())
-            raise ValueError(f"no agent {agent!r} in workflow {self.entry.name} (agents: {names})")
-        values: dict[str, Any] = {spec.writes: None}
-        if corrected_input is not None:
-            if OVERRIDES_KEY not in get_type_hints(self.graph.builder.state_schema):
-                raise ValueError(f"workflow {self.entry.name} does not take corrected inputs")
-            validate_contract(
-                spec.input_contract, corrected_input, where=f"corrected {agent} input"
+            raise RequestError(
+                f"no agent {agent!r} in workflow {self.entry.name} (agents: {names})"
             )
+        values: dict[str, Any] = {spec.writes: None}
+        takes_overrides = OVERRIDES_KEY in get_type_hints(self.graph.builder.state_schema)
+        if corrected_input is not None and not takes_overrides:
+            raise RequestError(f"workflow {self.entry.name} does not take corrected inputs")
+        if takes_overrides:
+            # A correction holds for this re-run only when it is given again.
             state = self.graph.get_state(self.config(thread_id)).values
-            values[OVERRIDES_KEY] = {**(state.get(OVERRIDES_KEY) or {}), agent: corrected_input}
+            overrides = dict(state.get(OVERRIDES_KEY) or {})
+            overrides.pop(agent, None)
+            if corrected_input is not None:
+                where = f"corrected {agent} input"
+                validate_contract(spec.input_contract, corrected_input, where=where)
+                overrides[agent] = corrected_input
+            values[OVERRIDES_KEY] = overrides
         config = self.config(thread_id)
-        forked = rewind_to_node(self.graph, config, node=agent, router=SUPERVISOR, values=values)
+        forked = rewind_to_node(self.graph, config, node=agent, values=values)
         self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
         return self._settle(thread_id)
 

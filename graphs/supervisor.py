@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import START, StateGraph
-from langgraph.types import TracePolicy
+from langgraph.types import Command, TracePolicy
 from pydantic import BaseModel
 
 from agents.spec import AgentSpec
@@ -107,18 +107,18 @@ def build_supervisor(
         builder.add_edge(worker.spec.name, SUPERVISOR)
     builder.add_node(
         SUPERVISOR,
-        cast(Any, _supervisor_node(workers, input_contract)),
+        cast(Any, _supervisor_node(workers, finish, input_contract)),
+        destinations=(*names, finish),
         trace_policy=TracePolicy(process_inputs=lambda state: _statuses(workers, state)),
     )
     builder.add_edge(START, SUPERVISOR)
-    builder.add_conditional_edges(SUPERVISOR, _router(workers, finish), [*names, finish])
     return builder
 
 
 def _supervisor_node(
-    workers: Sequence[Worker], input_contract: type[BaseModel] | None
-) -> Callable[[Mapping[str, Any], RunnableConfig], dict[str, Any]]:
-    def supervisor(state: Mapping[str, Any], config: RunnableConfig) -> dict[str, Any]:
+    workers: Sequence[Worker], finish: str, input_contract: type[BaseModel] | None
+) -> Callable[[Mapping[str, Any], RunnableConfig], Command[str]]:
+    def supervisor(state: Mapping[str, Any], config: RunnableConfig) -> Command[str]:
         plan = plan_route(workers, state)
         if input_contract is not None and not plan.done:
             fields = {k: state[k] for k in input_contract.model_fields if k in state}
@@ -128,7 +128,7 @@ def _supervisor_node(
             {"route": plan.ready, "blocked": plan.blocked, "done": plan.done},
             config,
         )
-        return {}
+        return Command(goto=plan.ready or finish)
 
     return supervisor
 
@@ -138,14 +138,6 @@ def _statuses(workers: Sequence[Worker], state: Any) -> dict[str, Any]:
     if not isinstance(state, Mapping):
         return {}
     return {w.spec.name: (state.get(w.spec.writes) or {}).get("status") for w in workers}
-
-
-def _router(workers: Sequence[Worker], finish: str) -> Callable[[Mapping[str, Any]], list[str]]:
-    def route(state: Mapping[str, Any]) -> list[str]:
-        plan = plan_route(workers, state)
-        return plan.ready or [finish]
-
-    return route
 
 
 def _reject_cycles(workers: Sequence[Worker]) -> None:

@@ -21,6 +21,7 @@ from langchain_core.tracers.schemas import Run
 from agents.registry import WORKFLOW_AGENTS
 from checkpoints.trace_store import TraceStore
 from graphs.events import EVENT_PREFIX
+from graphs.redaction import redact, registered_sensitive_fields
 from schemas.trace import EventKind, TraceEvent
 
 WORKFLOW_METADATA_KEY = "baton_workflow"
@@ -91,6 +92,14 @@ class BatonTracer(BaseTracer):
             self._usage.pop(str(run.id), None)
         if gate is not None and (run.error or "").startswith("GraphInterrupt"):
             self._append(run, meta, EventKind.GATE_FIRED, gate)
+            refused = (gate.get("packet") or {}).get("refused") or []
+            if refused:
+                self._append(
+                    run,
+                    meta,
+                    EventKind.REVIEW_REFUSED,
+                    {"gate": gate.get("gate"), "reason": refused[-1]},
+                )
             return
         if (run.error or "").startswith(("GraphInterrupt", "ParentCommand")):
             return
@@ -195,6 +204,25 @@ class BatonTracer(BaseTracer):
                 data=data,
             )
         )
+
+
+def langsmith_tracer() -> BaseTracer | None:
+    """When LangSmith tracing is switched on (`LANGSMITH_TRACING`), a LangSmith tracer whose client
+    redacts the fields marked sensitive from every run it sends (the root run and routing runs
+    included, which node trace policies do not reach); None when it is off."""
+    from langchain_core.tracers.langchain import LangChainTracer
+    from langsmith import Client
+    from langsmith.utils import tracing_is_enabled
+
+    if not tracing_is_enabled():
+        return None
+    keys = registered_sensitive_fields()
+
+    def hide(data: dict[str, Any]) -> dict[str, Any]:
+        hidden: dict[str, Any] = redact(data, keys)
+        return hidden
+
+    return LangChainTracer(client=Client(hide_inputs=hide, hide_outputs=hide))
 
 
 def _metadata(run: Run) -> dict[str, Any]:

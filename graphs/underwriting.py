@@ -26,6 +26,7 @@ from agents.underwriting import (
 )
 from checkpoints.ledger import SideEffectLedger
 from graphs.context import BatonContext, resolved_database_url
+from graphs.contracts import validate_contract
 from graphs.events import emit
 from graphs.policy import POLICY_DIR, load_policy
 from graphs.review_gate import REVIEW_KEY, GateSpec, ReviewOutcome, add_review_gate
@@ -89,11 +90,25 @@ def _subject(state: Mapping[str, Any]) -> str:
     return f"Bind commercial property submission {state.get('submission_id')} for {name}?"
 
 
-def _check_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> None:
-    quote = (state.get("quote") or {}).get("value")
-    if not quote:
+def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> dict[str, Any]:
+    """The quote result with the reviewer's corrections, validated strictly against `Quote`."""
+    result = state.get("quote") or {}
+    quote = result.get("value")
+    if result.get("status") != "ok" or not quote:
         raise ValueError("there is no quote to amend (the quote agent did not answer ok)")
-    Quote.model_validate({**quote, **corrections})
+    changes = "; ".join(
+        f"{field} {quote.get(field)!r} -> {value!r}" for field, value in corrections.items()
+    )
+    amended = validate_contract(
+        Quote,
+        {
+            **quote,
+            **corrections,
+            "breakdown": [*quote["breakdown"], f"amended by the reviewer: {changes}"],
+        },
+        where="amended quote",
+    )
+    return {"quote": {**result, "value": amended.model_dump(mode="json")}}
 
 
 def _finalize(
@@ -101,18 +116,20 @@ def _finalize(
 ) -> dict[str, Any]:
     """Record the decision once (idempotency key from the thread and this task)."""
     review = ReviewOutcome.model_validate(state[REVIEW_KEY])
-    quote = (state.get("quote") or {}).get("value")
-    reasons = [f"{rule['rule']}: {rule['detail']}" for rule in review.fired]
+    quote = ((review.amended or {}).get("quote") or state.get("quote") or {}).get("value")
+    reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
     decided_by = "policy"
     if review.record is not None:
         decision = review.record.decision
         decided_by = decision.reviewer
         outcome = "declined" if decision.action is ReviewAction.REJECT else "approved"
-        if decision.action is ReviewAction.AMEND and quote is not None:
-            quote = {**quote, **(decision.corrections or {})}
+        if decision.action is ReviewAction.AMEND:
             reasons.append(f"amended by {decision.reviewer}: {decision.corrections}")
         if decision.note:
             reasons.append(f"reviewer note: {decision.note}")
+        if outcome == "approved" and review.referrals:
+            outcome = "referred"
+            reasons += [f"still referred: {rule.rule}: {rule.detail}" for rule in review.referrals]
     elif review.action == "refer":
         outcome = "referred"
     else:
@@ -121,6 +138,10 @@ def _finalize(
     thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
     task = str(config.get("configurable", {}).get("checkpoint_ns", FINALIZE))
     key = f"{DECISION_KIND}:{thread_id}:{task}"
+    ledger = SideEffectLedger(resolved_database_url(runtime))
+    earlier = [
+        row["key"] for row in ledger.for_thread(thread_id, DECISION_KIND) if row["key"] != key
+    ]
     decision_record = UnderwritingDecision(
         submission_id=str(state.get("submission_id")),
         outcome=outcome,
@@ -128,8 +149,9 @@ def _finalize(
         reasons=reasons,
         quote=Quote.model_validate(quote) if quote and outcome != "declined" else None,
         decision_key=key,
+        supersedes=earlier[-1] if earlier else None,
     )
-    kept = SideEffectLedger(resolved_database_url(runtime)).record_once(
+    kept = ledger.record_once(
         key,
         thread_id=thread_id,
         kind=DECISION_KIND,
@@ -142,6 +164,7 @@ def _finalize(
             "key": key,
             "created": kept.created,
             "outcome": kept.payload["outcome"],
+            "supersedes": kept.payload.get("supersedes"),
         },
         config,
     )
@@ -176,7 +199,7 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
             agents=AGENTS,
             subject=_subject,
             recommend=recommendation,
-            check_amendment=_check_amendment,
+            apply_amendment=_apply_amendment,
             amendable_fields=AMENDABLE_QUOTE_FIELDS,
             reads=("submission_id",),
         ),

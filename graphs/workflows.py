@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from langgraph.graph import StateGraph
 from pydantic import BaseModel
 
+from graphs.errors import UnknownWorkflow
+
 
 @dataclass(frozen=True)
 class WorkflowEntry:
@@ -35,8 +37,9 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
 
 
 def get_workflow(name: str) -> WorkflowEntry:
-    """A workflow by name; KeyError listing the known ones when it is unknown."""
+    """A workflow by name; UnknownWorkflow listing the known ones when it is unknown."""
     try:
         return WORKFLOWS[name]
     except KeyError:
-        raise KeyError(f"unknown workflow {name!r} (workflows: {', '.join(WORKFLOWS)})") from None
+        known = ", ".join(WORKFLOWS)
+        raise UnknownWorkflow(f"unknown workflow {name!r} (workflows: {known})") from None

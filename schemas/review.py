@@ -7,6 +7,9 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+Recommendation = Literal["approve", "decline", "none"]
+"""What the agents' results point to; `none` when an agent could not answer."""
+
 
 class ReviewAction(StrEnum):
     APPROVE = "approve"
@@ -57,7 +60,7 @@ class ReviewPacket(BaseModel):
     gate: str
     subject: str
     """What is being decided, in one line."""
-    recommendation: Literal["approve", "decline"]
+    recommendation: Recommendation
     """What the agents' results point to; the reviewer's agreement with it is measured."""
     reasons: list[FiredRule]
     evidence: dict[str, Any]
@@ -72,5 +75,6 @@ class ReviewRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: ReviewDecision
-    recommendation: Literal["approve", "decline"]
-    agreed: bool
+    recommendation: Recommendation
+    agreed: bool | None
+    """None when the agents made no recommendation (an agent failed or did not run)."""

@@ -171,7 +171,10 @@ class ApplicationFacts(_Contract):
 
 class PolicyLookupInput(_Contract):
     policy_number: PolicyNumber | None
-    """None when the submission names no prior policy."""
+    """The prior policy number of the submission (else of the application); None when neither
+    names one."""
+    application_policy_number: str | None = None
+    """The prior policy number as written on the application form, to check it agrees."""
     applicant_name: str | None = None
 
 
@@ -299,3 +302,5 @@ class UnderwritingDecision(_Contract):
     quote: Quote | None
     decision_key: str
     """The idempotency key it was recorded under."""
+    supersedes: str | None = None
+    """The key of the thread's earlier decision this one replaces (after a rollback)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from agents.spec import AgentSpec, Implementation, Owner
 from agents.underwriting.compliance import check_compliance
@@ -11,6 +11,7 @@ from agents.underwriting.intake import read_application
 from agents.underwriting.policy_lookup import lookup_prior_policy
 from agents.underwriting.quote import price_quote
 from agents.underwriting.risk import score_risk
+from schemas.review import Recommendation
 from schemas.underwriting import (
     ApplicationFacts,
     ComplianceInput,
@@ -47,6 +48,7 @@ def _policy_lookup_input(state: Mapping[str, Any]) -> dict[str, Any]:
     facts = ok_value(state, "intake")
     return {
         "policy_number": state.get("policy_number") or facts.get("prior_policy_number"),
+        "application_policy_number": facts.get("prior_policy_number"),
         "applicant_name": facts.get("applicant_name"),
     }
 
@@ -183,9 +185,14 @@ QUOTE = AgentSpec(
 AGENTS: tuple[AgentSpec, ...] = (INTAKE, POLICY_LOOKUP, RISK, COMPLIANCE, QUOTE)
 
 
-def recommendation(results: Mapping[str, Any]) -> Literal["approve", "decline"]:
-    """What the agents' results point to, for measuring how often reviewers agree: `decline` on a
-    sanctions hit, an ineligible state or a severe risk band, else `approve`."""
+def recommendation(results: Mapping[str, Any]) -> Recommendation:
+    """What the agents' results point to, for measuring how often reviewers agree: `none` when an
+    agent failed, escalated or did not run (there is nothing to agree with); `decline` on a
+    sanctions hit, an ineligible state or a severe risk band; else `approve`."""
+    for spec in AGENTS:
+        result = results.get(spec.writes)
+        if not isinstance(result, dict) or result.get("status") in ("failed", "escalated"):
+            return "none"
     compliance, risk = ok_value(results, "compliance"), ok_value(results, "risk")
     if compliance.get("sanctions_hits") or compliance.get("state_eligible") is False:
         return "decline"

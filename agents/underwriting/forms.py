@@ -260,27 +260,32 @@ def read_loss_run(text: str) -> tuple[LossHistory | None, list[str]]:
         return None, []
     claims: list[Claim] = []
     problems: list[str] = []
-    for line in lines[header_index + 1 :]:
+    # Problems name the row and the column, never the cell's text: a loss run can hold personal data.
+    for number, line in enumerate(lines[header_index + 1 :], start=1):
         cells = [cell.strip() for cell in line.strip("|").split(separator)]
         if set(line) <= set("-|=+ "):
             continue
         if len(cells) < len(columns):
-            problems.append(f"loss run row {line!r}: {len(cells)} cells, expected {len(columns)}")
+            problems.append(f"loss run row {number}: {len(cells)} cells, expected {len(columns)}")
             continue
         try:
-            claims.append(
-                Claim(
-                    date_of_loss=parse_date(cells[at["date"]]),
-                    cause=cells[at["cause"]] if at["cause"] is not None else "unspecified",
-                    paid=parse_money(cells[at["paid"]]),
-                    reserved=parse_money(cells[at["reserved"]])
-                    if at["reserved"] is not None
-                    else 0.0,
-                    status="open"
-                    if at["status"] is not None and "open" in cells[at["status"]].lower()
-                    else "closed",
-                )
+            column_name = "date"
+            date_of_loss = parse_date(cells[at["date"]])
+            column_name = "paid"
+            paid = parse_money(cells[at["paid"]])
+            column_name = "reserved"
+            reserved = parse_money(cells[at["reserved"]]) if at["reserved"] is not None else 0.0
+        except ValueError:
+            problems.append(f"loss run row {number}: the {column_name} column could not be read")
+            continue
+        status = at["status"] is not None and "open" in cells[at["status"]].lower()
+        claims.append(
+            Claim(
+                date_of_loss=date_of_loss,
+                cause=cells[at["cause"]] if at["cause"] is not None else "unspecified",
+                paid=paid,
+                reserved=reserved,
+                status="open" if status else "closed",
             )
-        except ValueError as error:
-            problems.append(f"loss run row {line!r}: {error}")
+        )
     return LossHistory(provided=True, claims=claims), problems

@@ -199,3 +199,66 @@ def test_reusing_a_thread_id_for_another_submission_is_refused(
         code=2,
     )
     assert "holds 'SUB-1006', not 'SUB-1001'" in out
+
+
+@pytest.mark.parametrize("error", [KeyError("status"), ValueError("bad internal state")])
+def test_unexpected_key_or_value_errors_are_internal_errors(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, error: Exception
+) -> None:
+    from graphs import runtime
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(runtime.WorkflowRun, "start", explode)
+    out = baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        code=1,
+    )
+    assert "internal error" in out
+
+
+def test_empty_reviewer_is_refused_not_replaced(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "02_high_risk_referral.json"),
+        "--thread-id",
+        "r",
+    )
+    out = baton(monkeypatch, sqlite_url, "review", "r", "--approve", "--reviewer", "", code=2)
+    assert "reviewer" in out
+    assert baton(monkeypatch, sqlite_url, "status", "r", "--json")["status"] == "awaiting_review"
+
+
+def test_input_that_is_not_utf8_names_the_file(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"submission_id": "Caf\xe9"}'.encode("latin-1"))
+    out = baton(monkeypatch, sqlite_url, "run", "underwriting", str(path), code=2)
+    assert "latin1.json" in out and "not UTF-8" in out
+
+
+def test_rollback_of_an_agent_that_never_ran_keeps_the_message_intact(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "08_unreadable_application.json"),
+        "--thread-id",
+        "u",
+    )
+    out = baton(monkeypatch, sqlite_url, "rollback", "u", "--to", "risk", code=2)
+    assert "'risk' has not finished on this thread" in out

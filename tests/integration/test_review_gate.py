@@ -73,3 +73,81 @@ def test_sanctions_hit_is_never_approved_without_a_person(sqlite_url: str) -> No
         assert report.status == "awaiting_review"
         assert flow.continue_thread("sanctions").status == "awaiting_review"
         assert flow.graph.get_state(flow.config("sanctions")).values.get("decision") is None
+
+
+def test_amendment_is_validated_strictly_and_cannot_escape_a_referral(sqlite_url: str) -> None:
+    with open_workflow("underwriting", sqlite_url) as flow:
+        flow.start(load_sample("12_cancelled_prior_policy"), thread_id="amend-strict")
+        with pytest.raises(
+            ReviewRefused, match=r"limit: Input should be a valid number \[float_type\]"
+        ):
+            flow.resume(
+                "amend-strict",
+                {"action": "amend", "reviewer": "x", "corrections": {"limit": "5000000"}},
+            )
+        done = flow.resume(
+            "amend-strict",
+            {"action": "amend", "reviewer": "x", "corrections": {"limit": 50_000_000}},
+        )
+        assert done.decision is not None
+        assert done.decision["outcome"] == "referred"
+        assert any("limit_above_authority" in reason for reason in done.decision["reasons"])
+        assert done.decision["quote"]["limit"] == 50_000_000
+        assert "amended by the reviewer" in done.decision["quote"]["breakdown"][-1]
+
+
+def test_approving_a_case_that_a_refer_rule_also_caught_keeps_it_referred(sqlite_url: str) -> None:
+    sample = load_sample("10_large_limit_referral")
+    sample["documents"] = [d for d in sample["documents"] if d["kind"] != "loss_run"]
+    with open_workflow("underwriting", sqlite_url) as flow:
+        stopped = flow.start(sample, thread_id="refer-and-review")
+        assert stopped.packet is not None
+        assert {"missing_documents", "limit_above_authority"} <= {
+            r["rule"] for r in stopped.packet["reasons"]
+        }
+        done = flow.resume("refer-and-review", {"action": "approve", "reviewer": "Ana"})
+        assert done.decision is not None and done.decision["outcome"] == "referred"
+        rejected = flow.start({**sample, "submission_id": "SUB-1010-b"}, thread_id="refer-rejected")
+        assert rejected.status == "awaiting_review"
+        assert (
+            flow.resume("refer-rejected", {"action": "reject", "reviewer": "Ana"}).decision[
+                "outcome"
+            ]
+            == "declined"
+        )  # type: ignore[index]
+
+
+def test_no_recommendation_when_an_agent_failed_and_such_cases_are_left_out_of_agreement(
+    sqlite_url: str,
+) -> None:
+    from graphs.review_gate import agreement_rates
+
+    with open_workflow("underwriting", sqlite_url) as flow:
+        stopped = flow.start(load_sample("08_unreadable_application"), thread_id="no-rec")
+        assert stopped.packet is not None and stopped.packet["recommendation"] == "none"
+        flow.resume("no-rec", {"action": "reject", "reviewer": "Ana"})
+        flow.start(load_sample("03_sanctions_hit"), thread_id="rec")
+        flow.resume("rec", {"action": "reject", "reviewer": "Ana"})
+        stats = agreement_rates(flow.ledger)["review_gate"]
+        assert stats == {"decisions": 2, "compared": 1, "agreed": 1, "agreement": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("sample", "change", "reason"),
+    [
+        ("06_no_prior_policy", {"policy_number": "BTN-2021-999999"}, "which is not on file"),
+        (
+            "01_clean_straight_through",
+            {"policy_number": "BTN-2022-007781"},
+            "the application names 'BTN-2021-004512'",
+        ),
+    ],
+)
+def test_a_prior_policy_that_cannot_be_confirmed_goes_to_a_person(
+    sqlite_url: str, sample: str, change: dict[str, Any], reason: str
+) -> None:
+    with open_workflow("underwriting", sqlite_url) as flow:
+        report = flow.start({**load_sample(sample), **change}, thread_id="unconfirmed")
+        assert report.status == "awaiting_review"
+        lookup = flow.graph.get_state(flow.config("unconfirmed")).values["policy_lookup"]
+        assert lookup["status"] == "escalated" and reason in lookup["reason"]

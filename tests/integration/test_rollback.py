@@ -117,3 +117,69 @@ def test_rollback_refuses_bad_requests_and_keeps_the_thread(
     assert "state" in out and "Field required" in out
     assert baton(monkeypatch, sqlite_url, "status", thread, "--json")["outcome"] == "approved"
     assert executions(sqlite_url, thread)["risk"] == 1
+
+
+def test_rollback_follows_the_current_branch_and_corrections_need_a_person(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    thread = "rollback-branches"
+    first = baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    first_key = first["decision"]["decision_key"]
+    corrected = {
+        "business_class": "bakery",
+        "state": "ME",
+        "construction_type": "masonry",
+        "year_built": 1998,
+        "sprinklered": True,
+        "years_in_business": 12,
+        "effective_date": "2027-01-01",
+        "loss_history": {"provided": True, "claims": []},
+    }
+    path = tmp_path / "risk-input.json"
+    path.write_text(json.dumps(corrected))
+    # Even a correction that changes nothing material makes a person look at the case.
+    stopped = baton(
+        monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--input", str(path), "--json"
+    )
+    assert stopped["status"] == "awaiting_review"
+    assert [r["rule"] for r in stopped["reasons"]] == ["operator_correction"]
+    decided = baton(
+        monkeypatch, sqlite_url, "review", thread, "--approve", "--reviewer", "Ana", "--json"
+    )
+    assert decided["decision"]["decided_by"] == "Ana"
+    assert decided["decision"]["supersedes"] == first_key
+
+    # A second rollback starts from the branch the thread is on now, keeps the corrected risk
+    # input (risk is not re-run) and so still needs a person.
+    again = baton(monkeypatch, sqlite_url, "rollback", thread, "--to", "quote", "--json")
+    assert again["status"] == "awaiting_review"
+    history = baton(monkeypatch, sqlite_url, "history", thread, "--json")["steps"]
+    nodes = [s["node"] for s in history if s["node"] in AGENT_NODES]
+    # Only the current branch: the runs each rollback replaced are not listed.
+    assert nodes == [
+        "intake",
+        "policy_lookup",
+        "risk",
+        "compliance",
+        "risk",
+        "quote",
+        "quote",
+        "review_gate",
+    ]
+
+    # Rolling back the corrected agent without --input drops the correction.
+    plain = baton(monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--json")
+    assert plain["status"] == "completed" and plain["outcome"] == "approved"
+    assert plain["decision"]["decided_by"] == "policy"
+    assert plain["decision"]["supersedes"] == decided["decision"]["decision_key"]
+    overrides = TraceStore(sqlite_url).events(thread, EventKind.INPUT_OVERRIDE)
+    assert len(overrides) == 1  # only the run that used the correction

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -125,3 +126,87 @@ def test_trace_of_unknown_thread_is_bad_input(
 ) -> None:
     out = baton(monkeypatch, sqlite_url, "trace", "no-such-thread", code=2)
     assert "no thread 'no-such-thread'" in out
+
+
+def test_a_refused_review_answer_is_traced(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    thread = "refused"
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "12_cancelled_prior_policy.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"deductible": -1}')
+    baton(monkeypatch, sqlite_url, "review", thread, "--amend", str(bad), code=2)
+    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    refusals = [e for e in events if e["kind"] == "review_refused"]
+    assert len(refusals) == 1 and "deductible" in refusals[0]["data"]["reason"]
+    assert [e["kind"] for e in events].count("gate_fired") == 2
+
+
+def test_corrected_input_is_redacted_in_the_trace(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    thread = "override-redacted"
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "01_clean_straight_through.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    sample = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
+    path = tmp_path / "intake.json"
+    path.write_text(json.dumps({"submission_id": "SUB-1001", "documents": sample["documents"]}))
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "rollback",
+        thread,
+        "--to",
+        "intake",
+        "--input",
+        str(path),
+        "--json",
+    )
+    trace = baton(monkeypatch, sqlite_url, "trace", thread, "--json")
+    assert "01-2345678" not in json.dumps(trace) and "Pier Street" not in json.dumps(trace)
+    override = next(e for e in trace["events"] if e["kind"] == "input_override")
+    assert override["data"]["input"]["documents"][0]["content"].startswith("[redacted]")
+
+
+def test_langsmith_gets_runs_with_sensitive_fields_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langsmith.utils import get_env_var
+
+    from graphs.tracing import langsmith_tracer
+
+    get_env_var.cache_clear()  # langsmith caches what it read of the environment
+    assert langsmith_tracer() is None  # off unless LANGSMITH_TRACING is set
+    monkeypatch.delenv("LANGCHAIN_TRACING_V2")
+    monkeypatch.setenv("LANGSMITH_TRACING", "true")
+    monkeypatch.setenv("LANGSMITH_ENDPOINT", "http://127.0.0.1:9")
+    get_env_var.cache_clear()
+    try:
+        tracer = langsmith_tracer()
+    finally:
+        monkeypatch.undo()
+        get_env_var.cache_clear()
+    assert tracer is not None
+    sample = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
+    root_run_input = {
+        **sample,
+        "intake": {"status": "ok", "value": {"fein": "01-2345678", "contact_email": "a@b"}},
+    }
+    hidden = tracer.client._hide_run_inputs(root_run_input)  # type: ignore[attr-defined]
+    assert "Pier Street" not in json.dumps(hidden) and "01-2345678" not in json.dumps(hidden)
+    assert hidden["submission_id"] == "SUB-1001"
