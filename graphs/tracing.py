@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from langchain_core.tracers.base import BaseTracer
+from langchain_core.tracers.context import register_configure_hook
 from langchain_core.tracers.schemas import Run
 
 from agents.registry import WORKFLOW_AGENTS
+from checkpoints.settings import database_url
 from checkpoints.trace_store import TraceStore
 from graphs.events import EVENT_PREFIX
 from graphs.redaction import redact, registered_sensitive_fields
+from graphs.workflows import WORKFLOWS
 from schemas.trace import EventKind, TraceEvent
 
 WORKFLOW_METADATA_KEY = "baton_workflow"
@@ -32,9 +36,9 @@ class BatonTracer(BaseTracer):
 
     name: str = "baton"
 
-    def __init__(self, store: TraceStore) -> None:
+    def __init__(self, store: TraceStore | None = None) -> None:
         super().__init__(_schema_format="original+chat")
-        self.store = store
+        self._store = store
         self._lock = threading.Lock()
         self._pending_gate: dict[str, dict[str, Any]] = {}
         self._usage: dict[str, dict[str, Any]] = defaultdict(
@@ -42,12 +46,34 @@ class BatonTracer(BaseTracer):
         )
         self._errors: dict[str, int] = defaultdict(int)
 
+    @property
+    def store(self) -> TraceStore:
+        """The trace store given, else the one of the configured database (`BATON_DATABASE_URL`)."""
+        if self._store is None:
+            self._store = TraceStore(database_url())
+        return self._store
+
     def _persist_run(self, run: Run) -> None:
         """Runs are written as they end, not when the root run ends."""
+
+    # --- root runs: which workflow a thread runs, and where it stands -----------------------------
+
+    def _on_chain_start(self, run: Run) -> None:
+        thread_id = _metadata(run).get("thread_id")
+        if run.parent_run_id is None and thread_id and run.name in WORKFLOWS:
+            subject = run.inputs.get("submission_id") if isinstance(run.inputs, dict) else None
+            self.store.register_thread(str(thread_id), run.name, subject)
+
+    def _on_root_end(self, run: Run, status: str) -> None:
+        thread_id = _metadata(run).get("thread_id")
+        if run.parent_run_id is None and thread_id and run.name in WORKFLOWS:
+            self.store.set_thread_status(str(thread_id), status)
 
     # --- node runs ---------------------------------------------------------------------------
 
     def _on_chain_end(self, run: Run) -> None:
+        interrupted = isinstance(run.outputs, dict) and "__interrupt__" in run.outputs
+        self._on_root_end(run, "awaiting_review" if interrupted else "completed")
         meta = _metadata(run)
         if not _is_node_run(run, meta):
             return
@@ -84,6 +110,7 @@ class BatonTracer(BaseTracer):
         self._append(run, meta, EventKind.STEP, data, agent=agent.get("agent") if agent else None)
 
     def _on_chain_error(self, run: Run) -> None:
+        self._on_root_end(run, "failed")
         meta = _metadata(run)
         if not _is_node_run(run, meta):
             return
@@ -204,6 +231,21 @@ class BatonTracer(BaseTracer):
                 data=data,
             )
         )
+
+
+TRACE_ALL_RUNS_ENV = "BATON_TRACE_ALL_RUNS"
+_tracer_hook: ContextVar[BatonTracer | None] = ContextVar("baton_tracer", default=None)
+_hook_registered = False
+
+
+def trace_all_runs() -> None:
+    """Record every run of this process in the local trace store when `BATON_TRACE_ALL_RUNS` is
+    set: the LangGraph server and Studio call the graphs without Baton's runner, so langchain's
+    configure hook adds the tracer there (never twice: a run that has one keeps it). Idempotent."""
+    global _hook_registered
+    if not _hook_registered:
+        register_configure_hook(_tracer_hook, True, BatonTracer, TRACE_ALL_RUNS_ENV)
+        _hook_registered = True
 
 
 def langsmith_tracer() -> BaseTracer | None:

@@ -31,6 +31,7 @@ from graphs.events import emit
 from graphs.policy import POLICY_DIR, load_policy
 from graphs.review_gate import REVIEW_KEY, GateSpec, ReviewOutcome, add_review_gate
 from graphs.supervisor import Worker, build_supervisor
+from graphs.tracing import trace_all_runs
 from schemas.review import ReviewAction
 from schemas.trace import EventKind
 from schemas.underwriting import (
@@ -210,6 +211,7 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
     return builder
 
 
+trace_all_runs()
 builder = build_underwriting()
 graph = builder.compile(name=WORKFLOW)
 

@@ -14,21 +14,25 @@ from pathlib import Path
 import pytest
 from langgraph_sdk import get_sync_client
 
+from checkpoints.trace_store import TraceStore
+from schemas.trace import EventKind
 from tests.conftest import ROOT, SAMPLES, free_port
 
 LANGGRAPH = str(Path(sys.executable).parent / "langgraph")
 
 
 @pytest.fixture(scope="module")
-def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The server's URL and the Baton database it writes traces and decisions to."""
     workdir = tmp_path_factory.mktemp("langgraph-dev")
+    database = f"sqlite:///{workdir / 'baton.db'}"
     port = free_port()
     env = {
         **os.environ,
         "LANGGRAPH_CLI_NO_ANALYTICS": "1",
         "LANGGRAPH_NO_VERSION_CHECK": "true",
         "LANGSMITH_TRACING": "false",
-        "BATON_DATABASE_URL": f"sqlite:///{workdir / 'baton.db'}",
+        "BATON_DATABASE_URL": database,
     }
     env.pop("LANGSMITH_API_KEY", None)
     log = (workdir / "server.log").open("w")
@@ -65,7 +69,7 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     f"langgraph dev did not start:\n{(workdir / 'server.log').read_text()[-3000:]}"
                 )
             time.sleep(0.5)
-        yield url
+        yield url, database
     finally:
         server.terminate()
         try:
@@ -76,15 +80,15 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.slow
-def test_dev_server_lists_the_underwriting_assistant(dev_server: str) -> None:
-    client = get_sync_client(url=dev_server)
+def test_dev_server_lists_the_underwriting_assistant(dev_server: tuple[str, str]) -> None:
+    client = get_sync_client(url=dev_server[0])
     graphs = {assistant["graph_id"] for assistant in client.assistants.search()}
     assert "underwriting" in graphs
 
 
 @pytest.mark.slow
-def test_dev_server_runs_to_the_review_gate_and_resumes(dev_server: str) -> None:
-    client = get_sync_client(url=dev_server)
+def test_dev_server_runs_to_the_review_gate_and_resumes(dev_server: tuple[str, str]) -> None:
+    client = get_sync_client(url=dev_server[0])
     thread = client.threads.create()
     submission = json.loads((SAMPLES / "02_high_risk_referral.json").read_text())
     client.runs.wait(thread["thread_id"], "underwriting", input=submission)
@@ -101,3 +105,14 @@ def test_dev_server_runs_to_the_review_gate_and_resumes(dev_server: str) -> None
     assert isinstance(final, dict)
     assert final["decision"]["outcome"] == "declined"
     assert final["decision"]["decided_by"] == "Server Reviewer"
+
+    # Server runs land in the local trace store too (langgraph.json sets BATON_TRACE_ALL_RUNS).
+    store = TraceStore(dev_server[1])
+    registered = store.thread(thread["thread_id"])
+    assert registered is not None and registered["workflow"] == "underwriting"
+    assert registered["status"] == "completed"
+    events = store.events(thread["thread_id"])
+    agents = sorted(e.agent for e in events if e.kind is EventKind.STEP and e.agent)
+    assert agents == ["compliance", "intake", "policy_lookup", "quote", "risk"]  # each once
+    kinds = [e.kind for e in events]
+    assert kinds.count(EventKind.GATE_FIRED) == 1 and EventKind.REVIEW_DECISION in kinds
