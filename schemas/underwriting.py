@@ -149,6 +149,8 @@ class ApplicationFacts(_Contract):
     effective_date: date | None = None
     fein: str | None = Field(default=None, json_schema_extra=SENSITIVE)
     contact_email: str | None = Field(default=None, json_schema_extra=SENSITIVE)
+    extraction: Literal["labelled_form", "free_text"]
+    """How the facts were read: from `Label: value` lines, or picked out of free text."""
     loss_history: LossHistory
     documents_present: list[DocumentKind]
     missing_fields: list[str] = Field(default_factory=list)

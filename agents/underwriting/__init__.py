@@ -7,7 +7,7 @@ from typing import Any
 
 from agents.spec import AgentSpec, Implementation, Owner
 from agents.underwriting.compliance import check_compliance
-from agents.underwriting.intake import read_application
+from agents.underwriting.intake import read_application, read_free_text_application
 from agents.underwriting.policy_lookup import lookup_prior_policy
 from agents.underwriting.quote import price_quote
 from agents.underwriting.risk import score_risk
@@ -104,6 +104,12 @@ INTAKE = AgentSpec(
             "deterministic",
             read_application,
             "Label: value form parser and loss-run table reader",
+        ),
+        Implementation(
+            "prose_reader",
+            "deterministic",
+            read_free_text_application,
+            "facts stated plainly in free text (emails, letters), by patterns",
         ),
     ),
 )

@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from agents.spec import AgentContext
 from agents.underwriting.forms import PARSERS, read_labelled_lines, read_loss_run
+from agents.underwriting.prose import read_free_text
 from agents.underwriting.reference_data import canonical_class
 from schemas.result import ErrorKind, Outcome
-from schemas.underwriting import RATED_FIELDS, ApplicationFacts, IntakeInput, LossHistory
+from schemas.underwriting import (
+    RATED_FIELDS,
+    ApplicationFacts,
+    Document,
+    IntakeInput,
+    LossHistory,
+)
 
-MIN_RECOGNISED_LABELS = 3
-"""An application with fewer recognisable labels than this is treated as unreadable."""
+MIN_RECOGNISED_FIELDS = 3
+"""An application with fewer recognisable fields than this is treated as unreadable."""
 
 
 def read_application(payload: IntakeInput, _context: AgentContext) -> ApplicationFacts | Outcome:
     """Deterministic intake: parse the application form's labels and the loss-run table."""
-    applications = [d for d in payload.documents if d.kind == "application"]
-    if not applications:
-        return Outcome.failed(
-            "the submission has no application form (a document of kind 'application')",
-            ErrorKind.UNREADABLE_INPUT,
-        )
-    form = applications[0]
+    form = _application(payload)
+    if isinstance(form, Outcome):
+        return form
     raw, unknown = read_labelled_lines(form.content)
-    if len(raw) < MIN_RECOGNISED_LABELS:
+    if len(raw) < MIN_RECOGNISED_FIELDS:
         return Outcome.failed(
             f"application {form.name!r} is unreadable: {len(raw)} recognisable 'Label: value' "
-            f"lines (at least {MIN_RECOGNISED_LABELS} needed)",
+            f"lines (at least {MIN_RECOGNISED_FIELDS} needed)",
             ErrorKind.UNREADABLE_INPUT,
         )
     values: dict[str, Any] = {}
@@ -39,7 +42,45 @@ def read_application(payload: IntakeInput, _context: AgentContext) -> Applicatio
             unreadable.append(f"{name}: {error}")
     if "business_class" in values:
         values["business_class"] = canonical_class(values["business_class"])
+    return _facts(payload, values, "labelled_form", unknown, unreadable)
 
+
+def read_free_text_application(
+    payload: IntakeInput, _context: AgentContext
+) -> ApplicationFacts | Outcome:
+    """Deterministic fallback intake: read the facts a free-text application states plainly (a
+    broker's email, a cover letter). Marked `free_text`, so the review policy can ask a person to
+    confirm them."""
+    form = _application(payload)
+    if isinstance(form, Outcome):
+        return form
+    values, unreadable = read_free_text(form.content)
+    if len(values) < MIN_RECOGNISED_FIELDS:
+        return Outcome.failed(
+            f"application {form.name!r} is unreadable: {len(values)} facts stated plainly "
+            f"(at least {MIN_RECOGNISED_FIELDS} needed)",
+            ErrorKind.UNREADABLE_INPUT,
+        )
+    return _facts(payload, values, "free_text", [], unreadable)
+
+
+def _application(payload: IntakeInput) -> Document | Outcome:
+    applications = [d for d in payload.documents if d.kind == "application"]
+    if not applications:
+        return Outcome.failed(
+            "the submission has no application form (a document of kind 'application')",
+            ErrorKind.UNREADABLE_INPUT,
+        )
+    return applications[0]
+
+
+def _facts(
+    payload: IntakeInput,
+    values: dict[str, Any],
+    extraction: Literal["labelled_form", "free_text"],
+    unknown: list[str],
+    unreadable: list[str],
+) -> ApplicationFacts:
     loss_history = LossHistory(provided=False)
     for document in payload.documents:
         if document.kind != "loss_run":
@@ -51,12 +92,11 @@ def read_application(payload: IntakeInput, _context: AgentContext) -> Applicatio
         else:
             claims = loss_history.claims + history.claims
             loss_history = LossHistory(provided=True, claims=claims)
-
-    present = sorted({d.kind for d in payload.documents})
     return ApplicationFacts(
         **values,
+        extraction=extraction,
         loss_history=loss_history,
-        documents_present=present,
+        documents_present=sorted({d.kind for d in payload.documents}),
         missing_fields=[name for name in RATED_FIELDS if name not in values],
         unrecognised_labels=unknown,
         unreadable_values=unreadable,

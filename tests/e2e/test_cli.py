@@ -148,7 +148,10 @@ def test_agents_lists_owner_version_contracts_and_implementations(
     assert set(by_name) == {"intake", "policy_lookup", "risk", "compliance", "quote"}
     assert by_name["compliance"]["owner"] == "Compliance"
     assert by_name["risk"]["input"] == "RiskInput" and by_name["risk"]["output"] == "RiskAssessment"
-    assert by_name["intake"]["implementations"] == ["label_parser (deterministic)"]
+    assert by_name["intake"]["implementations"] == [
+        "label_parser (deterministic)",
+        "prose_reader (deterministic)",
+    ]
     text = baton(monkeypatch, sqlite_url, "agents")
     assert "uw-governance@baton.example" in text
 

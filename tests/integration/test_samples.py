@@ -24,6 +24,7 @@ EXPECTED: dict[str, tuple[str, str | None, set[str]]] = {
     "10_large_limit_referral": ("completed", "referred", set()),
     "11_ineligible_state": ("awaiting_review", None, {"state_ineligible"}),
     "12_cancelled_prior_policy": ("awaiting_review", None, {"prior_policy_cancelled"}),
+    "13_free_text_email": ("awaiting_review", None, {"free_text_application"}),
 }
 
 
@@ -122,3 +123,16 @@ def test_instructions_inside_documents_change_nothing(workflow: WorkflowRun) -> 
             _state(workflow, "injected")[agent]["value"]
             == _state(workflow, "cleaned")[agent]["value"]
         )
+
+
+def test_free_text_application_is_read_by_the_fallback_implementation(
+    workflow: WorkflowRun,
+) -> None:
+    report = workflow.start(load_sample("13_free_text_email"), thread_id="free-text")
+    assert report.packet is not None
+    assert [r["rule"] for r in report.packet["reasons"]] == ["free_text_application"]
+    intake = _state(workflow, "free-text")["intake"]
+    assert (intake["implementation"], intake["attempts"]) == ("prose_reader", 2)
+    assert intake["fallbacks"][0].startswith("label_parser: application")
+    assert intake["value"]["requested_limit"] == 1_500_000
+    assert intake["value"]["missing_fields"] == []

@@ -210,3 +210,35 @@ def test_langsmith_gets_runs_with_sensitive_fields_hidden(monkeypatch: pytest.Mo
     hidden = tracer.client._hide_run_inputs(root_run_input)  # type: ignore[attr-defined]
     assert "Pier Street" not in json.dumps(hidden) and "01-2345678" not in json.dumps(hidden)
     assert hidden["submission_id"] == "SUB-1001"
+
+
+def test_a_fallback_hop_between_implementations_is_traced(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    thread = "hop"
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "underwriting",
+        str(SAMPLES / "13_free_text_email.json"),
+        "--thread-id",
+        thread,
+        "--json",
+    )
+    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    hop = next(e for e in events if e["kind"] == "fallback")
+    assert (hop["agent"], hop["data"]["from"], hop["data"]["to"]) == (
+        "intake",
+        "label_parser",
+        "prose_reader",
+    )
+    assert hop["data"]["error_kind"] == "unreadable_input"
+    attempts = [
+        (e["data"]["implementation"], e["data"]["verdict"])
+        for e in events
+        if e["kind"] == "attempt" and e["agent"] == "intake"
+    ]
+    assert attempts == [("label_parser", "rejected"), ("prose_reader", "ok")]
+    text = baton(monkeypatch, sqlite_url, "trace", thread)
+    assert "label_parser rejected" in text and "→ prose_reader" in text
