@@ -24,9 +24,8 @@ from agents.spec import AgentContext, AgentSpec, Implementation
 from graphs.context import BatonContext, resolved_database_url
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.events import emit
-from graphs.redaction import redact, redacting_trace_policy, registered_sensitive_fields
+from graphs.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.result import AgentResult, ErrorKind, Outcome, Status
-from schemas.sensitive import sensitive_fields
 from schemas.trace import EventKind
 
 OVERRIDES_KEY = "overrides"
@@ -82,9 +81,7 @@ def _run_chain(
 ) -> AgentResult[Any]:
     override = (state.get(OVERRIDES_KEY) or {}).get(spec.name)
     if override is not None:
-        hidden = redact(
-            override, sensitive_fields(spec.input_contract) | registered_sensitive_fields()
-        )
+        hidden = redact(override, sensitive_keys(spec.input_contract))
         emit(EventKind.INPUT_OVERRIDE, {"agent": spec.name, "input": hidden}, config)
     where = f"{spec.name} input"
     try:
@@ -105,7 +102,7 @@ def _run_chain(
         )
 
     rejected: list[str] = []
-    last_kind = ErrorKind.IMPLEMENTATION_ERROR
+    last_reason, last_kind = "", ErrorKind.IMPLEMENTATION_ERROR
     chain = spec.implementations
     for position, impl in enumerate(chain, start=1):
         started = time.perf_counter()
@@ -126,7 +123,7 @@ def _run_chain(
         if verdict == "rejected":
             assert reason is not None and kind is not None
             rejected.append(f"{impl.name}: {reason}")
-            last_kind = kind
+            last_reason, last_kind = reason, kind
             following = chain[position] if position < len(chain) else None
             emit(
                 EventKind.FALLBACK,
@@ -152,7 +149,7 @@ def _run_chain(
         )
 
     if len(chain) == 1:
-        reason, kind = rejected[0].split(": ", 1)[1], last_kind
+        reason, kind = last_reason, last_kind
     else:
         reason = "every implementation failed: " + " | ".join(rejected)
         kind = ErrorKind.ALL_IMPLEMENTATIONS_FAILED

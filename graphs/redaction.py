@@ -28,6 +28,12 @@ def redact(value: Any, keys: frozenset[str]) -> Any:
     return value
 
 
+def sensitive_keys(*models: type[BaseModel]) -> frozenset[str]:
+    """Field names to redact: those marked sensitive in these contracts and in every registered
+    agent's contracts (a node's slice may carry the results of the agents before it)."""
+    return sensitive_fields(*models) | registered_sensitive_fields()
+
+
 @cache
 def registered_sensitive_fields() -> frozenset[str]:
     """Sensitive field names across the contracts of every registered agent."""
@@ -45,7 +51,7 @@ def redacting_trace_policy(models: Iterable[type[BaseModel]]) -> TracePolicy:
     """A LangGraph trace policy that redacts, in a node's traced input and output (what LangSmith
     and the local trace store record), the sensitive fields of these contracts and of every
     registered agent's contracts (a node's slice may carry results of the agents before it)."""
-    keys = sensitive_fields(*models) | registered_sensitive_fields()
+    keys = sensitive_keys(*models)
     return TracePolicy(
         process_inputs=lambda value: redact(value, keys),
         process_outputs=lambda value: redact(value, keys),

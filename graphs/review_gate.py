@@ -26,7 +26,7 @@ from graphs.contracts import ContractViolation, describe_errors, validate_contra
 from graphs.events import emit
 from graphs.governed import OVERRIDES_KEY
 from graphs.policy import ReviewPolicy, assess
-from graphs.redaction import redact, redacting_trace_policy
+from graphs.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.review import (
     FiredRule,
     Recommendation,
@@ -35,7 +35,6 @@ from schemas.review import (
     ReviewPacket,
     ReviewRecord,
 )
-from schemas.sensitive import sensitive_fields
 from schemas.trace import EventKind
 
 REVIEW_KEY = "review"
@@ -97,7 +96,7 @@ def add_review_gate(builder: StateGraph, gate: GateSpec) -> None:
 
 def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
     names = [spec.name for spec in gate.agents]
-    hidden = sensitive_fields(*(spec.output_contract for spec in gate.agents))
+    hidden = sensitive_keys(*(spec.output_contract for spec in gate.agents))
 
     def review_gate(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
