@@ -50,15 +50,7 @@ def test_default_database_is_the_embedded_sqlite_file(tmp_path: Path) -> None:
 def test_human_output_shows_where_it_stopped_and_how_to_continue(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
-    out = baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "03_sanctions_hit.json"),
-        "--thread-id",
-        "h",
-    )
+    out = run_sample(monkeypatch, sqlite_url, "03_sanctions_hit.json", "h")
     assert "awaiting_review" in out and "sanctions_hit" in out
     assert "baton review h --approve" in out
 
@@ -122,15 +114,7 @@ def test_input_breaking_the_contract_exits_2_naming_the_field_and_saves_nothing(
 
 
 def test_review_needs_exactly_one_action(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "02_high_risk_referral.json"),
-        "--thread-id",
-        "r",
-    )
+    run_sample(monkeypatch, sqlite_url, "02_high_risk_referral.json", "r")
     out = baton(monkeypatch, sqlite_url, "review", "r", "--approve", "--reject", code=2)
     assert "exactly one of" in out
 
@@ -182,15 +166,7 @@ def test_make_run_sample_exists() -> None:
 def test_reusing_a_thread_id_for_another_submission_is_refused(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "06_no_prior_policy.json"),
-        "--thread-id",
-        "t1",
-    )
+    run_sample(monkeypatch, sqlite_url, "06_no_prior_policy.json", "t1")
     out = baton(
         monkeypatch,
         sqlite_url,
@@ -228,15 +204,7 @@ def test_unexpected_key_or_value_errors_are_internal_errors(
 def test_empty_reviewer_is_refused_not_replaced(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "02_high_risk_referral.json"),
-        "--thread-id",
-        "r",
-    )
+    run_sample(monkeypatch, sqlite_url, "02_high_risk_referral.json", "r")
     out = baton(monkeypatch, sqlite_url, "review", "r", "--approve", "--reviewer", "", code=2)
     assert "reviewer" in out
     assert baton(monkeypatch, sqlite_url, "status", "r", "--json")["status"] == "awaiting_review"
@@ -254,14 +222,6 @@ def test_input_that_is_not_utf8_names_the_file(
 def test_rollback_of_an_agent_that_never_ran_keeps_the_message_intact(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "08_unreadable_application.json"),
-        "--thread-id",
-        "u",
-    )
+    run_sample(monkeypatch, sqlite_url, "08_unreadable_application.json", "u")
     out = baton(monkeypatch, sqlite_url, "rollback", "u", "--to", "risk", code=2)
     assert "'risk' has not finished on this thread" in out

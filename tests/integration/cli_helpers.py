@@ -23,3 +23,19 @@ def baton(monkeypatch: pytest.MonkeyPatch, url: str, *args: str, code: int = 0) 
     if "--json" in args and code == 0:
         return json.loads(result.stdout)
     return result.output
+
+
+def run_sample(monkeypatch: pytest.MonkeyPatch, url: str, sample: str, thread: str) -> Any:
+    """`baton run underwriting data/samples/underwriting/SAMPLE --thread-id THREAD --json`."""
+    from tests.conftest import SAMPLES
+
+    return baton(
+        monkeypatch,
+        url,
+        "run",
+        "underwriting",
+        str(SAMPLES / sample),
+        "--thread-id",
+        thread,
+        "--json",
+    )

@@ -10,7 +10,7 @@ import pytest
 from checkpoints.ledger import SideEffectLedger
 from graphs.underwriting import DECISION_KIND
 from tests.conftest import SAMPLES
-from tests.integration.cli_helpers import baton
+from tests.integration.cli_helpers import baton, run_sample
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -69,16 +69,7 @@ def test_amend_applies_validated_corrections(
     monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
 ) -> None:
     thread = f"amend-{tmp_path.name}"
-    baton(
-        monkeypatch,
-        database_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "12_cancelled_prior_policy.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    run_sample(monkeypatch, database_url, "12_cancelled_prior_policy.json", thread)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"annual_premium": -5}))
     refused = baton(monkeypatch, database_url, "review", thread, "--amend", str(bad), code=2)

@@ -10,8 +10,7 @@ import pytest
 
 from checkpoints.trace_store import TraceStore
 from schemas.trace import EventKind
-from tests.conftest import SAMPLES
-from tests.integration.cli_helpers import baton
+from tests.integration.cli_helpers import baton, run_sample
 
 AGENT_NODES = ("intake", "policy_lookup", "risk", "compliance", "quote", "review_gate", "finalize")
 
@@ -25,16 +24,7 @@ def test_rollback_to_risk_reruns_risk_and_what_follows_only(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
     thread = "rollback-risk"
-    first = baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "01_clean_straight_through.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    first = run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
     assert first["outcome"] == "approved"
     assert executions(sqlite_url, thread) == Counter({n: 1 for n in AGENT_NODES})
 
@@ -61,16 +51,7 @@ def test_rollback_with_corrected_input_changes_the_outcome(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
 ) -> None:
     thread = "rollback-corrected"
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "01_clean_straight_through.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
     corrected = {
         "business_class": "bakery",
         "state": "ME",
@@ -97,16 +78,7 @@ def test_rollback_refuses_bad_requests_and_keeps_the_thread(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
 ) -> None:
     thread = "rollback-bad"
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "06_no_prior_policy.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    run_sample(monkeypatch, sqlite_url, "06_no_prior_policy.json", thread)
     out = baton(monkeypatch, sqlite_url, "rollback", thread, "--to", "nobody", code=2)
     assert "no agent 'nobody'" in out
     path = tmp_path / "bad.json"
@@ -123,16 +95,7 @@ def test_rollback_follows_the_current_branch_and_corrections_need_a_person(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
 ) -> None:
     thread = "rollback-branches"
-    first = baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "01_clean_straight_through.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    first = run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
     first_key = first["decision"]["decision_key"]
     corrected = {
         "business_class": "bakery",

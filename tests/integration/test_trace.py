@@ -10,7 +10,7 @@ import pytest
 
 from agents.underwriting.policy_db import policy_engine
 from tests.conftest import SAMPLES
-from tests.integration.cli_helpers import baton
+from tests.integration.cli_helpers import baton, run_sample
 
 
 def break_policy_table(sqlite_url: str) -> None:
@@ -27,16 +27,7 @@ def test_failed_lookup_hops_to_people_and_is_traced(
 ) -> None:
     break_policy_table(sqlite_url)
     thread = "lookup-down"
-    stopped = baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "01_clean_straight_through.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    stopped = run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
     # A lookup that could not be done is never read as "no prior policy": the case stops.
     assert stopped["status"] == "awaiting_review"
     failed = [r for r in stopped["reasons"] if r["rule"] == "agent_failed"]
@@ -59,16 +50,7 @@ def test_contract_violation_and_review_decision_are_traced(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
     thread = "violation"
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "05_invalid_policy_number.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    run_sample(monkeypatch, sqlite_url, "05_invalid_policy_number.json", thread)
     baton(monkeypatch, sqlite_url, "review", thread, "--approve", "--reviewer", "Ada", "--json")
     events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
     kinds = [e["kind"] for e in events]
@@ -95,16 +77,7 @@ def test_every_agent_step_is_recorded_with_provenance(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
     thread = "provenance"
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "01_clean_straight_through.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
     events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
     steps = {e["node"]: e for e in events if e["kind"] == "step" and e["agent"]}
     assert set(steps) == {"intake", "policy_lookup", "risk", "compliance", "quote"}
@@ -132,16 +105,7 @@ def test_a_refused_review_answer_is_traced(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
 ) -> None:
     thread = "refused"
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "12_cancelled_prior_policy.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    run_sample(monkeypatch, sqlite_url, "12_cancelled_prior_policy.json", thread)
     bad = tmp_path / "bad.json"
     bad.write_text('{"deductible": -1}')
     baton(monkeypatch, sqlite_url, "review", thread, "--amend", str(bad), code=2)
@@ -155,16 +119,7 @@ def test_corrected_input_is_redacted_in_the_trace(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
 ) -> None:
     thread = "override-redacted"
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "01_clean_straight_through.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
     sample = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
     path = tmp_path / "intake.json"
     path.write_text(json.dumps({"submission_id": "SUB-1001", "documents": sample["documents"]}))
@@ -216,16 +171,7 @@ def test_a_fallback_hop_between_implementations_is_traced(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
     thread = "hop"
-    baton(
-        monkeypatch,
-        sqlite_url,
-        "run",
-        "underwriting",
-        str(SAMPLES / "13_free_text_email.json"),
-        "--thread-id",
-        thread,
-        "--json",
-    )
+    run_sample(monkeypatch, sqlite_url, "13_free_text_email.json", thread)
     events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
     hop = next(e for e in events if e["kind"] == "fallback")
     assert (hop["agent"], hop["data"]["from"], hop["data"]["to"]) == (
