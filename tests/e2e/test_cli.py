@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SAMPLES
-from tests.integration.cli_helpers import baton
+from tests.integration.cli_helpers import baton, run_sample
 
 BATON = str(Path(sys.executable).parent / "baton")
 
@@ -50,7 +50,8 @@ def test_default_database_is_the_embedded_sqlite_file(tmp_path: Path) -> None:
 def test_human_output_shows_where_it_stopped_and_how_to_continue(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
-    out = run_sample(monkeypatch, sqlite_url, "03_sanctions_hit.json", "h")
+    sample = str(SAMPLES / "03_sanctions_hit.json")
+    out = baton(monkeypatch, sqlite_url, "run", "underwriting", sample, "--thread-id", "h")
     assert "awaiting_review" in out and "sanctions_hit" in out
     assert "baton review h --approve" in out
 
