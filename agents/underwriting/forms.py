@@ -263,8 +263,8 @@ def read_loss_run(text: str) -> tuple[LossHistory | None, list[str]]:
     # Problems name the row and the column, never the cell's text: a loss run can hold personal data.
     for number, line in enumerate(lines[header_index + 1 :], start=1):
         cells = [cell.strip() for cell in line.strip("|").split(separator)]
-        if set(line) <= set("-|=+ "):
-            continue
+        if set(line) <= set("-|=+ ") or separator not in line:
+            continue  # a rule line, or a note under the table: not a row
         if len(cells) < len(columns):
             problems.append(f"loss run row {number}: {len(cells)} cells, expected {len(columns)}")
             continue

@@ -108,3 +108,9 @@ def test_money_formats() -> None:
     assert parse_money("$25 million") == 25_000_000
     assert parse_money("750k") == 750_000
     assert parse_money("1,000,000 USD") == 1_000_000
+
+
+def test_notes_under_a_loss_run_table_are_not_rows() -> None:
+    table = "Date of Loss | Cause | Paid | Reserved | Status\n2024-01-02 | Fire | 1,000 | 0 | Closed\nCertified by the carrier.\n"
+    history, problems = read_loss_run(table)
+    assert history is not None and len(history.claims) == 1 and problems == []
