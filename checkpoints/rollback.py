@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,19 +82,25 @@ class RollbackError(ValueError):
 
 
 def rewind_to_node(
-    graph: Pregel, config: RunnableConfig, *, node: str, values: dict[str, Any]
+    graph: Pregel,
+    config: RunnableConfig,
+    *,
+    node: str,
+    values: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> RunnableConfig:
     """Fork the thread so that `node` runs again, and everything after it, but nothing before it.
 
     The fork is taken, on the thread's current branch, from the checkpoint written right after the
     node's last run, so the results of nodes that ran before it or beside it in the same superstep
-    are kept. `values` is applied there as the node's own write: it must clear the node's output
-    (so that whatever routes to it sends work to it again) and may carry a corrected input.
+    are kept. `values` is given the state at that fork point and returns the update to apply there
+    as the node's own write: it must clear the node's output (so that whatever routes to it sends
+    work to it again) and may carry a corrected input.
     Returns the config of the new checkpoint; invoke the graph with `None` and that config.
     """
     history = lineage(graph, config)
     for index in range(len(history) - 2, -1, -1):
         ran = [t for t in history[index].tasks if t.name == node and t.result is not None]
         if ran:
-            return graph.update_state(history[index + 1].config, values, as_node=node)
+            fork = history[index + 1]
+            return graph.update_state(fork.config, values(dict(fork.values)), as_node=node)
     raise RollbackError(f"{node!r} has not finished on this thread, so there is nothing to rewind")

@@ -314,7 +314,11 @@ def status(
     if gates:
         stats = Table("gate", "decisions", "agreed with agents", title="Review gates")
         for gate, entry in gates.items():
-            stats.add_row(gate, str(entry["decisions"]), f"{entry['agreement']:.0%}")
+            stats.add_row(
+                gate,
+                str(entry["decisions"]),
+                "n/a" if entry["agreement"] is None else f"{entry['agreement']:.0%}",
+            )
         console.print(stats)
 
 

@@ -18,3 +18,7 @@ class UnknownThread(RequestError):
 
 class ReviewRefused(RequestError):
     """The gate refused a decision (for example corrections that break the quote contract)."""
+
+
+class ReviewConflict(RequestError):
+    """Someone else answered the review gate first; this decision was not recorded."""

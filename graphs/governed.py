@@ -86,7 +86,8 @@ def _run_chain(
     where = f"{spec.name} input"
     try:
         try:
-            raw = override if override is not None else spec.select_input(state)
+            visible = {key: value for key, value in state.items() if key != OVERRIDES_KEY}
+            raw = override if override is not None else spec.select_input(visible)
         except Exception as error:
             problem = f"(slice): cannot build the input: {type(error).__name__}: {error}"
             raise ContractViolation(spec.input_contract, [problem], where) from error

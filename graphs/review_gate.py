@@ -53,6 +53,9 @@ class ReviewOutcome(BaseModel):
     """Refer rules that hold on the final (possibly amended) results: an approval becomes a referral."""
     packet: ReviewPacket | None = None
     record: ReviewRecord | None = None
+    record_key: str | None = None
+    """The ledger key the reviewer's decision is kept under: one per gate task, so concurrent or
+    repeated resumes of one interrupt share it (side effects of the decision should key on it)."""
     amended: dict[str, Any] | None = None
     """Agent results as the reviewer amended them (JSON `AgentResult`s by agent name)."""
 
@@ -144,7 +147,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 refused.append(_refusal(error))
 
         final = assess(gate.policy, {**results, **amended}, names, corrected=corrected)
-        record = _record_decision(gate, config, runtime, decision, recommendation)
+        record, record_key = _record_decision(gate, config, runtime, decision, recommendation)
         outcome = ReviewOutcome(
             required=True,
             action="review",
@@ -152,6 +155,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             referrals=_referrals(final.fired),
             packet=packet,
             record=record,
+            record_key=record_key,
             amended=amended or None,
         )
         return {REVIEW_KEY: outcome.model_dump(mode="json")}
@@ -194,7 +198,7 @@ def _record_decision(
     runtime: Runtime[BatonContext],
     decision: ReviewDecision,
     recommendation: Recommendation,
-) -> ReviewRecord:
+) -> tuple[ReviewRecord, str]:
     """Record the reviewer's decision once per gate task (a re-run finds it already there)."""
     agreed: bool | None = None
     if recommendation != "none":
@@ -204,8 +208,9 @@ def _record_decision(
     record = ReviewRecord(decision=decision, recommendation=recommendation, agreed=agreed)
     thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
     task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
+    key = f"{REVIEW_DECISION_KIND}:{thread_id}:{task}"
     kept = SideEffectLedger(resolved_database_url(runtime)).record_once(
-        f"{REVIEW_DECISION_KIND}:{thread_id}:{task}",
+        key,
         thread_id=thread_id,
         kind=REVIEW_DECISION_KIND,
         payload={"workflow": gate.workflow, "gate": gate.name, **record.model_dump(mode="json")},
@@ -218,7 +223,7 @@ def _record_decision(
         {"gate": gate.name, "created": kept.created, **record.model_dump(mode="json")},
         config,
     )
-    return record
+    return record, key
 
 
 def agreement_rates(ledger: SideEffectLedger) -> dict[str, dict[str, Any]]:

@@ -25,7 +25,7 @@ from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
 from graphs.context import BatonContext
 from graphs.contracts import validate_contract
-from graphs.errors import RequestError, ReviewRefused, UnknownThread
+from graphs.errors import RequestError, ReviewConflict, ReviewRefused, UnknownThread
 from graphs.governed import OVERRIDES_KEY
 from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, langsmith_tracer
 from graphs.workflows import WorkflowEntry, get_workflow
@@ -148,7 +148,19 @@ class WorkflowRun:
         )
         if len(refused) > refused_before:
             raise ReviewRefused(f"{refused[-1]} (the review gate of {thread_id!r} is still open)")
+        recorded = self._recorded_decision(thread_id)
+        if recorded is not None and not _same_decision(recorded, decision):
+            raise ReviewConflict(
+                f"the review gate of {thread_id!r} was already answered by "
+                f"{recorded.get('reviewer')} ({recorded.get('action')}); your decision was not recorded"
+            )
         return after
+
+    def _recorded_decision(self, thread_id: str) -> dict[str, Any] | None:
+        review = self.graph.get_state(self.config(thread_id)).values.get("review") or {}
+        record = review.get("record") or {}
+        decision: dict[str, Any] | None = record.get("decision")
+        return decision
 
     def rollback(
         self, thread_id: str, agent: str, corrected_input: dict[str, Any] | None = None
@@ -162,22 +174,27 @@ class WorkflowRun:
             raise RequestError(
                 f"no agent {agent!r} in workflow {self.entry.name} (agents: {names})"
             )
-        values: dict[str, Any] = {spec.writes: None}
         takes_overrides = OVERRIDES_KEY in get_type_hints(self.graph.builder.state_schema)
         if corrected_input is not None and not takes_overrides:
             raise RequestError(f"workflow {self.entry.name} does not take corrected inputs")
-        if takes_overrides:
-            # A correction holds for this re-run only when it is given again.
-            state = self.graph.get_state(self.config(thread_id)).values
-            overrides = dict(state.get(OVERRIDES_KEY) or {})
-            overrides.pop(agent, None)
-            if corrected_input is not None:
-                where = f"corrected {agent} input"
-                validate_contract(spec.input_contract, corrected_input, where=where)
-                overrides[agent] = corrected_input
-            values[OVERRIDES_KEY] = overrides
+        if corrected_input is not None:
+            where = f"corrected {agent} input"
+            validate_contract(spec.input_contract, corrected_input, where=where)
+
+        def rewind(fork: dict[str, Any]) -> dict[str, Any]:
+            update: dict[str, Any] = {spec.writes: None}
+            if takes_overrides:
+                # Corrections in force at the fork point hold for the agents that do not run
+                # again; the agent re-run keeps a correction only when it is given again.
+                overrides = dict(fork.get(OVERRIDES_KEY) or {})
+                overrides.pop(agent, None)
+                if corrected_input is not None:
+                    overrides[agent] = corrected_input
+                update[OVERRIDES_KEY] = overrides
+            return update
+
         config = self.config(thread_id)
-        forked = rewind_to_node(self.graph, config, node=agent, values=values)
+        forked = rewind_to_node(self.graph, config, node=agent, values=rewind)
         self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
         return self._settle(thread_id)
 
@@ -213,6 +230,11 @@ class WorkflowRun:
         known = self.traces.thread(thread_id)
         if known is None or known["workflow"] != self.entry.name:
             raise UnknownThread(f"no {self.entry.name} thread {thread_id!r} in this database")
+
+
+def _same_decision(recorded: dict[str, Any], sent: dict[str, Any]) -> bool:
+    fields = ("action", "reviewer", "note", "corrections")
+    return all(recorded.get(name) == sent.get(name) for name in fields)
 
 
 @contextmanager

@@ -97,6 +97,11 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
     quote = result.get("value")
     if result.get("status") != "ok" or not quote:
         raise ValueError("there is no quote to amend (the quote agent did not answer ok)")
+    if "limit" in corrections and "annual_premium" not in corrections:
+        raise ValueError(
+            f"the quote was priced for a limit of {quote['limit']:,.0f}: amend annual_premium "
+            "together with limit"
+        )
     changes = "; ".join(
         f"{field} {quote.get(field)!r} -> {value!r}" for field, value in corrections.items()
     )
@@ -137,8 +142,14 @@ def _finalize(
         outcome = "approved"
         reasons = reasons or ["no review rule fired"]
     thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
+    # One decision per reviewer decision (however many times its interrupt is resumed), else one
+    # per finalize task.
     task = str(config.get("configurable", {}).get("checkpoint_ns", FINALIZE))
-    key = f"{DECISION_KIND}:{thread_id}:{task}"
+    key = (
+        f"{DECISION_KIND}:{review.record_key}"
+        if review.record_key
+        else f"{DECISION_KIND}:{thread_id}:{task}"
+    )
     ledger = SideEffectLedger(resolved_database_url(runtime))
     earlier = [
         row["key"] for row in ledger.for_thread(thread_id, DECISION_KIND) if row["key"] != key

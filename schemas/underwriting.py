@@ -61,7 +61,7 @@ StateCode = Annotated[str, AfterValidator(_state_code)]
 
 
 class _Contract(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Document(_Contract):
@@ -285,6 +285,14 @@ class Quote(_Contract):
     rate_per_thousand: float = Field(gt=0)
     band_multiplier: float = Field(gt=0)
     breakdown: list[str]
+
+    @model_validator(mode="after")
+    def _deductible_below_limit(self) -> Self:
+        if self.deductible >= self.limit:
+            raise ValueError(
+                f"deductible {self.deductible:,.0f} must be below the limit {self.limit:,.0f}"
+            )
+        return self
 
 
 AMENDABLE_QUOTE_FIELDS = ("limit", "deductible", "annual_premium")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from tests.conftest import load_sample
             "cannot be amended",
         ),
         (
-            {"action": "amend", "reviewer": "x", "corrections": {"limit": 0}},
+            {"action": "amend", "reviewer": "x", "corrections": {"limit": 0, "annual_premium": 10}},
             "limit: Input should be greater than 0",
         ),
         (
@@ -83,11 +84,19 @@ def test_amendment_is_validated_strictly_and_cannot_escape_a_referral(sqlite_url
         ):
             flow.resume(
                 "amend-strict",
-                {"action": "amend", "reviewer": "x", "corrections": {"limit": "5000000"}},
+                {
+                    "action": "amend",
+                    "reviewer": "x",
+                    "corrections": {"limit": "5000000", "annual_premium": 9000},
+                },
             )
         done = flow.resume(
             "amend-strict",
-            {"action": "amend", "reviewer": "x", "corrections": {"limit": 50_000_000}},
+            {
+                "action": "amend",
+                "reviewer": "x",
+                "corrections": {"limit": 50_000_000, "annual_premium": 90_000},
+            },
         )
         assert done.decision is not None
         assert done.decision["outcome"] == "referred"
@@ -151,3 +160,61 @@ def test_a_prior_policy_that_cannot_be_confirmed_goes_to_a_person(
         assert report.status == "awaiting_review"
         lookup = flow.graph.get_state(flow.config("unconfirmed")).values["policy_lookup"]
         assert lookup["status"] == "escalated" and reason in lookup["reason"]
+
+
+def test_two_reviewers_at_once_one_decision_and_the_other_is_told(postgres_url: str) -> None:
+    import threading
+
+    from checkpoints.ledger import SideEffectLedger
+    from graphs.errors import RequestError
+    from graphs.underwriting import DECISION_KIND
+
+    thread = f"race-{uuid.uuid4().hex[:8]}"
+    with open_workflow("underwriting", postgres_url) as flow:
+        flow.start(load_sample("02_high_risk_referral"), thread_id=thread)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def review(reviewer: str, action: str) -> None:
+        with open_workflow("underwriting", postgres_url) as flow:
+            barrier.wait(timeout=30)
+            try:
+                report = flow.resume(thread, {"action": action, "reviewer": reviewer})
+                outcomes[reviewer] = f"ok:{(report.decision or {}).get('outcome')}"
+            except RequestError as error:
+                outcomes[reviewer] = f"refused:{error}"
+
+    workers = [
+        threading.Thread(target=review, args=("A", "approve")),
+        threading.Thread(target=review, args=("B", "reject")),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert sorted(v.split(":")[0] for v in outcomes.values()) == ["ok", "refused"], outcomes
+    winner = next(name for name, v in outcomes.items() if v.startswith("ok"))
+    assert len(SideEffectLedger(postgres_url).for_thread(thread, DECISION_KIND)) == 1
+    with open_workflow("underwriting", postgres_url) as flow:
+        final = flow.report(thread)
+        assert final.decision is not None and final.decision["decided_by"] == winner
+
+
+@pytest.mark.parametrize(
+    ("corrections", "message"),
+    [
+        ({"annual_premium": float("inf")}, "finite number"),
+        ({"deductible": 50_000_000}, "must be below the limit"),
+        ({"limit": 25_000_000}, "amend annual_premium together with limit"),
+    ],
+)
+def test_amendments_that_make_no_sense_are_refused(
+    sqlite_url: str, corrections: dict[str, Any], message: str
+) -> None:
+    with open_workflow("underwriting", sqlite_url) as flow:
+        flow.start(load_sample("02_high_risk_referral"), thread_id="amend-sense")
+        with pytest.raises(ReviewRefused, match=message):
+            flow.resume(
+                "amend-sense", {"action": "amend", "reviewer": "x", "corrections": corrections}
+            )
+        assert flow.report("amend-sense").status == "awaiting_review"

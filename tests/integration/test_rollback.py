@@ -10,6 +10,7 @@ import pytest
 
 from checkpoints.trace_store import TraceStore
 from schemas.trace import EventKind
+from tests.conftest import SAMPLES
 from tests.integration.cli_helpers import baton, run_sample
 
 AGENT_NODES = ("intake", "policy_lookup", "risk", "compliance", "quote", "review_gate", "finalize")
@@ -146,3 +147,50 @@ def test_rollback_follows_the_current_branch_and_corrections_need_a_person(
     assert plain["decision"]["supersedes"] == decided["decision"]["decision_key"]
     overrides = TraceStore(sqlite_url).events(thread, EventKind.INPUT_OVERRIDE)
     assert len(overrides) == 1  # only the run that used the correction
+
+
+def test_rollback_to_intake_reruns_everything_and_upstream_rollback_drops_later_corrections(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+) -> None:
+    thread = "rollback-intake"
+    run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
+    plain = baton(monkeypatch, sqlite_url, "rollback", thread, "--to", "intake", "--json")
+    assert plain["status"] == "completed" and plain["outcome"] == "approved"
+    assert executions(sqlite_url, thread)["intake"] == 2
+
+    risk_fix = {
+        "business_class": "bakery",
+        "state": "ME",
+        "construction_type": "frame",
+        "year_built": 1900,
+        "sprinklered": False,
+        "years_in_business": 1,
+        "effective_date": "2027-01-01",
+        "loss_history": {"provided": True, "claims": []},
+    }
+    path = tmp_path / "risk.json"
+    path.write_text(json.dumps(risk_fix))
+    baton(
+        monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--input", str(path), "--json"
+    )
+    sample = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
+    intake_fix = {"submission_id": "SUB-1001", "documents": sample["documents"]}
+    path = tmp_path / "intake.json"
+    path.write_text(json.dumps(intake_fix))
+    again = baton(
+        monkeypatch,
+        sqlite_url,
+        "rollback",
+        thread,
+        "--to",
+        "intake",
+        "--input",
+        str(path),
+        "--json",
+    )
+    # Risk runs again on intake's facts: the risk correction made after intake does not hold.
+    assert [r["detail"] for r in again["reasons"]] == ["corrected input of intake"]
+    risk_steps = [
+        e for e in TraceStore(sqlite_url).events(thread, EventKind.STEP) if e.node == "risk"
+    ]
+    assert risk_steps[-1].data["output"]["risk"]["value"]["band"] == "low"
