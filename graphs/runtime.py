@@ -27,7 +27,7 @@ from graphs.context import BatonContext
 from graphs.contracts import validate_contract
 from graphs.errors import RequestError, ReviewConflict, ReviewRefused, UnknownThread
 from graphs.governed import OVERRIDES_KEY
-from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, langsmith_tracer
+from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
 from graphs.workflows import WorkflowEntry, get_workflow
 from schemas.review import ReviewDecision
 
@@ -76,12 +76,10 @@ class WorkflowRun:
         self.database_url = database_url
         self.traces = TraceStore(database_url)
         self.ledger = SideEffectLedger(database_url)
-        self.langsmith = langsmith_tracer()
+        redact_langsmith_runs()
 
     def config(self, thread_id: str) -> RunnableConfig:
         callbacks: list[Any] = [BatonTracer(self.traces)]
-        if self.langsmith is not None:
-            callbacks.append(self.langsmith)
         return {
             "configurable": {"thread_id": thread_id},
             "callbacks": callbacks,

@@ -243,28 +243,31 @@ def trace_all_runs() -> None:
     set: the LangGraph server and Studio call the graphs without Baton's runner, so langchain's
     configure hook adds the tracer there (never twice: a run that has one keeps it). Idempotent."""
     global _hook_registered
+    redact_langsmith_runs()
     if not _hook_registered:
         register_configure_hook(_tracer_hook, True, BatonTracer, TRACE_ALL_RUNS_ENV)
         _hook_registered = True
 
 
-def langsmith_tracer() -> BaseTracer | None:
-    """When LangSmith tracing is switched on (`LANGSMITH_TRACING`), a LangSmith tracer whose client
-    redacts the fields marked sensitive from every run it sends (the root run and routing runs
-    included, which node trace policies do not reach); None when it is off."""
-    from langchain_core.tracers.langchain import LangChainTracer
-    from langsmith import Client
+def hide_sensitive(data: Any) -> Any:
+    """`data` with every field marked sensitive in a registered contract redacted."""
+    return redact(data, registered_sensitive_fields())
+
+
+def redact_langsmith_runs() -> bool:
+    """When LangSmith tracing is switched on (`LANGSMITH_TRACING`), make the process's LangSmith
+    client hide the fields marked sensitive in everything it sends: every run, including the root
+    run and anything a node's trace policy does not reach, whoever starts it (`baton`, Python, the
+    server, Studio). Returns whether it did; it does nothing while tracing is off."""
+    import langsmith
     from langsmith.utils import tracing_is_enabled
 
     if not tracing_is_enabled():
-        return None
-    keys = registered_sensitive_fields()
-
-    def hide(data: dict[str, Any]) -> dict[str, Any]:
-        hidden: dict[str, Any] = redact(data, keys)
-        return hidden
-
-    return LangChainTracer(client=Client(hide_inputs=hide, hide_outputs=hide))
+        return False
+    langsmith.configure(
+        client=langsmith.Client(hide_inputs=hide_sensitive, hide_outputs=hide_sensitive)
+    )
+    return True
 
 
 def _metadata(run: Run) -> dict[str, Any]:

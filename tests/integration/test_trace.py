@@ -141,30 +141,33 @@ def test_corrected_input_is_redacted_in_the_trace(
 
 
 def test_langsmith_gets_runs_with_sensitive_fields_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    import langsmith
+    from langsmith.run_trees import get_cached_client
     from langsmith.utils import get_env_var
 
-    from graphs.tracing import langsmith_tracer
+    from graphs.tracing import redact_langsmith_runs
 
     get_env_var.cache_clear()  # langsmith caches what it read of the environment
-    assert langsmith_tracer() is None  # off unless LANGSMITH_TRACING is set
+    assert redact_langsmith_runs() is False  # off unless LANGSMITH_TRACING is set
     monkeypatch.delenv("LANGCHAIN_TRACING_V2")
     monkeypatch.setenv("LANGSMITH_TRACING", "true")
     monkeypatch.setenv("LANGSMITH_ENDPOINT", "http://127.0.0.1:9")
     get_env_var.cache_clear()
     try:
-        tracer = langsmith_tracer()
+        assert redact_langsmith_runs() is True
+        client = get_cached_client()  # what every LangChainTracer of the process sends through
+        sample = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
+        root_run_input = {
+            **sample,
+            "intake": {"status": "ok", "value": {"fein": "01-2345678", "contact_email": "a@b"}},
+        }
+        hidden = client._hide_run_inputs(root_run_input)
+        assert "Pier Street" not in json.dumps(hidden) and "01-2345678" not in json.dumps(hidden)
+        assert hidden["submission_id"] == "SUB-1001"
     finally:
+        langsmith.configure(client=None)
         monkeypatch.undo()
         get_env_var.cache_clear()
-    assert tracer is not None
-    sample = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
-    root_run_input = {
-        **sample,
-        "intake": {"status": "ok", "value": {"fein": "01-2345678", "contact_email": "a@b"}},
-    }
-    hidden = tracer.client._hide_run_inputs(root_run_input)  # type: ignore[attr-defined]
-    assert "Pier Street" not in json.dumps(hidden) and "01-2345678" not in json.dumps(hidden)
-    assert hidden["submission_id"] == "SUB-1001"
 
 
 def test_a_fallback_hop_between_implementations_is_traced(
