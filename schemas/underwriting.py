@@ -156,7 +156,9 @@ class ApplicationFacts(_Contract):
     missing_fields: list[str] = Field(default_factory=list)
     unrecognised_labels: list[str] = Field(default_factory=list)
     unreadable_values: list[str] = Field(default_factory=list)
-    """Labels that were found but whose value could not be read, with the value."""
+    """Fields that were found but could not be read (or were stated several different ways)."""
+    names_mentioned: list[str] = Field(default_factory=list)
+    """Every business the application names (with a legal form), so screening covers them all."""
 
     @model_validator(mode="after")
     def _missing_fields_are_the_empty_ones(self) -> Self:
@@ -232,8 +234,10 @@ class RiskAssessment(_Contract):
 
 
 class ComplianceInput(_Contract):
-    applicant_name: str
+    applicant_name: str | None = None
     broker: str | None = None
+    other_names: list[str] = Field(default_factory=list)
+    """Other businesses the application names; screened too."""
     state: StateCode
     business_class: str
     year_built: int | None = None

@@ -75,6 +75,7 @@ def _compliance_input(state: Mapping[str, Any]) -> dict[str, Any]:
     )
     return {
         "broker": state.get("broker"),
+        "other_names": facts.get("names_mentioned", []),
         **{key: facts[key] for key in fields if facts.get(key) is not None},
     }
 

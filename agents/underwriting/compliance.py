@@ -7,6 +7,7 @@ from datetime import date
 from agents.spec import AgentContext
 from agents.underwriting.names import name_similarity
 from agents.underwriting.reference_data import eligibility, sanctions_list
+from schemas.result import Outcome
 from schemas.underwriting import ComplianceInput, ComplianceReport, DocumentKind, SanctionsHit
 
 SANCTIONS_MATCH_SCORE = 88.0
@@ -47,10 +48,15 @@ def required_documents(payload: ComplianceInput, today: date) -> list[DocumentKi
     return required
 
 
-def check_compliance(payload: ComplianceInput, _context: AgentContext) -> ComplianceReport:
+def check_compliance(
+    payload: ComplianceInput, _context: AgentContext
+) -> ComplianceReport | Outcome:
     """Deterministic compliance checks against the shipped lists and tables."""
     rules = eligibility()
-    names = [payload.applicant_name] + ([payload.broker] if payload.broker else [])
+    named = [payload.applicant_name, payload.broker, *payload.other_names]
+    names = list(dict.fromkeys(name for name in named if name))
+    if not names:
+        return Outcome.escalated("the submission names no applicant or broker to screen")
     if payload.business_class in rules["not_written"]:
         eligible, note = False, f"class {payload.business_class} is not written in any state"
     elif payload.state in rules["excluded_states"].get(payload.business_class, []):

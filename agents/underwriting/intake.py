@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from agents.spec import AgentContext
 from agents.underwriting.forms import PARSERS, read_labelled_lines, read_loss_run
-from agents.underwriting.prose import read_free_text
+from agents.underwriting.prose import business_names, read_free_text
 from agents.underwriting.reference_data import canonical_class
 from schemas.result import ErrorKind, Outcome
 from schemas.underwriting import (
@@ -42,7 +42,9 @@ def read_application(payload: IntakeInput, _context: AgentContext) -> Applicatio
             unreadable.append(f"{name}: {error}")
     if "business_class" in values:
         values["business_class"] = canonical_class(values["business_class"])
-    return _facts(payload, values, "labelled_form", unknown, unreadable)
+    return _facts(
+        payload, values, "labelled_form", unknown, unreadable, business_names(form.content)
+    )
 
 
 def read_free_text_application(
@@ -61,7 +63,7 @@ def read_free_text_application(
             f"(at least {MIN_RECOGNISED_FIELDS} needed)",
             ErrorKind.UNREADABLE_INPUT,
         )
-    return _facts(payload, values, "free_text", [], unreadable)
+    return _facts(payload, values, "free_text", [], unreadable, business_names(form.content))
 
 
 def _application(payload: IntakeInput) -> Document | Outcome:
@@ -80,6 +82,7 @@ def _facts(
     extraction: Literal["labelled_form", "free_text"],
     unknown: list[str],
     unreadable: list[str],
+    names: list[str],
 ) -> ApplicationFacts:
     loss_history = LossHistory(provided=False)
     for document in payload.documents:
@@ -100,4 +103,5 @@ def _facts(
         missing_fields=[name for name in RATED_FIELDS if name not in values],
         unrecognised_labels=unknown,
         unreadable_values=unreadable,
+        names_mentioned=names,
     )

@@ -1,130 +1,164 @@
 """Reading application facts out of free text (a broker's email, a cover letter) by patterns.
 
 The fallback when an application is not a `Label: value` form. Each field has a few phrasings it
-recognises; anything else stays unknown rather than guessed. A field is only taken when the text
-says it plainly (for example "built in 1998", "fully sprinklered", "a $2 million limit").
+recognises, and a fact is taken only when the text states it plainly and once: a negated phrasing
+("not built in 1998", "no limit of $5 million") is not a statement, and when the text states
+several different values for one field ("cancelled effective March 3 … effective January 15") the
+field is left unknown and reported, never chosen between. Every business named is returned too,
+so that screening can cover all of them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from agents.underwriting.forms import CONSTRUCTION, STATE_NAMES, parse_date, parse_money
 from agents.underwriting.reference_data import class_aliases
 
-_AMOUNT = r"\$?\s?\d[\d,]*(?:\.\d+)?\s*(?:million|mm|m|k|thousand)?\b"
-_DATE = r"(?:[A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})"
-_LEGAL_NAME = re.compile(
-    r"\b([A-Z][A-Za-z0-9&'.-]*(?:\s+(?:[A-Z&][A-Za-z0-9&'.-]*|of|and|the)){0,6}\s+"
-    r"(?:LLC|L\.L\.C\.|Inc\.?|Incorporated|Co\.|Company|Corp\.?|Corporation|Ltd\.?|Group))(?![A-Za-z])"
+_MONEY = (
+    r"(\$\s?\d[\d,]*(?:\.\d+)?(?:\s*(?:million|mm|m|k|thousand)\b)?"
+    r"|\d[\d,]*(?:\.\d+)?\s*(?:million|thousand|mm|k)\b)"
 )
-_STATE_CODE_ZIP = re.compile(r",\s*([A-Z]{2})\s+\d{5}\b")
-_POLICY = re.compile(r"\b((?:BTN|UW)[\s\-_./]*\d{4}[\s\-_./]*\d{1,6})\b", re.IGNORECASE)
+_DATE = r"([A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})"
+_LEGAL_FORM = r"(?:LLC|L\.L\.C\.|Inc\.?|Incorporated|Co\.|Company|Corp\.?|Corporation|Ltd\.?|Group)"
+_LEGAL_NAME = re.compile(
+    rf"\b((?!{_LEGAL_FORM}\b)[A-Z][A-Za-z0-9&'.-]*"
+    rf"(?:[ \t]+(?:(?!{_LEGAL_FORM}(?![A-Za-z]))[A-Z&][A-Za-z0-9&'.-]*|of|and|the)){{0,6}}"
+    rf"[ \t]+{_LEGAL_FORM})(?![A-Za-z])"
+)
+_APPLICANT_CUE = re.compile(
+    r"(?:quote|quoting|submit|submitting|insure|insuring|cover|covering|behalf of|applicant|"
+    r"insured|client|for)\W+(?:(?:is|are|the|our|a|an)\W+){0,2}$",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|cancel(?:l?ed)?)\W+(?:\w+\W+){0,2}$", re.IGNORECASE
+)
+
+Candidates = list[tuple[Any, str]]
+"""(value, the text it was read from) pairs."""
 
 
-def _first(patterns: list[str], text: str, flags: int = re.IGNORECASE) -> str | None:
-    for pattern in patterns:
-        match = re.search(pattern, text, flags)
-        if match:
-            return match.group(1).strip()
-    return None
+def _matches(pattern: str, text: str, flags: int = re.IGNORECASE) -> list[re.Match[str]]:
+    """Matches of `pattern` that are not negated just before them."""
+    return [
+        match
+        for match in re.finditer(pattern, text, flags)
+        if not _NEGATION.search(text[max(0, match.start() - 30) : match.start()])
+    ]
 
 
-def _applicant(text: str) -> str | None:
-    match = _LEGAL_NAME.search(text)
-    return " ".join(match.group(1).split()) if match else None
+def business_names(text: str) -> list[str]:
+    """Every business named with a legal form (LLC, Inc, Co, Corp, Ltd, Group), in order, once."""
+    names: list[str] = []
+    for match in _LEGAL_NAME.finditer(text):
+        name = " ".join(match.group(1).split())
+        if name not in names:
+            names.append(name)
+    return names
 
 
-def _state(text: str) -> str | None:
-    zip_code = _STATE_CODE_ZIP.search(text)
-    if zip_code and zip_code.group(1) in STATE_NAMES.values():
-        return zip_code.group(1)
-    lowered = text.lower()
-    for name in sorted(STATE_NAMES, key=len, reverse=True):
-        if re.search(rf"\b{name}\b", lowered):
-            return STATE_NAMES[name]
-    return None
+def _applicant(text: str) -> Candidates:
+    cued = [
+        " ".join(match.group(1).split())
+        for match in _LEGAL_NAME.finditer(text)
+        if _APPLICANT_CUE.search(text[max(0, match.start() - 40) : match.start()])
+    ]
+    names = list(dict.fromkeys(cued)) or business_names(text)
+    return [(name, name) for name in names]
 
 
-def _longest_phrase(text: str, phrases: dict[str, str]) -> str | None:
+def _state(text: str) -> Candidates:
+    found: Candidates = []
+    for match in re.finditer(r",[ \t]*([A-Z]{2})[ \t]+\d{5}\b", text):
+        if match.group(1) in STATE_NAMES.values():
+            found.append((match.group(1), match.group(0)))
+    for name, code in STATE_NAMES.items():
+        for match in re.finditer(rf",[ \t]*{name}\b", text, re.IGNORECASE):
+            found.append((code, match.group(0)))
+    return found
+
+
+def _phrase(text: str, phrases: dict[str, str]) -> Candidates:
+    """The value of the longest known phrase in the text (shorter phrases inside it do not count)."""
     lowered = " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
     for phrase in sorted(phrases, key=len, reverse=True):
         if re.search(rf"\b{re.escape(phrase)}\b", lowered):
-            return phrases[phrase]
-    return None
+            return [(phrases[phrase], phrase)]
+    return []
 
 
-def _sprinklered(text: str) -> bool | None:
+def _sprinklered(text: str) -> Candidates:
     lowered = text.lower()
-    if re.search(
-        r"\b(?:no sprinklers?|not sprinklered|unsprinklered|without sprinklers?)\b", lowered
-    ):
-        return False
-    if re.search(
-        r"\b(?:fully sprinklered|sprinklered throughout|has sprinklers|sprinkler system)\b", lowered
-    ):
-        return True
-    return None
+    negative = r"\b(?:no sprinklers?|not (?:fully )?sprinklered|partially sprinklered|unsprinklered|without sprinklers?)\b"
+    if re.search(negative, lowered):
+        return [(False, "not sprinklered")]
+    if re.search(r"\b(?:fully sprinklered|sprinklered throughout|has sprinklers)\b", lowered):
+        return [(True, "sprinklered")]
+    return []
 
 
-def _years_in_business(text: str) -> int | None:
-    found = _first(
+def _numbers(patterns: list[str], text: str, convert: Callable[[str], Any]) -> Candidates:
+    found: Candidates = []
+    for pattern in patterns:
+        for match in _matches(pattern, text):
+            found.append((convert(match.group(1)), match.group(0)))
+    return found
+
+
+def _years_in_business(text: str) -> Candidates:
+    return _numbers(
         [
-            r"(\d{1,3})\s+years?\s+(?:in business|of operation|operating|trading)",
-            r"in business (?:for )?(\d{1,3})\s+years?",
+            r"(\d{1,3})\s+years?\s+(?:in\s+business|of\s+operation|operating|trading)",
+            r"in\s+business\s+(?:for\s+)?(\d{1,3})\s+years?",
         ],
         text,
+        int,
     )
-    return int(found) if found else None
 
 
-def _year_built(text: str) -> int | None:
-    found = _first(
-        [r"(?:built|constructed|erected)\s+in\s+(\d{4})", r"year\s+built\D{0,3}(\d{4})"], text
+def _year_built(text: str) -> Candidates:
+    return _numbers(
+        [r"(?:built|constructed|erected)\s+in\s+(\d{4})", r"year\s+built\D{0,3}(\d{4})"], text, int
     )
-    return int(found) if found else None
 
 
-def _limit(text: str) -> float | None:
-    found = _first(
+def _limit(text: str) -> Candidates:
+    return _numbers(
+        [rf"(?:limit|coverage)\s+of\s+{_MONEY}", rf"{_MONEY}\s+(?:building\s+|property\s+)?limit"],
+        text,
+        parse_money,
+    )
+
+
+def _revenue(text: str) -> Candidates:
+    return _numbers(
         [
-            rf"(?:limit|coverage)\s+of\s+({_AMOUNT})",
-            rf"({_AMOUNT})\s+(?:building\s+|property\s+)?limit",
+            rf"(?:revenue|sales)\b[a-z ]{{0,20}}?(?:of|is|was|about|around)\s+(?:about\s+|around\s+)?{_MONEY}"
         ],
         text,
+        parse_money,
     )
-    return parse_money(found) if found else None
 
 
-def _revenue(text: str) -> float | None:
-    found = _first(
-        [rf"(?:revenue|sales)[a-z ]{{0,20}}?(?:of|is|was|about|around)\s+({_AMOUNT})"], text
-    )
-    return parse_money(found) if found else None
+def _effective(text: str) -> Candidates:
+    return _numbers([rf"effective\s+(?:date\s+)?(?:of\s+|on\s+|from\s+)?{_DATE}"], text, parse_date)
 
 
-def _effective(text: str) -> date | None:
-    found = _first(
-        [rf"[Ee]ffective\s+(?:[Dd]ate\s+)?(?:of\s+|on\s+|from\s+)?({_DATE})"], text, flags=0
-    )
-    return parse_date(found) if found else None
+def _prior_policy(text: str) -> Candidates:
+    pattern = r"polic(?:y|ies)\b[^.\n]{0,40}?\b((?:BTN|UW)[\s\-_./]*\d{4}[\s\-_./]*\d{1,6})\b"
+    return _numbers([pattern], text, str)
 
 
-def _prior_policy(text: str) -> str | None:
-    match = _POLICY.search(text)
-    return match.group(1) if match else None
-
-
-EXTRACTORS: dict[str, Callable[[str], Any]] = {
+EXTRACTORS: dict[str, Callable[[str], Candidates]] = {
     "applicant_name": _applicant,
     "state": _state,
-    "business_class": lambda text: _longest_phrase(text, class_aliases()),
+    "business_class": lambda text: _phrase(text, class_aliases()),
     "years_in_business": _years_in_business,
     "annual_revenue": _revenue,
-    "construction_type": lambda text: _longest_phrase(text, CONSTRUCTION),
+    "construction_type": lambda text: _phrase(text, CONSTRUCTION),
     "year_built": _year_built,
     "sprinklered": _sprinklered,
     "requested_limit": _limit,
@@ -134,15 +168,19 @@ EXTRACTORS: dict[str, Callable[[str], Any]] = {
 
 
 def read_free_text(text: str) -> tuple[dict[str, Any], list[str]]:
-    """The fields plainly stated in `text`, and the ones whose phrasing was found but not read."""
+    """The fields `text` states plainly and once, and a note for each field it states in several
+    different ways or that could not be read."""
     values: dict[str, Any] = {}
     problems: list[str] = []
     for name, extract in EXTRACTORS.items():
         try:
-            value = extract(text)
+            found = extract(text)
         except ValueError:
             problems.append(f"{name}: stated but not readable")
             continue
-        if value is not None:
-            values[name] = value
+        distinct = list(dict.fromkeys(value for value, _ in found))
+        if len(distinct) == 1:
+            values[name] = distinct[0]
+        elif len(distinct) > 1:
+            problems.append(f"{name}: stated {len(distinct)} different ways, so left unknown")
     return values, problems

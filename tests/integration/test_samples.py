@@ -136,3 +136,24 @@ def test_free_text_application_is_read_by_the_fallback_implementation(
     assert intake["fallbacks"][0].startswith("label_parser: application")
     assert intake["value"]["requested_limit"] == 1_500_000
     assert intake["value"]["missing_fields"] == []
+
+
+def test_every_business_in_a_free_text_application_is_screened(workflow: WorkflowRun) -> None:
+    email = (
+        "Harbor Point Insurance Group is pleased to submit Volkov Maritime Holding LLC,\n"
+        "1 Ocean Terminal Way, Newark, NJ 07114, a warehouse, 6 years in business.\n"
+        "Noncombustible building built in 2008, fully sprinklered; a limit of $3 million,\n"
+        "effective February 1, 2027.\n"
+    )
+    submission = {
+        "submission_id": "SUB-FT-2",
+        "documents": [
+            {"kind": "application", "name": "email.txt", "content": email},
+            {"kind": "loss_run", "name": "lr.txt", "content": "No losses reported."},
+        ],
+    }
+    report = workflow.start(submission, thread_id="free-text-sanctions")
+    assert report.packet is not None and report.packet["recommendation"] == "decline"
+    assert "sanctions_hit" in {r["rule"] for r in report.packet["reasons"]}
+    screened = _state(workflow, "free-text-sanctions")["compliance"]["value"]["screened_names"]
+    assert screened == ["Volkov Maritime Holding LLC", "Harbor Point Insurance Group"]

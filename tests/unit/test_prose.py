@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from agents.spec import AgentContext
 from agents.underwriting.intake import read_free_text_application
-from agents.underwriting.prose import read_free_text
+from agents.underwriting.prose import business_names, read_free_text
 from schemas.result import Outcome, Status
 from schemas.underwriting import ApplicationFacts, Document, IntakeInput
 
@@ -56,3 +58,49 @@ def test_free_text_reader_marks_its_facts_and_fails_on_noise() -> None:
         context,
     )
     assert isinstance(noise, Outcome) and noise.status is Status.FAILED
+
+
+def test_every_business_named_is_kept_and_the_cued_one_is_the_applicant() -> None:
+    text = (
+        "Harbor Point Insurance Group is pleased to submit Volkov Maritime Holding LLC for property cover.\n"
+        "Regards, Harbor Point Insurance Group"
+    )
+    values, _ = read_free_text(text)
+    assert values["applicant_name"] == "Volkov Maritime Holding LLC"
+    assert business_names(text) == ["Harbor Point Insurance Group", "Volkov Maritime Holding LLC"]
+
+
+def test_several_uncued_businesses_leave_the_applicant_unknown() -> None:
+    values, problems = read_free_text("Acme Widgets Inc. and Beta Tools LLC share the building.")
+    assert "applicant_name" not in values
+    assert problems == ["applicant_name: stated 2 different ways, so left unknown"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "expected"),
+    [
+        ("Dear Mr. Washington, the shop is at 5 Peach St, Atlanta, Georgia.", "state", "GA"),
+        ("We do not write in Florida; the insured is in Ohio.", "state", None),
+        ("The building is not fully sprinklered.", "sprinklered", False),
+        ("The building is partially sprinklered.", "sprinklered", False),
+        ("They want coverage of 50% of value.", "requested_limit", None),
+        (
+            "No limit of $5 million is needed; a limit of $2 million is.",
+            "requested_limit",
+            2_000_000,
+        ),
+        ("Sales tax of 8% applies.", "annual_revenue", None),
+        (
+            "Prior cover was cancelled effective March 3, 2026; bind effective January 15, 2027.",
+            "effective_date",
+            date(2027, 1, 15),
+        ),
+        ("The warehouse was not built in 1998 but later.", "year_built", None),
+        ("Reference BTN12345678 in your reply.", "prior_policy_number", None),
+        ("Their expiring policy is BTN-2021-004512.", "prior_policy_number", "BTN-2021-004512"),
+        ("A limit of $1 million, or maybe a limit of $2 million.", "requested_limit", None),
+    ],
+)
+def test_only_plain_single_statements_are_taken(text: str, field: str, expected: object) -> None:
+    values, _ = read_free_text(text)
+    assert values.get(field) == expected
