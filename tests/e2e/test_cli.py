@@ -226,3 +226,26 @@ def test_rollback_of_an_agent_that_never_ran_keeps_the_message_intact(
     run_sample(monkeypatch, sqlite_url, "08_unreadable_application.json", "u")
     out = baton(monkeypatch, sqlite_url, "rollback", "u", "--to", "risk", code=2)
     assert "'risk' has not finished on this thread" in out
+
+
+def test_the_readme_example_runs(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+    run_sample(monkeypatch, sqlite_url, "05_invalid_policy_number.json", "demo")
+    baton(monkeypatch, sqlite_url, "trace", "demo")
+    baton(
+        monkeypatch,
+        sqlite_url,
+        "review",
+        "demo",
+        "--approve",
+        "--reviewer",
+        "Dana Lee",
+        "--note",
+        "number confirmed by phone",
+    )
+    again = baton(monkeypatch, sqlite_url, "rollback", "demo", "--to", "risk", "--json")
+    assert (
+        again["status"] == "awaiting_review"
+    )  # policy lookup still failed: a person decides again
+    baton(monkeypatch, sqlite_url, "history", "demo")
+    overview = baton(monkeypatch, sqlite_url, "status")
+    assert "n/a" in overview  # no agent recommendation when an agent failed
