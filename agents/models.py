@@ -1,0 +1,69 @@
+"""The model loader: which chat model each role uses, and the one place models are built.
+
+`BATON_MODEL` is a `provider:model` string for langchain's `init_chat_model` (for example
+`openai:gpt-4.1-mini`; `OPENAI_BASE_URL` and `OPENAI_API_KEY` reach any OpenAI-compatible server).
+`BATON_MODEL_<ROLE>` overrides it for one role (`BATON_MODEL_INTAKE`, `BATON_MODEL_SUPERVISOR`,
+`BATON_MODEL_REVIEW_SUMMARY`), and a run may override both through its context. With no model
+configured, `model_name` is None and the deterministic implementations run alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Literal, get_args
+
+from langchain_core.language_models import BaseChatModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Role = Literal["intake", "supervisor", "review_summary"]
+ROLES: tuple[Role, ...] = get_args(Role)
+DEFAULT = "default"
+"""Key of a per-run override that applies to every role without its own."""
+
+
+class ModelSettings(BaseSettings):
+    """Model settings from the environment (`BATON_*`)."""
+
+    model_config = SettingsConfigDict(env_prefix="BATON_", extra="ignore")
+
+    model: str | None = None
+    model_intake: str | None = None
+    model_supervisor: str | None = None
+    model_review_summary: str | None = None
+    model_timeout: float = 60.0
+    """Seconds before one model request is abandoned (the node's retry policy then decides)."""
+
+
+def model_name(role: Role, overrides: Mapping[str, str | None] | None = None) -> str | None:
+    """The model for `role`: a per-run override for the role, else one for every role, else
+    `BATON_MODEL_<ROLE>`, else `BATON_MODEL`, else None (no model: deterministic only)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown model role {role!r} (roles: {', '.join(ROLES)})")
+    overrides = overrides or {}
+    settings = ModelSettings()
+    return (
+        overrides.get(role)
+        or overrides.get(DEFAULT)
+        or getattr(settings, f"model_{role}")
+        or settings.model
+        or None
+    )
+
+
+def load_chat_model(name: str) -> BaseChatModel:
+    """The chat model for a `provider:model` string, built once per process and name.
+
+    The client's own retries are off (`max_retries=0`): retries of transient errors belong to the
+    graph's retry policy, so every attempt is a traced node attempt, not a hidden loop.
+    """
+    if ":" not in name:
+        raise ValueError(f"model {name!r} must be 'provider:model', e.g. 'openai:gpt-4.1-mini'")
+    return _load(name, ModelSettings().model_timeout)
+
+
+@cache
+def _load(name: str, timeout: float) -> BaseChatModel:
+    from langchain.chat_models import init_chat_model
+
+    return init_chat_model(name, temperature=0, timeout=timeout, max_retries=0)
