@@ -7,8 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
+from agents.models import Role, load_chat_model
 from schemas.result import Outcome
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -28,6 +30,15 @@ class AgentContext:
 
     database_url: str
     """Where the workflow's business data lives (the same URL as the checkpointer by default)."""
+    models: Mapping[str, str | None] = field(default_factory=dict)
+    """The chat model (`provider:model`) for each role for this run; None where none is set."""
+
+    def chat_model(self, role: str) -> BaseChatModel:
+        """The chat model for `role` (only called by implementations that declared the role)."""
+        name = self.models.get(role)
+        if name is None:
+            raise LookupError(f"no model is configured for role {role!r} (set BATON_MODEL)")
+        return load_chat_model(name)
 
 
 ImplementationFn = Callable[[Any, AgentContext], BaseModel | Outcome]
@@ -42,6 +53,9 @@ class Implementation:
     kind: Literal["deterministic", "llm"]
     run: ImplementationFn
     description: str = ""
+    model_role: Role | None = None
+    """For an LLM implementation: the model role it uses. It is skipped (not tried, not a
+    fallback) when no model is configured for that role."""
 
 
 def _identity(state_slice: Mapping[str, Any]) -> dict[str, Any]:

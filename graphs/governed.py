@@ -21,7 +21,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, ValidationError
 
 from agents.spec import AgentContext, AgentSpec, Implementation
-from graphs.context import BatonContext, resolved_database_url
+from graphs.context import BatonContext, resolved_database_url, resolved_models
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.events import emit
 from graphs.redaction import redact, redacting_trace_policy, sensitive_keys
@@ -68,7 +68,9 @@ def governed_node(spec: AgentSpec) -> Any:
     def run_agent(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> dict[str, Any]:
-        context = AgentContext(database_url=resolved_database_url(runtime))
+        context = AgentContext(
+            database_url=resolved_database_url(runtime), models=resolved_models(runtime)
+        )
         result = _run_chain(spec, state, context, config)
         return {spec.writes: result.model_dump(mode="json")}
 
@@ -102,9 +104,17 @@ def _run_chain(
             attempts=0,
         )
 
+    chain = tuple(
+        impl
+        for impl in spec.implementations
+        if impl.model_role is None or context.models.get(impl.model_role) is not None
+    )
+    if not chain:
+        roles = sorted({str(impl.model_role) for impl in spec.implementations})
+        missing = f"no implementation can run: no model is configured for {', '.join(roles)}"
+        return _result(spec, Status.FAILED, reason=missing, kind=ErrorKind.UNAVAILABLE, attempts=0)
     rejected: list[str] = []
     last_reason, last_kind = "", ErrorKind.IMPLEMENTATION_ERROR
-    chain = spec.implementations
     for position, impl in enumerate(chain, start=1):
         started = time.perf_counter()
         verdict, value, reason, kind = _attempt(spec, impl, payload, context, config)

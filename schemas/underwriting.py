@@ -149,8 +149,9 @@ class ApplicationFacts(_Contract):
     effective_date: date | None = None
     fein: str | None = Field(default=None, json_schema_extra=SENSITIVE)
     contact_email: str | None = Field(default=None, json_schema_extra=SENSITIVE)
-    extraction: Literal["labelled_form", "free_text"]
-    """How the facts were read: from `Label: value` lines, or picked out of free text."""
+    extraction: Literal["labelled_form", "free_text", "llm"]
+    """How the facts were read: from `Label: value` lines, picked out of free text by patterns,
+    or by a model (with every value backed by a quote of the document)."""
     loss_history: LossHistory
     documents_present: list[DocumentKind]
     missing_fields: list[str] = Field(default_factory=list)

@@ -8,6 +8,7 @@ from typing import Any
 from agents.spec import AgentSpec, Implementation, Owner
 from agents.underwriting.compliance import check_compliance
 from agents.underwriting.intake import read_application, read_free_text_application
+from agents.underwriting.llm_intake import read_application_with_model
 from agents.underwriting.policy_lookup import lookup_prior_policy
 from agents.underwriting.quote import price_quote
 from agents.underwriting.risk import score_risk
@@ -100,6 +101,13 @@ INTAKE = AgentSpec(
     input_contract=IntakeInput,
     output_contract=ApplicationFacts,
     implementations=(
+        Implementation(
+            "llm_reader",
+            "llm",
+            read_application_with_model,
+            "a chat model reads the application into the contract, every value quoted",
+            model_role="intake",
+        ),
         Implementation(
             "label_parser",
             "deterministic",

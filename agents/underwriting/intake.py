@@ -23,7 +23,7 @@ MIN_RECOGNISED_FIELDS = 3
 
 def read_application(payload: IntakeInput, _context: AgentContext) -> ApplicationFacts | Outcome:
     """Deterministic intake: parse the application form's labels and the loss-run table."""
-    form = _application(payload)
+    form = application_document(payload)
     if isinstance(form, Outcome):
         return form
     raw, unknown = read_labelled_lines(form.content)
@@ -42,7 +42,7 @@ def read_application(payload: IntakeInput, _context: AgentContext) -> Applicatio
             unreadable.append(f"{name}: {error}")
     if "business_class" in values:
         values["business_class"] = canonical_class(values["business_class"])
-    return _facts(
+    return facts_from(
         payload, values, "labelled_form", unknown, unreadable, business_names(form.content)
     )
 
@@ -53,7 +53,7 @@ def read_free_text_application(
     """Deterministic fallback intake: read the facts a free-text application states plainly (a
     broker's email, a cover letter). Marked `free_text`, so the review policy can ask a person to
     confirm them."""
-    form = _application(payload)
+    form = application_document(payload)
     if isinstance(form, Outcome):
         return form
     values, unreadable = read_free_text(form.content)
@@ -63,10 +63,11 @@ def read_free_text_application(
             f"(at least {MIN_RECOGNISED_FIELDS} needed)",
             ErrorKind.UNREADABLE_INPUT,
         )
-    return _facts(payload, values, "free_text", [], unreadable, business_names(form.content))
+    return facts_from(payload, values, "free_text", [], unreadable, business_names(form.content))
 
 
-def _application(payload: IntakeInput) -> Document | Outcome:
+def application_document(payload: IntakeInput) -> Document | Outcome:
+    """The submission's application form, or a failed outcome when there is none."""
     applications = [d for d in payload.documents if d.kind == "application"]
     if not applications:
         return Outcome.failed(
@@ -76,14 +77,16 @@ def _application(payload: IntakeInput) -> Document | Outcome:
     return applications[0]
 
 
-def _facts(
+def facts_from(
     payload: IntakeInput,
     values: dict[str, Any],
-    extraction: Literal["labelled_form", "free_text"],
+    extraction: Literal["labelled_form", "free_text", "llm"],
     unknown: list[str],
     unreadable: list[str],
     names: list[str],
 ) -> ApplicationFacts:
+    """`ApplicationFacts` from the values read from the application, however they were read: adds
+    the loss history (from the loss-run documents), the documents present and what is missing."""
     loss_history = LossHistory(provided=False)
     for document in payload.documents:
         if document.kind != "loss_run":

@@ -134,6 +134,7 @@ def test_agents_lists_owner_version_contracts_and_implementations(
     assert by_name["compliance"]["owner"] == "Compliance"
     assert by_name["risk"]["input"] == "RiskInput" and by_name["risk"]["output"] == "RiskAssessment"
     assert by_name["intake"]["implementations"] == [
+        "llm_reader (llm)",
         "label_parser (deterministic)",
         "prose_reader (deterministic)",
     ]
