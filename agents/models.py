@@ -33,6 +33,10 @@ class ModelSettings(BaseSettings):
     model_review_summary: str | None = None
     model_timeout: float = 60.0
     """Seconds before one model request is abandoned (the node's retry policy then decides)."""
+    model_retry_attempts: int = 3
+    """Attempts of a node whose model call fails transiently (429, 5xx, connection, timeout)."""
+    model_retry_interval: float = 0.5
+    """Seconds before the first retry (doubling, with jitter)."""
 
 
 def model_name(role: Role, overrides: Mapping[str, str | None] | None = None) -> str | None:

@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from typing import Any, TypedDict, get_type_hints
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.errors import GraphBubbleUp
+from langgraph.errors import GraphBubbleUp, NodeError
 from langgraph.graph import StateGraph
 from langgraph.runtime import Runtime
+from langgraph.types import Command, RetryPolicy
 from pydantic import BaseModel, ValidationError
 
+from agents.models import ModelSettings
 from agents.spec import AgentContext, AgentSpec, Implementation
 from graphs.context import BatonContext, resolved_database_url, resolved_models
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
@@ -46,20 +48,78 @@ def slice_schema(state_schema: type, spec: AgentSpec) -> type:
     return TypedDict(f"{spec.name.title().replace('_', '')}Slice", fields, total=False)  # type: ignore[operator]
 
 
-def add_governed_agent(builder: StateGraph, spec: AgentSpec) -> None:
-    """Add `spec` to `builder` as a governed node named after the agent."""
+def add_governed_agent(builder: StateGraph, spec: AgentSpec, *, then: str) -> None:
+    """Add `spec` to `builder` as a governed node named after the agent, followed by `then`."""
     hints = get_type_hints(builder.state_schema)
     if spec.writes not in hints:
         raise ValueError(
             f"agent {spec.name!r} writes {spec.writes!r}, which is not a key of "
             f"{builder.state_schema.__name__}"
         )
+    uses_models = any(impl.model_role is not None for impl in spec.implementations)
+    settings = ModelSettings()
     builder.add_node(
         spec.name,
         governed_node(spec),
         input_schema=slice_schema(builder.state_schema, spec),
         trace_policy=redacting_trace_policy([spec.input_contract, spec.output_contract]),
+        # Transient model errors (429, 5xx, connection, timeout) are retried by LangGraph; when the
+        # retries run out, the error handler carries on down the chain from the next implementation.
+        retry_policy=RetryPolicy(
+            max_attempts=settings.model_retry_attempts,
+            initial_interval=settings.model_retry_interval,
+            retry_on=TransientModelFailure,
+        )
+        if uses_models
+        else None,
+        error_handler=_after_retries(spec, then) if uses_models else None,
     )
+    builder.add_edge(spec.name, then)
+
+
+class TransientModelFailure(Exception):
+    """A model call of an LLM implementation failed in a way worth retrying."""
+
+    def __init__(self, implementation: str, error: BaseException) -> None:
+        self.implementation = implementation
+        self.error = error
+        super().__init__(f"{implementation}: {type(error).__name__}: {error}")
+
+
+def is_transient(error: BaseException) -> bool:
+    """429, 5xx, connection errors and timeouts of a model API."""
+    status = getattr(error, "status_code", None)
+    if isinstance(status, int) and (status == 429 or status >= 500):
+        return True
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - openai comes with langchain-openai
+        return False
+    return isinstance(error, openai.APIConnectionError)  # includes APITimeoutError
+
+
+def _after_retries(spec: AgentSpec, then: str) -> Any:
+    """The node's error handler: after LangGraph's retries of a transient model failure, the rest
+    of the chain runs (a visible fallback hop). Any other error is not handled here."""
+
+    def carry_on(
+        state: Mapping[str, Any],
+        error: NodeError,
+        config: RunnableConfig,
+        runtime: Runtime[BatonContext],
+    ) -> Command[str]:
+        failure = error.error
+        if not isinstance(failure, TransientModelFailure):
+            raise failure
+        context = AgentContext(
+            database_url=resolved_database_url(runtime), models=resolved_models(runtime)
+        )
+        reason = f"{type(failure.error).__name__}: {failure.error} (retries exhausted)"
+        result = _run_chain(spec, state, context, config, failed=(failure.implementation, reason))
+        return Command(update={spec.writes: result.model_dump(mode="json")}, goto=then)
+
+    carry_on.__name__ = f"{spec.name}_after_retries"
+    return carry_on
 
 
 def governed_node(spec: AgentSpec) -> Any:
@@ -71,7 +131,7 @@ def governed_node(spec: AgentSpec) -> Any:
         context = AgentContext(
             database_url=resolved_database_url(runtime), models=resolved_models(runtime)
         )
-        result = _run_chain(spec, state, context, config)
+        result = _run_chain(spec, state, context, config, retrying=True)
         return {spec.writes: result.model_dump(mode="json")}
 
     run_agent.__name__ = spec.name
@@ -79,8 +139,17 @@ def governed_node(spec: AgentSpec) -> Any:
 
 
 def _run_chain(
-    spec: AgentSpec, state: Mapping[str, Any], context: AgentContext, config: RunnableConfig
+    spec: AgentSpec,
+    state: Mapping[str, Any],
+    context: AgentContext,
+    config: RunnableConfig,
+    *,
+    retrying: bool = False,
+    failed: tuple[str, str] | None = None,
 ) -> AgentResult[Any]:
+    """Run the chain. With `retrying`, a transient model failure is raised for the node's retry
+    policy; `failed` = (implementation, reason) resumes after an implementation whose retries ran
+    out."""
     override = (state.get(OVERRIDES_KEY) or {}).get(spec.name)
     if override is not None:
         hidden = redact(override, sensitive_keys(spec.input_contract))
@@ -114,10 +183,46 @@ def _run_chain(
         missing = f"no implementation can run: no model is configured for {', '.join(roles)}"
         return _result(spec, Status.FAILED, reason=missing, kind=ErrorKind.UNAVAILABLE, attempts=0)
     rejected: list[str] = []
-    last_reason, last_kind = "", ErrorKind.IMPLEMENTATION_ERROR
+    last_reason, last_kind = "", ErrorKind.UNAVAILABLE
+    first = 1
+    if failed is not None:
+        names = [impl.name for impl in chain]
+        first = names.index(failed[0]) + 2
+        rejected.append(f"{failed[0]}: {failed[1]}")
+        last_reason = failed[1]
+        next_name = chain[first - 1].name if first <= len(chain) else "human review"
+        emit(
+            EventKind.FALLBACK,
+            {
+                "agent": spec.name,
+                "from": failed[0],
+                "to": next_name,
+                "reason": failed[1],
+                "error_kind": ErrorKind.UNAVAILABLE.value,
+            },
+            config,
+        )
     for position, impl in enumerate(chain, start=1):
+        if position < first:
+            continue
         started = time.perf_counter()
-        verdict, value, reason, kind = _attempt(spec, impl, payload, context, config)
+        try:
+            verdict, value, reason, kind = _attempt(spec, impl, payload, context, config, retrying)
+        except TransientModelFailure as failure:
+            emit(
+                EventKind.ATTEMPT,
+                {
+                    "agent": spec.name,
+                    "implementation": impl.name,
+                    "kind": impl.kind,
+                    "position": position,
+                    "verdict": "retry",
+                    "reason": str(failure.error),
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                },
+                config,
+            )
+            raise
         emit(
             EventKind.ATTEMPT,
             {
@@ -159,7 +264,7 @@ def _run_chain(
             fallbacks=rejected,
         )
 
-    if len(chain) == 1:
+    if len(rejected) == 1:
         reason, kind = last_reason, last_kind
     else:
         reason = "every implementation failed: " + " | ".join(rejected)
@@ -175,6 +280,7 @@ def _attempt(
     payload: BaseModel,
     context: AgentContext,
     config: RunnableConfig,
+    retrying: bool = False,
 ) -> tuple[str, BaseModel | None, str | None, ErrorKind | None]:
     """Run one implementation: (verdict, value, reason, error kind); verdict is a status or
     `rejected` (the next implementation should run)."""
@@ -194,6 +300,8 @@ def _attempt(
     except GraphBubbleUp:
         raise
     except Exception as error:
+        if retrying and impl.kind == "llm" and is_transient(error):
+            raise TransientModelFailure(impl.name, error) from error
         reason = f"raised {type(error).__name__}: {error}"
         return "rejected", None, reason, ErrorKind.IMPLEMENTATION_ERROR
     else:

@@ -28,7 +28,7 @@ def handoff_map(workflow: str) -> list[dict[str, str]]:
     edges: list[dict[str, str]] = []
     for name, node in builder.nodes.items():
         schema: Any = node.input_schema
-        if schema is None or schema is builder.state_schema:
+        if schema is None or schema is builder.state_schema or name.startswith("__"):
             continue
         for key in get_type_hints(schema):
             if key in writers and writers[key][0] != name:

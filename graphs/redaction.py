@@ -44,7 +44,9 @@ def registered_sensitive_fields() -> frozenset[str]:
 
 
 def _mask(item: Any) -> str:
-    return f"{REDACTED} ({len(item)} chars)" if isinstance(item, str) else REDACTED
+    if isinstance(item, str):
+        return item if item.startswith(REDACTED) else f"{REDACTED} ({len(item)} chars)"
+    return REDACTED
 
 
 def redacting_trace_policy(models: Iterable[type[BaseModel]]) -> TracePolicy:

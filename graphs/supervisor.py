@@ -103,8 +103,7 @@ def build_supervisor(
         state_schema, context_schema=context_schema, input_schema=input_schema
     )
     for worker in workers:
-        add_governed_agent(builder, worker.spec)
-        builder.add_edge(worker.spec.name, SUPERVISOR)
+        add_governed_agent(builder, worker.spec, then=SUPERVISOR)
     builder.add_node(
         SUPERVISOR,
         cast(Any, _supervisor_node(workers, finish, input_contract)),

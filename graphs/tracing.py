@@ -19,6 +19,7 @@ from uuid import UUID
 from langchain_core.tracers.base import BaseTracer
 from langchain_core.tracers.context import register_configure_hook
 from langchain_core.tracers.schemas import Run
+from langgraph.types import Command
 
 from agents.registry import WORKFLOW_AGENTS
 from checkpoints.settings import database_url
@@ -84,8 +85,8 @@ class BatonTracer(BaseTracer):
         data: dict[str, Any] = {
             "step": meta.get("langgraph_step"),
             "task": meta.get("langgraph_checkpoint_ns"),
-            "input": run.inputs,
-            "output": run.outputs,
+            "input": hide_sensitive(run.inputs),
+            "output": hide_sensitive(run.outputs),
             "latency_ms": _latency_ms(run),
             "retries": retries,
         }
@@ -201,7 +202,8 @@ class BatonTracer(BaseTracer):
             TraceEvent(
                 thread_id=str(thread_id),
                 kind=kind,
-                node=meta.get("langgraph_node"),
+                node=str(meta.get("langgraph_node") or "").removeprefix(ERROR_HANDLER_PREFIX)
+                or None,
                 agent=payload.get("agent"),
                 run_id=str(run_id),
                 at=datetime.now(UTC),
@@ -224,7 +226,7 @@ class BatonTracer(BaseTracer):
             TraceEvent(
                 thread_id=str(thread_id),
                 kind=kind,
-                node=run.name,
+                node=_node_name(run),
                 agent=agent,
                 run_id=str(run.id),
                 at=run.end_time or datetime.now(UTC),
@@ -274,9 +276,19 @@ def _metadata(run: Run) -> dict[str, Any]:
     return dict((run.extra or {}).get("metadata") or {})
 
 
+ERROR_HANDLER_PREFIX = "__error_handler__"
+
+
 def _is_node_run(run: Run, meta: dict[str, Any]) -> bool:
-    node = meta.get("langgraph_node")
-    return bool(node) and run.name == node and not str(node).startswith("__")
+    node = str(meta.get("langgraph_node") or "")
+    if not node or run.name != node:
+        return False
+    return not node.startswith("__") or node.startswith(ERROR_HANDLER_PREFIX)
+
+
+def _node_name(run: Run) -> str:
+    """The node a run belongs to (a node's error handler counts as the node)."""
+    return run.name.removeprefix(ERROR_HANDLER_PREFIX)
 
 
 def _latency_ms(run: Run) -> float | None:
@@ -285,10 +297,17 @@ def _latency_ms(run: Run) -> float | None:
     return None
 
 
-def _agent_result(outputs: dict[str, Any] | None) -> dict[str, Any] | None:
-    for value in (outputs or {}).values():
+def _agent_result(outputs: Any) -> dict[str, Any] | None:
+    """The `AgentResult` a node wrote, from its output (a state update, or a Command's update)."""
+    if isinstance(outputs, Command):
+        return _agent_result(outputs.update)
+    if not isinstance(outputs, dict):
+        return None
+    for value in outputs.values():
         if isinstance(value, dict) and {"status", "agent", "version"} <= value.keys():
             return value
+        if isinstance(value, Command):
+            return _agent_result(value.update)
     return None
 
 

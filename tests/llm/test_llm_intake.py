@@ -138,3 +138,48 @@ def test_without_a_model_the_llm_implementation_is_skipped(
         ]
         assert attempts == ["label_parser"]
     assert model_server.requests == []
+
+
+def test_a_transient_failure_is_retried_by_the_graph_then_succeeds(
+    workflow: WorkflowRun, model_server: ScriptedModelServer
+) -> None:
+    model_server.script({"status": 429, "retry_after": 1}, {"status": 503}, {"json": GOOD})
+    report = workflow.start(load_sample("01_clean_straight_through"), thread_id="llm-transient")
+    assert report.decision is not None and report.decision["outcome"] == "approved"
+    intake = intake_of(workflow, "llm-transient")
+    assert intake["implementation"] == "llm_reader" and intake["fallbacks"] == []
+    assert len(model_server.requests) == 3
+    attempts = [
+        e.data["verdict"]
+        for e in workflow.traces.events("llm-transient", EventKind.ATTEMPT)
+        if e.agent == "intake"
+    ]
+    assert attempts == ["retry", "retry", "ok"]
+    step = next(
+        e for e in workflow.traces.events("llm-transient", EventKind.STEP) if e.node == "intake"
+    )
+    assert step.data["retries"] == 2
+
+
+@pytest.mark.parametrize("step", [{"status": 429, "retry_after": 1}, {"status": 500}, {"hang": 3}])
+def test_when_retries_run_out_the_next_implementation_runs(
+    workflow: WorkflowRun,
+    model_server: ScriptedModelServer,
+    monkeypatch: pytest.MonkeyPatch,
+    step: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("BATON_MODEL_TIMEOUT", "0.5")
+    model_server.script(step, step, step)
+    thread = f"llm-exhausted-{step.get('status', 'hang')}"
+    report = workflow.start(load_sample("01_clean_straight_through"), thread_id=thread)
+    assert report.decision is not None and report.decision["outcome"] == "approved"
+    intake = intake_of(workflow, thread)
+    assert intake["implementation"] == "label_parser"
+    assert (
+        intake["fallbacks"][0].startswith("llm_reader:")
+        and "retries exhausted" in intake["fallbacks"][0]
+    )
+    hops = workflow.traces.events(thread, EventKind.FALLBACK)
+    assert [(h.data["from"], h.data["to"]) for h in hops] == [("llm_reader", "label_parser")]
+    steps = [e for e in workflow.traces.events(thread, EventKind.STEP) if e.agent == "intake"]
+    assert len(steps) == 1 and steps[0].data["status"] == "ok"

@@ -25,9 +25,8 @@ from tests.unit.fakes import (
 
 def run(spec: Any, state: dict[str, Any]) -> tuple[dict[str, Any], MemoryTraceStore]:
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(ToyState)
-    add_governed_agent(builder, spec)
+    add_governed_agent(builder, spec, then=END)
     builder.add_edge(START, "doubler")
-    builder.add_edge("doubler", END)
     store = MemoryTraceStore()
     graph = builder.compile(checkpointer=InMemorySaver())
     config: Any = {"configurable": {"thread_id": "t"}, "callbacks": [BatonTracer(store)]}
@@ -142,7 +141,9 @@ def test_sensitive_fields_are_redacted_in_the_trace() -> None:
 def test_unknown_state_key_is_rejected_when_building() -> None:
     with pytest.raises(ValueError, match="not keys of ToyState"):
         builder: StateGraph[Any, Any, Any, Any] = StateGraph(ToyState)
-        add_governed_agent(builder, spec_with(impl("rules", double), reads=("number", "nope")))
+        add_governed_agent(
+            builder, spec_with(impl("rules", double), reads=("number", "nope")), then=END
+        )
 
 
 def test_a_slice_that_cannot_be_read_is_a_contract_failure_not_a_crash() -> None:

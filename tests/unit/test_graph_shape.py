@@ -7,7 +7,8 @@ from graphs.underwriting import graph
 
 MERMAID = """\
 graph TD;
-\t__start__([<p>__start__</p>]):::first
+\t__start__(<p>__start__</p>)
+\t__error_handler__intake(__error_handler__intake)
 \tintake(intake)
 \tpolicy_lookup(policy_lookup)
 \trisk(risk)
@@ -16,7 +17,7 @@ graph TD;
 \tsupervisor(supervisor)
 \treview_gate(review_gate)
 \tfinalize(finalize)
-\t__end__([<p>__end__</p>]):::last
+\t__end__(<p>__end__</p>)
 \t__start__ --> supervisor;
 \tcompliance --> supervisor;
 \tintake --> supervisor;
