@@ -252,8 +252,12 @@ def trace_all_runs() -> None:
 
 
 def hide_sensitive(data: Any) -> Any:
-    """`data` with every field marked sensitive in a registered contract redacted."""
-    return redact(data, registered_sensitive_fields())
+    """`data` with every field marked sensitive in a registered contract redacted, and the text of
+    prompts (a model run's `messages`) masked: a prompt is built from documents, which are."""
+    hidden = redact(data, registered_sensitive_fields())
+    if isinstance(hidden, dict) and "messages" in hidden:
+        hidden = {**hidden, "messages": redact(hidden["messages"], frozenset({"content"}))}
+    return hidden
 
 
 def redact_langsmith_runs() -> bool:

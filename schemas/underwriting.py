@@ -160,6 +160,9 @@ class ApplicationFacts(_Contract):
     """Fields that were found but could not be read (or were stated several different ways)."""
     names_mentioned: list[str] = Field(default_factory=list)
     """Every business the application names (with a legal form), so screening covers them all."""
+    model_flags: list[str] = Field(default_factory=list)
+    """Facts a model read that no deterministic reader confirms, each with the document's words the
+    model quoted (its source span): a reviewer checks them."""
 
     @model_validator(mode="after")
     def _missing_fields_are_the_empty_ones(self) -> Self:

@@ -26,13 +26,22 @@ def read_application(payload: IntakeInput, _context: AgentContext) -> Applicatio
     form = application_document(payload)
     if isinstance(form, Outcome):
         return form
-    raw, unknown = read_labelled_lines(form.content)
-    if len(raw) < MIN_RECOGNISED_FIELDS:
+    values, unknown, unreadable = labelled_values(form.content)
+    if len(values) + len(unreadable) < MIN_RECOGNISED_FIELDS:
         return Outcome.failed(
-            f"application {form.name!r} is unreadable: {len(raw)} recognisable 'Label: value' "
-            f"lines (at least {MIN_RECOGNISED_FIELDS} needed)",
+            f"application {form.name!r} is unreadable: {len(values) + len(unreadable)} "
+            f"recognisable 'Label: value' lines (at least {MIN_RECOGNISED_FIELDS} needed)",
             ErrorKind.UNREADABLE_INPUT,
         )
+    return facts_from(
+        payload, values, "labelled_form", unknown, unreadable, business_names(form.content)
+    )
+
+
+def labelled_values(content: str) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The values of a form's `Label: value` lines, the unknown labels, and the values that could
+    not be read."""
+    raw, unknown = read_labelled_lines(content)
     values: dict[str, Any] = {}
     unreadable: list[str] = []
     for name, text in raw.items():
@@ -42,9 +51,7 @@ def read_application(payload: IntakeInput, _context: AgentContext) -> Applicatio
             unreadable.append(f"{name}: {error}")
     if "business_class" in values:
         values["business_class"] = canonical_class(values["business_class"])
-    return facts_from(
-        payload, values, "labelled_form", unknown, unreadable, business_names(form.content)
-    )
+    return values, unknown, unreadable
 
 
 def read_free_text_application(
@@ -84,6 +91,7 @@ def facts_from(
     unknown: list[str],
     unreadable: list[str],
     names: list[str],
+    model_flags: list[str] | None = None,
 ) -> ApplicationFacts:
     """`ApplicationFacts` from the values read from the application, however they were read: adds
     the loss history (from the loss-run documents), the documents present and what is missing."""
@@ -107,4 +115,5 @@ def facts_from(
         unrecognised_labels=unknown,
         unreadable_values=unreadable,
         names_mentioned=names,
+        model_flags=model_flags or [],
     )

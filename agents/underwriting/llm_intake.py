@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.spec import AgentContext
-from agents.underwriting.intake import application_document, facts_from
+from agents.underwriting.intake import application_document, facts_from, labelled_values
 from agents.underwriting.prose import business_names
 from agents.underwriting.reference_data import canonical_class
 from schemas.result import ErrorKind, Outcome
@@ -107,7 +107,41 @@ def read_application_with_model(
     values, unsupported = _supported_values(extracted, form.content)
     if "business_class" in values:
         values["business_class"] = canonical_class(values["business_class"])
-    return facts_from(payload, values, "llm", [], unsupported, business_names(form.content))
+    values, flags = _cross_checked(values, extracted, form.content)
+    return facts_from(
+        payload, values, "llm", [], unsupported, business_names(form.content), model_flags=flags
+    )
+
+
+def _cross_checked(
+    values: dict[str, Any], extracted: ExtractedApplication, document: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Check the model's values against the form's labels. A value the labels contradict is
+    replaced by the labels' value; one they do not state stays. Both are flagged with the words
+    the model quoted, because either could change what the review gate decides."""
+    form, _, _ = labelled_values(document)
+    quotes = {item.field: item.quote for item in extracted.evidence}
+    checked = dict(values)
+    flags: list[str] = []
+    for name, value in values.items():
+        quote = quotes.get(name, "")
+        if name not in form:
+            flags.append(f"{name}: {value!r} was read by the model only, from \u201c{quote}\u201d")
+        elif not _same(form[name], value):
+            checked[name] = form[name]
+            flags.append(
+                f"{name}: the model read {value!r} from \u201c{quote}\u201d but the form says "
+                f"{form[name]!r} (the form's value is used)"
+            )
+    return checked, flags
+
+
+def _same(left: Any, right: Any) -> bool:
+    if isinstance(left, int | float) and isinstance(right, int | float):
+        return abs(float(left) - float(right)) < 0.005
+    if isinstance(left, str) and isinstance(right, str):
+        return _fold(left) == _fold(right)
+    return bool(left == right)
 
 
 def _parsed(answer: dict[str, Any]) -> tuple[ExtractedApplication | None, str]:
