@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test lint typecheck pytest lock clean
+.PHONY: run test bench lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -38,6 +38,10 @@ pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Writes docs/benchmarks.md (sizes, not times: the same on every machine).
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.scoped_context
 
 # Re-resolve the lock files (needs uv; the package index must be reachable).
 lock:

@@ -23,7 +23,13 @@ from agents.underwriting.intake import application_document, facts_from, labelle
 from agents.underwriting.prose import business_names
 from agents.underwriting.reference_data import canonical_class
 from schemas.result import ErrorKind, Outcome
-from schemas.underwriting import ApplicationFacts, ConstructionType, IntakeInput, StateCode
+from schemas.underwriting import (
+    ApplicationFacts,
+    ConstructionType,
+    Document,
+    IntakeInput,
+    StateCode,
+)
 
 ROLE = "intake"
 MAX_TRIES = 2
@@ -75,10 +81,7 @@ def read_application_with_model(
     model = context.chat_model(ROLE).with_structured_output(
         ExtractedApplication, method="json_schema", include_raw=True
     )
-    messages: list[BaseMessage] = [
-        SystemMessage(SYSTEM),
-        HumanMessage(f"Application document {form.name!r}:\n<<<\n{form.content}\n>>>"),
-    ]
+    messages = prompt(form)
     problem = ""
     for _ in range(MAX_TRIES):
         try:
@@ -142,6 +145,14 @@ def _same(left: Any, right: Any) -> bool:
     if isinstance(left, str) and isinstance(right, str):
         return _fold(left) == _fold(right)
     return bool(left == right)
+
+
+def prompt(form: Document) -> list[BaseMessage]:
+    """What the model is sent: the instructions and the application document, nothing else."""
+    return [
+        SystemMessage(SYSTEM),
+        HumanMessage(f"Application document {form.name!r}:\n<<<\n{form.content}\n>>>"),
+    ]
 
 
 def _parsed(answer: dict[str, Any]) -> tuple[ExtractedApplication | None, str]:
