@@ -51,6 +51,19 @@ class FiredRule(BaseModel):
     """What in the case made it fire (the field and the value)."""
 
 
+class GeneratedSummary(BaseModel):
+    """A model's summary of the evidence for the reviewer. Generated, so never used to decide."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    generated: Literal[True] = True
+    model: str
+    text: str | None
+    """None when the model could not be reached (see `error`); the gate works without it."""
+    error: str | None = None
+    notice: str = "Written by a model from the evidence below; it is not used to decide anything."
+
+
 class ReviewPacket(BaseModel):
     """What a review gate shows the reviewer: the question, the evidence, and what they may do."""
 
@@ -67,6 +80,8 @@ class ReviewPacket(BaseModel):
     """The agent results the decision rests on (JSON, redacted where sensitive)."""
     allowed_actions: list[ReviewAction]
     amendable_fields: list[str] = Field(default_factory=list)
+    summary: GeneratedSummary | None = None
+    """When a `review_summary` model is configured: a generated summary of the evidence."""
 
 
 class ReviewRecord(BaseModel):
