@@ -8,16 +8,21 @@ result is never taken as an answer it can build on, and the finish node sees why
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
+from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import START, StateGraph
+from langgraph.runtime import Runtime
 from langgraph.types import Command, TracePolicy
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
+from agents.models import load_chat_model
 from agents.spec import AgentSpec
+from graphs.context import BatonContext, resolved_models
 from graphs.contracts import validate_contract
 from graphs.events import emit
 from graphs.governed import add_governed_agent
@@ -116,20 +121,74 @@ def build_supervisor(
 
 def _supervisor_node(
     workers: Sequence[Worker], finish: str, input_contract: type[BaseModel] | None
-) -> Callable[[Mapping[str, Any], RunnableConfig], Command[str]]:
-    def supervisor(state: Mapping[str, Any], config: RunnableConfig) -> Command[str]:
+) -> Callable[..., Command[str]]:
+    def supervisor(
+        state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
+    ) -> Command[str]:
         plan = plan_route(workers, state)
         if input_contract is not None and not plan.done:
             fields = {k: state[k] for k in input_contract.model_fields if k in state}
             validate_contract(input_contract, fields, where="workflow input")
+        route, chooser = plan.ready or [finish], "rules"
+        decided: dict[str, Any] = {}
+        model = resolved_models(runtime).get("supervisor")
+        if model is not None and plan.ready:
+            choice, problem = _model_choice(model, workers, state, plan)
+            if choice is not None:
+                route, chooser = choice, f"model {model}"
+            else:
+                decided = {"model_choice_rejected": problem}
         emit(
             EventKind.ROUTE,
-            {"route": plan.ready, "blocked": plan.blocked, "done": plan.done},
+            {
+                "route": route,
+                "chooser": chooser,
+                "blocked": plan.blocked,
+                "done": plan.done,
+                "ready": plan.ready,
+                **decided,
+            },
             config,
         )
-        return Command(goto=plan.ready or finish)
+        return Command(goto=route)
 
     return supervisor
+
+
+ROUTER_INSTRUCTIONS = (
+    "You coordinate specialist agents. Given each agent's status and which agents are ready, "
+    "choose which of the ready agents run now (one or more). Choose only among the ready agents."
+)
+
+
+def _model_choice(
+    model: str, workers: Sequence[Worker], state: Mapping[str, Any], plan: RoutePlan
+) -> tuple[list[str] | None, str]:
+    """The model's choice among the ready workers, or None and why it was not taken (the rule
+    router then sends every ready worker). The model sees statuses, never the results."""
+    names = tuple(w.spec.name for w in workers)
+    choice_model = create_model(
+        "NextWorkers",
+        next=(list[Literal[names]], Field(min_length=1, description="the agents to run now")),  # type: ignore[valid-type]
+    )
+    situation = {
+        "statuses": _statuses(workers, state),
+        "ready": plan.ready,
+        "blocked": plan.blocked,
+    }
+    try:
+        answer = (
+            load_chat_model(model)
+            .with_structured_output(choice_model, method="function_calling")
+            .invoke([SystemMessage(ROUTER_INSTRUCTIONS), HumanMessage(json.dumps(situation))])
+        )
+    except Exception as error:  # any failure of the model: the rules route
+        return None, f"{type(error).__name__}: {error}"
+    chosen = list(getattr(answer, "next", None) or [])
+    unknown = [name for name in chosen if name not in plan.ready]
+    if not chosen or unknown:
+        return None, f"the model chose {chosen or 'nothing'}, not among the ready {plan.ready}"
+    return list(dict.fromkeys(chosen)), ""
 
 
 def _statuses(workers: Sequence[Worker], state: Any) -> dict[str, Any]:

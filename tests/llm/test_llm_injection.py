@@ -64,7 +64,7 @@ def injected(sample: str, text: str = INJECTION) -> dict[str, Any]:
 def workflow(
     model_server: ScriptedModelServer, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> Iterator[WorkflowRun]:
-    monkeypatch.setenv("BATON_MODEL", "openai:scripted-obedient")
+    monkeypatch.setenv("BATON_MODEL_INTAKE", "openai:scripted-obedient")
     with open_workflow("underwriting", sqlite_url) as flow:
         yield flow
 

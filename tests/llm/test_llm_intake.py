@@ -46,7 +46,7 @@ GOOD = {
 def workflow(
     model_server: ScriptedModelServer, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> Iterator[WorkflowRun]:
-    monkeypatch.setenv("BATON_MODEL", "openai:scripted-intake")
+    monkeypatch.setenv("BATON_MODEL_INTAKE", "openai:scripted-intake")
     with open_workflow("underwriting", sqlite_url) as flow:
         yield flow
 

@@ -75,7 +75,7 @@ def test_sample_on_the_llm_path(
     monkeypatch: pytest.MonkeyPatch,
     sample: str,
 ) -> None:
-    monkeypatch.setenv("BATON_MODEL", "openai:scripted-faithful")
+    monkeypatch.setenv("BATON_MODEL_INTAKE", "openai:scripted-faithful")
     submission = load_sample(sample)
     answer = EMAIL_ANSWER if sample == "13_free_text_email" else faithful_answer(submission)
     model_server.script({"json": answer})
