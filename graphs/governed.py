@@ -215,6 +215,7 @@ def _run_chain(
                     "agent": spec.name,
                     "implementation": impl.name,
                     "kind": impl.kind,
+                    "model": _model_of(impl, context),
                     "position": position,
                     "verdict": "retry",
                     "reason": str(failure.error),
@@ -229,6 +230,7 @@ def _run_chain(
                 "agent": spec.name,
                 "implementation": impl.name,
                 "kind": impl.kind,
+                "model": _model_of(impl, context),
                 "position": position,
                 "verdict": verdict,
                 "reason": reason,
@@ -246,6 +248,7 @@ def _run_chain(
                 {
                     "agent": spec.name,
                     "from": impl.name,
+                    "model": _model_of(impl, context),
                     "to": following.name if following else "human review",
                     "reason": reason,
                     "error_kind": kind.value,
@@ -312,6 +315,10 @@ def _attempt(
         config,
     )
     return "rejected", None, str(violation), ErrorKind.CONTRACT_VIOLATION
+
+
+def _model_of(impl: Implementation, context: AgentContext) -> str | None:
+    return context.models.get(impl.model_role) if impl.model_role else None
 
 
 def _violation_event(

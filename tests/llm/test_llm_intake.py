@@ -183,3 +183,10 @@ def test_when_retries_run_out_the_next_implementation_runs(
     assert [(h.data["from"], h.data["to"]) for h in hops] == [("llm_reader", "label_parser")]
     steps = [e for e in workflow.traces.events(thread, EventKind.STEP) if e.agent == "intake"]
     assert len(steps) == 1 and steps[0].data["status"] == "ok"
+
+
+def test_hops_name_the_model(workflow: WorkflowRun, model_server: ScriptedModelServer) -> None:
+    model_server.script({"raw": "no"}, {"raw": "still no"})
+    workflow.start(load_sample("01_clean_straight_through"), thread_id="llm-model-named")
+    hop = workflow.traces.events("llm-model-named", EventKind.FALLBACK)[0]
+    assert hop.data["model"] == "openai:scripted-intake" and hop.data["from"] == "llm_reader"
