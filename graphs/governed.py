@@ -209,35 +209,11 @@ def _run_chain(
         try:
             verdict, value, reason, kind = _attempt(spec, impl, payload, context, config, retrying)
         except TransientModelFailure as failure:
-            emit(
-                EventKind.ATTEMPT,
-                {
-                    "agent": spec.name,
-                    "implementation": impl.name,
-                    "kind": impl.kind,
-                    "model": _model_of(impl, context),
-                    "position": position,
-                    "verdict": "retry",
-                    "reason": str(failure.error),
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                },
-                config,
+            _emit_attempt(
+                spec, impl, position, started, "retry", str(failure.error), context, config
             )
             raise
-        emit(
-            EventKind.ATTEMPT,
-            {
-                "agent": spec.name,
-                "implementation": impl.name,
-                "kind": impl.kind,
-                "model": _model_of(impl, context),
-                "position": position,
-                "verdict": verdict,
-                "reason": reason,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-            },
-            config,
-        )
+        _emit_attempt(spec, impl, position, started, verdict, reason, context, config)
         if verdict == "rejected":
             assert reason is not None and kind is not None
             rejected.append(f"{impl.name}: {reason}")
@@ -315,6 +291,32 @@ def _attempt(
         config,
     )
     return "rejected", None, str(violation), ErrorKind.CONTRACT_VIOLATION
+
+
+def _emit_attempt(
+    spec: AgentSpec,
+    impl: Implementation,
+    position: int,
+    started: float,
+    verdict: str,
+    reason: str | None,
+    context: AgentContext,
+    config: RunnableConfig,
+) -> None:
+    emit(
+        EventKind.ATTEMPT,
+        {
+            "agent": spec.name,
+            "implementation": impl.name,
+            "kind": impl.kind,
+            "model": _model_of(impl, context),
+            "position": position,
+            "verdict": verdict,
+            "reason": reason,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+        },
+        config,
+    )
 
 
 def _model_of(impl: Implementation, context: AgentContext) -> str | None:
