@@ -131,7 +131,12 @@ def governed_node(spec: AgentSpec) -> Any:
         context = AgentContext(
             database_url=resolved_database_url(runtime), models=resolved_models(runtime)
         )
-        result = _run_chain(spec, state, context, config, retrying=True)
+        first_attempt = (
+            runtime is None
+            or runtime.execution_info is None
+            or (runtime.execution_info.node_attempt == 1)
+        )
+        result = _run_chain(spec, state, context, config, retrying=True, announce=first_attempt)
         return {spec.writes: result.model_dump(mode="json")}
 
     run_agent.__name__ = spec.name
@@ -146,12 +151,13 @@ def _run_chain(
     *,
     retrying: bool = False,
     failed: tuple[str, str] | None = None,
+    announce: bool = True,
 ) -> AgentResult[Any]:
     """Run the chain. With `retrying`, a transient model failure is raised for the node's retry
     policy; `failed` = (implementation, reason) resumes after an implementation whose retries ran
     out."""
     override = (state.get(OVERRIDES_KEY) or {}).get(spec.name)
-    if override is not None:
+    if override is not None and announce and failed is None:  # once per node, not per retry
         hidden = redact(override, sensitive_keys(spec.input_contract))
         emit(EventKind.INPUT_OVERRIDE, {"agent": spec.name, "input": hidden}, config)
     where = f"{spec.name} input"
@@ -197,6 +203,9 @@ def _run_chain(
                 "agent": spec.name,
                 "from": failed[0],
                 "to": next_name,
+                "model": next(
+                    (_model_of(impl, context) for impl in chain if impl.name == failed[0]), None
+                ),
                 "reason": failed[1],
                 "error_kind": ErrorKind.UNAVAILABLE.value,
             },

@@ -81,7 +81,7 @@ class BatonTracer(BaseTracer):
         with self._lock:
             self._pending_gate.pop(str(run.id), None)
             usage = self._usage.pop(str(run.id), None)
-            retries = self._errors.pop(str(meta.get("langgraph_checkpoint_ns")), 0)
+            retries = self._errors.pop(_task_key(meta), 0)
         data: dict[str, Any] = {
             "step": meta.get("langgraph_step"),
             "task": meta.get("langgraph_checkpoint_ns"),
@@ -132,7 +132,7 @@ class BatonTracer(BaseTracer):
         if (run.error or "").startswith(("GraphInterrupt", "ParentCommand")):
             return
         with self._lock:
-            self._errors[str(meta.get("langgraph_checkpoint_ns"))] += 1
+            self._errors[_task_key(meta)] += 1
         first_line = (run.error or "").strip().splitlines()[0] if run.error else "error"
         self._append(
             run,
@@ -288,6 +288,11 @@ def _is_node_run(run: Run, meta: dict[str, Any]) -> bool:
     if not node or run.name != node:
         return False
     return not node.startswith("__") or node.startswith(ERROR_HANDLER_PREFIX)
+
+
+def _task_key(meta: dict[str, Any]) -> str:
+    """The node task a run belongs to (its error handler's run counts as the node's)."""
+    return str(meta.get("langgraph_checkpoint_ns") or "").split("|")[0]
 
 
 def _node_name(run: Run) -> str:

@@ -125,9 +125,11 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9%]+", " ", text.lower()).split())
 
 
-def read_labelled_lines(text: str) -> tuple[dict[str, str], list[str]]:
-    """The `Label: value` lines of a form: known fields (first occurrence wins) and unknown labels."""
-    found: dict[str, str] = {}
+def read_labelled_lines(text: str) -> tuple[dict[str, str], list[str], list[str]]:
+    """The `Label: value` lines of a form: the known fields, the unknown labels, and the fields
+    written more than once with different values (left out: which one holds is not plain, and a
+    second line is how a document would try to overwrite a fact)."""
+    seen: dict[str, list[str]] = {}
     unknown: list[str] = []
     for line in text.splitlines():
         match = _LINE.match(line)
@@ -137,9 +139,42 @@ def read_labelled_lines(text: str) -> tuple[dict[str, str], list[str]]:
         name = _LABEL_TO_FIELD.get(label)
         if name is None:
             unknown.append(match.group(1).strip())
-        elif value and name not in found:
-            found[name] = value
-    return found, unknown
+        elif value:
+            seen.setdefault(name, []).append(value)
+    found: dict[str, str] = {}
+    conflicting: list[str] = []
+    for name, values in seen.items():
+        if len({fold(value) for value in values}) == 1:
+            found[name] = values[0]
+        else:
+            conflicting.append(name)
+    return found, unknown, conflicting
+
+
+_SUSPICIOUS = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|rules?|previous|above)\b",
+        r"\bskip(?:ping)?\b.{0,20}\breview\b",
+        r"\b(?:pre-?approved|already approved|auto-?approve)\b",
+        r"\bapprove\b.{0,40}\b(?:immediately|now|without|this (?:case|submission|application))\b",
+        r"^\s*(?:system|assistant|developer)\s*(?:note|prompt|message)?\s*:",
+        r"\b(?:instructions?|note) (?:to|for) the (?:ai|model|assistant|system)\b",
+        r"\breviewer note\b",
+        r"\b(?:set|mark|change)\b.{0,30}\b(?:risk band|compliance|decision|outcome)\b",
+        r"[\"']action[\"']\s*:\s*[\"'](?:approve|reject|amend)",
+        r"\b(?:decision|outcome)\s*:\s*(?:approved|declined|referred)\b",
+    )
+]
+
+
+def suspicious_lines(text: str) -> list[tuple[int, str]]:
+    """Lines that read like instructions to the system rather than facts (line number, text)."""
+    return [
+        (number, line.strip())
+        for number, line in enumerate(text.splitlines(), start=1)
+        if any(pattern.search(line) for pattern in _SUSPICIOUS)
+    ]
 
 
 def parse_money(text: str) -> float:

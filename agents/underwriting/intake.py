@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from agents.spec import AgentContext
-from agents.underwriting.forms import PARSERS, read_labelled_lines, read_loss_run
+from agents.underwriting.forms import (
+    PARSERS,
+    read_labelled_lines,
+    read_loss_run,
+    suspicious_lines,
+)
 from agents.underwriting.prose import business_names, read_free_text
 from agents.underwriting.reference_data import canonical_class
 from schemas.result import ErrorKind, Outcome
@@ -41,7 +46,7 @@ def read_application(payload: IntakeInput, _context: AgentContext) -> Applicatio
 def labelled_values(content: str) -> tuple[dict[str, Any], list[str], list[str]]:
     """The values of a form's `Label: value` lines, the unknown labels, and the values that could
     not be read."""
-    raw, unknown = read_labelled_lines(content)
+    raw, unknown, conflicting = read_labelled_lines(content)
     values: dict[str, Any] = {}
     unreadable: list[str] = []
     for name, text in raw.items():
@@ -51,6 +56,7 @@ def labelled_values(content: str) -> tuple[dict[str, Any], list[str], list[str]]
             unreadable.append(f"{name}: {error}")
     if "business_class" in values:
         values["business_class"] = canonical_class(values["business_class"])
+    unreadable += [f"{name}: written more than once with different values" for name in conflicting]
     return values, unknown, unreadable
 
 
@@ -116,4 +122,9 @@ def facts_from(
         unreadable_values=unreadable,
         names_mentioned=names,
         model_flags=model_flags or [],
+        suspicious_text=[
+            f"{document.name} line {number}: {line[:160]}"
+            for document in payload.documents
+            for number, line in suspicious_lines(document.content)
+        ],
     )

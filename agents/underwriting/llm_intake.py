@@ -120,12 +120,20 @@ def _cross_checked(
     values: dict[str, Any], extracted: ExtractedApplication, document: str
 ) -> tuple[dict[str, Any], list[str]]:
     """Check the model's values against the form's labels. A value the labels contradict is
-    replaced by the labels' value; one they do not state stays. Both are flagged with the words
-    the model quoted, because either could change what the review gate decides."""
+    replaced by the labels' value, a fact the model left out is put back from the labels, and a
+    value the labels do not state stays. All three are flagged (with the words the model quoted),
+    because any of them could change what the review gate decides."""
     form, _, _ = labelled_values(document)
     quotes = {item.field: item.quote for item in extracted.evidence}
     checked = dict(values)
     flags: list[str] = []
+    asked = set(ExtractedApplication.model_fields) - {"evidence"}
+    for name in sorted(set(form) - set(values)):
+        checked[name] = form[name]  # what the model was not asked for comes from the form
+        if name in asked:
+            flags.append(
+                f"{name}: the model left out what the form says ({form[name]!r}, which is used)"
+            )
     for name, value in values.items():
         quote = quotes.get(name, "")
         if name not in form:

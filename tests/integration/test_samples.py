@@ -115,9 +115,13 @@ def test_instructions_inside_documents_change_nothing(workflow: WorkflowRun) -> 
     without = workflow.start(cleaned, thread_id="cleaned")
     assert with_injection.status == without.status == "awaiting_review"
     assert with_injection.packet is not None and without.packet is not None
-    assert [r["rule"] for r in with_injection.packet["reasons"]] == [
+    injected_rules = [r["rule"] for r in with_injection.packet["reasons"]]
+    assert [r for r in injected_rules if r != "suspicious_text"] == [
         r["rule"] for r in without.packet["reasons"]
     ]
+    assert "suspicious_text" in injected_rules  # the reviewer is shown the instruction-like lines
+    suspicious = _state(workflow, "injected")["intake"]["value"]["suspicious_text"]
+    assert any("skip review" in line for line in suspicious)
     for agent in ("risk", "compliance", "quote", "policy_lookup"):
         assert (
             _state(workflow, "injected")[agent]["value"]

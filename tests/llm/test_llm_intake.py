@@ -122,8 +122,13 @@ def test_a_value_the_document_does_not_support_is_dropped_and_stops_the_case(
     report = workflow.start(load_sample("01_clean_straight_through"), thread_id="llm-invented")
     assert report.status == "awaiting_review"
     facts = intake_of(workflow, "llm-invented")["value"]
-    assert facts["sprinklered"] is None and "sprinklered" in facts["missing_fields"]
-    assert any(v.startswith("sprinklered:") for v in facts["unreadable_values"])
+    assert any(
+        v.startswith("sprinklered:") for v in facts["unreadable_values"]
+    )  # the model's value is dropped
+    assert (
+        facts["sprinklered"] is True
+    )  # ... and the form's own "Sprinklered: Yes" is used, flagged
+    assert any(flag.startswith("sprinklered: the model left out") for flag in facts["model_flags"])
 
 
 def test_without_a_model_the_llm_implementation_is_skipped(

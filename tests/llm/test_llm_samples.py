@@ -51,7 +51,7 @@ def faithful_answer(submission: dict[str, Any]) -> dict[str, Any]:
     """What a model that reads the form correctly returns, each value quoting the form."""
     form = next(d for d in submission["documents"] if d["kind"] == "application")["content"]
     values, _, _ = labelled_values(form)
-    written, _ = read_labelled_lines(form)
+    written, _, _ = read_labelled_lines(form)
     answer: dict[str, Any] = {"evidence": []}
     for name, value in values.items():
         if name in NOT_ASKED:
