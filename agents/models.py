@@ -41,18 +41,21 @@ class ModelSettings(BaseSettings):
 
 def model_name(role: Role, overrides: Mapping[str, str | None] | None = None) -> str | None:
     """The model for `role`: a per-run override for the role, else one for every role, else
-    `BATON_MODEL_<ROLE>`, else `BATON_MODEL`, else None (no model: deterministic only)."""
+    `BATON_MODEL_<ROLE>`, else `BATON_MODEL`, else None (no model: deterministic only). A per-run
+    override set to None or "" switches the model off for that run, whatever the environment says."""
     if role not in ROLES:
         raise ValueError(f"unknown model role {role!r} (roles: {', '.join(ROLES)})")
     overrides = overrides or {}
+    unknown = sorted(set(overrides) - {*ROLES, DEFAULT})
+    if unknown:
+        raise ValueError(
+            f"unknown model roles {unknown} in the run's overrides (roles: {', '.join(ROLES)}, {DEFAULT})"
+        )
+    for key in (role, DEFAULT):
+        if key in overrides:
+            return overrides[key] or None
     settings = ModelSettings()
-    return (
-        overrides.get(role)
-        or overrides.get(DEFAULT)
-        or getattr(settings, f"model_{role}")
-        or settings.model
-        or None
-    )
+    return getattr(settings, f"model_{role}") or settings.model or None
 
 
 def load_chat_model(name: str) -> BaseChatModel:

@@ -253,11 +253,17 @@ def trace_all_runs() -> None:
 
 def hide_sensitive(data: Any) -> Any:
     """`data` with every field marked sensitive in a registered contract redacted, and the text of
-    prompts (a model run's `messages`) masked: a prompt is built from documents, which are."""
+    model calls (prompts, answers, quoted evidence) masked: they are built from the documents."""
     hidden = redact(data, registered_sensitive_fields())
-    if isinstance(hidden, dict) and "messages" in hidden:
-        hidden = {**hidden, "messages": redact(hidden["messages"], frozenset({"content"}))}
+    if isinstance(hidden, dict) and MODEL_RUN_KEYS & hidden.keys():
+        hidden = redact(hidden, MODEL_TEXT_KEYS)
     return hidden
+
+
+MODEL_RUN_KEYS = frozenset({"messages", "generations", "raw", "parsed"})
+"""Keys that mark the input or output of a model call (or of a structured-output chain)."""
+MODEL_TEXT_KEYS = frozenset({"content", "text", "quote", "arguments", "evidence"})
+"""What is masked in them: prompts and answers quote the documents."""
 
 
 def redact_langsmith_runs() -> bool:

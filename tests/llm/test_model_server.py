@@ -110,3 +110,33 @@ def test_loader_builds_the_configured_model_and_roles_override(
     assert model_server.requests[0]["model"] == "scripted-default"
     with pytest.raises(ValueError, match="provider:model"):
         load_chat_model("gpt-4")
+
+
+def test_a_run_can_switch_a_model_off_and_misspelt_roles_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BATON_MODEL", "openai:everywhere")
+    assert model_name("intake", {"intake": None}) is None
+    assert model_name("supervisor", {"default": ""}) is None
+    assert model_name("supervisor", {"intake": None}) == "openai:everywhere"
+    with pytest.raises(ValueError, match="unknown model roles \\['intkae'\\]"):
+        model_name("intake", {"intkae": "openai:x"})
+
+
+def test_model_answers_are_masked_for_langsmith() -> None:
+    from graphs.tracing import hide_sensitive
+
+    output = {
+        "parsed": {
+            "applicant_name": "X",
+            "evidence": [{"field": "state", "quote": "12 Pier Street, ME"}],
+        },
+        "raw": {
+            "content": "",
+            "additional_kwargs": {"tool_calls": [{"function": {"arguments": "Pier Street"}}]},
+        },
+    }
+    hidden = hide_sensitive(output)
+    assert "Pier Street" not in str(hidden) and hidden["parsed"]["applicant_name"] == "X"
+    generations = {"generations": [[{"text": "Mailing Address: 12 Pier Street"}]]}
+    assert "Pier Street" not in str(hide_sensitive(generations))
