@@ -132,7 +132,7 @@ def _supervisor_node(
         route, chooser = plan.ready or [finish], "rules"
         decided: dict[str, Any] = {}
         model = resolved_models(runtime).get("supervisor")
-        if model is not None and plan.ready:
+        if model is not None and len(plan.ready) > 1:  # with one ready worker there is no choice
             choice, problem = _model_choice(model, workers, state, plan)
             if choice is not None:
                 route, chooser = choice, f"model {model}"

@@ -15,7 +15,13 @@ import re
 from datetime import date
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.spec import AgentContext
@@ -78,29 +84,19 @@ def read_application_with_model(
     form = application_document(payload)
     if isinstance(form, Outcome):
         return form
+    # Function calling with the raw answer kept: a schema violation comes back as a parsing error
+    # (not an exception), so the model run ends normally and its tokens are counted.
     model = context.chat_model(ROLE).with_structured_output(
-        ExtractedApplication, method="json_schema", include_raw=True
+        ExtractedApplication, method="function_calling", include_raw=True
     )
     messages = prompt(form)
     problem = ""
     for _ in range(MAX_TRIES):
-        try:
-            # The OpenAI client validates json_schema answers itself and raises; other providers
-            # hand back the parsing error with the raw answer.
-            answer: dict[str, Any] = model.invoke(messages)  # type: ignore[assignment]
-            extracted, problem = _parsed(answer)
-            raw = answer.get("raw")
-        except ValidationError as error:
-            extracted, problem, raw = None, _errors(error), None
+        answer: dict[str, Any] = model.invoke(messages)  # type: ignore[assignment]
+        extracted, problem = _parsed(answer)
         if extracted is not None:
             break
-        if isinstance(raw, AIMessage):
-            messages.append(raw)
-        messages.append(
-            HumanMessage(
-                f"Your answer breaks the schema: {problem}. Answer again, following the schema."
-            )
-        )
+        messages += _feedback(answer.get("raw"), problem)
     else:
         return Outcome.failed(
             f"the model's answer broke the schema {MAX_TRIES} times: {problem}",
@@ -161,6 +157,20 @@ def prompt(form: Document) -> list[BaseMessage]:
         SystemMessage(SYSTEM),
         HumanMessage(f"Application document {form.name!r}:\n<<<\n{form.content}\n>>>"),
     ]
+
+
+def _feedback(raw: Any, problem: str) -> list[BaseMessage]:
+    """The rejected answer and why, so the model can answer again (a tool call is answered with a
+    tool message, as the API requires)."""
+    text = f"Your answer breaks the schema: {problem}. Answer again, following the schema."
+    if isinstance(raw, AIMessage) and raw.tool_calls:
+        return [
+            raw,
+            *(ToolMessage(text, tool_call_id=call["id"] or "call") for call in raw.tool_calls),
+        ]
+    if isinstance(raw, AIMessage):
+        return [raw, HumanMessage(text)]
+    return [HumanMessage(text)]
 
 
 def _parsed(answer: dict[str, Any]) -> tuple[ExtractedApplication | None, str]:

@@ -195,3 +195,20 @@ def test_hops_name_the_model(workflow: WorkflowRun, model_server: ScriptedModelS
     workflow.start(load_sample("01_clean_straight_through"), thread_id="llm-model-named")
     hop = workflow.traces.events("llm-model-named", EventKind.FALLBACK)[0]
     assert hop.data["model"] == "openai:scripted-intake" and hop.data["from"] == "llm_reader"
+
+
+def test_tokens_of_rejected_answers_are_counted(
+    workflow: WorkflowRun, model_server: ScriptedModelServer
+) -> None:
+    model_server.script(
+        {"json": {**GOOD, "state": "Atlantis"}}, {"json": {**GOOD, "year_built": "old"}}
+    )
+    workflow.start(load_sample("01_clean_straight_through"), thread_id="llm-tokens")
+    step = next(
+        e for e in workflow.traces.events("llm-tokens", EventKind.STEP) if e.node == "intake"
+    )
+    assert step.data["implementation"] == "label_parser"
+    assert step.data["model"] == ["scripted-intake"] and step.data["tokens"]["prompt"] > 0
+    assert len(model_server.requests) == 2
+    second = model_server.requests[1]["messages"]
+    assert second[-1]["role"] == "tool" and "state" in second[-1]["content"]  # the error fed back
