@@ -4,19 +4,14 @@ scripted model that reads the application faithfully."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
-from typing import Any
 
 import pytest
 
-from agents.underwriting.forms import read_labelled_lines
-from agents.underwriting.intake import labelled_values
 from graphs.runtime import WorkflowRun, open_workflow
 from tests.conftest import load_sample
 from tests.integration.test_samples import EXPECTED
+from tests.llm.answers import faithful_answer
 from tests.llm.model_server import ScriptedModelServer
-
-NOT_ASKED = ("fein", "contact_email", "mailing_address")
 
 # The broker's email has no labels: a faithful model reads it, quoting the email's words. No
 # deterministic reader confirms those values, so the case stops for a person.
@@ -45,20 +40,6 @@ EMAIL_ANSWER = {
     ],
 }
 LLM_PATH_RULES = {"13_free_text_email": {"model_unconfirmed"}}
-
-
-def faithful_answer(submission: dict[str, Any]) -> dict[str, Any]:
-    """What a model that reads the form correctly returns, each value quoting the form."""
-    form = next(d for d in submission["documents"] if d["kind"] == "application")["content"]
-    values, _, _ = labelled_values(form)
-    written, _, _ = read_labelled_lines(form)
-    answer: dict[str, Any] = {"evidence": []}
-    for name, value in values.items():
-        if name in NOT_ASKED:
-            continue
-        answer[name] = value.isoformat() if isinstance(value, date) else value
-        answer["evidence"].append({"field": name, "quote": written[name]})
-    return answer
 
 
 @pytest.fixture(scope="module")
