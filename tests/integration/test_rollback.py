@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,35 @@ AGENT_NODES = ("intake", "policy_lookup", "risk", "compliance", "quote", "review
 def executions(url: str, thread: str) -> Counter[str]:
     steps = TraceStore(url).events(thread, EventKind.STEP)
     return Counter(e.node for e in steps if e.node in AGENT_NODES)
+
+
+CLEAN_RISK_INPUT = {
+    "business_class": "bakery",
+    "state": "ME",
+    "construction_type": "masonry",
+    "year_built": 1998,
+    "sprinklered": True,
+    "years_in_business": 12,
+    "effective_date": "2027-01-01",
+    "loss_history": {"provided": True, "claims": []},
+}
+"""Risk scoring's input for the clean sample; tests change fields of it."""
+
+
+def rollback_with(
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    thread: str,
+    agent: str,
+    corrected: dict[str, object],
+    folder: Path,
+) -> Any:
+    """`baton rollback THREAD --to AGENT --input FILE --json` with `corrected` as the file."""
+    path = folder / f"{agent}-input.json"
+    path.write_text(json.dumps(corrected))
+    return baton(
+        monkeypatch, url, "rollback", thread, "--to", agent, "--input", str(path), "--json"
+    )
 
 
 def test_rollback_to_risk_reruns_risk_and_what_follows_only(
@@ -54,20 +84,13 @@ def test_rollback_with_corrected_input_changes_the_outcome(
     thread = "rollback-corrected"
     run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
     corrected = {
-        "business_class": "bakery",
-        "state": "ME",
+        **CLEAN_RISK_INPUT,
         "construction_type": "frame",
         "year_built": 1950,
         "sprinklered": False,
         "years_in_business": 1,
-        "effective_date": "2027-01-01",
-        "loss_history": {"provided": True, "claims": []},
     }
-    path = tmp_path / "risk-input.json"
-    path.write_text(json.dumps(corrected))
-    stopped = baton(
-        monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--input", str(path), "--json"
-    )
+    stopped = rollback_with(monkeypatch, sqlite_url, thread, "risk", corrected, tmp_path)
     assert stopped["status"] == "awaiting_review"
     assert "high_risk" in {r["rule"] for r in stopped["reasons"]}
     overrides = TraceStore(sqlite_url).events(thread, EventKind.INPUT_OVERRIDE)
@@ -98,22 +121,8 @@ def test_rollback_follows_the_current_branch_and_corrections_need_a_person(
     thread = "rollback-branches"
     first = run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
     first_key = first["decision"]["decision_key"]
-    corrected = {
-        "business_class": "bakery",
-        "state": "ME",
-        "construction_type": "masonry",
-        "year_built": 1998,
-        "sprinklered": True,
-        "years_in_business": 12,
-        "effective_date": "2027-01-01",
-        "loss_history": {"provided": True, "claims": []},
-    }
-    path = tmp_path / "risk-input.json"
-    path.write_text(json.dumps(corrected))
     # Even a correction that changes nothing material makes a person look at the case.
-    stopped = baton(
-        monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--input", str(path), "--json"
-    )
+    stopped = rollback_with(monkeypatch, sqlite_url, thread, "risk", CLEAN_RISK_INPUT, tmp_path)
     assert stopped["status"] == "awaiting_review"
     assert [r["rule"] for r in stopped["reasons"]] == ["operator_correction"]
     decided = baton(
@@ -159,35 +168,16 @@ def test_rollback_to_intake_reruns_everything_and_upstream_rollback_drops_later_
     assert executions(sqlite_url, thread)["intake"] == 2
 
     risk_fix = {
-        "business_class": "bakery",
-        "state": "ME",
+        **CLEAN_RISK_INPUT,
         "construction_type": "frame",
         "year_built": 1900,
         "sprinklered": False,
         "years_in_business": 1,
-        "effective_date": "2027-01-01",
-        "loss_history": {"provided": True, "claims": []},
     }
-    path = tmp_path / "risk.json"
-    path.write_text(json.dumps(risk_fix))
-    baton(
-        monkeypatch, sqlite_url, "rollback", thread, "--to", "risk", "--input", str(path), "--json"
-    )
+    rollback_with(monkeypatch, sqlite_url, thread, "risk", risk_fix, tmp_path)
     sample = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
     intake_fix = {"submission_id": "SUB-1001", "documents": sample["documents"]}
-    path = tmp_path / "intake.json"
-    path.write_text(json.dumps(intake_fix))
-    again = baton(
-        monkeypatch,
-        sqlite_url,
-        "rollback",
-        thread,
-        "--to",
-        "intake",
-        "--input",
-        str(path),
-        "--json",
-    )
+    again = rollback_with(monkeypatch, sqlite_url, thread, "intake", intake_fix, tmp_path)
     # Risk runs again on intake's facts: the risk correction made after intake does not hold.
     assert [r["detail"] for r in again["reasons"]] == ["corrected input of intake"]
     risk_steps = [

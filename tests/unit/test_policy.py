@@ -25,6 +25,17 @@ def write(tmp_path: Path, text: str) -> Path:
 HEADER = "workflow: underwriting\nowner: Test\ngate: review_gate\n"
 
 
+def approving(*rules: dict[str, Any]) -> ReviewPolicy:
+    """A policy that approves when none of `rules` fires."""
+    return ReviewPolicy(
+        workflow="w",
+        owner="o",
+        gate="g",
+        when_no_rule_fires="approve",
+        rules=[Rule.model_validate(rule) for rule in rules],
+    )
+
+
 def test_shipped_policy_loads_and_is_conservative_about_failures() -> None:
     policy = load_policy(POLICY_DIR / "underwriting.yaml", CONTRACTS)
     assert policy.when_no_rule_fires == "approve"
@@ -66,33 +77,21 @@ def test_unreadable_policy_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_rules_fire_on_contract_fields() -> None:
-    policy = ReviewPolicy(
-        workflow="w",
-        owner="o",
-        gate="g",
-        when_no_rule_fires="approve",
-        rules=[
-            Rule.model_validate(
-                {"name": "high_risk", "description": "d", "field": "risk.band", "in": ["high"]}
-            ),
-            Rule.model_validate(
-                {
-                    "name": "big",
-                    "description": "d",
-                    "field": "quote.limit",
-                    "greater_than": 10,
-                    "then": "refer",
-                }
-            ),
-            Rule.model_validate(
-                {
-                    "name": "hits",
-                    "description": "d",
-                    "field": "compliance.sanctions_hits",
-                    "is": "not_empty",
-                }
-            ),
-        ],
+    policy = approving(
+        {"name": "high_risk", "description": "d", "field": "risk.band", "in": ["high"]},
+        {
+            "name": "big",
+            "description": "d",
+            "field": "quote.limit",
+            "greater_than": 10,
+            "then": "refer",
+        },
+        {
+            "name": "hits",
+            "description": "d",
+            "field": "compliance.sanctions_hits",
+            "is": "not_empty",
+        },
     )
     everyone_ok = {name: ok({}) for name in NAMES}
     assert assess(policy, everyone_ok, NAMES).action == "approve"
@@ -107,7 +106,7 @@ def test_rules_fire_on_contract_fields() -> None:
 
 @pytest.mark.parametrize("status", ["failed", "escalated"])
 def test_a_failed_or_escalated_agent_always_forces_review(status: str) -> None:
-    policy = ReviewPolicy(workflow="w", owner="o", gate="g", when_no_rule_fires="approve")
+    policy = approving()
     results = {name: ok({}) for name in NAMES}
     results["policy_lookup"] = {
         "status": status,
@@ -122,27 +121,19 @@ def test_a_failed_or_escalated_agent_always_forces_review(status: str) -> None:
 
 
 def test_an_agent_that_did_not_run_forces_review() -> None:
-    policy = ReviewPolicy(workflow="w", owner="o", gate="g", when_no_rule_fires="approve")
+    policy = approving()
     results = {name: ok({}) for name in NAMES if name != "quote"}
     assert assess(policy, results, NAMES).action == "review"
 
 
 def test_empty_answer_does_not_fire_rules_over_its_fields() -> None:
-    policy = ReviewPolicy(
-        workflow="w",
-        owner="o",
-        gate="g",
-        when_no_rule_fires="approve",
-        rules=[
-            Rule.model_validate(
-                {
-                    "name": "cancelled",
-                    "description": "d",
-                    "field": "policy_lookup.status",
-                    "equals": "cancelled",
-                }
-            ),
-        ],
+    policy = approving(
+        {
+            "name": "cancelled",
+            "description": "d",
+            "field": "policy_lookup.status",
+            "equals": "cancelled",
+        }
     )
     results = {name: ok({}) for name in NAMES}
     results["policy_lookup"] = {"status": "empty", "reason": "no prior policy"}
@@ -150,17 +141,7 @@ def test_empty_answer_does_not_fire_rules_over_its_fields() -> None:
 
 
 def test_always_rule_stops_every_case() -> None:
-    policy = ReviewPolicy(
-        workflow="w",
-        owner="o",
-        gate="g",
-        when_no_rule_fires="approve",
-        rules=[
-            Rule.model_validate(
-                {"name": "pilot", "description": "everything for now", "always": True}
-            ),
-        ],
-    )
+    policy = approving({"name": "pilot", "description": "everything for now", "always": True})
     assert assess(policy, {n: ok({}) for n in NAMES}, NAMES).action == "review"
 
 
