@@ -14,12 +14,17 @@ from functools import cache
 from typing import Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Role = Literal["intake", "supervisor", "review_summary"]
 ROLES: tuple[Role, ...] = get_args(Role)
 DEFAULT = "default"
 """Key of a per-run override that applies to every role without its own."""
+
+
+CLIENT_TIMEOUT_MARGIN = 10.0
+"""Seconds the model client waits past the node timeout (so LangGraph's timeout acts first)."""
 
 
 class ModelSettings(BaseSettings):
@@ -31,11 +36,14 @@ class ModelSettings(BaseSettings):
     model_intake: str | None = None
     model_supervisor: str | None = None
     model_review_summary: str | None = None
-    model_timeout: float = 60.0
-    """Seconds before one model request is abandoned (the node's retry policy then decides)."""
-    model_retry_attempts: int = 3
+    model_timeout: float = Field(default=60.0, gt=0)
+    """Seconds a model-backed node may go without progress before LangGraph cancels the attempt
+    (its retry policy then decides). The HTTP client gives up on one request 10 seconds later
+    still: a backstop, and the limit for the review summary, which runs where no node timeout
+    applies."""
+    model_retry_attempts: int = Field(default=3, ge=1)
     """Attempts of a node whose model call fails transiently (429, 5xx, connection, timeout)."""
-    model_retry_interval: float = 0.5
+    model_retry_interval: float = Field(default=0.5, ge=0)
     """Seconds before the first retry (doubling, with jitter)."""
 
 
@@ -66,7 +74,7 @@ def load_chat_model(name: str) -> BaseChatModel:
     """
     if ":" not in name:
         raise ValueError(f"model {name!r} must be 'provider:model', e.g. 'openai:gpt-4.1-mini'")
-    return _load(name, ModelSettings().model_timeout)
+    return _load(name, ModelSettings().model_timeout + CLIENT_TIMEOUT_MARGIN)
 
 
 @cache

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,8 +41,12 @@ class AgentContext:
         return load_chat_model(name)
 
 
-ImplementationFn = Callable[[Any, AgentContext], BaseModel | Outcome]
-"""Takes the validated input contract; returns the output contract (meaning ok) or an Outcome."""
+ImplementationFn = Callable[
+    [Any, AgentContext], BaseModel | Outcome | Awaitable[BaseModel | Outcome]
+]
+"""Takes the validated input contract; returns the output contract (meaning ok) or an Outcome.
+Model-backed implementations are coroutine functions (so a node timeout can cancel them); plain
+functions run in a worker thread, off the event loop."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -62,16 +61,15 @@ def parse_database_url(url: str) -> DatabaseURL:
     )
 
 
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=30000")
+"""Set on every SQLite connection, so the saver, the trace store and the ledger share one file."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
-
-
-def prepare_sqlite_connection(conn: sqlite3.Connection) -> None:
-    """WAL and a busy timeout, so the saver, the trace store and the ledger share one file."""
-    _sqlite_pragmas(conn, None)
 
 
 @cache

@@ -1,23 +1,24 @@
-"""The checkpointer factory: one URL picks the official LangGraph saver."""
+"""The checkpointer factory: one URL picks the official LangGraph saver (the async ones, so graphs
+whose model-backed nodes have timeouts can run)."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
-from checkpoints.database import parse_database_url, prepare_sqlite_connection
+from checkpoints.database import SQLITE_PRAGMAS, parse_database_url
 
 _MEMORY_SAVERS: dict[str, InMemorySaver] = {}
 
 
-@contextmanager
-def open_saver(url: str) -> Iterator[BaseCheckpointSaver]:
+@asynccontextmanager
+async def open_saver(url: str) -> AsyncIterator[BaseCheckpointSaver]:
     """Open the saver for `memory://`, `sqlite:///path` or `postgresql://…`, set up its tables
-    (idempotent), and close its connection on exit.
+    (idempotent), and close its connection on exit. Must be entered on the event loop that runs
+    the graph; its synchronous methods (`get_state`, `update_state`) then work from other threads.
 
     `memory://` gives one saver per process, so a thread survives between calls in one process.
     """
@@ -26,26 +27,25 @@ def open_saver(url: str) -> Iterator[BaseCheckpointSaver]:
         yield _MEMORY_SAVERS.setdefault("memory", InMemorySaver())
         return
     if parsed.kind == "sqlite":
-        from langgraph.checkpoint.sqlite import SqliteSaver
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
         assert parsed.path is not None
         parsed.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(parsed.path), check_same_thread=False, timeout=30)
-        prepare_sqlite_connection(conn)
-        try:
-            saver = SqliteSaver(conn)
-            saver.setup()
+        async with aiosqlite.connect(str(parsed.path), timeout=30) as conn:
+            for pragma in SQLITE_PRAGMAS:
+                await conn.execute(pragma)
+            saver = AsyncSqliteSaver(conn)
+            await saver.setup()
             yield saver
-        finally:
-            conn.close()
         return
-    from langgraph.checkpoint.postgres import PostgresSaver
-    from psycopg import Connection
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg import AsyncConnection
     from psycopg.rows import dict_row
 
-    with Connection.connect(
+    async with await AsyncConnection.connect(
         parsed.libpq_url, autocommit=True, prepare_threshold=0, row_factory=dict_row
     ) as pg_conn:
-        pg_saver = PostgresSaver(pg_conn)
-        pg_saver.setup()
+        pg_saver = AsyncPostgresSaver(pg_conn)
+        await pg_saver.setup()
         yield pg_saver

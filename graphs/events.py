@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from langchain_core.callbacks import dispatch_custom_event
+from langchain_core.callbacks import adispatch_custom_event, dispatch_custom_event
 from langchain_core.runnables import RunnableConfig
 
 from schemas.trace import EventKind
@@ -19,3 +19,9 @@ def emit(kind: EventKind, data: dict[str, Any], config: RunnableConfig) -> None:
     # RuntimeError: no parent run to attach to (called outside a graph run), so nothing traces.
     with suppress(RuntimeError):
         dispatch_custom_event(EVENT_PREFIX + kind.value, data, config=config)
+
+
+async def aemit(kind: EventKind, data: dict[str, Any], config: RunnableConfig) -> None:
+    """`emit` for async nodes."""
+    with suppress(RuntimeError):
+        await adispatch_custom_event(EVENT_PREFIX + kind.value, data, config=config)

@@ -6,26 +6,32 @@ contract, runs the implementation chain in order (the next one runs when one rai
 `AgentResult` to its state key. A contract violation becomes `failed` with the field path and the
 rule broken; it never crashes the run and never passes through coerced. Every attempt and every
 fallback hop is a trace event.
+
+The node is async: model-backed implementations are awaited, so LangGraph's node `timeout` can
+cancel a hung model call; deterministic ones run in a worker thread, off the event loop. A node
+with a model-backed implementation gets LangGraph's timeout, retry policy and an error handler.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
 from collections.abc import Mapping
 from typing import Any, TypedDict, get_type_hints
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.errors import GraphBubbleUp, NodeError
+from langgraph.errors import GraphBubbleUp, NodeError, NodeTimeoutError
 from langgraph.graph import StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Command, RetryPolicy
+from langgraph.types import Command, RetryPolicy, TimeoutPolicy
 from pydantic import BaseModel, ValidationError
 
 from agents.models import ModelSettings
 from agents.spec import AgentContext, AgentSpec, Implementation
 from graphs.context import BatonContext, resolved_database_url, resolved_models
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
-from graphs.events import emit
+from graphs.events import aemit
 from graphs.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.result import AgentResult, ErrorKind, Outcome, Status
 from schemas.trace import EventKind
@@ -58,21 +64,25 @@ def add_governed_agent(builder: StateGraph, spec: AgentSpec, *, then: str) -> No
         )
     uses_models = any(impl.model_role is not None for impl in spec.implementations)
     settings = ModelSettings()
+    in_flight: dict[str, str] = {}
     builder.add_node(
         spec.name,
-        governed_node(spec),
+        governed_node(spec, in_flight),
         input_schema=slice_schema(builder.state_schema, spec),
         trace_policy=redacting_trace_policy([spec.input_contract, spec.output_contract]),
-        # Transient model errors (429, 5xx, connection, timeout) are retried by LangGraph; when the
-        # retries run out, the error handler carries on down the chain from the next implementation.
+        # A model-backed agent's attempt is cancelled by LangGraph when it shows no progress for
+        # BATON_MODEL_TIMEOUT seconds; that and transient model errors (429, 5xx, connection) are
+        # retried by LangGraph; when the retries run out, the error handler carries on down the
+        # chain from the next implementation.
+        timeout=TimeoutPolicy(idle_timeout=settings.model_timeout) if uses_models else None,
         retry_policy=RetryPolicy(
             max_attempts=settings.model_retry_attempts,
             initial_interval=settings.model_retry_interval,
-            retry_on=TransientModelFailure,
+            retry_on=is_retried,
         )
         if uses_models
         else None,
-        error_handler=_after_retries(spec, then) if uses_models else None,
+        error_handler=_after_retries(spec, then, in_flight) if uses_models else None,
     )
     builder.add_edge(spec.name, then)
 
@@ -84,6 +94,11 @@ class TransientModelFailure(Exception):
         self.implementation = implementation
         self.error = error
         super().__init__(f"{implementation}: {type(error).__name__}: {error}")
+
+
+def is_retried(error: BaseException) -> bool:
+    """What the node's retry policy retries: transient model failures and node timeouts."""
+    return isinstance(error, (TransientModelFailure, NodeTimeoutError))
 
 
 def is_transient(error: BaseException) -> bool:
@@ -98,34 +113,47 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, openai.APIConnectionError)  # includes APITimeoutError
 
 
-def _after_retries(spec: AgentSpec, then: str) -> Any:
-    """The node's error handler: after LangGraph's retries of a transient model failure, the rest
-    of the chain runs (a visible fallback hop). Any other error is not handled here."""
+def _after_retries(spec: AgentSpec, then: str, in_flight: dict[str, str]) -> Any:
+    """The node's error handler: after LangGraph's retries of a transient model failure or a
+    timeout, the rest of the chain runs (a visible fallback hop). Any other error is not handled
+    here. `in_flight` says which implementation a timed-out attempt was running, by thread."""
 
-    def carry_on(
+    async def carry_on(
         state: Mapping[str, Any],
         error: NodeError,
         config: RunnableConfig,
         runtime: Runtime[BatonContext],
     ) -> Command[str]:
         failure = error.error
-        if not isinstance(failure, TransientModelFailure):
+        running = in_flight.pop(_thread_of(config), None)
+        if isinstance(failure, TransientModelFailure):
+            failed, cause = failure.implementation, failure.error
+        elif isinstance(failure, NodeTimeoutError):
+            first_model = next(i.name for i in spec.implementations if i.kind == "llm")
+            failed, cause = running or first_model, failure
+        else:
             raise failure
         context = AgentContext(
             database_url=resolved_database_url(runtime), models=resolved_models(runtime)
         )
-        reason = f"{type(failure.error).__name__}: {failure.error} (retries exhausted)"
-        result = _run_chain(spec, state, context, config, failed=(failure.implementation, reason))
+        reason = f"{type(cause).__name__}: {cause} (retries exhausted)"
+        result = await _run_chain(spec, state, context, config, failed=(failed, reason))
         return Command(update={spec.writes: result.model_dump(mode="json")}, goto=then)
 
     carry_on.__name__ = f"{spec.name}_after_retries"
     return carry_on
 
 
-def governed_node(spec: AgentSpec) -> Any:
-    """The node function for an agent spec (see the module docstring for what it guarantees)."""
+def _thread_of(config: RunnableConfig) -> str:
+    return str(config.get("configurable", {}).get("thread_id", ""))
 
-    def run_agent(
+
+def governed_node(spec: AgentSpec, in_flight: dict[str, str] | None = None) -> Any:
+    """The node function for an agent spec (see the module docstring for what it guarantees).
+    The implementation a model-backed attempt is running is kept in `in_flight` (by thread), for
+    the error handler to name when the attempt times out."""
+
+    async def run_agent(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> dict[str, Any]:
         context = AgentContext(
@@ -136,14 +164,16 @@ def governed_node(spec: AgentSpec) -> Any:
             or runtime.execution_info is None
             or (runtime.execution_info.node_attempt == 1)
         )
-        result = _run_chain(spec, state, context, config, retrying=True, announce=first_attempt)
+        result = await _run_chain(
+            spec, state, context, config, retrying=True, announce=first_attempt, in_flight=in_flight
+        )
         return {spec.writes: result.model_dump(mode="json")}
 
     run_agent.__name__ = spec.name
     return run_agent
 
 
-def _run_chain(
+async def _run_chain(
     spec: AgentSpec,
     state: Mapping[str, Any],
     context: AgentContext,
@@ -152,6 +182,7 @@ def _run_chain(
     retrying: bool = False,
     failed: tuple[str, str] | None = None,
     announce: bool = True,
+    in_flight: dict[str, str] | None = None,
 ) -> AgentResult[Any]:
     """Run the chain. With `retrying`, a transient model failure is raised for the node's retry
     policy; `failed` = (implementation, reason) resumes after an implementation whose retries ran
@@ -159,7 +190,7 @@ def _run_chain(
     override = (state.get(OVERRIDES_KEY) or {}).get(spec.name)
     if override is not None and announce and failed is None:  # once per node, not per retry
         hidden = redact(override, sensitive_keys(spec.input_contract))
-        emit(EventKind.INPUT_OVERRIDE, {"agent": spec.name, "input": hidden}, config)
+        await aemit(EventKind.INPUT_OVERRIDE, {"agent": spec.name, "input": hidden}, config)
     where = f"{spec.name} input"
     try:
         try:
@@ -170,7 +201,9 @@ def _run_chain(
             raise ContractViolation(spec.input_contract, [problem], where) from error
         payload = validate_contract(spec.input_contract, raw, where=where)
     except ContractViolation as violation:
-        emit(EventKind.CONTRACT_VIOLATION, _violation_event(spec, "input", None, violation), config)
+        await aemit(
+            EventKind.CONTRACT_VIOLATION, _violation_event(spec, "input", None, violation), config
+        )
         return _result(
             spec,
             Status.FAILED,
@@ -197,7 +230,7 @@ def _run_chain(
         rejected.append(f"{failed[0]}: {failed[1]}")
         last_reason = failed[1]
         next_name = chain[first - 1].name if first <= len(chain) else "human review"
-        emit(
+        await aemit(
             EventKind.FALLBACK,
             {
                 "agent": spec.name,
@@ -215,20 +248,29 @@ def _run_chain(
         if position < first:
             continue
         started = time.perf_counter()
+        if in_flight is not None and impl.kind == "llm":
+            in_flight[_thread_of(config)] = impl.name
         try:
-            verdict, value, reason, kind = _attempt(spec, impl, payload, context, config, retrying)
+            verdict, value, reason, kind = await _attempt(
+                spec, impl, payload, context, config, retrying
+            )
         except TransientModelFailure as failure:
-            _emit_attempt(
+            await _emit_attempt(
                 spec, impl, position, started, "retry", str(failure.error), context, config
             )
             raise
-        _emit_attempt(spec, impl, position, started, verdict, reason, context, config)
+        except asyncio.CancelledError:  # the node timed out (or the run is stopping)
+            await _emit_attempt(spec, impl, position, started, "cancelled", None, context, config)
+            raise
+        if in_flight is not None:
+            in_flight.pop(_thread_of(config), None)
+        await _emit_attempt(spec, impl, position, started, verdict, reason, context, config)
         if verdict == "rejected":
             assert reason is not None and kind is not None
             rejected.append(f"{impl.name}: {reason}")
             last_reason, last_kind = reason, kind
             following = chain[position] if position < len(chain) else None
-            emit(
+            await aemit(
                 EventKind.FALLBACK,
                 {
                     "agent": spec.name,
@@ -262,7 +304,7 @@ def _run_chain(
     )
 
 
-def _attempt(
+async def _attempt(
     spec: AgentSpec,
     impl: Implementation,
     payload: BaseModel,
@@ -274,7 +316,10 @@ def _attempt(
     `rejected` (the next implementation should run)."""
     where = f"{spec.name} output"
     try:
-        produced = impl.run(payload, context)
+        if inspect.iscoroutinefunction(impl.run):
+            produced = await impl.run(payload, context)
+        else:  # deterministic code (files, databases) runs off the event loop
+            produced = await asyncio.to_thread(impl.run, payload, context)
         if isinstance(produced, Outcome):
             if produced.status is Status.FAILED:
                 return "rejected", None, produced.reason, produced.error_kind
@@ -294,7 +339,7 @@ def _attempt(
         return "rejected", None, reason, ErrorKind.IMPLEMENTATION_ERROR
     else:
         return Status.OK.value, value, None, None
-    emit(
+    await aemit(
         EventKind.CONTRACT_VIOLATION,
         _violation_event(spec, "output", impl.name, violation),
         config,
@@ -302,7 +347,7 @@ def _attempt(
     return "rejected", None, str(violation), ErrorKind.CONTRACT_VIOLATION
 
 
-def _emit_attempt(
+async def _emit_attempt(
     spec: AgentSpec,
     impl: Implementation,
     position: int,
@@ -312,7 +357,7 @@ def _emit_attempt(
     context: AgentContext,
     config: RunnableConfig,
 ) -> None:
-    emit(
+    await aemit(
         EventKind.ATTEMPT,
         {
             "agent": spec.name,

@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, cast, get_type_hints
 
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -66,14 +68,21 @@ class RunReport:
 
 
 class WorkflowRun:
-    """A compiled workflow bound to one database: start, resume, inspect and roll back threads."""
+    """A compiled workflow bound to one database: start, resume, inspect and roll back threads.
+
+    Its methods are synchronous; runs go through `portal`, the event loop that owns the saver."""
 
     def __init__(
-        self, entry: WorkflowEntry, graph: CompiledStateGraph[Any, Any, Any, Any], database_url: str
+        self,
+        entry: WorkflowEntry,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        database_url: str,
+        portal: BlockingPortal,
     ) -> None:
         self.entry = entry
         self.graph = graph
         self.database_url = database_url
+        self.portal = portal
         self.traces = TraceStore(database_url)
         self.ledger = SideEffectLedger(database_url)
         redact_langsmith_runs()
@@ -87,12 +96,14 @@ class WorkflowRun:
         }
 
     def _invoke(self, payload: Any, config: RunnableConfig) -> None:
-        cast(Any, self.graph).invoke(
+        run = partial(
+            cast(Any, self.graph).ainvoke,
             payload,
             config,
             context=BatonContext(database_url=self.database_url),
             durability="sync",
         )
+        self.portal.call(run)
 
     def start(self, submission: dict[str, Any], thread_id: str | None = None) -> RunReport:
         """Validate the input contract, then run a new thread until it finishes or stops at a gate.
@@ -241,6 +252,9 @@ def open_workflow(name: str, database_url: str | None = None) -> Iterator[Workfl
     else `sqlite:///.baton/baton.db`) and yield a `WorkflowRun` for it."""
     entry = get_workflow(name)
     url = configured_database_url(database_url)
-    with open_saver(url) as saver:
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(open_saver(url)) as saver,
+    ):
         graph = entry.builder().compile(checkpointer=saver, name=name)
-        yield WorkflowRun(entry, graph, url)
+        yield WorkflowRun(entry, graph, url, portal)

@@ -9,22 +9,23 @@ result is never taken as an answer it can build on, and the finish node sees why
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.errors import NodeError, NodeTimeoutError
 from langgraph.graph import START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Command, TracePolicy
+from langgraph.types import Command, TimeoutPolicy, TracePolicy
 from pydantic import BaseModel, Field, create_model
 
-from agents.models import load_chat_model
+from agents.models import ModelSettings, load_chat_model
 from agents.spec import AgentSpec
 from graphs.context import BatonContext, resolved_models
 from graphs.contracts import validate_contract
-from graphs.events import emit
+from graphs.events import aemit
 from graphs.governed import add_governed_agent
 from schemas.result import Status, result_status
 from schemas.trace import EventKind
@@ -114,6 +115,10 @@ def build_supervisor(
         cast(Any, _supervisor_node(workers, finish, input_contract)),
         destinations=(*names, finish),
         trace_policy=TracePolicy(process_inputs=lambda state: _statuses(workers, state)),
+        # Only the optional model choice can be slow: when it shows no progress for
+        # BATON_MODEL_TIMEOUT seconds, LangGraph cancels it and the rules route instead.
+        timeout=TimeoutPolicy(idle_timeout=ModelSettings().model_timeout),
+        error_handler=_rules_after_timeout(workers, finish),
     )
     builder.add_edge(START, SUPERVISOR)
     return builder
@@ -121,8 +126,8 @@ def build_supervisor(
 
 def _supervisor_node(
     workers: Sequence[Worker], finish: str, input_contract: type[BaseModel] | None
-) -> Callable[..., Command[str]]:
-    def supervisor(
+) -> Callable[..., Awaitable[Command[str]]]:
+    async def supervisor(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> Command[str]:
         plan = plan_route(workers, state)
@@ -133,26 +138,52 @@ def _supervisor_node(
         decided: dict[str, Any] = {}
         model = resolved_models(runtime).get("supervisor")
         if model is not None and len(plan.ready) > 1:  # with one ready worker there is no choice
-            choice, problem = _model_choice(model, workers, state, plan)
+            choice, problem = await _model_choice(model, workers, state, plan)
             if choice is not None:
                 route, chooser = choice, f"model {model}"
             else:
                 decided = {"model_choice_rejected": problem}
-        emit(
-            EventKind.ROUTE,
-            {
-                "route": route,
-                "chooser": chooser,
-                "blocked": plan.blocked,
-                "done": plan.done,
-                "ready": plan.ready,
-                **decided,
-            },
-            config,
-        )
-        return Command(goto=route)
+        return await _route(plan, route, chooser, decided, config)
 
     return supervisor
+
+
+def _rules_after_timeout(workers: Sequence[Worker], finish: str) -> Callable[..., Any]:
+    """The supervisor's error handler: a timed-out model choice is replaced by the rules' route
+    (visibly); any other error is not handled here."""
+
+    async def route_by_rules(
+        state: Mapping[str, Any], error: NodeError, config: RunnableConfig
+    ) -> Command[str]:
+        if not isinstance(error.error, NodeTimeoutError):
+            raise error.error
+        plan = plan_route(workers, state)
+        rejected = {"model_choice_rejected": f"NodeTimeoutError: {error.error}"}
+        return await _route(plan, plan.ready or [finish], "rules", rejected, config)
+
+    return route_by_rules
+
+
+async def _route(
+    plan: RoutePlan,
+    route: list[str],
+    chooser: str,
+    decided: dict[str, Any],
+    config: RunnableConfig,
+) -> Command[str]:
+    await aemit(
+        EventKind.ROUTE,
+        {
+            "route": route,
+            "chooser": chooser,
+            "blocked": plan.blocked,
+            "done": plan.done,
+            "ready": plan.ready,
+            **decided,
+        },
+        config,
+    )
+    return Command(goto=route)
 
 
 ROUTER_INSTRUCTIONS = (
@@ -161,7 +192,7 @@ ROUTER_INSTRUCTIONS = (
 )
 
 
-def _model_choice(
+async def _model_choice(
     model: str, workers: Sequence[Worker], state: Mapping[str, Any], plan: RoutePlan
 ) -> tuple[list[str] | None, str]:
     """The model's choice among the ready workers, or None and why it was not taken (the rule
@@ -177,10 +208,10 @@ def _model_choice(
         "blocked": plan.blocked,
     }
     try:
-        answer = (
+        answer = await (
             load_chat_model(model)
             .with_structured_output(choice_model, method="function_calling")
-            .invoke([SystemMessage(ROUTER_INSTRUCTIONS), HumanMessage(json.dumps(situation))])
+            .ainvoke([SystemMessage(ROUTER_INSTRUCTIONS), HumanMessage(json.dumps(situation))])
         )
     except Exception as error:  # any failure of the model: the rules route
         return None, f"{type(error).__name__}: {error}"

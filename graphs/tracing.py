@@ -133,7 +133,12 @@ class BatonTracer(BaseTracer):
             return
         with self._lock:
             self._errors[_task_key(meta)] += 1
-        first_line = (run.error or "").strip().splitlines()[0] if run.error else "error"
+        first_line = (run.error or "error").split("Traceback (most recent call last)")[0]
+        first_line = (first_line.strip().splitlines() or ["error"])[0]
+        if first_line.startswith("CancelledError"):
+            first_line = (
+                "CancelledError: the attempt was cancelled (a node timeout, or the run stopped)"
+            )
         self._append(
             run,
             meta,

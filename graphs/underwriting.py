@@ -223,8 +223,8 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
 
 
 trace_all_runs()
-builder = build_underwriting()
-graph = builder.compile(name=WORKFLOW)
+graph = build_underwriting().compile(name=WORKFLOW)
+"""The graph the LangGraph server (`langgraph.json`) serves, with the server's own checkpointer."""
 
 STATE_WRITERS = {
     REVIEW_KEY: (GATE, "ReviewOutcome"),

@@ -15,12 +15,16 @@ from graphs.errors import UnknownWorkflow
 class WorkflowEntry:
     name: str
     module: str
-    """Module exporting `builder` and `graph`."""
+    """Module exporting `graph` (for the LangGraph server) and the builder function."""
+    build: str
+    """Name of the module's function that builds the uncompiled graph."""
     input_contract: str
     """Dotted path of the input contract model."""
 
     def builder(self) -> StateGraph:
-        builder: StateGraph = importlib.import_module(self.module).builder
+        """A new uncompiled graph, so settings read when it is built (model timeouts, retries) are
+        the current ones."""
+        builder: StateGraph = getattr(importlib.import_module(self.module), self.build)()
         return builder
 
     def input_model(self) -> type[BaseModel]:
@@ -31,7 +35,10 @@ class WorkflowEntry:
 
 WORKFLOWS: dict[str, WorkflowEntry] = {
     "underwriting": WorkflowEntry(
-        "underwriting", "graphs.underwriting", "schemas.underwriting.UnderwritingSubmission"
+        "underwriting",
+        "graphs.underwriting",
+        "build_underwriting",
+        "schemas.underwriting.UnderwritingSubmission",
     ),
 }
 

@@ -77,7 +77,7 @@ class ExtractedApplication(BaseModel):
     """For every value given: the document's words it was read from."""
 
 
-def read_application_with_model(
+async def read_application_with_model(
     payload: IntakeInput, context: AgentContext
 ) -> ApplicationFacts | Outcome:
     """LLM intake (see the module docstring)."""
@@ -92,7 +92,7 @@ def read_application_with_model(
     messages = prompt(form)
     problem = ""
     for _ in range(MAX_TRIES):
-        answer: dict[str, Any] = model.invoke(messages)  # type: ignore[assignment]
+        answer: dict[str, Any] = await model.ainvoke(messages)  # type: ignore[assignment]
         extracted, problem = _parsed(answer)
         if extracted is not None:
             break

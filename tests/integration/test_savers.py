@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.checkpoint.postgres import PostgresSaver
-from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from checkpoints.database import parse_database_url
 from checkpoints.saver import open_saver
@@ -17,7 +18,7 @@ from graphs.runtime import open_workflow
 from schemas.trace import EventKind
 from tests.conftest import load_sample
 
-SAVER_TYPES = {"memory": InMemorySaver, "sqlite": SqliteSaver, "postgres": PostgresSaver}
+SAVER_TYPES = {"memory": InMemorySaver, "sqlite": AsyncSqliteSaver, "postgres": AsyncPostgresSaver}
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
@@ -31,8 +32,11 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_factory_gives_the_official_saver_for_each_url(url: str) -> None:
-    with open_saver(url) as saver:
-        assert isinstance(saver, SAVER_TYPES[parse_database_url(url).kind])
+    async def opened() -> type:
+        async with open_saver(url) as saver:
+            return type(saver)
+
+    assert asyncio.run(opened()) is SAVER_TYPES[parse_database_url(url).kind]
 
 
 def test_interrupt_resume_and_rollback_on_every_saver(url: str) -> None:
@@ -55,5 +59,9 @@ def test_interrupt_resume_and_rollback_on_every_saver(url: str) -> None:
 
 
 def test_unknown_url_scheme_is_refused() -> None:
-    with pytest.raises(ValueError, match="not understood"), open_saver("redis://localhost"):
-        pass
+    async def opened() -> None:
+        async with open_saver("redis://localhost"):
+            pass
+
+    with pytest.raises(ValueError, match="not understood"):
+        asyncio.run(opened())

@@ -166,28 +166,73 @@ def test_a_transient_failure_is_retried_by_the_graph_then_succeeds(
     assert step.data["retries"] == 2
 
 
-@pytest.mark.parametrize("step", [{"status": 429, "retry_after": 1}, {"status": 500}, {"hang": 3}])
-def test_when_retries_run_out_the_next_implementation_runs(
-    workflow: WorkflowRun,
-    model_server: ScriptedModelServer,
-    monkeypatch: pytest.MonkeyPatch,
-    step: dict[str, Any],
-) -> None:
+@pytest.fixture
+def impatient_workflow(
+    model_server: ScriptedModelServer, monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> Iterator[WorkflowRun]:
+    """The workflow with a half-second model timeout (the graph reads it when it is built)."""
+    monkeypatch.setenv("BATON_MODEL_INTAKE", "openai:scripted-intake")
     monkeypatch.setenv("BATON_MODEL_TIMEOUT", "0.5")
+    with open_workflow("underwriting", sqlite_url) as flow:
+        yield flow
+
+
+@pytest.mark.parametrize(
+    ("step", "cause"),
+    [
+        ({"status": 429, "retry_after": 1}, "OpenAIRateLimitError"),
+        ({"status": 500}, "OpenAIAPIError"),
+        ({"hang": 3}, "NodeTimeoutError"),  # LangGraph's node timeout, not the client's
+    ],
+)
+def test_when_retries_run_out_the_next_implementation_runs(
+    impatient_workflow: WorkflowRun,
+    model_server: ScriptedModelServer,
+    step: dict[str, Any],
+    cause: str,
+) -> None:
+    workflow = impatient_workflow
     model_server.script(step, step, step)
     thread = f"llm-exhausted-{step.get('status', 'hang')}"
     report = workflow.start(load_sample("01_clean_straight_through"), thread_id=thread)
     assert report.decision is not None and report.decision["outcome"] == "approved"
     intake = intake_of(workflow, thread)
     assert intake["implementation"] == "label_parser"
-    assert (
-        intake["fallbacks"][0].startswith("llm_reader:")
-        and "retries exhausted" in intake["fallbacks"][0]
-    )
+    assert intake["fallbacks"][0].startswith(f"llm_reader: {cause}")
+    assert "retries exhausted" in intake["fallbacks"][0]
+    assert len(model_server.requests) == 3  # three attempts of the node
     hops = workflow.traces.events(thread, EventKind.FALLBACK)
     assert [(h.data["from"], h.data["to"]) for h in hops] == [("llm_reader", "label_parser")]
     steps = [e for e in workflow.traces.events(thread, EventKind.STEP) if e.agent == "intake"]
     assert len(steps) == 1 and steps[0].data["status"] == "ok"
+
+
+def test_a_hung_model_is_cancelled_by_the_node_timeout_and_retried(
+    impatient_workflow: WorkflowRun, model_server: ScriptedModelServer
+) -> None:
+    model_server.script({"hang": 3}, {"json": GOOD})
+    thread = "llm-hang-then-ok"
+    report = impatient_workflow.start(load_sample("01_clean_straight_through"), thread_id=thread)
+    assert report.decision is not None and report.decision["outcome"] == "approved"
+    intake = intake_of(impatient_workflow, thread)
+    assert intake["implementation"] == "llm_reader" and intake["fallbacks"] == []
+    step = next(
+        e for e in impatient_workflow.traces.events(thread, EventKind.STEP) if e.node == "intake"
+    )
+    assert step.data["retries"] == 1
+    errors = [
+        e.data
+        for e in impatient_workflow.traces.events(thread, EventKind.STEP_ERROR)
+        if e.node == "intake"
+    ]
+    assert len(errors) == 1 and errors[0]["error"].startswith("CancelledError: ")
+    attempts = [
+        e.data["verdict"]
+        for e in impatient_workflow.traces.events(thread, EventKind.ATTEMPT)
+        if e.agent == "intake"
+    ]
+    assert attempts == ["cancelled", "ok"]
+    assert len(model_server.requests) == 2
 
 
 def test_hops_name_the_model(workflow: WorkflowRun, model_server: ScriptedModelServer) -> None:

@@ -66,3 +66,19 @@ def test_an_invalid_choice_falls_back_to_the_rule_router(
         "compliance",
     ]
     assert second["model_choice_rejected"]
+
+
+def test_a_hung_model_choice_is_cut_off_by_the_node_timeout_and_the_rules_route(
+    model_server: ScriptedModelServer, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATON_MODEL_TIMEOUT", "0.5")
+    model_server.script({"hang": 3})
+    with open_workflow("underwriting", sqlite_url) as flow:
+        report = flow.start(load_sample("01_clean_straight_through"), thread_id="llm-router-hang")
+        routes = [e.data for e in flow.traces.events("llm-router-hang", EventKind.ROUTE)]
+    assert report.decision is not None and report.decision["outcome"] == "approved"
+    second = routes[1]
+    assert second["chooser"] == "rules"
+    assert second["route"] == ["policy_lookup", "risk", "compliance"]
+    assert second["model_choice_rejected"].startswith("NodeTimeoutError: Node 'supervisor'")
+    assert len(model_server.requests) == 1  # the rules sent every ready worker: no choice left

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ def run(spec: Any, state: dict[str, Any]) -> tuple[dict[str, Any], MemoryTraceSt
     store = MemoryTraceStore()
     graph = builder.compile(checkpointer=InMemorySaver())
     config: Any = {"configurable": {"thread_id": "t"}, "callbacks": [BatonTracer(store)]}
-    final = graph.invoke(state, config)
+    final = asyncio.run(graph.ainvoke(state, config))
     return final["doubler"], store
 
 

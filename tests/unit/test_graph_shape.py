@@ -14,6 +14,7 @@ graph TD;
 \trisk(risk)
 \tcompliance(compliance)
 \tquote(quote)
+\t__error_handler__supervisor(__error_handler__supervisor)
 \tsupervisor(supervisor)
 \treview_gate(review_gate)
 \tfinalize(finalize)

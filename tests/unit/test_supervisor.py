@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any, TypedDict
 
@@ -85,7 +86,7 @@ def test_independent_workers_run_in_parallel() -> None:
             Worker(spec("c", meets_the_other), after=("a",)),
         ]
     )
-    final = graph.invoke({"number": 1}, {"configurable": {"thread_id": "p"}})
+    final = asyncio.run(graph.ainvoke({"number": 1}, {"configurable": {"thread_id": "p"}}))
     assert final["finished"] and final["b"]["status"] == final["c"]["status"] == "ok"
     steps = [s.next for s in graph.get_state_history({"configurable": {"thread_id": "p"}})]
     assert ("b", "c") in steps
@@ -93,7 +94,7 @@ def test_independent_workers_run_in_parallel() -> None:
 
 def test_a_failed_result_is_never_taken_as_an_answer_to_build_on() -> None:
     graph = compile_flow([Worker(spec("a", failed)), Worker(spec("b", ok), after=("a",))])
-    final = graph.invoke({"number": 1}, {"configurable": {"thread_id": "f"}})
+    final = asyncio.run(graph.ainvoke({"number": 1}, {"configurable": {"thread_id": "f"}}))
     assert final["a"]["status"] == "failed"
     assert final.get("b") is None, "b needs an ok answer from a; it must not run on a failure"
     plan = plan_route([Worker(spec("a", failed)), Worker(spec("b", ok), after=("a",))], final)
@@ -102,7 +103,9 @@ def test_a_failed_result_is_never_taken_as_an_answer_to_build_on() -> None:
 
 def test_an_empty_result_blocks_dependents_and_says_so() -> None:
     workers = [Worker(spec("a", empty)), Worker(spec("b", ok), after=("a",))]
-    final = compile_flow(workers).invoke({"number": 1}, {"configurable": {"thread_id": "e"}})
+    final = asyncio.run(
+        compile_flow(workers).ainvoke({"number": 1}, {"configurable": {"thread_id": "e"}})
+    )
     assert final["a"]["status"] == "empty" and final["a"]["reason"] == "no policy on file"
     assert plan_route(workers, final).blocked == {"b": "a is empty"}
 
@@ -115,8 +118,8 @@ def test_workflow_input_is_validated_at_the_entry() -> None:
     builder.add_edge("finish", END)
     graph = builder.compile()
     with pytest.raises(ValueError, match=r"number: Input should be a valid integer \[int_type\]"):
-        graph.invoke({"number": "12"})
-    assert graph.invoke({"number": 12})["a"]["value"] == {"doubled": 24}
+        asyncio.run(graph.ainvoke({"number": "12"}))
+    assert asyncio.run(graph.ainvoke({"number": 12}))["a"]["value"] == {"doubled": 24}
 
 
 def test_route_plan_is_a_pure_function_of_results() -> None:
