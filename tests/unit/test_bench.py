@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.scoped_context import SAMPLES, measure, report
+from bench.scoped_context import REPORT, SAMPLES, measure, report
 
 
 def test_scoped_slices_are_smaller_than_the_full_state_for_every_agent() -> None:
@@ -16,3 +16,15 @@ def test_scoped_slices_are_smaller_than_the_full_state_for_every_agent() -> None
     assert 0 < measurement.intake_prompt.scoped < measurement.intake_prompt.full
     text = report(measurement)
     assert "| **all agents** | 10 |" in text and "reduction" in text
+
+
+def test_the_published_scoped_context_figures_are_current() -> None:
+    """docs/benchmarks.md must show what the benchmark measures today (sizes are reproducible)."""
+    rows = [
+        line
+        for line in report(measure(sorted(SAMPLES.glob("*.json")))).splitlines()
+        if line.startswith("|")
+    ]
+    published = REPORT.read_text(encoding="utf-8").splitlines()
+    stale = [row for row in rows if row not in published]
+    assert stale == [], f"docs/benchmarks.md is stale (run `make bench`): {stale}"
