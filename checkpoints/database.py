@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, event
 
+from checkpoints.settings import pool_size
+
 
 class DatabaseURLError(ValueError):
     """A database URL Baton cannot use."""
@@ -92,4 +94,7 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed.sqlalchemy_url, pool_pre_ping=True)
+    size = pool_size()
+    return create_engine(
+        parsed.sqlalchemy_url, pool_pre_ping=True, pool_size=size, max_overflow=size
+    )

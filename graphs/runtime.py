@@ -22,7 +22,7 @@ from agents.registry import WORKFLOW_AGENTS
 from agents.spec import AgentSpec
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.rollback import node_steps, rewind_to_node
-from checkpoints.saver import open_saver
+from checkpoints.saver import open_saver, open_store
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
 from graphs.context import BatonContext
@@ -255,6 +255,7 @@ def open_workflow(name: str, database_url: str | None = None) -> Iterator[Workfl
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(open_saver(url)) as saver,
+        portal.wrap_async_context_manager(open_store(url)) as store,
     ):
-        graph = entry.builder().compile(checkpointer=saver, name=name)
+        graph = entry.builder().compile(checkpointer=saver, store=store, name=name)
         yield WorkflowRun(entry, graph, url, portal)

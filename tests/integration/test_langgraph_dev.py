@@ -15,6 +15,7 @@ import pytest
 from langgraph_sdk import get_sync_client
 
 from checkpoints.trace_store import TraceStore
+from graphs.runtime import open_workflow
 from schemas.trace import EventKind
 from tests.conftest import ROOT, SAMPLES, free_port
 
@@ -116,3 +117,10 @@ def test_dev_server_runs_to_the_review_gate_and_resumes(dev_server: tuple[str, s
     assert agents == ["compliance", "intake", "policy_lookup", "quote", "risk"]  # each once
     kinds = [e.kind for e in events]
     assert kinds.count(EventKind.GATE_FIRED) == 1 and EventKind.REVIEW_DECISION in kinds
+
+    # The server checkpoints through Baton's saver (langgraph.json `checkpointer.path`), so the
+    # thread is in Baton's database: `baton status` and `baton history` read it.
+    with open_workflow("underwriting", dev_server[1]) as flow:
+        report = flow.report(thread["thread_id"])
+        assert report.status == "completed" and report.decision is not None
+        assert report.decision["outcome"] == "declined"
