@@ -128,6 +128,17 @@ class TraceStore:
             )
         return dict(row) if row else None
 
+    def threads_settled_before(self, status: str, before: datetime) -> list[dict[str, Any]]:
+        """Threads whose last recorded status is `status` and which have not changed since
+        `before`, oldest first."""
+        query = (
+            select(threads)
+            .where(threads.c.status == status, threads.c.updated_at < before)
+            .order_by(threads.c.updated_at)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings().all()]
+
     def list_threads(self, limit: int = 50) -> list[dict[str, Any]]:
         """The most recently updated threads first."""
         with self.engine.connect() as conn:

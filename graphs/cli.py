@@ -13,6 +13,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -33,6 +34,7 @@ from graphs.contracts import ContractViolation
 from graphs.errors import RequestError, UnknownThread
 from graphs.handoffs import handoff_map
 from graphs.policy import PolicyError
+from graphs.retention import prune_finished
 from graphs.review_gate import agreement_rates
 from graphs.runtime import RunReport, WorkflowRun, open_workflow
 from graphs.trace_view import event_summary
@@ -338,6 +340,50 @@ def status(
                 "n/a" if entry["agreement"] is None else f"{entry['agreement']:.0%}",
             )
         console.print(stats)
+
+
+@app.command()
+@handles_errors
+def prune(
+    older_than: Annotated[
+        float,
+        typer.Option(
+            "--older-than",
+            metavar="DAYS",
+            min=0,
+            help="Prune threads that completed at least this many days ago.",
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the threads; change nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Drop the intermediate checkpoints of completed threads, keeping each one's final state,
+    decision and trace (`baton history` then shows only the final checkpoint)."""
+    url = _url()
+    with _progress("pruning…", as_json):
+        result = prune_finished(url, timedelta(days=older_than), dry_run=dry_run)
+    counts = result.counts
+    if as_json:
+        _emit_json(
+            {
+                "dry_run": dry_run,
+                "threads": result.threads,
+                "rows_before": counts.before if counts else None,
+                "rows_after": counts.after if counts else None,
+            }
+        )
+        return
+    verb = "would prune" if dry_run else "pruned"
+    console.print(f"{verb} {len(result.threads)} completed thread(s) in {escape(_safe(url))}")
+    if counts is not None and counts.before:
+        table = Table(
+            "table", "rows before", "rows after", title="Checkpoint rows of those threads"
+        )
+        for name, before in counts.before.items():
+            table.add_row(name, str(before), str(counts.after.get(name, 0)))
+        console.print(table)
 
 
 @app.command()
