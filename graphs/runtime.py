@@ -144,6 +144,12 @@ class WorkflowRun:
         field); the gate validates it again, so other clients get the same rules."""
         self._require(thread_id)
         report = self.report(thread_id)
+        recorded = self._recorded_decision(thread_id)
+        if report.status == "incomplete" and recorded is not None:
+            # The decision was recorded, then the run stopped (a crash): the same decision sent
+            # again carries the run on; a different one is a conflict.
+            _refuse_other_decision(thread_id, recorded, decision)
+            return self.continue_thread(thread_id)
         if report.status != "awaiting_review":
             raise RequestError(
                 f"thread {thread_id!r} is not awaiting review (status: {report.status})"
@@ -158,11 +164,8 @@ class WorkflowRun:
         if len(refused) > refused_before:
             raise ReviewRefused(f"{refused[-1]} (the review gate of {thread_id!r} is still open)")
         recorded = self._recorded_decision(thread_id)
-        if recorded is not None and not _same_decision(recorded, decision):
-            raise ReviewConflict(
-                f"the review gate of {thread_id!r} was already answered by "
-                f"{recorded.get('reviewer')} ({recorded.get('action')}); your decision was not recorded"
-            )
+        if recorded is not None:
+            _refuse_other_decision(thread_id, recorded, decision)
         return after
 
     def _recorded_decision(self, thread_id: str) -> dict[str, Any] | None:
@@ -241,9 +244,14 @@ class WorkflowRun:
             raise UnknownThread(f"no {self.entry.name} thread {thread_id!r} in this database")
 
 
-def _same_decision(recorded: dict[str, Any], sent: dict[str, Any]) -> bool:
+def _refuse_other_decision(thread_id: str, recorded: dict[str, Any], sent: dict[str, Any]) -> None:
+    """ReviewConflict unless `sent` is the decision the gate recorded."""
     fields = ("action", "reviewer", "note", "corrections")
-    return all(recorded.get(name) == sent.get(name) for name in fields)
+    if any(recorded.get(name) != sent.get(name) for name in fields):
+        raise ReviewConflict(
+            f"the review gate of {thread_id!r} was already answered by "
+            f"{recorded.get('reviewer')} ({recorded.get('action')}); your decision was not recorded"
+        )
 
 
 @contextmanager

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+import graphs.underwriting as underwriting
 from checkpoints.ledger import SideEffectLedger
+from graphs.errors import ReviewConflict
+from graphs.runtime import open_workflow
 from graphs.underwriting import DECISION_KIND
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, load_sample
 from tests.integration.cli_helpers import baton, run_sample
 
 
@@ -93,3 +96,28 @@ def test_amend_applies_validated_corrections(
     assert done["outcome"] == "approved"
     assert done["decision"]["quote"]["annual_premium"] == 2500
     assert done["decision"]["quote"]["deductible"] == 5000
+
+
+def test_a_decision_sent_again_after_a_crash_carries_the_run_on_and_another_is_refused(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    plain_finalize = underwriting._finalize
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the worker died in finalize")
+
+    decision = {"action": "reject", "reviewer": "Kim", "note": "too risky"}
+    monkeypatch.setattr(underwriting, "_finalize", crash)
+    with open_workflow("underwriting", sqlite_url) as flow:
+        flow.start(load_sample("02_high_risk_referral"), thread_id="crashed-review")
+        with pytest.raises(RuntimeError, match="died in finalize"):
+            flow.resume("crashed-review", decision)
+        assert flow.report("crashed-review").status == "incomplete"
+    monkeypatch.setattr(underwriting, "_finalize", plain_finalize)
+    with open_workflow("underwriting", sqlite_url) as flow:
+        with pytest.raises(ReviewConflict, match="already answered by Kim"):
+            flow.resume("crashed-review", {"action": "approve", "reviewer": "Lee"})
+        done = flow.resume("crashed-review", decision)
+    assert done.status == "completed" and done.decision is not None
+    assert done.decision["outcome"] == "declined"
+    assert len(SideEffectLedger(sqlite_url).for_thread("crashed-review", DECISION_KIND)) == 1

@@ -1,0 +1,189 @@
+"""Crash-safety across worker processes on one PostgreSQL database: a run is killed with SIGKILL
+as each node of the underwriting graph starts, and again just as it finishes (before its step is
+checkpointed: LangGraph then runs that node again, langgraph issue 8039), and another process
+resumes the thread. Every run completes, no agent whose result was checkpointed runs again, and
+every side effect (the decision, the reviewer's decision) is recorded exactly once.
+
+Four workers at a time run the killed runs, then four at a time resume them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from checkpoints.ledger import SideEffectLedger
+from checkpoints.trace_store import TraceStore
+from graphs.review_gate import REVIEW_DECISION_KIND
+from graphs.runtime import open_workflow
+from graphs.underwriting import DECISION_KIND
+from schemas.trace import EventKind
+from tests.conftest import ROOT, SAMPLES
+
+BATON = str(Path(sys.executable).parent / "baton")
+STRAIGHT_THROUGH = SAMPLES / "01_clean_straight_through.json"
+REFERRED = SAMPLES / "02_high_risk_referral.json"
+NODES = (
+    "supervisor",
+    "intake",
+    "policy_lookup",
+    "risk",
+    "compliance",
+    "quote",
+    "review_gate",
+    "finalize",
+)
+AGENTS = ("intake", "policy_lookup", "risk", "compliance", "quote")
+WORKERS = 4
+WORKER_ENV = {**os.environ, "BATON_DATABASE_POOL_SIZE": "2"}
+DECISION = {"action": "approve", "reviewer": "Kim"}
+
+KILLER = """
+import json, os, signal, sys
+from langchain_core.callbacks import BaseCallbackHandler
+from graphs.runtime import WorkflowRun, open_workflow
+
+NODE, MOMENT = {node!r}, {moment!r}
+
+class KillAt(BaseCallbackHandler):
+    run_inline = True  # in order with the graph, not on a worker thread
+    def __init__(self):
+        self.runs = set()
+    def on_chain_start(self, serialized, inputs, *, run_id, metadata=None, name=None, **kwargs):
+        if name == NODE and (metadata or {{}}).get("langgraph_node") == NODE:
+            if MOMENT == "start":
+                os.kill(os.getpid(), signal.SIGKILL)
+            self.runs.add(run_id)
+    def on_chain_end(self, outputs, *, run_id, **kwargs):
+        if run_id in self.runs:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+plain_config = WorkflowRun.config
+def config(self, thread_id):
+    value = plain_config(self, thread_id)
+    value["callbacks"].append(KillAt())
+    return value
+WorkflowRun.config = config
+
+with open_workflow("underwriting", {url!r}) as flow:
+    {action}
+sys.exit("the run was meant to be killed")
+"""
+
+
+@dataclass(frozen=True)
+class Crash:
+    node: str
+    moment: str  # "start" or "end"
+    phase: str  # "run" (straight-through sample) or "review" (resuming a referred case)
+    tag: str = ""
+
+    @property
+    def thread(self) -> str:
+        return f"kill-{self.tag}-{self.phase}-{self.node}-{self.moment}"
+
+
+CRASHES = [Crash(node, moment, "run") for node in NODES for moment in ("start", "end")] + [
+    Crash(node, moment, "review")
+    for node in ("review_gate", "finalize")
+    for moment in ("start", "end")
+]
+
+
+def _in_workers(
+    start: Callable[[str, Crash], list[str]], url: str, crashes: list[Crash]
+) -> dict[Crash, subprocess.CompletedProcess[str]]:
+    """Run each crash's command, WORKERS processes at a time."""
+
+    def one(crash: Crash) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            start(url, crash),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**WORKER_ENV, "BATON_DATABASE_URL": url},
+        )
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return dict(zip(crashes, pool.map(one, crashes), strict=True))
+
+
+def _killer(url: str, crash: Crash) -> list[str]:
+    if crash.phase == "run":
+        action = (
+            f"flow.start(json.load(open({str(STRAIGHT_THROUGH)!r})), thread_id={crash.thread!r})"
+        )
+    else:
+        action = f"flow.resume({crash.thread!r}, {DECISION!r})"
+    script = textwrap.dedent(KILLER).format(
+        node=crash.node, moment=crash.moment, url=url, action=action
+    )
+    return [sys.executable, "-c", script]
+
+
+def _resumer(url: str, crash: Crash) -> list[str]:
+    if crash.phase == "run":
+        args = ["run", "underwriting", str(STRAIGHT_THROUGH), "--thread-id", crash.thread]
+    else:
+        args = ["review", crash.thread, "--approve", "--reviewer", DECISION["reviewer"]]
+    return [BATON, *args, "--json"]
+
+
+def _executions(traces: TraceStore, thread: str) -> Counter[str]:
+    return Counter(e.node or "" for e in traces.events(thread, EventKind.STEP))
+
+
+@pytest.mark.slow
+def test_killed_at_every_step_resumes_in_another_process_with_effects_exactly_once(
+    postgres_url: str,
+) -> None:
+    url = postgres_url
+    tag = uuid.uuid4().hex[:6]
+    crashes = [Crash(c.node, c.moment, c.phase, tag) for c in CRASHES]
+    reviews = [c for c in crashes if c.phase == "review"]
+    with open_workflow("underwriting", url) as flow:  # the referred cases wait for a reviewer
+        for crash in reviews:
+            referred = json.loads(REFERRED.read_text(encoding="utf-8"))
+            assert flow.start(referred, thread_id=crash.thread).status == "awaiting_review"
+
+    for crash, killed in _in_workers(_killer, url, crashes).items():
+        assert killed.returncode == -9, (
+            f"{crash}: not killed ({killed.returncode}): {killed.stderr[-2000:]}"
+        )
+
+    traces = TraceStore(url)
+    done_before: dict[Crash, set[str]] = {}
+    ran_before: dict[Crash, Counter[str]] = {}
+    with open_workflow("underwriting", url) as flow:
+        for crash in crashes:
+            values = flow.graph.get_state(flow.config(crash.thread)).values
+            done_before[crash] = {agent for agent in AGENTS if values.get(agent)}
+            ran_before[crash] = _executions(traces, crash.thread)
+
+    ledger = SideEffectLedger(url)
+    for crash, resumed in _in_workers(_resumer, url, crashes).items():
+        assert resumed.returncode == 0, f"{crash}: resume failed: {resumed.stderr[-2000:]}"
+        report = json.loads(resumed.stdout)
+        assert report["status"] == "completed", crash
+        assert report["outcome"] == "approved", crash
+        ran_after = _executions(traces, crash.thread)
+        for agent in done_before[crash]:
+            assert ran_after[agent] == ran_before[crash][agent], f"{crash}: {agent} ran again"
+        for agent in AGENTS:
+            assert ran_after[agent] >= 1, f"{crash}: {agent} never ran"
+        assert len(ledger.for_thread(crash.thread, DECISION_KIND)) == 1, crash
+        reviewed = ledger.for_thread(crash.thread, REVIEW_DECISION_KIND)
+        assert len(reviewed) == (1 if crash in reviews else 0), crash
+        if reviewed:
+            assert reviewed[0]["payload"]["decision"]["reviewer"] == "Kim"
