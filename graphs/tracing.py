@@ -36,6 +36,8 @@ class BatonTracer(BaseTracer):
     """Writes every step of threaded runs to a `TraceStore`."""
 
     name: str = "baton"
+    raise_error: bool = True
+    """A step that cannot be traced fails (and can be resumed) rather than run untraced."""
 
     def __init__(self, store: TraceStore | None = None) -> None:
         super().__init__(_schema_format="original+chat")
