@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -97,10 +97,21 @@ def rewind_to_node(
     work to it again) and may carry a corrected input.
     Returns the config of the new checkpoint; invoke the graph with `None` and that config.
     """
-    history = lineage(graph, config)
-    for index in range(len(history) - 2, -1, -1):
-        ran = [t for t in history[index].tasks if t.name == node and t.result is not None]
-        if ran:
-            fork = history[index + 1]
-            return graph.update_state(fork.config, values(dict(fork.values)), as_node=node)
+    later: StateSnapshot | None = None
+    for snapshot in _back_along_branch(graph, config):
+        if later is not None and any(
+            task.name == node and task.result is not None for task in snapshot.tasks
+        ):
+            return graph.update_state(later.config, values(dict(later.values)), as_node=node)
+        later = snapshot
     raise RollbackError(f"{node!r} has not finished on this thread, so there is nothing to rewind")
+
+
+def _back_along_branch(graph: Pregel, config: RunnableConfig) -> Iterator[StateSnapshot]:
+    """The current branch from its latest checkpoint backwards, one lookup per checkpoint, so a
+    rollback costs what it walks back over, not the length of the thread's history."""
+    snapshot: StateSnapshot | None = graph.get_state(config)
+    while snapshot is not None and snapshot.config.get("configurable", {}).get("checkpoint_id"):
+        yield snapshot
+        parent = snapshot.parent_config
+        snapshot = graph.get_state(parent) if parent else None
