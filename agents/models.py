@@ -9,6 +9,7 @@ configured, `model_name` is None and the deterministic implementations run alone
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from functools import cache
 from typing import Literal, get_args
@@ -47,6 +48,20 @@ class ModelSettings(BaseSettings):
     """Seconds before the first retry (doubling, with jitter)."""
 
 
+def model_settings() -> ModelSettings:
+    """The model settings, read again only when a `BATON_*` variable has changed (reading them is
+    slow enough to matter on every agent step)."""
+    return _settings_for(tuple(os.environ.get(f"BATON_{name.upper()}") for name in _FIELDS))
+
+
+_FIELDS = tuple(ModelSettings.model_fields)
+
+
+@cache
+def _settings_for(environment: tuple[str | None, ...]) -> ModelSettings:
+    return ModelSettings()
+
+
 def model_name(role: Role, overrides: Mapping[str, str | None] | None = None) -> str | None:
     """The model for `role`: a per-run override for the role, else one for every role, else
     `BATON_MODEL_<ROLE>`, else `BATON_MODEL`, else None (no model: deterministic only). A per-run
@@ -62,7 +77,7 @@ def model_name(role: Role, overrides: Mapping[str, str | None] | None = None) ->
     for key in (role, DEFAULT):
         if key in overrides:
             return overrides[key] or None
-    settings = ModelSettings()
+    settings = model_settings()
     return getattr(settings, f"model_{role}") or settings.model or None
 
 
@@ -74,7 +89,7 @@ def load_chat_model(name: str) -> BaseChatModel:
     """
     if ":" not in name:
         raise ValueError(f"model {name!r} must be 'provider:model', e.g. 'openai:gpt-4.1-mini'")
-    return _load(name, ModelSettings().model_timeout + CLIENT_TIMEOUT_MARGIN)
+    return _load(name, model_settings().model_timeout + CLIENT_TIMEOUT_MARGIN)
 
 
 @cache

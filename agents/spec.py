@@ -46,7 +46,7 @@ ImplementationFn = Callable[
 ]
 """Takes the validated input contract; returns the output contract (meaning ok) or an Outcome.
 Model-backed implementations are coroutine functions (so a node timeout can cancel them); plain
-functions run in a worker thread, off the event loop."""
+functions run in a worker thread, off the event loop, unless marked `runs_inline`."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,9 @@ class Implementation:
     model_role: Role | None = None
     """For an LLM implementation: the model role it uses. It is skipped (not tried, not a
     fallback) when no model is configured for that role."""
+    runs_inline: bool = False
+    """A plain function that does no I/O (no files, databases or network) may run on the event
+    loop itself; any other runs in a worker thread."""
 
 
 def _identity(state_slice: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from functools import cache
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,12 +24,26 @@ class BatonSettings(BaseSettings):
     the SQLAlchemy engine for traces, the ledger and business tables)."""
 
 
+def baton_settings() -> BatonSettings:
+    """The settings, read again only when a `BATON_*` variable has changed (reading them is slow
+    enough to matter on every agent step)."""
+    return _settings_for(tuple(os.environ.get(f"BATON_{name.upper()}") for name in _FIELDS))
+
+
+_FIELDS = tuple(BatonSettings.model_fields)
+
+
+@cache
+def _settings_for(environment: tuple[str | None, ...]) -> BatonSettings:
+    return BatonSettings()
+
+
 def pool_size() -> int:
     """`BATON_DATABASE_POOL_SIZE`."""
-    return BatonSettings().database_pool_size
+    return baton_settings().database_pool_size
 
 
 def database_url(explicit: str | None = None) -> str:
     """The database URL to use: the explicit one if given, else `BATON_DATABASE_URL`, else the
     embedded SQLite default."""
-    return explicit or BatonSettings().database_url
+    return explicit or baton_settings().database_url

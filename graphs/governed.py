@@ -18,6 +18,7 @@ import asyncio
 import inspect
 import time
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, TypedDict, get_type_hints
 
 from langchain_core.runnables import RunnableConfig
@@ -27,7 +28,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, RetryPolicy, TimeoutPolicy
 from pydantic import BaseModel, ValidationError
 
-from agents.models import ModelSettings
+from agents.models import model_settings
 from agents.spec import AgentContext, AgentSpec, Implementation
 from graphs.context import BatonContext, resolved_database_url, resolved_models
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
@@ -63,7 +64,7 @@ def add_governed_agent(builder: StateGraph, spec: AgentSpec, *, then: str) -> No
             f"{builder.state_schema.__name__}"
         )
     uses_models = any(impl.model_role is not None for impl in spec.implementations)
-    settings = ModelSettings()
+    settings = model_settings()
     in_flight: dict[str, str] = {}
     builder.add_node(
         spec.name,
@@ -153,11 +154,14 @@ def governed_node(spec: AgentSpec, in_flight: dict[str, str] | None = None) -> A
     The implementation a model-backed attempt is running is kept in `in_flight` (by thread), for
     the error handler to name when the attempt times out."""
 
+    uses_models = any(impl.model_role is not None for impl in spec.implementations)
+
     async def run_agent(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> dict[str, Any]:
         context = AgentContext(
-            database_url=resolved_database_url(runtime), models=resolved_models(runtime)
+            database_url=resolved_database_url(runtime),
+            models=resolved_models(runtime) if uses_models else {},
         )
         first_attempt = (
             runtime is None
@@ -318,7 +322,9 @@ async def _attempt(
     try:
         if inspect.iscoroutinefunction(impl.run):
             produced = await impl.run(payload, context)
-        else:  # deterministic code (files, databases) runs off the event loop
+        elif impl.runs_inline:
+            produced = impl.run(payload, context)
+        else:  # deterministic code that may read files or databases runs off the event loop
             produced = await asyncio.to_thread(impl.run, payload, context)
         if isinstance(produced, Outcome):
             if produced.status is Status.FAILED:
@@ -400,7 +406,7 @@ def _result(
     attempts: int,
     fallbacks: list[str] | None = None,
 ) -> AgentResult[Any]:
-    return AgentResult[spec.output_contract](  # type: ignore[name-defined]
+    return _result_type(spec.output_contract)(
         status=status,
         value=value,
         reason=reason,
@@ -411,3 +417,10 @@ def _result(
         attempts=attempts,
         fallbacks=fallbacks or [],
     )
+
+
+@cache
+def _result_type(output_contract: type[BaseModel]) -> type[AgentResult[Any]]:
+    """`AgentResult[output_contract]`, made once (pydantic's own cache of parametrised models is
+    weak and rebuilding one costs milliseconds)."""
+    return AgentResult[output_contract]  # type: ignore[valid-type]

@@ -15,14 +15,18 @@ REDACTED = "[redacted]"
 
 
 def redact(value: Any, keys: frozenset[str]) -> Any:
-    """A copy of a JSON-like value with every entry under a sensitive key replaced."""
+    """A JSON-like value with every entry under a sensitive key replaced: a copy where something
+    was replaced, the value itself where nothing was."""
     if isinstance(value, dict):
-        return {
+        redacted = {
             key: (_mask(item) if key in keys and item is not None else redact(item, keys))
             for key, item in value.items()
         }
+        same = all(redacted[key] is item for key, item in value.items())
+        return value if same else redacted
     if isinstance(value, list | tuple):
-        return [redact(item, keys) for item in value]
+        items = [redact(item, keys) for item in value]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
     if isinstance(value, BaseModel):
         return redact(value.model_dump(mode="json"), keys)
     return value

@@ -21,7 +21,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, TimeoutPolicy, TracePolicy
 from pydantic import BaseModel, Field, create_model
 
-from agents.models import ModelSettings, load_chat_model
+from agents.models import load_chat_model, model_settings
 from agents.spec import AgentSpec
 from graphs.context import BatonContext, resolved_models
 from graphs.contracts import validate_contract
@@ -117,7 +117,7 @@ def build_supervisor(
         trace_policy=TracePolicy(process_inputs=lambda state: _statuses(workers, state)),
         # Only the optional model choice can be slow: when it shows no progress for
         # BATON_MODEL_TIMEOUT seconds, LangGraph cancels it and the rules route instead.
-        timeout=TimeoutPolicy(idle_timeout=ModelSettings().model_timeout),
+        timeout=TimeoutPolicy(idle_timeout=model_settings().model_timeout),
         error_handler=_rules_after_timeout(workers, finish),
     )
     builder.add_edge(START, SUPERVISOR)

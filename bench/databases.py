@@ -1,0 +1,70 @@
+"""The databases a benchmark runs on: memory, a fresh SQLite file, and a fresh PostgreSQL database
+(created on the server named by BATON_BENCH_POSTGRES_ADMIN_URL, dropped afterwards)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "BATON_BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def postgres_available() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh database URL of `kind` (`memory`, `sqlite`, `postgres`), removed afterwards."""
+    if kind == "memory":
+        yield "memory://"
+        return
+    if kind == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="baton-bench-"))
+        try:
+            yield f"sqlite:///{folder / 'baton.db'}"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    name = f"baton_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    try:
+        yield url
+    finally:
+        from checkpoints.database import engine_for
+
+        engine_for(url).dispose()
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def kinds() -> list[str]:
+    """The database kinds to measure on here (PostgreSQL only when its server answers)."""
+    return ["memory", "sqlite", *(["postgres"] if postgres_available() else [])]
+
+
+def median_seconds(action: Callable[[], object], repeats: int) -> float:
+    """The median wall time of `repeats` calls of `action`."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
