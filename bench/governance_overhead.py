@@ -89,7 +89,7 @@ def plain_graph(results: dict[str, dict[str, Any]]) -> StateGraph:
     def add(name: str, then: str) -> None:
         writes = {AGENT_WRITES[name]: results[name]}
 
-        async def node(state: Mapping[str, Any]) -> dict[str, Any]:
+        async def node(state: Any) -> dict[str, Any]:
             return writes
 
         builder.add_node(name, node)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from agents.models import load_chat_model
 from agents.spec import AgentSpec
 from checkpoints.ledger import SideEffectLedger
+from graphs.access import Principal, principal_of, reviewer_refusal
 from graphs.context import BatonContext, resolved_database_url, resolved_models
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.events import emit
@@ -43,6 +44,8 @@ from schemas.trace import EventKind
 
 REVIEW_KEY = "review"
 REVIEW_DECISION_KIND = "review_decision"
+ANSWER_KIND = "review_answer"
+"""Ledger kind of each answer a gate received, with who gave it."""
 
 
 class ReviewOutcome(BaseModel):
@@ -144,12 +147,21 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         while True:
             asked = {**packet.model_dump(mode="json"), "refused": refused}
             emit(EventKind.GATE_FIRED, {"gate": gate.name, "packet": asked}, config)
-            answer = interrupt(asked)
+            answer, who = _answer_and_principal(
+                gate, config, runtime, len(refused), interrupt(asked)
+            )
+            refusal = reviewer_refusal(who)
+            if refusal is not None:
+                refused.append(refusal)
+                continue
             try:
                 decision, amended = _accept_answer(gate, state, answer)
-                break
             except ValueError as error:  # ValidationError and ContractViolation included
                 refused.append(_refusal(error))
+                continue
+            if who is not None:  # the identity the server vouched for, not the request body's
+                decision = decision.model_copy(update={"reviewer": who.identity})
+            break
 
         final = assess(gate.policy, {**results, **amended}, names, corrected=corrected)
         record, record_key = _record_decision(gate, config, runtime, decision, recommendation)
@@ -206,6 +218,38 @@ def _summary(
             key, thread_id=thread_id, kind=SUMMARY_KIND, payload=made.model_dump(mode="json")
         ).payload
     return GeneratedSummary.model_validate(kept)
+
+
+def _answer_and_principal(
+    gate: GateSpec,
+    config: RunnableConfig,
+    runtime: Runtime[BatonContext],
+    index: int,
+    answer: Any,
+) -> tuple[Any, Principal | None]:
+    """The gate's `index`-th answer and who gave it, as first received. A resumed gate replays its
+    earlier answers in a later run (maybe another caller's), so each answer is kept in the ledger
+    with the principal of the run that brought it, and read back from there."""
+    principal = principal_of(config)
+    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
+    task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
+    kept = (
+        SideEffectLedger(resolved_database_url(runtime))
+        .record_once(
+            f"{ANSWER_KIND}:{thread_id}:{task}:{index}",
+            thread_id=thread_id,
+            kind=ANSWER_KIND,
+            payload={
+                "answer": answer,
+                "identity": principal.identity if principal else None,
+                "role": principal.role if principal else None,
+                "by_server": principal is not None,
+            },
+        )
+        .payload
+    )
+    who = Principal(kept["identity"], kept["role"]) if kept.get("by_server") else None
+    return kept["answer"], who
 
 
 def _referrals(fired: list[FiredRule]) -> list[FiredRule]:

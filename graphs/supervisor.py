@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_type_hints
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, create_model
 
 from agents.models import load_chat_model, model_settings
 from agents.spec import AgentSpec
+from graphs.access import principal_of, require_starter
 from graphs.context import BatonContext, resolved_models
 from graphs.contracts import validate_contract
 from graphs.events import aemit
@@ -31,6 +32,9 @@ from schemas.result import Status, result_status
 from schemas.trace import EventKind
 
 SUPERVISOR = "supervisor"
+OWNER_KEY = "owner"
+"""State key, when the state has it, of who started the thread through a server: the supervisor
+records it on the first run and refuses runs by anyone else but an operator."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def build_supervisor(
         add_governed_agent(builder, worker.spec, then=SUPERVISOR)
     builder.add_node(
         SUPERVISOR,
-        cast(Any, _supervisor_node(workers, finish, input_contract)),
+        cast(Any, _supervisor_node(workers, finish, input_contract, state_schema)),
         destinations=(*names, finish),
         trace_policy=TracePolicy(process_inputs=lambda state: _statuses(workers, state)),
         # Only the optional model choice can be slow: when it shows no progress for
@@ -125,11 +129,16 @@ def build_supervisor(
 
 
 def _supervisor_node(
-    workers: Sequence[Worker], finish: str, input_contract: type[BaseModel] | None
+    workers: Sequence[Worker],
+    finish: str,
+    input_contract: type[BaseModel] | None,
+    state_schema: type,
 ) -> Callable[..., Awaitable[Command[str]]]:
     async def supervisor(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> Command[str]:
+        principal = principal_of(config)
+        require_starter(principal, state.get(OWNER_KEY))
         plan = plan_route(workers, state)
         if input_contract is not None and not plan.done:
             fields = {k: state[k] for k in input_contract.model_fields if k in state}
@@ -143,8 +152,12 @@ def _supervisor_node(
                 route, chooser = choice, f"model {model}"
             else:
                 decided = {"model_choice_rejected": problem}
-        return await _route(plan, route, chooser, decided, config)
+        command = await _route(plan, route, chooser, decided, config)
+        if tracks_owner and principal is not None and state.get(OWNER_KEY) is None:
+            return Command(goto=route, update={OWNER_KEY: principal.identity})
+        return command
 
+    tracks_owner = OWNER_KEY in get_type_hints(state_schema)
     return supervisor
 
 

@@ -74,6 +74,8 @@ class UnderwritingState(TypedDict, total=False):
     """UnderwritingDecision, as recorded once in the ledger."""
     overrides: dict[str, dict[str, Any]]
     """Operator-corrected agent inputs (set by rollback), by agent name."""
+    owner: str | None
+    """Who started the case through a server (set by the supervisor; None in-process)."""
 
 
 WORKERS = (

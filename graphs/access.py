@@ -1,0 +1,206 @@
+"""Who may do what: API keys mapped to identities and roles, and the checks the graph makes itself.
+
+Keys come from the file named by `BATON_API_KEYS_FILE`: a JSON object mapping the SHA-256 hex digest
+of each key to `{"identity": …, "role": "submitter" | "reviewer" | "operator"}`. The server's auth
+layer (`graphs.auth`) turns a key into a principal; because servers differ in what their auth
+covers, the graph checks again from the principal the server puts into the run's config: a run on
+a thread by anyone but its owner or an operator is refused, and only a reviewer or an operator can
+answer a review gate. The principal is signed with a key derived from the keys file, so a client
+that slips its own `langgraph_auth_user` into a run's config cannot pass for anyone else.
+
+Runs started in-process (`baton`, `open_workflow`) carry no principal: whoever can run them has the
+database already.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.runnables import RunnableConfig
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graphs.errors import RequestError
+
+Role = Literal["submitter", "reviewer", "operator"]
+STARTERS: frozenset[str] = frozenset({"submitter", "operator"})
+REVIEWERS: frozenset[str] = frozenset({"reviewer", "operator"})
+DEVELOPER = "local-developer"
+"""The identity every request gets with `BATON_AUTH=off`."""
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+class AccessSettings(BaseSettings):
+    """`BATON_AUTH` (`on` unless explicitly `off`) and `BATON_API_KEYS_FILE`."""
+
+    model_config = SettingsConfigDict(env_prefix="BATON_", extra="ignore")
+
+    auth: Literal["on", "off"] = "on"
+    api_keys_file: Path | None = None
+
+
+class KeyHolder(BaseModel):
+    """Whom an API key stands for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    identity: str = Field(min_length=1, max_length=200)
+    role: Role
+
+
+class KeysFile(RootModel[dict[str, KeyHolder]]):
+    """The keys file: SHA-256 hex digest of a key → its holder."""
+
+
+class AccessMisconfigured(RuntimeError):
+    """The server's access settings are unusable (the message says what and where)."""
+
+
+class AccessRefused(RequestError):
+    """A principal tried something its role does not allow."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    identity: str
+    role: Role | None
+    """None when the server passed a user Baton did not vouch for."""
+
+
+def access_settings() -> AccessSettings:
+    try:
+        return AccessSettings()
+    except ValidationError as error:
+        raise AccessMisconfigured(f"BATON_AUTH must be 'on' or 'off': {error}") from error
+
+
+def key_digest(key: str) -> str:
+    """What the keys file stores for `key`."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def keys_file() -> tuple[dict[str, KeyHolder], bytes]:
+    """The key holders by digest, and the file's bytes (the signing secret is derived from them).
+    AccessMisconfigured when no file is configured or it cannot be used."""
+    path = access_settings().api_keys_file
+    if path is None:
+        raise AccessMisconfigured(
+            "no API keys are configured: set BATON_API_KEYS_FILE (or BATON_AUTH=off for local "
+            "development)"
+        )
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise AccessMisconfigured(f"BATON_API_KEYS_FILE {path}: {error.strerror}") from error
+    return _parsed_keys(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parsed_keys(path: str, mtime_ns: int, size: int) -> tuple[dict[str, KeyHolder], bytes]:
+    raw = Path(path).read_bytes()
+    try:
+        holders = KeysFile.model_validate_json(raw).root
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or '(file)'}: {item['msg']}"
+            for item in error.errors(include_url=False)
+        )
+        raise AccessMisconfigured(f"BATON_API_KEYS_FILE {path} is invalid: {problems}") from None
+    malformed = [digest[:8] + "…" for digest in holders if not _DIGEST.match(digest)]
+    if malformed:
+        raise AccessMisconfigured(
+            f"BATON_API_KEYS_FILE {path}: keys must be SHA-256 hex digests (64 lowercase hex "
+            f"characters), not {malformed}"
+        )
+    return holders, raw
+
+
+def holder_of(key: str | None) -> KeyHolder | None:
+    """The holder of an API key, or None for a missing or unknown key."""
+    if not key:
+        return None
+    holders, _ = keys_file()
+    return holders.get(key_digest(key))
+
+
+def signature(identity: str, role: str) -> str:
+    """The seal the auth layer puts on a principal (HMAC with a key derived from the keys file)."""
+    _, raw = keys_file()
+    secret = hashlib.sha256(b"baton principal\n" + raw).digest()
+    return hmac.new(secret, f"{identity}\n{role}".encode(), hashlib.sha256).hexdigest()
+
+
+def user_for(identity: str, role: Role, *, sealed: bool = True) -> dict[str, Any]:
+    """The user the auth layer hands the server for this principal."""
+    seal = signature(identity, role) if sealed else ""
+    return {
+        "identity": identity,
+        "display_name": identity,
+        "role": role,
+        "permissions": [f"role:{role}"],
+        "baton_seal": seal,
+    }
+
+
+def principal_of(config: RunnableConfig) -> Principal | None:
+    """The principal a server attached to this run, or None for an in-process run."""
+    configurable: Mapping[str, Any] = config.get("configurable") or {}
+    if "langgraph_auth_user" not in configurable and "user_id" not in configurable:
+        return None
+    user = configurable.get("langgraph_auth_user")
+    identity = str(user_field(user, "identity") or configurable.get("user_id") or "anonymous")
+    role = user_field(user, "role")
+    if role not in ("submitter", "reviewer", "operator"):
+        return Principal(identity, None)
+    if access_settings().auth == "off":
+        return Principal(identity, role)
+    try:
+        genuine = hmac.compare_digest(
+            str(user_field(user, "baton_seal") or ""), signature(identity, role)
+        )
+    except AccessMisconfigured:
+        genuine = False
+    return Principal(identity, role if genuine else None)
+
+
+def user_field(user: Any, name: str) -> Any:
+    """A field of the user a server hands over: a dict (Aegra), a mapping-like object
+    (langgraph-api's ProxyUser) or an object with attributes (Aegra's handler context)."""
+    if user is None:
+        return None
+    try:
+        return user[name]
+    except (KeyError, TypeError, IndexError):
+        return getattr(user, name, None)
+
+
+def require_starter(principal: Principal | None, owner: str | None) -> None:
+    """A run on a thread: its owner (a submitter) or an operator; AccessRefused otherwise."""
+    if principal is None or principal.role == "operator":
+        return
+    if principal.role is None:
+        raise AccessRefused(f"{principal.identity!r} has no Baton role: runs are refused")
+    if principal.role not in STARTERS:
+        raise AccessRefused(
+            f"{principal.identity!r} is a {principal.role}: only the submitter who owns a case or "
+            "an operator may run it"
+        )
+    if owner is not None and owner != principal.identity:
+        raise AccessRefused(f"{principal.identity!r} does not own this case")
+
+
+def reviewer_refusal(principal: Principal | None) -> str | None:
+    """Why this principal may not answer a review gate (None if it may)."""
+    if principal is None or principal.role in REVIEWERS:
+        return None
+    role = principal.role or "no Baton role"
+    return (
+        f"{principal.identity!r} ({role}) may not answer a review gate: reviewers and operators may"
+    )

@@ -1,0 +1,9 @@
+"""What LangGraph servers load through `langgraph.json`: every workflow graph and the auth object.
+
+Servers load this file by its path (Aegra without registering it as a module), so it only
+re-exports from the `graphs` package, where the definitions live."""
+
+from graphs.auth import auth
+from graphs.underwriting import graph as underwriting
+
+__all__ = ["auth", "underwriting"]

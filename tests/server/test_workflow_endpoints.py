@@ -1,0 +1,167 @@
+"""Every workflow through `langgraph_sdk` against real servers: thread, run, the review interrupt in
+the thread state, resume with `Command(resume=…)`, final state, history, a fork from an earlier
+checkpoint, streamed updates, and bad input that gets a clear error and leaves the thread as it was.
+
+Where Aegra itself cannot do something, the test says so with the upstream reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from langgraph_sdk.client import SyncLangGraphClient
+from langgraph_sdk.errors import APIStatusError
+
+from checkpoints.trace_store import TraceStore
+from graphs.runtime import open_workflow
+from graphs.workflows import WORKFLOWS
+from schemas.trace import EventKind
+from tests.conftest import SAMPLES
+from tests.server.conftest import Server
+
+REFERRED = json.loads((SAMPLES / "02_high_risk_referral.json").read_text(encoding="utf-8"))
+STRAIGHT = json.loads((SAMPLES / "01_clean_straight_through.json").read_text(encoding="utf-8"))
+
+pytestmark = pytest.mark.slow
+
+
+def _to_gate(server: Server, user: str = "alice") -> str:
+    client = server.client(user)
+    thread = client.threads.create()["thread_id"]
+    client.runs.wait(thread, "underwriting", input=REFERRED)
+    return str(thread)
+
+
+def _as(server: Server, user: str, owner: str = "alice") -> SyncLangGraphClient:
+    """`user`'s client, except on Aegra, which lets only a thread's owner read it (its state and
+    history endpoints call no auth handler and check `thread.user_id` only: an upstream limit)."""
+    return server.client(owner if server.name == "aegra" else user)
+
+
+def _run_error(server: Server, thread: str) -> str:
+    """The error of the thread's latest run (Aegra answers a failed `runs.wait` with 200 and `{}`,
+    so the failure is read from the run itself)."""
+    runs = _as(server, "otto").runs.list(thread)
+    return str(runs[0].get("error_message") or runs[0].get("error") or runs[0])
+
+
+def test_every_workflow_is_served(server: Server) -> None:
+    graphs = {a["graph_id"] for a in server.client("alice").assistants.search()}
+    assert set(WORKFLOWS) <= graphs
+
+
+def test_run_stops_at_the_review_interrupt_and_a_resume_completes_it(server: Server) -> None:
+    thread = _to_gate(server)
+    waiting = server.client("alice").threads.get_state(thread)
+    assert waiting["next"] == ["review_gate"]
+    packet = waiting["interrupts"][0]["value"]
+    assert "high_risk" in {reason["rule"] for reason in packet["reasons"]}
+
+    final = server.client("rita").runs.wait(
+        thread,
+        "underwriting",
+        command={"resume": {"action": "reject", "reviewer": "Someone Else", "note": "too risky"}},
+    )
+    assert isinstance(final, dict) and final["decision"]["outcome"] == "declined"
+    # The reviewer is who the API key says, not what the request body says.
+    assert final["decision"]["decided_by"] == "rita"
+    state = server.client("alice").threads.get_state(thread)
+    assert state["next"] == [] and state["values"]["decision"]["outcome"] == "declined"
+    # The server checkpoints into Baton's database: `baton status` reads the thread.
+    with open_workflow("underwriting", server.database_url) as flow:
+        report = flow.report(thread)
+    assert report.status == "completed" and report.decision is not None
+    assert report.decision["decided_by"] == "rita"
+    # Server runs land in Baton's trace store (BATON_TRACE_ALL_RUNS), each agent once.
+    traces = TraceStore(server.database_url)
+    registered = traces.thread(thread)
+    assert registered is not None and registered["workflow"] == "underwriting"
+    events = traces.events(thread)
+    agents = sorted(e.agent for e in events if e.kind is EventKind.STEP and e.agent)
+    assert agents == ["compliance", "intake", "policy_lookup", "quote", "risk"]
+    kinds = [e.kind for e in events]
+    assert kinds.count(EventKind.GATE_FIRED) == 1 and EventKind.REVIEW_DECISION in kinds
+
+
+def test_history_lists_the_checkpoints_newest_first(server: Server) -> None:
+    thread = _to_gate(server)
+    history = _as(server, "otto").threads.get_history(thread, limit=100)
+    assert len(history) >= 8
+    assert history[0]["next"] == ["review_gate"]
+    steps = [h["metadata"].get("step") for h in history]
+    assert steps == sorted(steps, reverse=True)
+
+
+def test_fork_from_an_earlier_checkpoint_runs_again_from_there(server: Server) -> None:
+    # On Aegra the owner forks: its state endpoint authorises nothing beyond thread ownership, so an
+    # operator cannot reach the thread at all (and its owner can change its state: docs/deploy.md).
+    operator = _as(server, "otto")
+    thread = _to_gate(server)
+    history = operator.threads.get_history(thread, limit=100)
+    before_quote = next(h for h in history if h["next"] == ["quote"])
+    forked = operator.threads.update_state(  # as if risk had written it: the supervisor routes next
+        thread,
+        {"broker": "Forked Brokers"},
+        as_node="risk",
+        checkpoint_id=before_quote["checkpoint"]["checkpoint_id"],
+    )
+    fork_id = forked["checkpoint"]["checkpoint_id"]
+    if server.name == "aegra":
+        # Aegra 0.6.0 answers runs.wait(checkpoint_id=…) with 422 and wants an input or a command;
+        # the fork is the thread's latest checkpoint, so a run going to the supervisor carries on.
+        operator.runs.wait(thread, "underwriting", command={"goto": "supervisor"})
+    else:
+        operator.runs.wait(thread, "underwriting", input=None, checkpoint_id=fork_id)
+    state = operator.threads.get_state(thread)
+    assert state["next"] == ["review_gate"] and state["values"]["broker"] == "Forked Brokers"
+    assert state["parent_checkpoint"] is not None
+    branch = operator.threads.get_history(thread, limit=200)
+    assert any(h["checkpoint"]["checkpoint_id"] == fork_id for h in branch)
+
+
+def test_updates_are_streamed_agent_by_agent(server: Server) -> None:
+    client = server.client("alice")
+    thread = client.threads.create()["thread_id"]
+    nodes: list[str] = []
+    for part in client.runs.stream(thread, "underwriting", input=STRAIGHT, stream_mode="updates"):
+        if part.event == "updates" and isinstance(part.data, dict):
+            nodes += list(part.data)
+        assert part.event != "error", part.data
+    for agent in ("intake", "policy_lookup", "risk", "compliance", "quote", "finalize"):
+        assert agent in nodes
+    assert client.threads.get_state(thread)["values"]["decision"]["outcome"] == "approved"
+
+
+def test_a_submission_that_breaks_the_contract_is_refused_and_changes_nothing(
+    server: Server,
+) -> None:
+    client = server.client("alice")
+    thread = client.threads.create()["thread_id"]
+    broken: dict[str, Any] = {**STRAIGHT, "submission_id": 12345}
+    if server.name == "aegra":
+        client.runs.wait(thread, "underwriting", input=broken)  # 200 with {} (upstream)
+        message = _run_error(server, thread)
+    else:
+        with pytest.raises(Exception) as raised:
+            client.runs.wait(thread, "underwriting", input=broken)
+        message = str(raised.value)
+    assert "submission_id" in message
+    state = client.threads.get_state(thread)
+    assert not state["values"].get("intake") and not state["values"].get("decision")
+
+
+def test_an_invalid_review_decision_is_refused_and_the_gate_stays_open(server: Server) -> None:
+    thread = _to_gate(server)
+    server.client("rita").runs.wait(thread, "underwriting", command={"resume": {"action": "maybe"}})
+    state = _as(server, "rita").threads.get_state(thread)
+    assert state["next"] == ["review_gate"]
+    refused = state["interrupts"][0]["value"]["refused"]
+    assert refused and "action" in refused[-1]
+    assert not state["values"].get("decision")
+
+
+def test_unknown_thread_is_not_found(server: Server) -> None:
+    with pytest.raises(APIStatusError) as raised:
+        server.client("otto").threads.get_state("00000000-0000-0000-0000-000000000000")
+    assert raised.value.status_code in (404, 422)
