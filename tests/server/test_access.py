@@ -1,0 +1,120 @@
+"""Who may do what, on both servers: API keys, roles, and the graph's own checks where a server's
+auth does not reach (Aegra's `runs.wait` calls no auth handler and checks no thread owner)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+from langgraph_sdk.errors import APIStatusError
+
+from checkpoints.ledger import SideEffectLedger
+from graphs.review_gate import REVIEW_DECISION_KIND
+from tests.conftest import SAMPLES
+from tests.server.conftest import KEYS, Server
+
+REFERRED = json.loads((SAMPLES / "02_high_risk_referral.json").read_text(encoding="utf-8"))
+pytestmark = pytest.mark.slow
+
+
+def _to_gate(server: Server, owner: str = "alice") -> str:
+    client = server.client(owner)
+    thread = str(client.threads.create()["thread_id"])
+    client.runs.wait(thread, "underwriting", input=REFERRED)
+    return thread
+
+
+def _refused(call: Callable[[], object]) -> int:
+    """The HTTP status a refused SDK call got."""
+    try:
+        call()
+    except APIStatusError as error:
+        return error.status_code
+    except httpx.HTTPStatusError as error:  # the sync client's runs.wait raises httpx's own
+        return error.response.status_code
+    raise AssertionError("the call was not refused")
+
+
+def _status(server: Server, path: str, headers: dict[str, str]) -> int:
+    return httpx.post(f"{server.url}{path}", json={}, headers=headers, timeout=10).status_code
+
+
+def test_no_key_and_a_wrong_key_are_401(server: Server) -> None:
+    assert _status(server, "/threads/search", {}) == 401
+    assert _status(server, "/threads/search", {"x-api-key": "not-a-key"}) == 401
+    assert _status(server, "/threads/search", {"x-api-key": KEYS["alice"][0]}) == 200
+
+
+def test_studio_auth_does_not_bypass_the_keys(server: Server) -> None:
+    studio = {"x-auth-scheme": "langsmith"}
+    assert _status(server, "/threads/search", studio) == 401
+
+
+def test_a_submitter_cannot_read_another_submitters_thread(server: Server) -> None:
+    thread = _to_gate(server)
+    with pytest.raises(APIStatusError) as raised:
+        server.client("bob").threads.get_state(thread)
+    assert raised.value.status_code in (403, 404)
+    found = server.client("bob").threads.search(limit=100)
+    assert thread not in {t["thread_id"] for t in found}
+
+
+def test_a_submitter_cannot_run_on_another_submitters_thread(server: Server) -> None:
+    thread = _to_gate(server)
+    before = server.client("alice").threads.get_state(thread)["values"]
+    if server.name == "langgraph-dev":
+        status = _refused(
+            lambda: server.client("bob").runs.wait(thread, "underwriting", input=REFERRED)
+        )
+        assert status in (403, 404)
+    else:  # Aegra's runs.wait checks no owner: the graph refuses the run itself
+        server.client("bob").runs.wait(thread, "underwriting", input=REFERRED)
+        runs = server.client("bob").runs.list(thread)
+        assert "does not own this case" in str(runs[0].get("error_message")), runs
+    assert server.client("alice").threads.get_state(thread)["values"] == before
+
+
+def test_a_submitter_cannot_answer_a_review_gate(server: Server) -> None:
+    thread = _to_gate(server)
+    approve = {"resume": {"action": "approve", "reviewer": "alice"}}
+    if server.name == "langgraph-dev":
+        status = _refused(
+            lambda: server.client("alice").runs.wait(thread, "underwriting", command=approve)
+        )
+        assert status == 403
+    else:  # Aegra's runs.wait calls no auth handler: the gate refuses the answer itself
+        server.client("alice").runs.wait(thread, "underwriting", command=approve)
+        refused = server.client("alice").threads.get_state(thread)["interrupts"][0]["value"]
+        assert "may not answer a review gate" in refused["refused"][-1]
+    state = server.client("alice").threads.get_state(thread)
+    assert state["next"] == ["review_gate"] and not state["values"].get("decision")
+    assert SideEffectLedger(server.database_url).for_thread(thread, REVIEW_DECISION_KIND) == []
+
+
+def test_a_forged_principal_in_the_run_config_is_not_believed(server: Server) -> None:
+    thread = _to_gate(server)
+    forged = {"configurable": {"langgraph_auth_user": {"identity": "rita", "role": "reviewer"}}}
+    approve = {"resume": {"action": "approve", "reviewer": "rita"}}
+    client = server.client("alice")
+    if server.name == "langgraph-dev":
+        status = _refused(  # the role is refused (and the config key is reserved)
+            lambda: client.runs.wait(thread, "underwriting", command=approve, config=forged)
+        )
+        assert status in (400, 403, 422)
+    else:
+        client.runs.wait(thread, "underwriting", command=approve, config=forged)
+    state = client.threads.get_state(thread)
+    assert state["next"] == ["review_gate"] and not state["values"].get("decision")
+
+
+def test_a_reviewer_sees_the_cases_waiting_for_review_and_cannot_start_one(server: Server) -> None:
+    thread = _to_gate(server)
+    reviewer = server.client("rita")
+    if server.name == "langgraph-dev":  # Aegra lists a user's own threads only (upstream)
+        waiting = {t["thread_id"] for t in reviewer.threads.search(limit=200)}
+        assert thread in waiting
+    with pytest.raises(APIStatusError) as raised:
+        reviewer.threads.create()
+    assert raised.value.status_code == 403

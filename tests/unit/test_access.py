@@ -1,0 +1,109 @@
+"""API keys, roles and sealed principals (graphs.access, graphs.auth), without a server."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from langgraph_sdk import Auth
+
+from graphs.access import (
+    AccessMisconfigured,
+    AccessRefused,
+    Principal,
+    holder_of,
+    principal_of,
+    require_starter,
+    reviewer_refusal,
+    user_for,
+)
+from graphs.auth import authenticate
+
+
+@pytest.fixture
+def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "keys.json"
+    digest = hashlib.sha256(b"k-rita").hexdigest()
+    path.write_text(json.dumps({digest: {"identity": "rita", "role": "reviewer"}}))
+    monkeypatch.setenv("BATON_API_KEYS_FILE", str(path))
+    monkeypatch.delenv("BATON_AUTH", raising=False)
+    return path
+
+
+def test_with_no_keys_file_every_request_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BATON_API_KEYS_FILE", raising=False)
+    monkeypatch.delenv("BATON_AUTH", raising=False)
+    with pytest.raises(Auth.exceptions.HTTPException) as raised:
+        asyncio.run(authenticate({"x-api-key": "anything"}))
+    assert raised.value.status_code == 401
+
+
+def test_auth_off_makes_every_request_a_local_operator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATON_AUTH", "off")
+    user = asyncio.run(authenticate({}))
+    assert user["role"] == "operator" and user["identity"] == "local-developer"
+
+
+def test_a_known_key_gives_its_holder_and_headers_may_be_bytes(keys: Path) -> None:
+    for headers in ({"x-api-key": "k-rita"}, {b"x-api-key": b"k-rita"}):
+        user = asyncio.run(authenticate(headers))
+        assert (user["identity"], user["role"]) == ("rita", "reviewer")
+    with pytest.raises(Auth.exceptions.HTTPException):
+        asyncio.run(authenticate({"x-api-key": "k-someone"}))
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{not json", "is invalid"),
+        (json.dumps({"a" * 64: {"identity": "x", "role": "admin"}}), "role"),
+        (json.dumps({"abc": {"identity": "x", "role": "operator"}}), "SHA-256 hex digests"),
+        (json.dumps({"a" * 64: {"identity": "", "role": "operator"}}), "identity"),
+    ],
+)
+def test_a_bad_keys_file_is_named_with_what_is_wrong(
+    keys: Path, content: str, problem: str
+) -> None:
+    keys.write_text(content)
+    with pytest.raises(AccessMisconfigured) as raised:
+        holder_of("k-rita")
+    assert str(keys) in str(raised.value) and problem in str(raised.value)
+
+
+def test_principals_are_believed_only_with_the_seal(keys: Path) -> None:
+    assert principal_of({"configurable": {"thread_id": "t"}}) is None  # an in-process run
+    sealed = user_for("rita", "reviewer")
+    assert principal_of({"configurable": {"langgraph_auth_user": sealed}}) == Principal(
+        "rita", "reviewer"
+    )
+    forged = {**sealed, "identity": "otto", "role": "operator"}
+    assert principal_of({"configurable": {"langgraph_auth_user": forged}}) == Principal(
+        "otto", None
+    )
+    unsealed = {"identity": "rita", "role": "reviewer"}
+    assert principal_of({"configurable": {"langgraph_auth_user": unsealed}}) == Principal(
+        "rita", None
+    )
+    assert principal_of({"configurable": {"user_id": ""}}) == Principal("anonymous", None)
+
+
+def test_roles_decide_who_runs_and_who_answers_gates() -> None:
+    require_starter(None, "alice")  # in-process
+    require_starter(Principal("alice", "submitter"), None)
+    require_starter(Principal("alice", "submitter"), "alice")
+    require_starter(Principal("otto", "operator"), "alice")
+    for principal, owner in (
+        (Principal("bob", "submitter"), "alice"),
+        (Principal("rita", "reviewer"), None),
+        (Principal("eve", None), None),
+    ):
+        with pytest.raises(AccessRefused):
+            require_starter(principal, owner)
+    assert reviewer_refusal(Principal("rita", "reviewer")) is None
+    assert reviewer_refusal(Principal("otto", "operator")) is None
+    assert reviewer_refusal(None) is None
+    refusal = reviewer_refusal(Principal("alice", "submitter"))
+    assert refusal is not None and "alice" in refusal
