@@ -48,10 +48,10 @@ def test_default_database_is_the_embedded_sqlite_file(tmp_path: Path) -> None:
 
 
 def test_human_output_shows_where_it_stopped_and_how_to_continue(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     sample = str(SAMPLES / "03_sanctions_hit.json")
-    out = baton(monkeypatch, sqlite_url, "run", "underwriting", sample, "--thread-id", "h")
+    out = baton(monkeypatch, database_url, "run", "underwriting", sample, "--thread-id", "h")
     assert "awaiting_review" in out and "sanctions_hit" in out
     assert "baton review h --approve" in out
 
@@ -72,18 +72,18 @@ def test_human_output_shows_where_it_stopped_and_how_to_continue(
     ],
 )
 def test_bad_input_exits_2_with_what_was_wrong(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, args: list[str], message: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str, args: list[str], message: str
 ) -> None:
-    out = baton(monkeypatch, sqlite_url, *args, code=2)
+    out = baton(monkeypatch, database_url, *args, code=2)
     assert message in out
 
 
 def test_invalid_json_names_the_file_and_position(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "broken.json"
     path.write_text('{"submission_id": "S-1",\n  "documents": [}')
-    out = baton(monkeypatch, sqlite_url, "run", "underwriting", str(path), code=2)
+    out = baton(monkeypatch, database_url, "run", "underwriting", str(path), code=2)
     assert "broken.json" in out and "not valid JSON" in out and "line 2" in out
 
 
@@ -101,22 +101,24 @@ def test_invalid_json_names_the_file_and_position(
     ],
 )
 def test_input_breaking_the_contract_exits_2_naming_the_field_and_saves_nothing(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path, mutate: object, field: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path, mutate: object, field: str
 ) -> None:
     submission = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
     mutate(submission)  # type: ignore[operator]
     path = tmp_path / "input.json"
     path.write_text(json.dumps(submission))
     out = baton(
-        monkeypatch, sqlite_url, "run", "underwriting", str(path), "--thread-id", "bad", code=2
+        monkeypatch, database_url, "run", "underwriting", str(path), "--thread-id", "bad", code=2
     )
     assert field in out
-    assert baton(monkeypatch, sqlite_url, "status", "--json")["threads"] == []
+    assert baton(monkeypatch, database_url, "status", "--json")["threads"] == []
 
 
-def test_review_needs_exactly_one_action(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
-    run_sample(monkeypatch, sqlite_url, "02_high_risk_referral.json", "r")
-    out = baton(monkeypatch, sqlite_url, "review", "r", "--approve", "--reject", code=2)
+def test_review_needs_exactly_one_action(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    run_sample(monkeypatch, database_url, "02_high_risk_referral.json", "r")
+    out = baton(monkeypatch, database_url, "review", "r", "--approve", "--reject", code=2)
     assert "exactly one of" in out
 
 
@@ -126,9 +128,9 @@ def test_unusable_database_url_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_agents_lists_owner_version_contracts_and_implementations(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    listing = baton(monkeypatch, sqlite_url, "agents", "--json")["agents"]
+    listing = baton(monkeypatch, database_url, "agents", "--json")["agents"]
     by_name = {row["agent"]: row for row in listing}
     assert set(by_name) == {"intake", "policy_lookup", "risk", "compliance", "quote"}
     assert by_name["compliance"]["owner"] == "Compliance"
@@ -138,11 +140,11 @@ def test_agents_lists_owner_version_contracts_and_implementations(
         "label_parser (deterministic)",
         "prose_reader (deterministic)",
     ]
-    text = baton(monkeypatch, sqlite_url, "agents")
+    text = baton(monkeypatch, database_url, "agents")
     assert "uw-governance@baton.example" in text
 
 
-def test_internal_errors_exit_1(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+def test_internal_errors_exit_1(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
     from graphs import runtime
 
     def explode(*args: object, **kwargs: object) -> None:
@@ -151,7 +153,7 @@ def test_internal_errors_exit_1(monkeypatch: pytest.MonkeyPatch, sqlite_url: str
     monkeypatch.setattr(runtime.WorkflowRun, "start", explode)
     out = baton(
         monkeypatch,
-        sqlite_url,
+        database_url,
         "run",
         "underwriting",
         str(SAMPLES / "01_clean_straight_through.json"),
@@ -166,12 +168,12 @@ def test_make_run_sample_exists() -> None:
 
 
 def test_reusing_a_thread_id_for_another_submission_is_refused(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    run_sample(monkeypatch, sqlite_url, "06_no_prior_policy.json", "t1")
+    run_sample(monkeypatch, database_url, "06_no_prior_policy.json", "t1")
     out = baton(
         monkeypatch,
-        sqlite_url,
+        database_url,
         "run",
         "underwriting",
         str(SAMPLES / "01_clean_straight_through.json"),
@@ -184,7 +186,7 @@ def test_reusing_a_thread_id_for_another_submission_is_refused(
 
 @pytest.mark.parametrize("error", [KeyError("status"), ValueError("bad internal state")])
 def test_unexpected_key_or_value_errors_are_internal_errors(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, error: Exception
+    monkeypatch: pytest.MonkeyPatch, database_url: str, error: Exception
 ) -> None:
     from graphs import runtime
 
@@ -194,7 +196,7 @@ def test_unexpected_key_or_value_errors_are_internal_errors(
     monkeypatch.setattr(runtime.WorkflowRun, "start", explode)
     out = baton(
         monkeypatch,
-        sqlite_url,
+        database_url,
         "run",
         "underwriting",
         str(SAMPLES / "01_clean_straight_through.json"),
@@ -204,37 +206,37 @@ def test_unexpected_key_or_value_errors_are_internal_errors(
 
 
 def test_empty_reviewer_is_refused_not_replaced(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    run_sample(monkeypatch, sqlite_url, "02_high_risk_referral.json", "r")
-    out = baton(monkeypatch, sqlite_url, "review", "r", "--approve", "--reviewer", "", code=2)
+    run_sample(monkeypatch, database_url, "02_high_risk_referral.json", "r")
+    out = baton(monkeypatch, database_url, "review", "r", "--approve", "--reviewer", "", code=2)
     assert "reviewer" in out
-    assert baton(monkeypatch, sqlite_url, "status", "r", "--json")["status"] == "awaiting_review"
+    assert baton(monkeypatch, database_url, "status", "r", "--json")["status"] == "awaiting_review"
 
 
 def test_input_that_is_not_utf8_names_the_file(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "latin1.json"
     path.write_bytes('{"submission_id": "Caf\xe9"}'.encode("latin-1"))
-    out = baton(monkeypatch, sqlite_url, "run", "underwriting", str(path), code=2)
+    out = baton(monkeypatch, database_url, "run", "underwriting", str(path), code=2)
     assert "latin1.json" in out and "not UTF-8" in out
 
 
 def test_rollback_of_an_agent_that_never_ran_keeps_the_message_intact(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    run_sample(monkeypatch, sqlite_url, "08_unreadable_application.json", "u")
-    out = baton(monkeypatch, sqlite_url, "rollback", "u", "--to", "risk", code=2)
+    run_sample(monkeypatch, database_url, "08_unreadable_application.json", "u")
+    out = baton(monkeypatch, database_url, "rollback", "u", "--to", "risk", code=2)
     assert "'risk' has not finished on this thread" in out
 
 
-def test_the_readme_example_runs(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
-    run_sample(monkeypatch, sqlite_url, "05_invalid_policy_number.json", "demo")
-    baton(monkeypatch, sqlite_url, "trace", "demo")
+def test_the_readme_example_runs(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    run_sample(monkeypatch, database_url, "05_invalid_policy_number.json", "demo")
+    baton(monkeypatch, database_url, "trace", "demo")
     baton(
         monkeypatch,
-        sqlite_url,
+        database_url,
         "review",
         "demo",
         "--approve",
@@ -243,17 +245,17 @@ def test_the_readme_example_runs(monkeypatch: pytest.MonkeyPatch, sqlite_url: st
         "--note",
         "number confirmed by phone",
     )
-    again = baton(monkeypatch, sqlite_url, "rollback", "demo", "--to", "risk", "--json")
+    again = baton(monkeypatch, database_url, "rollback", "demo", "--to", "risk", "--json")
     assert (
         again["status"] == "awaiting_review"
     )  # policy lookup still failed: a person decides again
-    baton(monkeypatch, sqlite_url, "history", "demo")
-    overview = baton(monkeypatch, sqlite_url, "status")
+    baton(monkeypatch, database_url, "history", "demo")
+    overview = baton(monkeypatch, database_url, "status")
     assert "n/a" in overview  # no agent recommendation when an agent failed
 
 
 def test_document_text_is_never_read_as_console_markup(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
 ) -> None:
     submission = json.loads((SAMPLES / "02_high_risk_referral.json").read_text())
     submission["documents"][0]["content"] += (
@@ -261,6 +263,8 @@ def test_document_text_is_never_read_as_console_markup(
     )
     path = tmp_path / "markup.json"
     path.write_text(json.dumps(submission))
-    out = baton(monkeypatch, sqlite_url, "run", "underwriting", str(path), "--thread-id", "markup")
+    out = baton(
+        monkeypatch, database_url, "run", "underwriting", str(path), "--thread-id", "markup"
+    )
     assert "[/i]" in out and "[conceal]hidden[/conceal]" in out
-    baton(monkeypatch, sqlite_url, "trace", "markup")  # exits 0: nothing in it is taken as markup
+    baton(monkeypatch, database_url, "trace", "markup")  # exits 0: nothing in it is taken as markup

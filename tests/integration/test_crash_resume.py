@@ -41,7 +41,7 @@ KILL_AFTER_DECISION_RECORDED = """
 """
 
 
-def run_and_get_killed(url: str, thread: str, sabotage: str) -> None:
+def run_and_get_killed(database_url: str, thread: str, sabotage: str) -> None:
     script = textwrap.dedent(
         """
         import json, os, signal
@@ -51,15 +51,15 @@ def run_and_get_killed(url: str, thread: str, sabotage: str) -> None:
             flow.start(json.load(open({sample!r})), thread_id={thread!r})
         raise SystemExit("the run was meant to be killed")
         """
-    ).format(sabotage=textwrap.dedent(sabotage), url=url, sample=SAMPLE, thread=thread)
+    ).format(sabotage=textwrap.dedent(sabotage), url=database_url, sample=SAMPLE, thread=thread)
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == -9, f"expected SIGKILL, got {done.returncode}: {done.stderr[-2000:]}"
 
 
-def resume(url: str, thread: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BATON_DATABASE_URL": url}
+def resume(database_url: str, thread: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BATON_DATABASE_URL": database_url}
     return subprocess.run(
         [BATON, "run", "underwriting", SAMPLE, "--thread-id", thread, "--json"],
         cwd=ROOT,
@@ -70,48 +70,40 @@ def resume(url: str, thread: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def executions(url: str, thread: str) -> Counter[str]:
-    return Counter(e.node or "" for e in TraceStore(url).events(thread, EventKind.STEP))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
-    if request.param == "sqlite":
-        return sqlite_url
-    postgres: str = request.getfixturevalue("postgres_url")
-    return postgres
+def executions(database_url: str, thread: str) -> Counter[str]:
+    return Counter(e.node or "" for e in TraceStore(database_url).events(thread, EventKind.STEP))
 
 
 @pytest.mark.slow
-def test_killed_in_the_middle_resumes_without_rerunning_completed_agents(url: str) -> None:
+def test_killed_in_the_middle_resumes_without_rerunning_completed_agents(database_url: str) -> None:
     thread = f"crash-in-quote-{uuid.uuid4().hex[:8]}"
-    run_and_get_killed(url, thread, KILL_IN_QUOTE)
-    before = executions(url, thread)
+    run_and_get_killed(database_url, thread, KILL_IN_QUOTE)
+    before = executions(database_url, thread)
     assert before["risk"] == before["compliance"] == before["intake"] == 1 and before["quote"] == 0
 
-    done = resume(url, thread)
+    done = resume(database_url, thread)
     assert done.returncode == 0, done.stderr
     assert '"outcome": "approved"' in done.stdout
-    after = executions(url, thread)
+    after = executions(database_url, thread)
     for agent in ("intake", "policy_lookup", "risk", "compliance"):
         assert after[agent] == 1, f"{agent} ran again after the crash"
     assert after["quote"] == 1 and after["finalize"] == 1
-    assert len(SideEffectLedger(url).for_thread(thread, DECISION_KIND)) == 1
+    assert len(SideEffectLedger(database_url).for_thread(thread, DECISION_KIND)) == 1
 
 
 @pytest.mark.slow
-def test_killed_after_recording_the_decision_never_records_it_twice(url: str) -> None:
+def test_killed_after_recording_the_decision_never_records_it_twice(database_url: str) -> None:
     thread = f"crash-in-finalize-{uuid.uuid4().hex[:8]}"
-    run_and_get_killed(url, thread, KILL_AFTER_DECISION_RECORDED)
-    assert len(SideEffectLedger(url).for_thread(thread, DECISION_KIND)) == 1
+    run_and_get_killed(database_url, thread, KILL_AFTER_DECISION_RECORDED)
+    assert len(SideEffectLedger(database_url).for_thread(thread, DECISION_KIND)) == 1
 
-    done = resume(url, thread)
+    done = resume(database_url, thread)
     assert done.returncode == 0, done.stderr
     assert '"outcome": "approved"' in done.stdout
-    decisions = SideEffectLedger(url).for_thread(thread, DECISION_KIND)
+    decisions = SideEffectLedger(database_url).for_thread(thread, DECISION_KIND)
     assert len(decisions) == 1
-    effects = TraceStore(url).events(thread, EventKind.SIDE_EFFECT)
+    effects = TraceStore(database_url).events(thread, EventKind.SIDE_EFFECT)
     assert [e.data["created"] for e in effects] == [False], (
         "the re-run finalize must find the record"
     )
-    assert executions(url, thread)["quote"] == 1
+    assert executions(database_url, thread)["quote"] == 1

@@ -4,7 +4,6 @@ trace and ledger stay; threads still open are not touched. On SQLite and Postgre
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -15,54 +14,50 @@ from graphs.runtime import open_workflow
 from tests.integration.cli_helpers import baton, run_sample
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'baton.db'}"
-    value: str = request.getfixturevalue("postgres_url")
-    return value
-
-
 def test_prune_keeps_final_state_decision_and_trace_and_leaves_open_threads(
-    monkeypatch: pytest.MonkeyPatch, url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     done, reviewed, waiting = f"done-{tag}", f"reviewed-{tag}", f"waiting-{tag}"
-    run_sample(monkeypatch, url, "01_clean_straight_through.json", done)
-    run_sample(monkeypatch, url, "02_high_risk_referral.json", reviewed)
-    baton(monkeypatch, url, "review", reviewed, "--approve", "--reviewer", "Kim", "--json")
-    run_sample(monkeypatch, url, "07_missing_loss_run.json", waiting)
+    run_sample(monkeypatch, database_url, "01_clean_straight_through.json", done)
+    run_sample(monkeypatch, database_url, "02_high_risk_referral.json", reviewed)
+    baton(monkeypatch, database_url, "review", reviewed, "--approve", "--reviewer", "Kim", "--json")
+    run_sample(monkeypatch, database_url, "07_missing_loss_run.json", waiting)
     finished = [done, reviewed]
-    with open_workflow("underwriting", url) as flow:
+    with open_workflow("underwriting", database_url) as flow:
         decisions = {t: flow.report(t).decision for t in finished}
         history = {t: len(flow.steps(t)) for t in finished}
-    traces = TraceStore(url)
+    traces = TraceStore(database_url)
     events = {t: len(traces.events(t)) for t in finished}
-    ledger_rows = len(SideEffectLedger(url).of_kind("underwriting_decision"))
-    open_rows = checkpoint_rows(url, [waiting])
+    ledger_rows = len(SideEffectLedger(database_url).of_kind("underwriting_decision"))
+    open_rows = checkpoint_rows(database_url, [waiting])
 
-    listed = baton(monkeypatch, url, "prune", "--older-than", "0", "--dry-run", "--json")
+    listed = baton(monkeypatch, database_url, "prune", "--older-than", "0", "--dry-run", "--json")
     assert set(finished) <= set(listed["threads"]) and waiting not in listed["threads"]
-    assert checkpoint_rows(url, finished)["checkpoints"] == sum(history.values())  # untouched
+    assert checkpoint_rows(database_url, finished)["checkpoints"] == sum(
+        history.values()
+    )  # untouched
 
-    pruned = baton(monkeypatch, url, "prune", "--older-than", "0", "--json")
+    pruned = baton(monkeypatch, database_url, "prune", "--older-than", "0", "--json")
     assert set(finished) <= set(pruned["threads"]) and waiting not in pruned["threads"]
-    after = checkpoint_rows(url, finished)
+    after = checkpoint_rows(database_url, finished)
     assert after["checkpoints"] == len(finished)  # one final checkpoint per thread
     assert pruned["rows_before"]["checkpoints"] > pruned["rows_after"]["checkpoints"]
     for table, rows in pruned["rows_before"].items():
         assert pruned["rows_after"][table] <= rows, table
 
-    with open_workflow("underwriting", url) as flow:
+    with open_workflow("underwriting", database_url) as flow:
         for thread in finished:
             report = flow.report(thread)
             assert report.status == "completed" and report.decision == decisions[thread]
         assert flow.report(waiting).status == "awaiting_review"
     assert {t: len(traces.events(t)) for t in finished} == events
-    assert len(SideEffectLedger(url).of_kind("underwriting_decision")) == ledger_rows
-    assert checkpoint_rows(url, [waiting]) == open_rows
+    assert len(SideEffectLedger(database_url).of_kind("underwriting_decision")) == ledger_rows
+    assert checkpoint_rows(database_url, [waiting]) == open_rows
     # The open thread still resumes to a decision.
-    resumed = baton(monkeypatch, url, "review", waiting, "--approve", "--reviewer", "Kim", "--json")
+    resumed = baton(
+        monkeypatch, database_url, "review", waiting, "--approve", "--reviewer", "Kim", "--json"
+    )
     assert resumed["status"] == "completed"
 
 

@@ -16,14 +16,6 @@ from tests.conftest import SAMPLES, load_sample
 from tests.integration.cli_helpers import baton, run_sample
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'baton.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 def test_interrupt_review_completes_and_records_once(
     monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
 ) -> None:

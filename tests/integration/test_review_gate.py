@@ -40,26 +40,26 @@ from tests.conftest import load_sample
     ],
 )
 def test_invalid_decision_sent_straight_to_the_graph_is_refused_and_the_gate_stays_open(
-    sqlite_url: str, answer: Any, message: str
+    database_url: str, answer: Any, message: str
 ) -> None:
-    with open_workflow("underwriting", sqlite_url) as flow:
+    with open_workflow("underwriting", database_url) as flow:
         flow.start(load_sample("02_high_risk_referral"), thread_id="gate")
         config = flow.config("gate")
         flow.graph.invoke(
-            Command(resume=answer), config, context=BatonContext(database_url=sqlite_url)
+            Command(resume=answer), config, context=BatonContext(database_url=database_url)
         )
         report = flow.report("gate")
         assert report.status == "awaiting_review"
         assert report.packet is not None and message in report.packet["refused"][-1]
-        assert SideEffectLedger(sqlite_url).for_thread("gate", REVIEW_DECISION_KIND) == []
+        assert SideEffectLedger(database_url).for_thread("gate", REVIEW_DECISION_KIND) == []
 
         final = flow.resume("gate", {"action": "approve", "reviewer": "Dana"})
         assert final.status == "completed" and final.decision is not None
         assert final.decision["outcome"] == "approved" and final.decision["decided_by"] == "Dana"
 
 
-def test_refused_amendment_through_the_python_api_names_the_field(sqlite_url: str) -> None:
-    with open_workflow("underwriting", sqlite_url) as flow:
+def test_refused_amendment_through_the_python_api_names_the_field(database_url: str) -> None:
+    with open_workflow("underwriting", database_url) as flow:
         flow.start(load_sample("12_cancelled_prior_policy"), thread_id="amend")
         with pytest.raises(ReviewRefused, match="annual_premium"):
             flow.resume(
@@ -68,16 +68,16 @@ def test_refused_amendment_through_the_python_api_names_the_field(sqlite_url: st
         assert flow.report("amend").status == "awaiting_review"
 
 
-def test_sanctions_hit_is_never_approved_without_a_person(sqlite_url: str) -> None:
-    with open_workflow("underwriting", sqlite_url) as flow:
+def test_sanctions_hit_is_never_approved_without_a_person(database_url: str) -> None:
+    with open_workflow("underwriting", database_url) as flow:
         report = flow.start(load_sample("03_sanctions_hit"), thread_id="sanctions")
         assert report.status == "awaiting_review"
         assert flow.continue_thread("sanctions").status == "awaiting_review"
         assert flow.graph.get_state(flow.config("sanctions")).values.get("decision") is None
 
 
-def test_amendment_is_validated_strictly_and_cannot_escape_a_referral(sqlite_url: str) -> None:
-    with open_workflow("underwriting", sqlite_url) as flow:
+def test_amendment_is_validated_strictly_and_cannot_escape_a_referral(database_url: str) -> None:
+    with open_workflow("underwriting", database_url) as flow:
         flow.start(load_sample("12_cancelled_prior_policy"), thread_id="amend-strict")
         with pytest.raises(
             ReviewRefused, match=r"limit: Input should be a valid number \[float_type\]"
@@ -105,10 +105,12 @@ def test_amendment_is_validated_strictly_and_cannot_escape_a_referral(sqlite_url
         assert "amended by the reviewer" in done.decision["quote"]["breakdown"][-1]
 
 
-def test_approving_a_case_that_a_refer_rule_also_caught_keeps_it_referred(sqlite_url: str) -> None:
+def test_approving_a_case_that_a_refer_rule_also_caught_keeps_it_referred(
+    database_url: str,
+) -> None:
     sample = load_sample("10_large_limit_referral")
     sample["documents"] = [d for d in sample["documents"] if d["kind"] != "loss_run"]
-    with open_workflow("underwriting", sqlite_url) as flow:
+    with open_workflow("underwriting", database_url) as flow:
         stopped = flow.start(sample, thread_id="refer-and-review")
         assert stopped.packet is not None
         assert {"missing_documents", "limit_above_authority"} <= {
@@ -127,11 +129,11 @@ def test_approving_a_case_that_a_refer_rule_also_caught_keeps_it_referred(sqlite
 
 
 def test_no_recommendation_when_an_agent_failed_and_such_cases_are_left_out_of_agreement(
-    sqlite_url: str,
+    database_url: str,
 ) -> None:
     from graphs.review_gate import agreement_rates
 
-    with open_workflow("underwriting", sqlite_url) as flow:
+    with open_workflow("underwriting", database_url) as flow:
         stopped = flow.start(load_sample("08_unreadable_application"), thread_id="no-rec")
         assert stopped.packet is not None and stopped.packet["recommendation"] == "none"
         flow.resume("no-rec", {"action": "reject", "reviewer": "Ana"})
@@ -153,9 +155,9 @@ def test_no_recommendation_when_an_agent_failed_and_such_cases_are_left_out_of_a
     ],
 )
 def test_a_prior_policy_that_cannot_be_confirmed_goes_to_a_person(
-    sqlite_url: str, sample: str, change: dict[str, Any], reason: str
+    database_url: str, sample: str, change: dict[str, Any], reason: str
 ) -> None:
-    with open_workflow("underwriting", sqlite_url) as flow:
+    with open_workflow("underwriting", database_url) as flow:
         report = flow.start({**load_sample(sample), **change}, thread_id="unconfirmed")
         assert report.status == "awaiting_review"
         lookup = flow.graph.get_state(flow.config("unconfirmed")).values["policy_lookup"]
@@ -209,9 +211,9 @@ def test_two_reviewers_at_once_one_decision_and_the_other_is_told(postgres_url: 
     ],
 )
 def test_amendments_that_make_no_sense_are_refused(
-    sqlite_url: str, corrections: dict[str, Any], message: str
+    database_url: str, corrections: dict[str, Any], message: str
 ) -> None:
-    with open_workflow("underwriting", sqlite_url) as flow:
+    with open_workflow("underwriting", database_url) as flow:
         flow.start(load_sample("02_high_risk_referral"), thread_id="amend-sense")
         with pytest.raises(ReviewRefused, match=message):
             flow.resume(

@@ -3,31 +3,36 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from agents.underwriting.policy_db import policy_engine
 from tests.conftest import SAMPLES
 from tests.integration.cli_helpers import baton, run_sample
 
 
-def break_policy_table(sqlite_url: str) -> None:
-    """Make the real policy table unreadable: a view over a table that does not exist."""
-    policy_engine(sqlite_url)  # created and seeded
-    path = sqlite_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        conn.execute("DROP TABLE uw_policies")
-        conn.execute("CREATE VIEW uw_policies AS SELECT * FROM uw_policies_archive")
+def break_policy_table(database_url: str) -> None:
+    """Make the real policy table unreadable: a view in its place that fails when read (over a
+    missing table on SQLite, dividing by zero on PostgreSQL)."""
+    engine = policy_engine(database_url)  # created and seeded
+    broken = (
+        "SELECT * FROM uw_policies_archive"
+        if engine.dialect.name == "sqlite"
+        else "SELECT 1 / 0 AS policy_number"
+    )
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE uw_policies"))
+        conn.execute(text(f"CREATE VIEW uw_policies AS {broken}"))
 
 
 def test_failed_lookup_hops_to_people_and_is_traced(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    break_policy_table(sqlite_url)
+    break_policy_table(database_url)
     thread = "lookup-down"
-    stopped = run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
+    stopped = run_sample(monkeypatch, database_url, "01_clean_straight_through.json", thread)
     # A lookup that could not be done is never read as "no prior policy": the case stops.
     assert stopped["status"] == "awaiting_review"
     failed = [r for r in stopped["reasons"] if r["rule"] == "agent_failed"]
@@ -35,24 +40,24 @@ def test_failed_lookup_hops_to_people_and_is_traced(
         failed and "lookup failed" in failed[0]["detail"] and "unavailable" in failed[0]["detail"]
     )
 
-    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    events = baton(monkeypatch, database_url, "trace", thread, "--json")["events"]
     hops = [e for e in events if e["kind"] == "fallback"]
     assert (
         hops
         and hops[0]["data"]["from"] == "policy_table"
         and hops[0]["data"]["to"] == "human review"
     )
-    text = baton(monkeypatch, sqlite_url, "trace", thread)
+    text = baton(monkeypatch, database_url, "trace", thread)
     assert "fallback" in text and "policy_table rejected" in text
 
 
 def test_contract_violation_and_review_decision_are_traced(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     thread = "violation"
-    run_sample(monkeypatch, sqlite_url, "05_invalid_policy_number.json", thread)
-    baton(monkeypatch, sqlite_url, "review", thread, "--approve", "--reviewer", "Ada", "--json")
-    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    run_sample(monkeypatch, database_url, "05_invalid_policy_number.json", thread)
+    baton(monkeypatch, database_url, "review", thread, "--approve", "--reviewer", "Ada", "--json")
+    events = baton(monkeypatch, database_url, "trace", thread, "--json")["events"]
     kinds = [e["kind"] for e in events]
     assert "contract_violation" in kinds and "gate_fired" in kinds and "review_decision" in kinds
     assert kinds.index("gate_fired") < kinds.index("review_decision") < kinds.index("side_effect")
@@ -63,7 +68,7 @@ def test_contract_violation_and_review_decision_are_traced(
     assert decision["data"]["decision"]["reviewer"] == "Ada"
     assert kinds.count("gate_fired") == 1, "the gate fired once, even though its node ran twice"
 
-    text = baton(monkeypatch, sqlite_url, "trace", thread)
+    text = baton(monkeypatch, database_url, "trace", thread)
     for expected in (
         "contract_violation",
         "review_decision",
@@ -74,11 +79,11 @@ def test_contract_violation_and_review_decision_are_traced(
 
 
 def test_every_agent_step_is_recorded_with_provenance(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     thread = "provenance"
-    run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
-    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    run_sample(monkeypatch, database_url, "01_clean_straight_through.json", thread)
+    events = baton(monkeypatch, database_url, "trace", thread, "--json")["events"]
     steps = {e["node"]: e for e in events if e["kind"] == "step" and e["agent"]}
     assert set(steps) == {"intake", "policy_lookup", "risk", "compliance", "quote"}
     intake = steps["intake"]
@@ -95,37 +100,37 @@ def test_every_agent_step_is_recorded_with_provenance(
 
 
 def test_trace_of_unknown_thread_is_bad_input(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
 ) -> None:
-    out = baton(monkeypatch, sqlite_url, "trace", "no-such-thread", code=2)
+    out = baton(monkeypatch, database_url, "trace", "no-such-thread", code=2)
     assert "no thread 'no-such-thread'" in out
 
 
 def test_a_refused_review_answer_is_traced(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
 ) -> None:
     thread = "refused"
-    run_sample(monkeypatch, sqlite_url, "12_cancelled_prior_policy.json", thread)
+    run_sample(monkeypatch, database_url, "12_cancelled_prior_policy.json", thread)
     bad = tmp_path / "bad.json"
     bad.write_text('{"deductible": -1}')
-    baton(monkeypatch, sqlite_url, "review", thread, "--amend", str(bad), code=2)
-    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    baton(monkeypatch, database_url, "review", thread, "--amend", str(bad), code=2)
+    events = baton(monkeypatch, database_url, "trace", thread, "--json")["events"]
     refusals = [e for e in events if e["kind"] == "review_refused"]
     assert len(refusals) == 1 and "deductible" in refusals[0]["data"]["reason"]
     assert [e["kind"] for e in events].count("gate_fired") == 2
 
 
 def test_corrected_input_is_redacted_in_the_trace(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
 ) -> None:
     thread = "override-redacted"
-    run_sample(monkeypatch, sqlite_url, "01_clean_straight_through.json", thread)
+    run_sample(monkeypatch, database_url, "01_clean_straight_through.json", thread)
     sample = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
     path = tmp_path / "intake.json"
     path.write_text(json.dumps({"submission_id": "SUB-1001", "documents": sample["documents"]}))
     baton(
         monkeypatch,
-        sqlite_url,
+        database_url,
         "rollback",
         thread,
         "--to",
@@ -134,7 +139,7 @@ def test_corrected_input_is_redacted_in_the_trace(
         str(path),
         "--json",
     )
-    trace = baton(monkeypatch, sqlite_url, "trace", thread, "--json")
+    trace = baton(monkeypatch, database_url, "trace", thread, "--json")
     assert "01-2345678" not in json.dumps(trace) and "Pier Street" not in json.dumps(trace)
     override = next(e for e in trace["events"] if e["kind"] == "input_override")
     assert override["data"]["input"]["documents"][0]["content"].startswith("[redacted]")
@@ -171,11 +176,11 @@ def test_langsmith_gets_runs_with_sensitive_fields_hidden(monkeypatch: pytest.Mo
 
 
 def test_a_fallback_hop_between_implementations_is_traced(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     thread = "hop"
-    run_sample(monkeypatch, sqlite_url, "13_free_text_email.json", thread)
-    events = baton(monkeypatch, sqlite_url, "trace", thread, "--json")["events"]
+    run_sample(monkeypatch, database_url, "13_free_text_email.json", thread)
+    events = baton(monkeypatch, database_url, "trace", thread, "--json")["events"]
     hop = next(e for e in events if e["kind"] == "fallback")
     assert (hop["agent"], hop["data"]["from"], hop["data"]["to"]) == (
         "intake",
@@ -189,5 +194,5 @@ def test_a_fallback_hop_between_implementations_is_traced(
         if e["kind"] == "attempt" and e["agent"] == "intake"
     ]
     assert attempts == [("label_parser", "rejected"), ("prose_reader", "ok")]
-    text = baton(monkeypatch, sqlite_url, "trace", thread)
+    text = baton(monkeypatch, database_url, "trace", thread)
     assert "label_parser rejected" in text and "→ prose_reader" in text

@@ -16,7 +16,7 @@ from tests.conftest import load_sample
 
 
 def test_a_trace_store_failure_stops_the_run_and_it_resumes_fully_traced(
-    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     plain_append = TraceStore.append
 
@@ -26,7 +26,7 @@ def test_a_trace_store_failure_stops_the_run_and_it_resumes_fully_traced(
         return plain_append(self, event)
 
     monkeypatch.setattr(TraceStore, "append", trace_store_down)
-    with open_workflow("underwriting", sqlite_url) as flow:
+    with open_workflow("underwriting", database_url) as flow:
         with pytest.raises(ConnectionError, match="trace database unreachable"):
             flow.start(load_sample("01_clean_straight_through"), thread_id="untraced")
         assert flow.report("untraced").status == "incomplete"
