@@ -39,9 +39,9 @@ pytest: $(VENV)/.dev-installed
 
 test: lint typecheck pytest
 
-# Writes docs/benchmarks.md (sizes, not times: the same on every machine).
+# Writes docs/benchmarks.md: token sizes, governance overhead, throughput, latency, crash recovery.
 bench: $(VENV)/.dev-installed
-	$(BIN)/python -m bench.scoped_context
+	$(BIN)/python -m bench.report
 
 # Re-resolve the lock files (needs uv; the package index must be reachable).
 lock:

@@ -34,6 +34,7 @@ SAMPLE_FOR_BENCH: dict[str, Any] = json.loads(
     (SAMPLES / "01_clean_straight_through.json").read_text(encoding="utf-8")
 )
 RUNS = 40
+TARGET = 1.25
 REPEATS = 5
 STEPS = len(AGENTS)
 FAN_OUT = ("policy_lookup", "risk", "compliance")
@@ -160,6 +161,19 @@ def section(rows: list[Overhead]) -> str:
         lines.append(
             f"| {row.database} | {row.governed_us:,.0f} | {row.plain_us:,.0f} | {row.ratio:.2f} |"
         )
+    over = [row for row in rows if row.ratio > TARGET]
+    if over:
+        lines += [
+            "",
+            "Above the target: "
+            + ", ".join(
+                f"{row.database} ({row.governed_us - row.plain_us:,.0f} µs more per step)"
+                for row in over
+            )
+            + ". With nothing else in a step (no saver I/O), the validation of input and output "
+            "contracts, the redaction of sensitive fields for tracers and the result envelope show "
+            "in full; with a database saver they are a small share of a step.",
+        ]
     return "\n".join(lines) + "\n"
 
 

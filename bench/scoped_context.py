@@ -1,7 +1,7 @@
 """Scoped context, measured: what each agent is given (its declared state slice) against what it
 would be given if every agent saw the whole state, over every underwriting sample.
 
-Run `make bench` (or `python -m bench.scoped_context`): it writes `docs/benchmarks.md`. Tokens are
+`make bench` puts it in `docs/benchmarks.md`; `python -m bench.scoped_context` prints it. Tokens are
 estimated as characters / 4 of the JSON an agent would be sent (the same estimate for both sides;
 no tokenizer can be downloaded here), so the reduction is exact for characters and approximate in
 absolute tokens.
@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -100,11 +98,9 @@ def _measure_intake_prompt(totals: AgentTotals, state: dict[str, Any]) -> None:
 
 
 def report(measurement: Measurement) -> str:
-    """The Markdown report."""
+    """The report's section on scoped context (Markdown)."""
     lines = [
-        "# Benchmarks",
-        "",
-        "## Scoped context (`make bench`, `bench/scoped_context.py`)",
+        "## Scoped context (`bench/scoped_context.py`)",
         "",
         f"What each underwriting agent is given — its declared state slice — against the whole state, "
         f"over all {measurement.samples} shipped samples (every agent step of every run). Tokens are "
@@ -135,22 +131,11 @@ def report(measurement: Measurement) -> str:
             f"| intake (`llm_reader`) | {llm.steps} | {llm.scoped:,} | {llm.full:,} | "
             f"{1 - llm.scoped / llm.full:.1%} |",
         ]
-    lines += [
-        "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.platform()}, "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPU cores. The figures do not depend on "
-        "the machine: they are sizes, not times.",
-        "",
-    ]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
-    measurement = measure(sorted(SAMPLES.glob("*.json")))
-    text = report(measurement)
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(text, encoding="utf-8")
-    sys.stdout.write(text)
+    sys.stdout.write(report(measure(sorted(SAMPLES.glob("*.json")))))
     return 0
 
 
