@@ -1,0 +1,67 @@
+"""PostgreSQL restarted in the middle of a run: the run either carries on (the pools reconnect) or
+fails with a clear error; either way the thread then finishes with nothing lost and the decision
+recorded once. Restarts the machine's real PostgreSQL server, so it needs root and pg_ctlcluster."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from agents.underwriting import RISK
+from checkpoints.ledger import SideEffectLedger
+from checkpoints.trace_store import TraceStore
+from graphs.runtime import open_workflow
+from graphs.underwriting import DECISION_KIND
+from schemas.trace import EventKind
+from tests.conftest import fresh_postgres_database, load_sample
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+def _restart_postgres() -> None:
+    clusters = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True)
+    version, name = clusters.stdout.split()[:2]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"],
+        check=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None,
+    reason="restarting PostgreSQL needs root and pg_ctlcluster",
+)
+def test_a_postgres_restart_mid_run_loses_nothing() -> None:
+    plain_risk = RISK.implementations[0].run
+
+    def risk_while_the_database_restarts(payload: Any, context: Any) -> Any:
+        _restart_postgres()
+        return plain_risk(payload, context)
+
+    thread = "restarted-mid-run"
+    with fresh_postgres_database() as url:
+        object.__setattr__(RISK.implementations[0], "run", risk_while_the_database_restarts)
+        try:
+            with open_workflow("underwriting", url) as flow:
+                try:
+                    report = flow.start(load_sample("01_clean_straight_through"), thread_id=thread)
+                except Exception as error:  # a clear database error, not a silent loss
+                    assert "connection" in str(error).lower() or "terminat" in str(error).lower()
+                    report = None
+        finally:
+            object.__setattr__(RISK.implementations[0], "run", plain_risk)
+        with open_workflow("underwriting", url) as flow:
+            if report is None or report.status != "completed":
+                report = flow.continue_thread(thread)
+            assert report.status == "completed" and report.decision is not None
+            assert report.decision["outcome"] == "approved"
+        steps = Counter(e.node for e in TraceStore(url).events(thread, EventKind.STEP))
+        for agent in ("intake", "policy_lookup", "compliance", "quote", "finalize"):
+            assert steps[agent] == 1, f"{agent} ran {steps[agent]} times"
+        assert len(SideEffectLedger(url).for_thread(thread, DECISION_KIND)) == 1
