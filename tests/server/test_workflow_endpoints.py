@@ -7,13 +7,16 @@ Where Aegra itself cannot do something, the test says so with the upstream reaso
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from langgraph_sdk.client import SyncLangGraphClient
 from langgraph_sdk.errors import APIStatusError
 
+from checkpoints.ledger import SideEffectLedger
 from checkpoints.trace_store import TraceStore
+from graphs.review_gate import REVIEW_DECISION_KIND
 from graphs.runtime import open_workflow
 from graphs.workflows import WORKFLOWS
 from schemas.trace import EventKind
@@ -165,3 +168,27 @@ def test_unknown_thread_is_not_found(server: Server) -> None:
     with pytest.raises(APIStatusError) as raised:
         server.client("otto").threads.get_state("00000000-0000-0000-0000-000000000000")
     assert raised.value.status_code in (404, 422)
+
+
+def test_two_concurrent_resumes_record_exactly_one_decision(server: Server) -> None:
+    thread = _to_gate(server)
+    answers = {
+        "rita": {"action": "approve", "reviewer": "rita"},
+        "otto": {"action": "reject", "reviewer": "otto", "note": "declined"},
+    }
+
+    def resume(user: str) -> str:
+        try:
+            server.client(user).runs.wait(thread, "underwriting", command={"resume": answers[user]})
+        except Exception as error:  # the loser may be refused outright (a busy thread)
+            return f"refused: {error}"
+        return "ran"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = dict(zip(answers, pool.map(resume, answers), strict=True))
+    recorded = SideEffectLedger(server.database_url).for_thread(thread, REVIEW_DECISION_KIND)
+    assert len(recorded) == 1, outcomes
+    winner = recorded[0]["payload"]["decision"]["reviewer"]
+    final = _as(server, "otto").threads.get_state(thread)["values"]["decision"]
+    assert final["decided_by"] == winner
+    assert final["outcome"] == ("approved" if winner == "rita" else "declined")
