@@ -195,6 +195,8 @@ def _show_report(report: RunReport, as_json: bool) -> None:
         f"thread  [bold]{escape(report.thread_id)}[/]",
         f"status  [bold {colour}]{report.status}[/]",
     ]
+    if report.problem:
+        lines.append(f"[bold red]problem[/] {escape(report.problem)}")
     if report.decision:
         lines.append(
             f"outcome [bold]{report.decision.get('outcome')}[/] "

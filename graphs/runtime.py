@@ -33,7 +33,9 @@ from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_
 from graphs.workflows import WorkflowEntry, get_workflow
 from schemas.review import ReviewDecision
 
-RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started"]
+RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started", "inconsistent"]
+"""`inconsistent`: the thread's state holds a decision the side-effect ledger did not record (its
+state was changed behind the workflow's back, for example through a server's state endpoint)."""
 
 
 @dataclass
@@ -49,6 +51,8 @@ class RunReport:
     """The recorded decision, when completed."""
     next: list[str] = field(default_factory=list)
     """Nodes that would run next (for an incomplete run)."""
+    problem: str | None = None
+    """What is wrong, when inconsistent."""
 
     def as_json(self) -> dict[str, Any]:
         report: dict[str, Any] = {
@@ -64,6 +68,8 @@ class RunReport:
             report["outcome"] = self.decision.get("outcome")
         if self.next:
             report["next"] = self.next
+        if self.problem:
+            report["problem"] = self.problem
         return report
 
 
@@ -225,9 +231,30 @@ class WorkflowRun:
             )
         if snapshot.next:
             return RunReport(thread_id, self.entry.name, "incomplete", next=list(snapshot.next))
-        return RunReport(
-            thread_id, self.entry.name, "completed", decision=snapshot.values.get("decision")
-        )
+        decision = snapshot.values.get("decision")
+        problem = self._unrecorded(decision)
+        if problem is not None:
+            return RunReport(
+                thread_id, self.entry.name, "inconsistent", decision=decision, problem=problem
+            )
+        return RunReport(thread_id, self.entry.name, "completed", decision=decision)
+
+    def _unrecorded(self, decision: dict[str, Any] | None) -> str | None:
+        """Why a thread's decision is not the one the ledger recorded (None when it is)."""
+        if decision is None:
+            return None
+        key = decision.get("decision_key")
+        recorded = self.ledger.get(str(key)) if key else None
+        if recorded is None:
+            return (
+                f"the decision in the thread's state was never recorded in the ledger (key {key!r})"
+            )
+        if recorded != decision:
+            changed = sorted(
+                k for k in recorded.keys() | decision.keys() if recorded.get(k) != decision.get(k)
+            )
+            return f"the decision in the thread's state differs from the ledger's record {key!r} in {changed}"
+        return None
 
     def steps(self, thread_id: str) -> list[Any]:
         self._require(thread_id)

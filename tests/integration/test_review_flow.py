@@ -113,3 +113,29 @@ def test_a_decision_sent_again_after_a_crash_carries_the_run_on_and_another_is_r
     assert done.status == "completed" and done.decision is not None
     assert done.decision["outcome"] == "declined"
     assert len(SideEffectLedger(sqlite_url).for_thread("crashed-review", DECISION_KIND)) == 1
+
+
+def test_a_decision_written_behind_the_workflows_back_is_reported_inconsistent(
+    database_url: str,
+) -> None:
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("02_high_risk_referral"), thread_id="forged")
+        assert flow.report("forged").status == "awaiting_review"
+        forged = {"submission_id": "SUB-1002", "outcome": "approved", "decided_by": "nobody"}
+        flow.graph.update_state(flow.config("forged"), {"decision": forged}, as_node="finalize")
+        report = flow.report("forged")
+    assert report.status == "inconsistent"
+    assert report.problem is not None and "never recorded in the ledger" in report.problem
+
+
+def test_a_recorded_decision_changed_in_the_state_is_reported_inconsistent(
+    database_url: str,
+) -> None:
+    with open_workflow("underwriting", database_url) as flow:
+        done = flow.start(load_sample("01_clean_straight_through"), thread_id="altered")
+        assert done.status == "completed" and done.decision is not None
+        altered = {**done.decision, "outcome": "declined"}
+        flow.graph.update_state(flow.config("altered"), {"decision": altered}, as_node="finalize")
+        report = flow.report("altered")
+    assert report.status == "inconsistent"
+    assert report.problem is not None and "['outcome']" in report.problem
