@@ -41,17 +41,25 @@ def database(kind: str) -> Iterator[str]:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
-    name = f"baton_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+    with fresh_postgres_database(POSTGRES_ADMIN_URL, "baton_bench") as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database on the server of `admin_url`, dropped (connections and all)
+    afterwards. The test suite uses it too."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
     try:
         yield url
     finally:
         from checkpoints.database import engine_for
 
         engine_for(url).dispose()
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
+
+from bench import databases
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples" / "underwriting"
@@ -44,18 +44,8 @@ def sqlite_url(tmp_path: Path) -> str:
 @contextmanager
 def fresh_postgres_database(prefix: str = "baton_test") -> Iterator[str]:
     """A new PostgreSQL database's URL, dropped (connections and all) afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    try:
+    with databases.fresh_postgres_database(POSTGRES_ADMIN_URL, prefix) as url:
         yield url
-    finally:
-        from checkpoints.database import engine_for
-
-        engine_for(url).dispose()
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

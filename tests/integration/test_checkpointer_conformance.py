@@ -7,15 +7,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import ExitStack
 from pathlib import Path
 
-import psycopg
 import pytest
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.conformance import checkpointer_test, validate
 
 from checkpoints.saver import open_saver
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import fresh_postgres_database
 
 
 def _conformance(url_for_run: AsyncIterator[str], name: str) -> dict[str, object]:
@@ -55,19 +55,10 @@ def test_sqlite_saver_passes_the_conformance_suite(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_postgres_saver_passes_the_conformance_suite() -> None:
-    created: list[str] = []
+    with ExitStack() as databases:
 
-    async def urls() -> AsyncIterator[str]:
-        while True:
-            name = f"baton_conformance_{uuid.uuid4().hex[:10]}"
-            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            created.append(name)
-            yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+        async def urls() -> AsyncIterator[str]:
+            while True:
+                yield databases.enter_context(fresh_postgres_database("baton_conformance"))
 
-    try:
         _assert_conformant(_conformance(urls(), "Baton postgres"))
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            for name in created:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
