@@ -7,7 +7,14 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from bench import crash_recovery, governance_overhead, history_latency, scoped_context, throughput
+from bench import (
+    crash_recovery,
+    governance_overhead,
+    history_latency,
+    scoped_context,
+    server_throughput,
+    throughput,
+)
 from bench.databases import postgres_available
 from bench.scoped_context import REPORT, SAMPLES
 
@@ -34,6 +41,10 @@ def main() -> int:
         ),
         ("governance overhead", lambda: governance_overhead.section(governance_overhead.measure())),
         ("throughput", lambda: throughput.section(throughput.measure())),
+        (
+            "throughput through the server",
+            lambda: server_throughput.section(server_throughput.measure()),
+        ),
         ("history latency", lambda: history_latency.section(history_latency.measure())),
         ("crash recovery", lambda: crash_recovery.section(crash_recovery.measure())),
     ):

@@ -73,15 +73,19 @@ def measure() -> list[Throughput]:
     return rows
 
 
-def section(rows: list[Throughput]) -> str:
+IN_PROCESS = (
+    "## Throughput (`bench/throughput.py`)\n\n"
+    "Underwriting runs per second, in one process (`open_workflow`: one event loop and the "
+    "database's connection pool), the deterministic agents: submission to the review "
+    "interrupt (sample 02, a referred case), and the reviewer's answer through to the recorded "
+    f"decision. Median of {REPEATS} batches of max(8, 2 x threads) runs each. Every step is "
+    'checkpointed (`durability="sync"`) and traced.'
+)
+
+
+def section(rows: list[Throughput], heading: str = IN_PROCESS) -> str:
     lines = [
-        "## Throughput (`bench/throughput.py`)",
-        "",
-        "Underwriting runs per second, in one process (`open_workflow`: one event loop and the "
-        "database's connection pool), the deterministic agents: submission to the review "
-        "interrupt (sample 02, a referred case), and the reviewer's answer through to the recorded "
-        f"decision. Median of {REPEATS} batches of max(8, 2 x threads) runs each. Every step is "
-        'checkpointed (`durability="sync"`) and traced.',
+        heading,
         "",
         "| database | concurrent threads | to the gate (runs/s) | through the gate (runs/s) |",
         "|---|---:|---:|---:|",
