@@ -15,7 +15,7 @@ from functools import cache
 from typing import Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Role = Literal["intake", "supervisor", "review_summary"]
@@ -57,9 +57,21 @@ def model_settings() -> ModelSettings:
 _FIELDS = tuple(ModelSettings.model_fields)
 
 
+class ModelSettingsError(ValueError):
+    """A `BATON_MODEL*` variable that cannot be used (the message names it)."""
+
+
 @cache
 def _settings_for(environment: tuple[str | None, ...]) -> ModelSettings:
-    return ModelSettings()
+    try:
+        return ModelSettings()
+    except ValidationError as error:
+        raise ModelSettingsError(
+            "; ".join(
+                f"BATON_{str(item['loc'][0]).upper()}={item.get('input')!r}: {item['msg']}"
+                for item in error.errors(include_url=False)
+            )
+        ) from None
 
 
 def model_name(role: Role, overrides: Mapping[str, str | None] | None = None) -> str | None:

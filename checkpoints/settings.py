@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///.baton/baton.db"
@@ -33,9 +33,21 @@ def baton_settings() -> BatonSettings:
 _FIELDS = tuple(BatonSettings.model_fields)
 
 
+class SettingsError(ValueError):
+    """A `BATON_*` variable that cannot be used (the message names it)."""
+
+
 @cache
 def _settings_for(environment: tuple[str | None, ...]) -> BatonSettings:
-    return BatonSettings()
+    try:
+        return BatonSettings()
+    except ValidationError as error:
+        raise SettingsError(
+            "; ".join(
+                f"BATON_{str(item['loc'][0]).upper()}={item.get('input')!r}: {item['msg']}"
+                for item in error.errors(include_url=False)
+            )
+        ) from None
 
 
 def pool_size() -> int:

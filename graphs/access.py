@@ -44,6 +44,10 @@ class AccessSettings(BaseSettings):
 
     auth: Literal["on", "off"] = "on"
     api_keys_file: Path | None = None
+    principal_secret: str | None = Field(default=None, min_length=32, repr=False)
+    """The key principals are sealed with (`BATON_PRINCIPAL_SECRET`, 32 characters or more, the
+    same for every server process). Without it the seal key is derived from the keys file, which
+    must then be kept as secret as this."""
 
 
 class KeyHolder(BaseModel):
@@ -78,7 +82,11 @@ def access_settings() -> AccessSettings:
     try:
         return AccessSettings()
     except ValidationError as error:
-        raise AccessMisconfigured(f"BATON_AUTH must be 'on' or 'off': {error}") from error
+        problems = "; ".join(
+            f"BATON_{str(item['loc'][0]).upper()}: {item['msg']}"
+            for item in error.errors(include_url=False)
+        )
+        raise AccessMisconfigured(problems) from None
 
 
 def key_digest(key: str) -> str:
@@ -97,9 +105,9 @@ def keys_file() -> tuple[dict[str, KeyHolder], bytes]:
         )
     try:
         stat = path.stat()
+        return _parsed_keys(str(path), stat.st_mtime_ns, stat.st_size)
     except OSError as error:
         raise AccessMisconfigured(f"BATON_API_KEYS_FILE {path}: {error.strerror}") from error
-    return _parsed_keys(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @cache
@@ -119,6 +127,10 @@ def _parsed_keys(path: str, mtime_ns: int, size: int) -> tuple[dict[str, KeyHold
             f"BATON_API_KEYS_FILE {path}: keys must be SHA-256 hex digests (64 lowercase hex "
             f"characters), not {malformed}"
         )
+    if any(holder.identity == DEVELOPER for holder in holders.values()):
+        raise AccessMisconfigured(
+            f"BATON_API_KEYS_FILE {path}: the identity {DEVELOPER!r} is reserved for BATON_AUTH=off"
+        )
     return holders, raw
 
 
@@ -132,8 +144,12 @@ def holder_of(key: str | None) -> KeyHolder | None:
 
 def signature(identity: str, role: str) -> str:
     """The seal the auth layer puts on a principal (HMAC with a key derived from the keys file)."""
-    _, raw = keys_file()
-    secret = hashlib.sha256(b"baton principal\n" + raw).digest()
+    configured = access_settings().principal_secret
+    if configured is not None:
+        secret = hashlib.sha256(b"baton principal\n" + configured.encode()).digest()
+    else:
+        _, raw = keys_file()
+        secret = hashlib.sha256(b"baton principal\n" + raw).digest()
     return hmac.new(secret, f"{identity}\n{role}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -181,6 +197,16 @@ def user_field(user: Any, name: str) -> Any:
         return getattr(user, name, None)
 
 
+OWNER_KEY = "owner"
+"""State key, when the state has it, of who started the thread through a server: the supervisor
+records it on the first run and refuses runs by anyone else but an operator."""
+
+
+def first_owner(current: str | None, update: str | None) -> str | None:
+    """The state reducer of a thread's owner: once set, it stays (a run cannot rewrite it)."""
+    return current if current is not None else update
+
+
 def require_starter(principal: Principal | None, owner: str | None) -> None:
     """A run on a thread: its owner (a submitter) or an operator; AccessRefused otherwise."""
     if principal is None or principal.role == "operator":
@@ -196,11 +222,14 @@ def require_starter(principal: Principal | None, owner: str | None) -> None:
         raise AccessRefused(f"{principal.identity!r} does not own this case")
 
 
-def reviewer_refusal(principal: Principal | None) -> str | None:
-    """Why this principal may not answer a review gate (None if it may)."""
-    if principal is None or principal.role in REVIEWERS:
+def reviewer_refusal(principal: Principal | None, owner: str | None = None) -> str | None:
+    """Why this principal may not answer a review gate (None if it may): only reviewers and
+    operators may, and never on a case they started themselves."""
+    if principal is None:
         return None
-    role = principal.role or "no Baton role"
-    return (
-        f"{principal.identity!r} ({role}) may not answer a review gate: reviewers and operators may"
-    )
+    if principal.role not in REVIEWERS:
+        role = principal.role or "no Baton role"
+        return f"{principal.identity!r} ({role}) may not answer a review gate: reviewers and operators may"
+    if owner is not None and principal.identity == owner:
+        return f"{principal.identity!r} started this case and may not review it"
+    return None

@@ -67,12 +67,16 @@ def _forbidden(message: str) -> Auth.exceptions.HTTPException:
 
 
 @auth.on.threads.create
-async def create_thread(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsCreate) -> None:
+async def create_thread(
+    ctx: Auth.types.AuthContext, value: Auth.types.ThreadsCreate
+) -> Auth.types.HandlerResult:
     if _role(ctx) not in ("submitter", "operator"):
         raise _forbidden("only submitters and operators start cases")
     if value.get("metadata") is None:
         value["metadata"] = {}
     value["metadata"][OWNER] = ctx.user.identity  # in place: the server keeps this dict
+    # Asking to create a thread that exists returns it: only when it is the caller's own.
+    return True if _role(ctx) == "operator" else {OWNER: ctx.user.identity}
 
 
 @auth.on.threads.read
@@ -102,17 +106,34 @@ async def search_threads(
 async def run_on_thread(
     ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate
 ) -> Auth.types.HandlerResult:
+    """Submitters start runs with an input on threads they own; reviewers only answer review
+    gates (a command that is exactly `{"resume": …}`); a command that writes state or jumps to a
+    node (`update`, `goto`), a run from an earlier checkpoint, and a run that would create its
+    thread are for operators."""
     role = _role(ctx)
-    kwargs: Mapping[str, Any] = value.get("kwargs") or {}
-    command = kwargs.get("command") or {}
-    resumes = isinstance(command, Mapping) and command.get("resume") is not None
     if role == "operator":
         return True
+    kwargs: Mapping[str, Any] = value.get("kwargs") or {}
+    command = kwargs.get("command") or {}
+    used = (
+        {key for key, item in command.items() if item is not None}
+        if isinstance(command, Mapping)
+        else {"?"}
+    )
+    configurable = (kwargs.get("config") or {}).get("configurable") or {}
+    if value.get("thread_id") is None or value.get("if_not_exists") == "create":
+        raise _forbidden("create the thread first (threads.create): runs cannot create threads")
+    if configurable.get("checkpoint_id") or kwargs.get("checkpoint_id"):
+        raise _forbidden("only operators run from an earlier checkpoint")
+    if used - {"resume"}:
+        raise _forbidden(
+            f"only operators send commands that {' or '.join(sorted(used - {'resume'}))}"
+        )
     if role == "reviewer":
-        if not resumes:
+        if used != {"resume"} or kwargs.get("input") is not None:
             raise _forbidden("reviewers may only answer review gates (a run with a resume command)")
         return True
-    if resumes:
+    if used:
         raise _forbidden("only reviewers and operators answer review gates")
     return {OWNER: ctx.user.identity}
 

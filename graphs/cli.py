@@ -24,10 +24,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agents.models import ModelSettingsError
 from agents.registry import WORKFLOW_AGENTS
 from checkpoints.database import DatabaseURLError, parse_database_url
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.rollback import RollbackError
+from checkpoints.settings import SettingsError
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
 from graphs.contracts import ContractViolation
@@ -61,6 +63,8 @@ class BadInput(Exception):
 
 CORRECTABLE = (
     BadInput,
+    ModelSettingsError,
+    SettingsError,
     RequestError,
     ContractViolation,
     RollbackError,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypedDict, get_type_hints
 
@@ -169,7 +169,14 @@ def governed_node(spec: AgentSpec, in_flight: dict[str, str] | None = None) -> A
             or (runtime.execution_info.node_attempt == 1)
         )
         result = await _run_chain(
-            spec, state, context, config, retrying=True, announce=first_attempt, in_flight=in_flight
+            spec,
+            state,
+            context,
+            config,
+            retrying=True,
+            announce=first_attempt,
+            in_flight=in_flight,
+            heartbeat=runtime.heartbeat if runtime is not None else lambda: None,
         )
         return {spec.writes: result.model_dump(mode="json")}
 
@@ -187,6 +194,7 @@ async def _run_chain(
     failed: tuple[str, str] | None = None,
     announce: bool = True,
     in_flight: dict[str, str] | None = None,
+    heartbeat: Callable[[], None] = lambda: None,
 ) -> AgentResult[Any]:
     """Run the chain. With `retrying`, a transient model failure is raised for the node's retry
     policy; `failed` = (implementation, reason) resumes after an implementation whose retries ran
@@ -230,7 +238,7 @@ async def _run_chain(
     first = 1
     if failed is not None:
         names = [impl.name for impl in chain]
-        first = names.index(failed[0]) + 2
+        first = names.index(failed[0]) + 2 if failed[0] in names else 1
         rejected.append(f"{failed[0]}: {failed[1]}")
         last_reason = failed[1]
         next_name = chain[first - 1].name if first <= len(chain) else "human review"
@@ -256,15 +264,18 @@ async def _run_chain(
             in_flight[_thread_of(config)] = impl.name
         try:
             verdict, value, reason, kind = await _attempt(
-                spec, impl, payload, context, config, retrying
+                spec, impl, payload, context, config, retrying, heartbeat
             )
-        except TransientModelFailure as failure:
-            await _emit_attempt(
-                spec, impl, position, started, "retry", str(failure.error), context, config
-            )
-            raise
         except asyncio.CancelledError:  # the node timed out (or the run is stopping)
+            # The entry stays for the error handler to name the implementation that timed out.
             await _emit_attempt(spec, impl, position, started, "cancelled", None, context, config)
+            raise
+        except BaseException as failure:
+            if in_flight is not None:
+                in_flight.pop(_thread_of(config), None)
+            if isinstance(failure, TransientModelFailure):
+                why = str(failure.error)
+                await _emit_attempt(spec, impl, position, started, "retry", why, context, config)
             raise
         if in_flight is not None:
             in_flight.pop(_thread_of(config), None)
@@ -308,6 +319,21 @@ async def _run_chain(
     )
 
 
+async def _off_the_loop(
+    impl: Implementation, payload: BaseModel, context: AgentContext, heartbeat: Callable[[], None]
+) -> Any:
+    """Run a plain implementation in a worker thread. The node's idle timeout is for model calls:
+    while deterministic code runs, the attempt reports progress, so it is not cut off (a thread
+    cannot be cancelled anyway)."""
+    work = asyncio.ensure_future(asyncio.to_thread(impl.run, payload, context))
+    interval = model_settings().model_timeout / 4
+    while True:
+        done, _ = await asyncio.wait({work}, timeout=interval)
+        if done:
+            return work.result()
+        heartbeat()
+
+
 async def _attempt(
     spec: AgentSpec,
     impl: Implementation,
@@ -315,6 +341,7 @@ async def _attempt(
     context: AgentContext,
     config: RunnableConfig,
     retrying: bool = False,
+    heartbeat: Callable[[], None] = lambda: None,
 ) -> tuple[str, BaseModel | None, str | None, ErrorKind | None]:
     """Run one implementation: (verdict, value, reason, error kind); verdict is a status or
     `rejected` (the next implementation should run)."""
@@ -325,7 +352,7 @@ async def _attempt(
         elif impl.runs_inline:
             produced = impl.run(payload, context)
         else:  # deterministic code that may read files or databases runs off the event loop
-            produced = await asyncio.to_thread(impl.run, payload, context)
+            produced = await _off_the_loop(impl, payload, context, heartbeat)
         if isinstance(produced, Outcome):
             if produced.status is Status.FAILED:
                 return "rejected", None, produced.reason, produced.error_kind

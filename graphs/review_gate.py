@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from agents.models import load_chat_model
 from agents.spec import AgentSpec
 from checkpoints.ledger import SideEffectLedger
-from graphs.access import DEVELOPER, Principal, principal_of, reviewer_refusal
+from graphs.access import DEVELOPER, OWNER_KEY, Principal, principal_of, reviewer_refusal
 from graphs.context import BatonContext, resolved_database_url, resolved_models
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.events import emit
@@ -44,6 +44,8 @@ from schemas.trace import EventKind
 
 REVIEW_KEY = "review"
 REVIEW_DECISION_KIND = "review_decision"
+GATE_OUTCOME_KIND = "gate_outcome"
+"""Ledger kind of each outcome a gate reached, with the results it assessed."""
 ANSWER_KIND = "review_answer"
 """Ledger kind of each answer a gate received, with who gave it."""
 
@@ -65,6 +67,13 @@ class ReviewOutcome(BaseModel):
     repeated resumes of one interrupt share it (side effects of the decision should key on it)."""
     amended: dict[str, Any] | None = None
     """Agent results as the reviewer amended them (JSON `AgentResult`s by agent name)."""
+    outcome_key: str | None = None
+    """The ledger key under which the gate recorded this outcome and the results it assessed:
+    what follows the gate acts on that record, not on what the state says."""
+
+
+class UnrecordedOutcome(RuntimeError):
+    """The review outcome in a thread's state is not the one its review gate recorded."""
 
 
 Amend = Callable[[Mapping[str, Any], dict[str, Any]], dict[str, Any]]
@@ -92,8 +101,7 @@ def add_review_gate(builder: StateGraph, gate: GateSpec) -> None:
     """Add the gate as a node reading the agents' results (and `reads`), writing `review`."""
     hints = get_type_hints(builder.state_schema)
     keys = [*gate.reads, *(spec.writes for spec in gate.agents)]
-    if OVERRIDES_KEY in hints:
-        keys.append(OVERRIDES_KEY)
+    keys += [key for key in (OVERRIDES_KEY, OWNER_KEY) if key in hints]
     fields = {key: hints[key] for key in keys}
     slice_type = TypedDict(f"{gate.name.title().replace('_', '')}Slice", fields, total=False)  # type: ignore[misc]
     builder.add_node(
@@ -130,7 +138,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 fired=assessment.fired,
                 referrals=_referrals(assessment.fired),
             )
-            return {REVIEW_KEY: outcome.model_dump(mode="json")}
+            return {REVIEW_KEY: _record_outcome(gate, config, runtime, outcome, results)}
         recommendation = gate.recommend(state)
         packet = ReviewPacket(
             workflow=gate.workflow,
@@ -150,7 +158,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             answer, who = _answer_and_principal(
                 gate, config, runtime, len(refused), interrupt(asked)
             )
-            refusal = reviewer_refusal(who)
+            refusal = reviewer_refusal(who, state.get(OWNER_KEY))
             if refusal is not None:
                 refused.append(refusal)
                 continue
@@ -177,7 +185,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             record_key=record_key,
             amended=amended or None,
         )
-        return {REVIEW_KEY: outcome.model_dump(mode="json")}
+        return {REVIEW_KEY: _record_outcome(gate, config, runtime, outcome, results)}
 
     return review_gate
 
@@ -220,6 +228,49 @@ def _summary(
             key, thread_id=thread_id, kind=SUMMARY_KIND, payload=made.model_dump(mode="json")
         ).payload
     return GeneratedSummary.model_validate(kept)
+
+
+def _record_outcome(
+    gate: GateSpec,
+    config: RunnableConfig,
+    runtime: Runtime[BatonContext],
+    outcome: ReviewOutcome,
+    results: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Keep the outcome and the agents' results it was reached on in the ledger (once per gate
+    task); return the outcome, naming its record, as written to the state."""
+    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
+    task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
+    key = f"{GATE_OUTCOME_KIND}:{thread_id}:{task}"
+    kept = (
+        SideEffectLedger(resolved_database_url(runtime))
+        .record_once(
+            key,
+            thread_id=thread_id,
+            kind=GATE_OUTCOME_KIND,
+            payload={"outcome": outcome.model_dump(mode="json"), "results": dict(results)},
+        )
+        .payload
+    )
+    return {**kept["outcome"], "outcome_key": key}
+
+
+def recorded_outcome(
+    ledger: SideEffectLedger, thread_id: str, written: Mapping[str, Any] | None
+) -> tuple[ReviewOutcome, dict[str, Any]]:
+    """The outcome the thread's review gate last recorded, and the results it assessed, provided
+    the state's outcome (`written`) names that record; UnrecordedOutcome otherwise (the state was
+    changed behind the workflow's back)."""
+    key = (written or {}).get("outcome_key")
+    latest = ledger.for_thread(thread_id, GATE_OUTCOME_KIND)
+    if not key or not latest or latest[-1]["key"] != key:
+        raise UnrecordedOutcome(
+            f"the review outcome in thread {thread_id!r}'s state ({key or 'no record'}) is not the "
+            "one its review gate last recorded: nothing is decided on it"
+        )
+    payload = latest[-1]["payload"]
+    outcome = ReviewOutcome.model_validate({**payload["outcome"], "outcome_key": key})
+    return outcome, payload["results"]
 
 
 def _answer_and_principal(

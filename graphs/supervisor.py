@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, create_model
 
 from agents.models import load_chat_model, model_settings
 from agents.spec import AgentSpec
-from graphs.access import principal_of, require_starter
+from graphs.access import OWNER_KEY, principal_of, require_starter
 from graphs.context import BatonContext, resolved_models
 from graphs.contracts import validate_contract
 from graphs.events import aemit
@@ -32,9 +32,6 @@ from schemas.result import Status, result_status
 from schemas.trace import EventKind
 
 SUPERVISOR = "supervisor"
-OWNER_KEY = "owner"
-"""State key, when the state has it, of who started the thread through a server: the supervisor
-records it on the first run and refuses runs by anyone else but an operator."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ the configured one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict, cast
+from typing import Annotated, Any, TypedDict, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, StateGraph
@@ -25,11 +25,12 @@ from agents.underwriting import (
     recommendation,
 )
 from checkpoints.ledger import SideEffectLedger
+from graphs.access import first_owner
 from graphs.context import BatonContext, resolved_database_url
 from graphs.contracts import validate_contract
 from graphs.events import emit
 from graphs.policy import POLICY_DIR, load_policy
-from graphs.review_gate import REVIEW_KEY, GateSpec, ReviewOutcome, add_review_gate
+from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate, recorded_outcome
 from graphs.supervisor import Worker, build_supervisor
 from graphs.tracing import trace_all_runs
 from schemas.review import ReviewAction
@@ -74,8 +75,8 @@ class UnderwritingState(TypedDict, total=False):
     """UnderwritingDecision, as recorded once in the ledger."""
     overrides: dict[str, dict[str, Any]]
     """Operator-corrected agent inputs (set by rollback), by agent name."""
-    owner: str | None
-    """Who started the case through a server (set by the supervisor; None in-process)."""
+    owner: Annotated[str | None, first_owner]
+    """Who started the case through a server (set once by the supervisor; None in-process)."""
 
 
 WORKERS = (
@@ -122,9 +123,12 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
 def _finalize(
     state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
 ) -> dict[str, Any]:
-    """Record the decision once (idempotency key from the thread and this task)."""
-    review = ReviewOutcome.model_validate(state[REVIEW_KEY])
-    quote = ((review.amended or {}).get("quote") or state.get("quote") or {}).get("value")
+    """Record the decision once (idempotency key from the thread and this task), from what the
+    review gate recorded in the ledger, never from what the state says the gate decided."""
+    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
+    ledger = SideEffectLedger(resolved_database_url(runtime))
+    review, assessed = recorded_outcome(ledger, thread_id, state.get(REVIEW_KEY))
+    quote = ((review.amended or {}).get("quote") or assessed.get("quote") or {}).get("value")
     reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
     decided_by = "policy"
     if review.record is not None:
@@ -143,7 +147,6 @@ def _finalize(
     else:
         outcome = "approved"
         reasons = reasons or ["no review rule fired"]
-    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
     # One decision per reviewer decision (however many times its interrupt is resumed), else one
     # per finalize task.
     task = str(config.get("configurable", {}).get("checkpoint_ns", FINALIZE))
@@ -152,7 +155,6 @@ def _finalize(
         if review.record_key
         else f"{DECISION_KIND}:{thread_id}:{task}"
     )
-    ledger = SideEffectLedger(resolved_database_url(runtime))
     earlier = [
         row["key"] for row in ledger.for_thread(thread_id, DECISION_KIND) if row["key"] != key
     ]
@@ -187,7 +189,6 @@ def _finalize(
 
 class FinalizeSlice(TypedDict, total=False):
     submission_id: str
-    quote: dict[str, Any] | None
     review: dict[str, Any] | None
 
 
@@ -225,8 +226,10 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
 
 
 trace_all_runs()
-graph = build_underwriting().compile(name=WORKFLOW)
-"""The graph the LangGraph server (`langgraph.json`) serves, with the server's own checkpointer."""
+builder = build_underwriting()
+graph = builder.compile(name=WORKFLOW)
+"""The graph a LangGraph server serves (through `graphs/served.py`) with its checkpointer. Its
+model-backed nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
 
 STATE_WRITERS = {
     REVIEW_KEY: (GATE, "ReviewOutcome"),

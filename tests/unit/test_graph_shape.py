@@ -52,7 +52,6 @@ HANDOFFS = [
     ("quote", "review_gate", "quote", "AgentResult[Quote]"),
     ("risk", "review_gate", "risk", "AgentResult[RiskAssessment]"),
     ("input", "finalize", "submission_id", "UnderwritingSubmission.submission_id"),
-    ("quote", "finalize", "quote", "AgentResult[Quote]"),
     ("review_gate", "finalize", "review", "ReviewOutcome"),
 ]
 
