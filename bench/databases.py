@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import tempfile
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,13 +64,3 @@ def fresh_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
 def kinds() -> list[str]:
     """The database kinds to measure on here (PostgreSQL only when its server answers)."""
     return ["memory", "sqlite", *(["postgres"] if postgres_available() else [])]
-
-
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    """The median wall time of `repeats` calls of `action`."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)

@@ -5,6 +5,7 @@ through it with 1, 4 and 16 concurrent clients."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -33,6 +34,23 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def config_in(folder: Path) -> Path:
+    """A copy of the repository's `langgraph.json` in `folder` with absolute paths, so that
+    `langgraph dev` (which resolves `auth.path` from its working directory and keeps its own
+    state there) can run in `folder` and leave the repository alone."""
+    config = json.loads((ROOT / "langgraph.json").read_text(encoding="utf-8"))
+
+    def absolute(path: str) -> str:
+        return str(ROOT / path[2:]) if path.startswith("./") else path
+
+    config["dependencies"] = [str(ROOT / dep) for dep in config["dependencies"]]
+    config["graphs"] = {name: absolute(path) for name, path in config["graphs"].items()}
+    config["auth"]["path"] = absolute(config["auth"]["path"])
+    target = folder / "langgraph.json"
+    target.write_text(json.dumps(config), encoding="utf-8")
+    return target
+
+
 @contextmanager
 def dev_server(database_url: str) -> Iterator[str]:
     """`langgraph dev` on a free port with auth off, checkpointing into `database_url`."""
@@ -46,11 +64,13 @@ def dev_server(database_url: str) -> Iterator[str]:
         "BATON_DATABASE_URL": database_url,
     }
     env.pop("LANGSMITH_API_KEY", None)
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [
                 LANGGRAPH,
                 "dev",
+                "--config",
+                str(config_in(Path(folder))),
                 "--port",
                 str(port),
                 "--host",
@@ -58,7 +78,7 @@ def dev_server(database_url: str) -> Iterator[str]:
                 "--no-browser",
                 "--no-reload",
             ],
-            cwd=ROOT,
+            cwd=folder,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, text
 
 from checkpoints.database import engine_for, parse_database_url
+from checkpoints.ledger import SideEffectLedger
+
+PRUNED_KIND = "pruned"
+"""Ledger kind marking a thread whose intermediate checkpoints were pruned."""
 
 CHECKPOINT_TABLES = {
     "sqlite": ("checkpoints", "writes"),
@@ -59,7 +64,19 @@ def prune_threads(database_url: str, thread_ids: Sequence[str]) -> PruneCounts:
             saver.prune(ids, strategy="keep_latest")
     elif ids:
         _prune_sqlite(database_url, ids)
+    ledger = SideEffectLedger(database_url)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    for thread_id in ids:
+        ledger.record_once(
+            f"{PRUNED_KIND}:{thread_id}", thread_id=thread_id, kind=PRUNED_KIND, payload={"at": now}
+        )
     return PruneCounts(before=before, after=checkpoint_rows(database_url, ids))
+
+
+def pruned_at(database_url: str, thread_id: str) -> str | None:
+    """When the thread's intermediate checkpoints were pruned (None if they were not)."""
+    record = SideEffectLedger(database_url).get(f"{PRUNED_KIND}:{thread_id}")
+    return None if record is None else str(record["at"])
 
 
 def _prune_sqlite(database_url: str, thread_ids: list[str]) -> None:
@@ -71,9 +88,13 @@ def _prune_sqlite(database_url: str, thread_ids: list[str]) -> None:
     stale = f"""
         thread_id IN :ids AND (thread_id, checkpoint_ns, checkpoint_id) NOT IN ({latest})
     """
+    orphans = text(
+        "UPDATE checkpoints SET parent_checkpoint_id = NULL WHERE thread_id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
     with engine_for(database_url).begin() as conn:
         for table in CHECKPOINT_TABLES["sqlite"]:
             query = text(f"DELETE FROM {table} WHERE {stale}").bindparams(
                 bindparam("ids", expanding=True)
             )
             conn.execute(query, {"ids": thread_ids})
+        conn.execute(orphans, {"ids": thread_ids})  # as the PostgreSQL prune leaves them

@@ -366,7 +366,8 @@ def prune(
     as_json: JsonFlag = False,
 ) -> None:
     """Drop the intermediate checkpoints of completed threads, keeping each one's final state,
-    decision and trace (`baton history` then shows only the final checkpoint)."""
+    decision and trace (`baton history` and `baton rollback` then refuse those threads, saying so;
+    `baton trace` still shows every step)."""
     url = _url()
     with _progress("pruning…", as_json):
         result = prune_finished(url, timedelta(days=older_than), dry_run=dry_run)

@@ -21,6 +21,7 @@ from langgraph.types import Command
 from agents.registry import WORKFLOW_AGENTS
 from agents.spec import AgentSpec
 from checkpoints.ledger import SideEffectLedger
+from checkpoints.retention import pruned_at
 from checkpoints.rollback import node_steps, rewind_to_node
 from checkpoints.saver import open_saver, open_store
 from checkpoints.settings import database_url as configured_database_url
@@ -211,6 +212,7 @@ class WorkflowRun:
                 update[OVERRIDES_KEY] = overrides
             return update
 
+        self._refuse_pruned(thread_id, "the checkpoint to roll back to")
         config = self.config(thread_id)
         forked = rewind_to_node(self.graph, config, node=agent, values=rewind)
         self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
@@ -258,7 +260,16 @@ class WorkflowRun:
 
     def steps(self, thread_id: str) -> list[Any]:
         self._require(thread_id)
+        self._refuse_pruned(thread_id, "its step history")
         return node_steps(self.graph, self.config(thread_id))
+
+    def _refuse_pruned(self, thread_id: str, what: str) -> None:
+        at = pruned_at(self.database_url, thread_id)
+        if at is not None:
+            raise RequestError(
+                f"thread {thread_id!r} was pruned at {at}: only its final checkpoint is kept, so "
+                f"{what} is gone (its trace is not: baton trace {thread_id})"
+            )
 
     def _settle(self, thread_id: str) -> RunReport:
         report = self.report(thread_id)

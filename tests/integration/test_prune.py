@@ -54,6 +54,10 @@ def test_prune_keeps_final_state_decision_and_trace_and_leaves_open_threads(
     assert {t: len(traces.events(t)) for t in finished} == events
     assert len(SideEffectLedger(database_url).of_kind("underwriting_decision")) == ledger_rows
     assert checkpoint_rows(database_url, [waiting]) == open_rows
+    # History and rollback say the thread was pruned; its trace still has every step.
+    for args in (("history", done), ("rollback", done, "--to", "risk")):
+        refused = baton(monkeypatch, database_url, *args, code=2)
+        assert "was pruned" in refused and f"baton trace {done}" in refused
     # The open thread still resumes to a decision.
     resumed = baton(
         monkeypatch, database_url, "review", waiting, "--approve", "--reviewer", "Kim", "--json"

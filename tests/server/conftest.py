@@ -21,6 +21,7 @@ import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
+from bench.server_throughput import config_in
 from tests.conftest import ROOT, free_port, fresh_postgres_database
 
 BIN = Path(sys.executable).parent
@@ -103,7 +104,7 @@ def server(
                 str(BIN / "langgraph"),
                 "dev",
                 "--config",
-                str(ROOT / "langgraph.json"),
+                str(config_in(folder)),
                 "--port",
                 str(port),
                 "--host",
@@ -112,7 +113,7 @@ def server(
                 "--no-reload",
             ]
             health = f"http://127.0.0.1:{port}/ok"
-            workdir = ROOT  # langgraph-api resolves `auth.path` from its working directory
+            workdir = folder  # it keeps its own state in its working directory
         else:
             env |= {"DATABASE_URL": database_url, "AEGRA_CONFIG": str(ROOT / "langgraph.json")}
             command = [

@@ -118,3 +118,55 @@ def test_a_reviewer_sees_the_cases_waiting_for_review_and_cannot_start_one(serve
     with pytest.raises(APIStatusError) as raised:
         reviewer.threads.create()
     assert raised.value.status_code == 403
+
+
+def test_a_command_that_writes_state_decides_nothing(server: Server) -> None:
+    thread = _to_gate(server)
+    forged = {
+        "update": {"review": {"required": False, "action": "approve", "fired": []}},
+        "goto": "finalize",
+    }
+    client = server.client("alice")
+    if server.name == "langgraph-dev":
+        status = _refused(lambda: client.runs.wait(thread, "underwriting", command=forged))
+        assert status == 403
+    else:  # Aegra applies the command; finalize refuses an outcome the gate did not record
+        client.runs.wait(thread, "underwriting", command=forged)
+        assert "not the one its review gate last recorded" in str(
+            client.runs.list(thread)[0].get("error_message")
+        )
+    assert SideEffectLedger(server.database_url).for_thread(thread, "underwriting_decision") == []
+
+
+def test_threads_cannot_be_taken_or_made_by_runs(server: Server) -> None:
+    thread = _to_gate(server)
+    if server.name == "langgraph-dev":  # Aegra scopes threads by owner itself
+        status = _refused(
+            lambda: server.client("bob").threads.create(thread_id=thread, if_exists="do_nothing")
+        )
+        assert status in (403, 404, 409)
+        new = "00000000-0000-4000-8000-00000000b0b0"
+        status = _refused(
+            lambda: server.client("bob").runs.wait(
+                new, "underwriting", input=REFERRED, if_not_exists="create"
+            )
+        )
+        assert status == 403
+    assert server.client("alice").threads.get_state(thread)["next"] == ["review_gate"]
+
+
+def test_a_forged_principal_cannot_start_a_case_as_someone_else(server: Server) -> None:
+    client = server.client("alice")
+    thread = str(client.threads.create()["thread_id"])
+    forged = {"configurable": {"langgraph_auth_user": {"identity": "otto", "role": "operator"}}}
+    try:
+        client.runs.wait(thread, "underwriting", input=REFERRED, config=forged)
+    except (APIStatusError, httpx.HTTPStatusError) as error:  # refused: a reserved config key
+        status = (
+            error.status_code if isinstance(error, APIStatusError) else error.response.status_code
+        )
+        assert status in (400, 403, 422)
+    values = client.threads.get_state(thread)["values"]
+    assert values.get("owner") != "otto"
+    if server.name == "aegra":  # passed on by Aegra, not believed by the graph (no seal)
+        assert "has no Baton role" in str(client.runs.list(thread)[0].get("error_message"))

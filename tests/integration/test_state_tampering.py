@@ -1,0 +1,89 @@
+"""What a run's command or a state update cannot do, whatever server it comes through: decide on a
+review outcome the gate did not record, change the quote the gate assessed, take over a thread,
+or let someone review their own case."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.types import Command
+
+from checkpoints.ledger import SideEffectLedger
+from graphs.access import AccessRefused, user_for
+from graphs.context import BatonContext
+from graphs.review_gate import UnrecordedOutcome
+from graphs.runtime import WorkflowRun, open_workflow
+from graphs.underwriting import DECISION_KIND
+from tests.conftest import load_sample
+
+
+def _send(flow: WorkflowRun, thread: str, payload: Any, user: dict[str, Any] | None = None) -> Any:
+    """Run the graph with `payload` as a server would, as `user` (a sealed principal) if given."""
+    config = flow.config(thread)
+    if user is not None:
+        config["configurable"] = {**config["configurable"], "langgraph_auth_user": user}
+    context = BatonContext(database_url=flow.database_url)
+    return flow.portal.call(partial(flow.graph.ainvoke, payload, config, context=context))
+
+
+@pytest.fixture
+def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "keys.json"
+    path.write_text(
+        json.dumps({hashlib.sha256(b"k").hexdigest(): {"identity": "ops", "role": "operator"}})
+    )
+    monkeypatch.setenv("BATON_API_KEYS_FILE", str(path))
+
+
+def test_a_review_outcome_the_gate_did_not_record_is_never_decided_on(database_url: str) -> None:
+    forged = {"required": False, "action": "approve", "fired": []}
+    with open_workflow("underwriting", database_url) as flow:
+        assert (
+            flow.start(load_sample("02_high_risk_referral"), "forged").status == "awaiting_review"
+        )
+        with pytest.raises(UnrecordedOutcome, match="not the one its review gate last recorded"):
+            _send(flow, "forged", Command(update={"review": forged}, goto="finalize"))
+        assert flow.report("forged").status != "completed"
+    assert SideEffectLedger(database_url).for_thread("forged", DECISION_KIND) == []
+
+
+def test_a_quote_changed_after_the_gate_is_not_what_gets_decided(database_url: str) -> None:
+    with open_workflow("underwriting", database_url) as flow:
+        done = flow.start(load_sample("01_clean_straight_through"), thread_id="cheap")
+        assert done.decision is not None
+        premium = done.decision["quote"]["annual_premium"]
+        quote = flow.graph.get_state(flow.config("cheap")).values["quote"]
+        cheap = {**quote, "value": {**quote["value"], "annual_premium": 1.0}}
+        _send(flow, "cheap", Command(update={"quote": cheap}, goto="finalize"))
+        again = flow.report("cheap")
+    assert again.decision is not None and again.decision["quote"]["annual_premium"] == premium
+
+
+def test_a_run_cannot_take_over_someone_elses_thread(database_url: str, keys: None) -> None:
+    alice, bob = user_for("alice", "submitter"), user_for("bob", "submitter")
+    with open_workflow("underwriting", database_url) as flow:
+        flow.traces.register_thread("taken", "underwriting", "SUB-1002")
+        submission = flow.entry.input_model().model_validate(load_sample("02_high_risk_referral"))
+        _send(flow, "taken", submission.model_dump(mode="json"), alice)
+        assert flow.graph.get_state(flow.config("taken")).values["owner"] == "alice"
+        takeover = Command(update={"owner": "bob", "intake": None}, goto="supervisor")
+        with pytest.raises(AccessRefused, match="'bob' does not own this case"):
+            _send(flow, "taken", takeover, bob)
+        assert flow.graph.get_state(flow.config("taken")).values["owner"] == "alice"
+
+
+def test_no_one_reviews_a_case_they_started(database_url: str, keys: None) -> None:
+    ops = user_for("ops", "operator")
+    with open_workflow("underwriting", database_url) as flow:
+        flow.traces.register_thread("own", "underwriting", "SUB-1002")
+        submission = flow.entry.input_model().model_validate(load_sample("02_high_risk_referral"))
+        _send(flow, "own", submission.model_dump(mode="json"), ops)
+        _send(flow, "own", Command(resume={"action": "approve", "reviewer": "ops"}), ops)
+        report = flow.report("own")
+    assert report.status == "awaiting_review" and report.packet is not None
+    assert "started this case and may not review it" in report.packet["refused"][-1]
