@@ -5,8 +5,9 @@ of each key to `{"identity": …, "role": "submitter" | "reviewer" | "operator"}
 layer (`graphs.auth`) turns a key into a principal; because servers differ in what their auth
 covers, the graph checks again from the principal the server puts into the run's config: a run on
 a thread by anyone but its owner or an operator is refused, and only a reviewer or an operator can
-answer a review gate. The principal is signed with a key derived from the keys file, so a client
-that slips its own `langgraph_auth_user` into a run's config cannot pass for anyone else.
+answer a review gate, never on a case they started. The principal is sealed (HMAC with
+`BATON_PRINCIPAL_SECRET`, else with a key derived from the keys file), so a client that slips its
+own `langgraph_auth_user` into a run's config cannot pass for anyone else.
 
 Runs started in-process (`baton`, `open_workflow`) carry no principal: whoever can run them has the
 database already.
@@ -38,7 +39,8 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
 class AccessSettings(BaseSettings):
-    """`BATON_AUTH` (`on` unless explicitly `off`) and `BATON_API_KEYS_FILE`."""
+    """`BATON_AUTH` (`on` unless explicitly `off`), `BATON_API_KEYS_FILE` and
+    `BATON_PRINCIPAL_SECRET`."""
 
     model_config = SettingsConfigDict(env_prefix="BATON_", extra="ignore")
 
@@ -143,7 +145,8 @@ def holder_of(key: str | None) -> KeyHolder | None:
 
 
 def signature(identity: str, role: str) -> str:
-    """The seal the auth layer puts on a principal (HMAC with a key derived from the keys file)."""
+    """The seal the auth layer puts on a principal (HMAC with `BATON_PRINCIPAL_SECRET`, else with a
+    key derived from the keys file)."""
     configured = access_settings().principal_secret
     if configured is not None:
         secret = hashlib.sha256(b"baton principal\n" + configured.encode()).digest()

@@ -107,3 +107,24 @@ def test_roles_decide_who_runs_and_who_answers_gates() -> None:
     assert reviewer_refusal(None) is None
     refusal = reviewer_refusal(Principal("alice", "submitter"))
     assert refusal is not None and "alice" in refusal
+
+
+def test_a_principal_secret_seals_independently_of_the_keys_file(
+    keys: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATON_PRINCIPAL_SECRET", "s" * 40)
+    sealed = user_for("rita", "reviewer")
+    keys.write_text(json.dumps({}))  # the keys file changes: the seal still holds
+    assert principal_of({"configurable": {"langgraph_auth_user": sealed}}) == Principal(
+        "rita", "reviewer"
+    )
+    monkeypatch.setenv("BATON_PRINCIPAL_SECRET", "t" * 40)  # another secret: not believed
+    assert principal_of({"configurable": {"langgraph_auth_user": sealed}}) == Principal(
+        "rita", None
+    )
+
+
+def test_a_keys_file_cannot_claim_the_local_developer(keys: Path) -> None:
+    keys.write_text(json.dumps({"a" * 64: {"identity": "local-developer", "role": "operator"}}))
+    with pytest.raises(AccessMisconfigured, match="reserved for BATON_AUTH=off"):
+        holder_of("anything")
