@@ -25,6 +25,7 @@ from agents.underwriting import AGENTS
 from bench.databases import database, kinds
 from bench.scoped_context import SAMPLES
 from checkpoints.saver import open_saver
+from graphs.context import BatonContext
 from graphs.governed import add_governed_agent
 from graphs.runtime import open_workflow
 from graphs.underwriting import UnderwritingState
@@ -56,7 +57,7 @@ def _noop(value: Mapping[str, Any]) -> Callable[[Any, AgentContext], Any]:
     return run
 
 
-def _wire(builder: StateGraph, add: Callable[[str, str], None]) -> None:
+def _wire(builder: StateGraph[Any, Any, Any, Any], add: Callable[[str, str], None]) -> None:
     """intake → policy_lookup | risk | compliance → quote → END, the underwriting order."""
     add("intake", "policy_lookup")
     for name in FAN_OUT:
@@ -67,8 +68,10 @@ def _wire(builder: StateGraph, add: Callable[[str, str], None]) -> None:
         builder.add_edge("intake", name)
 
 
-def governed_graph(results: dict[str, dict[str, Any]]) -> StateGraph:
-    builder = StateGraph(UnderwritingState)
+def governed_graph(results: dict[str, dict[str, Any]]) -> StateGraph[Any, Any, Any, Any]:
+    builder: StateGraph[Any, Any, Any, Any] = StateGraph(
+        UnderwritingState, context_schema=BatonContext
+    )
     specs: dict[str, AgentSpec] = {
         spec.name: replace(
             spec,
@@ -125,7 +128,12 @@ async def _per_run_seconds(builder: StateGraph, url: str) -> float:
             for _ in range(RUNS):
                 config = {"configurable": {"thread_id": f"noop-{uuid.uuid4().hex}"}}
                 started = time.perf_counter()
-                await graph.ainvoke(submission, cast(RunnableConfig, config), durability="sync")
+                await cast(Any, graph).ainvoke(
+                    submission,
+                    cast(RunnableConfig, config),
+                    context=BatonContext(database_url=url),  # as `open_workflow` runs it
+                    durability="sync",
+                )
                 times.append(time.perf_counter() - started)
             if batch:  # the first batch warms up
                 medians.append(statistics.median(times))

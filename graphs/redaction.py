@@ -16,20 +16,38 @@ REDACTED = "[redacted]"
 
 def redact(value: Any, keys: frozenset[str]) -> Any:
     """A JSON-like value with every entry under a sensitive key replaced: a copy where something
-    was replaced, the value itself where nothing was."""
+    was replaced, the value itself where nothing was. (It runs on every traced node input and
+    output, so it only descends into containers and copies only what it changes.)"""
     if isinstance(value, dict):
-        redacted = {
-            key: (_mask(item) if key in keys and item is not None else redact(item, keys))
-            for key, item in value.items()
-        }
-        same = all(redacted[key] is item for key, item in value.items())
-        return value if same else redacted
+        copy: dict[Any, Any] | None = None
+        for key, item in value.items():
+            if key in keys and item is not None:
+                new = _mask(item)
+            elif isinstance(item, _CONTAINERS):
+                new = redact(item, keys)
+            else:
+                continue
+            if new is not item:
+                if copy is None:
+                    copy = dict(value)
+                copy[key] = new
+        return value if copy is None else copy
     if isinstance(value, list | tuple):
-        items = [redact(item, keys) for item in value]
-        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
+        items: list[Any] | None = None
+        for index, item in enumerate(value):
+            if isinstance(item, _CONTAINERS):
+                new = redact(item, keys)
+                if new is not item:
+                    if items is None:
+                        items = list(value)
+                    items[index] = new
+        return value if items is None else items
     if isinstance(value, BaseModel):
         return redact(value.model_dump(mode="json"), keys)
     return value
+
+
+_CONTAINERS = (dict, list, tuple, BaseModel)
 
 
 def sensitive_keys(*models: type[BaseModel]) -> frozenset[str]:
