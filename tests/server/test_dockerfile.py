@@ -44,12 +44,13 @@ def test_langgraph_dockerfile_builds_the_official_image_for_this_repo(tmp_path: 
     assert done.returncode == 0, done.stderr
     dockerfile = target.read_text(encoding="utf-8")
     assert dockerfile.startswith("FROM langchain/langgraph-api:3.11")
-    assert "ADD . /deps/main" in dockerfile
+    deps = f"/deps/{ROOT.name}"  # the image names the package folder after the checkout's
+    assert f"ADD . {deps}" in dockerfile
     graphs = _env_value(dockerfile, "LANGSERVE_GRAPHS")
     assert set(graphs) == set(WORKFLOWS)
-    assert all(str(path).startswith("/deps/main/graphs/served.py:") for path in graphs.values())
+    assert all(str(path).startswith(f"{deps}/graphs/served.py:") for path in graphs.values())
     assert _env_value(dockerfile, "LANGGRAPH_AUTH") == {
-        "path": "/deps/main/graphs/served.py:auth",
+        "path": f"{deps}/graphs/served.py:auth",
         "disable_studio_auth": True,
     }
     assert (
