@@ -7,7 +7,9 @@ covers, the graph checks again from the principal the server puts into the run's
 a thread by anyone but its owner or an operator is refused, and only a reviewer or an operator can
 answer a review gate, never on a case they started. The principal is sealed (HMAC with
 `BATON_PRINCIPAL_SECRET`, else with a key derived from the keys file), so a client that slips its
-own `langgraph_auth_user` into a run's config cannot pass for anyone else.
+own `langgraph_auth_user` into a run's config cannot pass for anyone else; the seal is dated, and a
+review gate takes answers only under a recent one, so a seal copied from another run's config cannot
+answer a gate later.
 
 Runs started in-process (`baton`, `open_workflow`) carry no principal: whoever can run them has the
 database already.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -39,8 +42,8 @@ _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
 class AccessSettings(BaseSettings):
-    """`BATON_AUTH` (`on` unless explicitly `off`), `BATON_API_KEYS_FILE` and
-    `BATON_PRINCIPAL_SECRET`."""
+    """`BATON_AUTH` (`on` unless explicitly `off`), `BATON_API_KEYS_FILE`,
+    `BATON_PRINCIPAL_SECRET` and `BATON_PRINCIPAL_TTL`."""
 
     model_config = SettingsConfigDict(env_prefix="BATON_", extra="ignore")
 
@@ -50,6 +53,10 @@ class AccessSettings(BaseSettings):
     """The key principals are sealed with (`BATON_PRINCIPAL_SECRET`, 32 characters or more, the
     same for every server process). Without it the seal key is derived from the keys file, which
     must then be kept as secret as this."""
+    principal_ttl: int = Field(default=600, ge=1)
+    """Seconds a sealed principal may answer a review gate after the request that carried it
+    (`BATON_PRINCIPAL_TTL`): an answer brought with an older seal (one copied from another run) is
+    refused and the gate stays open."""
 
 
 class KeyHolder(BaseModel):
@@ -78,6 +85,8 @@ class Principal:
     identity: str
     role: Role | None
     """None when the server passed a user Baton did not vouch for."""
+    unvouched: str | None = None
+    """Why a role the server passed was not believed, when it was sealed but is too old."""
 
 
 def access_settings() -> AccessSettings:
@@ -144,32 +153,43 @@ def holder_of(key: str | None) -> KeyHolder | None:
     return holders.get(key_digest(key))
 
 
-def signature(identity: str, role: str) -> str:
-    """The seal the auth layer puts on a principal (HMAC with `BATON_PRINCIPAL_SECRET`, else with a
-    key derived from the keys file)."""
+def signature(identity: str, role: str, sealed_at: int) -> str:
+    """The seal the auth layer puts on a principal at `sealed_at` (Unix seconds): an HMAC with
+    `BATON_PRINCIPAL_SECRET`, else with a key derived from the keys file."""
     configured = access_settings().principal_secret
     if configured is not None:
         secret = hashlib.sha256(b"baton principal\n" + configured.encode()).digest()
     else:
         _, raw = keys_file()
         secret = hashlib.sha256(b"baton principal\n" + raw).digest()
-    return hmac.new(secret, f"{identity}\n{role}".encode(), hashlib.sha256).hexdigest()
+    message = f"{identity}\n{role}\n{sealed_at}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def user_for(identity: str, role: Role, *, sealed: bool = True) -> dict[str, Any]:
-    """The user the auth layer hands the server for this principal."""
-    seal = signature(identity, role) if sealed else ""
+def user_for(
+    identity: str, role: Role, *, sealed: bool = True, sealed_at: int | None = None
+) -> dict[str, Any]:
+    """The user the auth layer hands the server for this principal, sealed now (or at
+    `sealed_at`)."""
+    at = int(time.time()) if sealed_at is None else sealed_at
     return {
         "identity": identity,
         "display_name": identity,
         "role": role,
         "permissions": [f"role:{role}"],
-        "baton_seal": seal,
+        "baton_sealed_at": at,
+        "baton_seal": signature(identity, role, at) if sealed else "",
     }
 
 
-def principal_of(config: RunnableConfig) -> Principal | None:
-    """The principal a server attached to this run, or None for an in-process run."""
+CLOCK_SKEW = 60
+"""Seconds a seal may seem to come from the future (server processes' clocks differ a little)."""
+
+
+def principal_of(config: RunnableConfig, *, fresh: bool = False) -> Principal | None:
+    """The principal a server attached to this run, or None for an in-process run. With `fresh`,
+    a seal older than `BATON_PRINCIPAL_TTL` is not believed either (for answers to review gates,
+    which are kept for good)."""
     configurable: Mapping[str, Any] = config.get("configurable") or {}
     if "langgraph_auth_user" not in configurable and "user_id" not in configurable:
         return None
@@ -180,13 +200,27 @@ def principal_of(config: RunnableConfig) -> Principal | None:
         return Principal(identity, None)
     if access_settings().auth == "off":
         return Principal(identity, role)
+    sealed_at = user_field(user, "baton_sealed_at")
+    if not isinstance(sealed_at, int) or isinstance(sealed_at, bool):
+        return Principal(identity, None)
     try:
         genuine = hmac.compare_digest(
-            str(user_field(user, "baton_seal") or ""), signature(identity, role)
+            str(user_field(user, "baton_seal") or ""), signature(identity, role, sealed_at)
         )
     except AccessMisconfigured:
         genuine = False
-    return Principal(identity, role if genuine else None)
+    if not genuine:
+        return Principal(identity, None)
+    if fresh:
+        age, ttl = int(time.time()) - sealed_at, access_settings().principal_ttl
+        if age > ttl or age < -CLOCK_SKEW:
+            return Principal(
+                identity,
+                None,
+                f"its credentials were sealed {age} s ago, outside BATON_PRINCIPAL_TTL ({ttl} s): "
+                "send the answer again",
+            )
+    return Principal(identity, role)
 
 
 def user_field(user: Any, name: str) -> Any:
@@ -230,6 +264,8 @@ def reviewer_refusal(principal: Principal | None, owner: str | None = None) -> s
     operators may, and never on a case they started themselves."""
     if principal is None:
         return None
+    if principal.unvouched is not None:
+        return f"{principal.identity!r} was not believed: {principal.unvouched}"
     if principal.role not in REVIEWERS:
         role = principal.role or "no Baton role"
         return f"{principal.identity!r} ({role}) may not answer a review gate: reviewers and operators may"

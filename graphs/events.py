@@ -17,7 +17,7 @@ from schemas.trace import EventKind
 EVENT_PREFIX = "baton."
 
 
-def _listened(config: RunnableConfig) -> bool:
+def listened(config: RunnableConfig) -> bool:
     """Whether any callback handler could receive an event from this run."""
     callbacks = config.get("callbacks")
     if isinstance(callbacks, BaseCallbackManager):
@@ -28,7 +28,7 @@ def _listened(config: RunnableConfig) -> bool:
 def emit(kind: EventKind, data: dict[str, Any], config: RunnableConfig) -> None:
     """Record a platform event (contract violation, fallback hop, review decision…) on the
     current node's run. Needs the node's `config`; a no-op outside a traced run."""
-    if not _listened(config):
+    if not listened(config):
         return
     # RuntimeError: no parent run to attach to (called outside a graph run), so nothing traces.
     with suppress(RuntimeError):
@@ -37,7 +37,7 @@ def emit(kind: EventKind, data: dict[str, Any], config: RunnableConfig) -> None:
 
 async def aemit(kind: EventKind, data: dict[str, Any], config: RunnableConfig) -> None:
     """`emit` for async nodes."""
-    if not _listened(config):
+    if not listened(config):
         return
     with suppress(RuntimeError):
         await adispatch_custom_event(EVENT_PREFIX + kind.value, data, config=config)

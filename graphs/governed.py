@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
-from typing import Any, TypedDict, get_type_hints
+from typing import Any, TypedDict, cast, get_type_hints
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphBubbleUp, NodeError, NodeTimeoutError
@@ -32,7 +32,7 @@ from agents.models import model_settings
 from agents.spec import AgentContext, AgentSpec, Implementation
 from graphs.context import BatonContext, resolved_database_url, resolved_models
 from graphs.contracts import ContractViolation, describe_errors, validate_contract
-from graphs.events import aemit
+from graphs.events import aemit, listened
 from graphs.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.result import AgentResult, ErrorKind, Outcome, Status
 from schemas.trace import EventKind
@@ -206,7 +206,11 @@ async def _run_chain(
     where = f"{spec.name} input"
     try:
         try:
-            visible = {key: value for key, value in state.items() if key != OVERRIDES_KEY}
+            visible = (
+                {key: value for key, value in state.items() if key != OVERRIDES_KEY}
+                if OVERRIDES_KEY in state
+                else state
+            )
             raw = override if override is not None else spec.select_input(visible)
         except Exception as error:
             problem = f"(slice): cannot build the input: {type(error).__name__}: {error}"
@@ -347,8 +351,8 @@ async def _attempt(
     `rejected` (the next implementation should run)."""
     where = f"{spec.name} output"
     try:
-        if inspect.iscoroutinefunction(impl.run):
-            produced = await impl.run(payload, context)
+        if _is_coroutine_function(impl.run):
+            produced = await cast(Awaitable[Any], impl.run(payload, context))
         elif impl.runs_inline:
             produced = impl.run(payload, context)
         else:  # deterministic code that may read files or databases runs off the event loop
@@ -390,6 +394,8 @@ async def _emit_attempt(
     context: AgentContext,
     config: RunnableConfig,
 ) -> None:
+    if not listened(config):  # the event is not even built when no handler would receive it
+        return
     await aemit(
         EventKind.ATTEMPT,
         {
@@ -444,6 +450,11 @@ def _result(
         attempts=attempts,
         fallbacks=fallbacks or [],
     )
+
+
+@cache
+def _is_coroutine_function(run: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(run)
 
 
 @cache

@@ -17,37 +17,45 @@ REDACTED = "[redacted]"
 def redact(value: Any, keys: frozenset[str]) -> Any:
     """A JSON-like value with every entry under a sensitive key replaced: a copy where something
     was replaced, the value itself where nothing was. (It runs on every traced node input and
-    output, so it only descends into containers and copies only what it changes.)"""
-    if isinstance(value, dict):
+    output, so it only descends into containers, copies only what it changes, and tells leaves
+    apart by their exact type before any `isinstance`: pydantic's `BaseModel` check is slow.)"""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict or (kind not in _SEQUENCES and isinstance(value, dict)):
         copy: dict[Any, Any] | None = None
         for key, item in value.items():
-            if key in keys and item is not None:
+            if key in keys:
+                if item is None:
+                    continue
                 new = _mask(item)
-            elif isinstance(item, _CONTAINERS):
-                new = redact(item, keys)
-            else:
+            elif type(item) in _LEAVES:
                 continue
+            else:
+                new = redact(item, keys)
             if new is not item:
                 if copy is None:
                     copy = dict(value)
                 copy[key] = new
         return value if copy is None else copy
-    if isinstance(value, list | tuple):
+    if kind in _SEQUENCES or isinstance(value, list | tuple):
         items: list[Any] | None = None
         for index, item in enumerate(value):
-            if isinstance(item, _CONTAINERS):
-                new = redact(item, keys)
-                if new is not item:
-                    if items is None:
-                        items = list(value)
-                    items[index] = new
+            if type(item) in _LEAVES:
+                continue
+            new = redact(item, keys)
+            if new is not item:
+                if items is None:
+                    items = list(value)
+                items[index] = new
         return value if items is None else items
     if isinstance(value, BaseModel):
         return redact(value.model_dump(mode="json"), keys)
     return value
 
 
-_CONTAINERS = (dict, list, tuple, BaseModel)
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+_SEQUENCES = frozenset({list, tuple})
 
 
 def sensitive_keys(*models: type[BaseModel]) -> frozenset[str]:

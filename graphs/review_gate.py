@@ -283,7 +283,7 @@ def _answer_and_principal(
     """The gate's `index`-th answer and who gave it, as first received. A resumed gate replays its
     earlier answers in a later run (maybe another caller's), so each answer is kept in the ledger
     with the principal of the run that brought it, and read back from there."""
-    principal = principal_of(config)
+    principal = principal_of(config, fresh=True)
     thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
     task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
     kept = (
@@ -296,12 +296,17 @@ def _answer_and_principal(
                 "answer": answer,
                 "identity": principal.identity if principal else None,
                 "role": principal.role if principal else None,
+                "unvouched": principal.unvouched if principal else None,
                 "by_server": principal is not None,
             },
         )
         .payload
     )
-    who = Principal(kept["identity"], kept["role"]) if kept.get("by_server") else None
+    who = (
+        Principal(kept["identity"], kept["role"], kept.get("unvouched"))
+        if kept.get("by_server")
+        else None
+    )
     return kept["answer"], who
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,31 @@ def test_no_one_reviews_a_case_they_started(database_url: str, keys: None) -> No
         report = flow.report("own")
     assert report.status == "awaiting_review" and report.packet is not None
     assert "started this case and may not review it" in report.packet["refused"][-1]
+
+
+def test_a_seal_copied_from_an_earlier_run_cannot_answer_a_gate(
+    database_url: str, keys: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATON_PRINCIPAL_TTL", "600")
+    alice = user_for("alice", "submitter")
+    seen_earlier = user_for("ops", "operator", sealed_at=int(time.time()) - 3600)
+    with open_workflow("underwriting", database_url) as flow:
+        flow.traces.register_thread("replayed", "underwriting", "SUB-1002")
+        submission = flow.entry.input_model().model_validate(load_sample("02_high_risk_referral"))
+        _send(flow, "replayed", submission.model_dump(mode="json"), alice)
+        _send(
+            flow, "replayed", Command(resume={"action": "approve", "reviewer": "x"}), seen_earlier
+        )
+        report = flow.report("replayed")
+        assert report.status == "awaiting_review" and report.packet is not None
+        assert "outside BATON_PRINCIPAL_TTL (600 s)" in report.packet["refused"][-1]
+        _send(
+            flow,
+            "replayed",
+            Command(resume={"action": "approve", "reviewer": "x"}),
+            user_for("ops", "operator"),
+        )
+        decided = flow.report("replayed")
+        review = flow.graph.get_state(flow.config("replayed")).values["review"]
+    assert decided.status == "completed"
+    assert review["record"]["decision"]["reviewer"] == "ops"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,39 @@ def test_a_keys_file_cannot_claim_the_local_developer(keys: Path) -> None:
     keys.write_text(json.dumps({"a" * 64: {"identity": "local-developer", "role": "operator"}}))
     with pytest.raises(AccessMisconfigured, match="reserved for BATON_AUTH=off"):
         holder_of("anything")
+
+
+def test_a_seal_is_bound_to_when_it_was_made(keys: Path) -> None:
+    sealed = user_for("rita", "reviewer", sealed_at=1_700_000_000)
+    redated = {**sealed, "baton_sealed_at": 1_700_000_600}
+    assert principal_of({"configurable": {"langgraph_auth_user": redated}}) == Principal(
+        "rita", None
+    )
+    undated = {key: value for key, value in sealed.items() if key != "baton_sealed_at"}
+    assert principal_of({"configurable": {"langgraph_auth_user": undated}}) == Principal(
+        "rita", None
+    )
+
+
+def test_an_old_seal_cannot_answer_a_review_gate(
+    keys: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATON_PRINCIPAL_TTL", "300")
+    now = int(time.time())
+    old = {
+        "configurable": {"langgraph_auth_user": user_for("rita", "reviewer", sealed_at=now - 400)}
+    }
+    recent = {
+        "configurable": {"langgraph_auth_user": user_for("rita", "reviewer", sealed_at=now - 200)}
+    }
+
+    assert principal_of(old) == Principal("rita", "reviewer")  # who runs a case: any age
+    stale = principal_of(old, fresh=True)
+    assert stale is not None and stale.role is None
+    refusal = reviewer_refusal(stale)
+    assert refusal is not None and "BATON_PRINCIPAL_TTL (300 s)" in refusal
+    assert principal_of(recent, fresh=True) == Principal("rita", "reviewer")
+    future = user_for("rita", "reviewer", sealed_at=now + 3600)
+    assert principal_of({"configurable": {"langgraph_auth_user": future}}, fresh=True) != (
+        Principal("rita", "reviewer")
+    )

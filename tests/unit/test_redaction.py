@@ -1,0 +1,53 @@
+"""Redaction of sensitive fields in what tracers record."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from pydantic import BaseModel
+
+from graphs.redaction import REDACTED, redact
+
+KEYS = frozenset({"fein", "content"})
+
+
+class Applicant(BaseModel):
+    name: str
+    fein: str
+
+
+def test_sensitive_values_are_masked_at_any_depth() -> None:
+    value = {
+        "facts": {"name": "Harbor Light", "fein": "01-2345678"},
+        "documents": [{"kind": "application", "content": "FEIN: 01-2345678"}],
+        "pairs": ({"fein": 12},),
+    }
+
+    hidden = redact(value, KEYS)
+
+    assert hidden["facts"] == {"name": "Harbor Light", "fein": f"{REDACTED} (10 chars)"}
+    assert hidden["documents"][0]["content"] == f"{REDACTED} (16 chars)"
+    assert hidden["pairs"][0]["fein"] == REDACTED
+    assert value["facts"]["fein"] == "01-2345678", "the original is never changed"
+
+
+def test_dict_subclasses_and_models_are_redacted_too() -> None:
+    hidden = redact(OrderedDict(applicant=Applicant(name="Harbor Light", fein="01-2345678")), KEYS)
+
+    assert hidden == {"applicant": {"name": "Harbor Light", "fein": f"{REDACTED} (10 chars)"}}
+
+
+def test_values_without_sensitive_fields_are_returned_as_they_are() -> None:
+    value = {"facts": {"name": "Harbor Light", "years": 12}, "fein": None, "tags": ["a", 1]}
+
+    assert redact(value, KEYS) is value
+
+
+def test_only_the_changed_branch_is_copied() -> None:
+    untouched = {"years": 12}
+    value = {"facts": {"fein": "01"}, "other": untouched}
+
+    hidden = redact(value, KEYS)
+
+    assert hidden is not value
+    assert hidden["other"] is untouched
