@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Role = Literal["intake", "supervisor", "review_summary"]
+Role = Literal["intake", "supervisor", "review_summary", "contract_analysis"]
 ROLES: tuple[Role, ...] = get_args(Role)
 DEFAULT = "default"
 """Key of a per-run override that applies to every role without its own."""
@@ -37,6 +37,7 @@ class ModelSettings(BaseSettings):
     model_intake: str | None = None
     model_supervisor: str | None = None
     model_review_summary: str | None = None
+    model_contract_analysis: str | None = None
     model_timeout: float = Field(default=60.0, gt=0)
     """Seconds a model-backed node may go without progress before LangGraph cancels the attempt
     (its retry policy then decides). The HTTP client gives up on one request 10 seconds later

@@ -17,7 +17,8 @@ class BatonContext:
     database_url: str | None = None
     """Where business data, traces and side effects live; defaults to `BATON_DATABASE_URL`."""
     models: dict[str, str | None] | None = None
-    """Per-run model overrides by role (`intake`, `supervisor`, `review_summary`) or `default`;
+    """Per-run model overrides by role (`intake`, `supervisor`, `review_summary`,
+    `contract_analysis`) or `default`;
     roles not named use `BATON_MODEL_<ROLE>`, else `BATON_MODEL`."""
 
 

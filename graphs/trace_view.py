@@ -60,6 +60,18 @@ def event_summary(event: TraceEvent) -> str:
         return f"{data.get('kind')} {data.get('outcome', '')} {state} (key {data.get('key')})"
     if kind is EventKind.INPUT_OVERRIDE:
         return f"operator corrected the input of {data.get('agent')}"
+    if kind is EventKind.VERDICT:
+        verdict = data.get("verdict") or {}
+        text = f"{data.get('evaluator')} on {data.get('stage')}: {verdict.get('kind')}"
+        if verdict.get("kind") == "loop_back":
+            text += f" to {verdict.get('to')}: {'; '.join(verdict.get('feedback') or [])}"
+        elif verdict.get("kind") == "escalate":
+            text += f": {verdict.get('reason')}"
+        return text
+    if kind is EventKind.LOOP_BACK:
+        return f"{data.get('to')} runs again (loop {data.get('loop')} of {data.get('cap')})"
+    if kind is EventKind.ESCALATION:
+        return f"escalated to {data.get('to')}: {data.get('reason')}"
     if kind is EventKind.STEP_ERROR:
         return f"error: {data.get('error')}"
     return str(data)[:200]

@@ -34,6 +34,12 @@ class EventKind(StrEnum):
     """A side effect was recorded (or found already recorded)."""
     INPUT_OVERRIDE = "input_override"
     """An operator corrected an agent's input on rollback."""
+    VERDICT = "verdict"
+    """A chain's evaluator judged a stage: proceed, loop back or escalate."""
+    LOOP_BACK = "loop_back"
+    """A chain stage runs again, with the evaluator's feedback."""
+    ESCALATION = "escalation"
+    """A chain stopped at its review gate: an evaluator escalated or a loop cap was reached."""
 
 
 class TraceEvent(BaseModel):

@@ -1,0 +1,1 @@
+"""Multi-agent patterns: builders that return uncompiled LangGraph `StateGraph`s."""
