@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from agents.contract_review.specs import AGENTS as CONTRACT_REVIEW_AGENTS
 from agents.spec import AgentSpec
 from agents.underwriting import AGENTS as UNDERWRITING_AGENTS
 
 WORKFLOW_AGENTS: dict[str, tuple[AgentSpec, ...]] = {
     "underwriting": UNDERWRITING_AGENTS,
+    "contract_review": CONTRACT_REVIEW_AGENTS,
 }
 
 

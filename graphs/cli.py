@@ -253,7 +253,13 @@ def _show_report(report: RunReport, as_json: bool) -> None:
 @handles_errors
 def run(
     workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(WORKFLOWS)}")],
-    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="The input JSON file.")],
+    input_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            help="The input JSON file (contract_review also reads a contract as .txt or .pdf).",
+        ),
+    ],
     thread_id: Annotated[
         str | None,
         typer.Option("--thread-id", help="Thread to start, or to resume if it stopped part-way."),
@@ -263,7 +269,13 @@ def run(
     """Run WORKFLOW on INPUT until it finishes or stops at a review gate."""
     if workflow not in WORKFLOWS:
         raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
-    submission = _object(read_json_file(input_file, "input"), f"input {str(input_file)!r}")
+    if input_file.suffix.lower() == ".json":
+        submission = _object(read_json_file(input_file, "input"), f"input {str(input_file)!r}")
+    else:
+        try:
+            submission = WORKFLOWS[workflow].read_document(input_file)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
     with open_workflow(workflow, _url()) as flow, _progress(f"running {workflow}…", as_json):
         report = flow.start(submission, thread_id=thread_id)
     _show_report(report, as_json)

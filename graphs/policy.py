@@ -205,13 +205,23 @@ def assess(
     results: Mapping[str, Any],
     agents: list[str],
     corrected: Sequence[str] = (),
+    escalations: Sequence[str] = (),
 ) -> Assessment:
     """Apply the policy to a case's agent results (JSON `AgentResult`s keyed by agent name).
 
     Any agent that failed, escalated or did not run forces review, and so does an agent whose input
-    an operator corrected (`corrected`): a person's change to the evidence is reviewed by a person.
+    an operator corrected (`corrected`): a person's change to the evidence is reviewed by a person;
+    so does every escalation (`escalations`, e.g. a chain evaluator that gave up on a stage).
     A rule over an agent whose answer is `empty` does not fire (there is nothing to test)."""
-    fired: list[FiredRule] = []
+    fired: list[FiredRule] = [
+        FiredRule(
+            rule="escalated",
+            action="review",
+            description="The workflow escalated the case to a person.",
+            detail=reason,
+        )
+        for reason in escalations
+    ]
     if corrected:
         fired.append(
             FiredRule(

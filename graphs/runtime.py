@@ -123,7 +123,7 @@ class WorkflowRun:
         if known is not None:
             if known["workflow"] != self.entry.name:
                 raise UnknownThread(f"thread {thread_id!r} runs workflow {known['workflow']!r}")
-            subject = getattr(model, "submission_id", None)
+            subject = getattr(model, self.entry.subject_field, None)
             if known["subject"] not in (None, subject):
                 raise RequestError(
                     f"thread {thread_id!r} holds {known['subject']!r}, not {subject!r}: "
@@ -135,7 +135,7 @@ class WorkflowRun:
             if report.status != "not_started":
                 return report
         self.traces.register_thread(
-            thread_id, self.entry.name, getattr(model, "submission_id", None)
+            thread_id, self.entry.name, getattr(model, self.entry.subject_field, None)
         )
         self._invoke(model.model_dump(mode="json"), self.config(thread_id))
         return self._settle(thread_id)

@@ -4,6 +4,7 @@ Servers load this file by its path (Aegra without registering it as a module), s
 re-exports from the `graphs` package, where the definitions live."""
 
 from graphs.auth import auth
+from graphs.contract_review import graph as contract_review
 from graphs.underwriting import graph as underwriting
 
-__all__ = ["auth", "underwriting"]
+__all__ = ["auth", "contract_review", "underwriting"]

@@ -64,7 +64,8 @@ class BatonTracer(BaseTracer):
     def _on_chain_start(self, run: Run) -> None:
         thread_id = _metadata(run).get("thread_id")
         if run.parent_run_id is None and thread_id and run.name in WORKFLOWS:
-            subject = run.inputs.get("submission_id") if isinstance(run.inputs, dict) else None
+            field = WORKFLOWS[run.name].subject_field
+            subject = run.inputs.get(field) if isinstance(run.inputs, dict) else None
             self.store.register_thread(str(thread_id), run.name, subject)
 
     def _on_root_end(self, run: Run, status: str) -> None:

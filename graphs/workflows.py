@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from langgraph.graph import StateGraph
 from pydantic import BaseModel
@@ -20,12 +22,28 @@ class WorkflowEntry:
     """Name of the module's function that builds the uncompiled graph."""
     input_contract: str
     """Dotted path of the input contract model."""
+    subject_field: str = "submission_id"
+    """The input field that names what a thread is about (shown by `baton status`)."""
+    document_reader: str | None = None
+    """Dotted path of a function making the input from a document file (besides JSON input)."""
 
     def builder(self) -> StateGraph:
         """A new uncompiled graph, so settings read when it is built (model timeouts, retries) are
         the current ones."""
         builder: StateGraph = getattr(importlib.import_module(self.module), self.build)()
         return builder
+
+    def read_document(self, path: Path) -> dict[str, Any]:
+        """The input made from a document file; ValueError when this workflow reads none, or
+        when the file cannot be read (the message names it)."""
+        if self.document_reader is None:
+            raise ValueError(
+                f"{self.name} takes a JSON input file, not {path.suffix or path.name!r}"
+            )
+        module, _, name = self.document_reader.rpartition(".")
+        read: Any = getattr(importlib.import_module(module), name)
+        document: dict[str, Any] = read(path)
+        return document
 
     def input_model(self) -> type[BaseModel]:
         module, _, name = self.input_contract.rpartition(".")
@@ -39,6 +57,14 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         "graphs.underwriting",
         "build_underwriting",
         "schemas.underwriting.UnderwritingSubmission",
+    ),
+    "contract_review": WorkflowEntry(
+        "contract_review",
+        "graphs.contract_review",
+        "build_contract_review",
+        "schemas.contract_review.ContractDocument",
+        subject_field="contract_id",
+        document_reader="agents.contract_review.documents.contract_input",
     ),
 }
 

@@ -10,7 +10,7 @@ asked for past the cap escalates, carrying the history of that stage's verdicts.
 and escalations are trace events, and the verdicts are kept in the state (`verdicts`).
 
 The builder returns an uncompiled `StateGraph`; the caller adds the `escalate_to` node (a review
-gate) and the `then` node that follows the last stage, and what follows them.
+gate) and the `then` node that follows the last stage (they may be one node), and what follows.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def build_chain(
         add_governed_agent(builder, stage.spec, then=evaluator)
         hints = get_type_hints(state_schema)
         reads = (stage.spec.writes, *(stage.evaluator.reads if stage.evaluator else ()))
-        keys = dict.fromkeys((*reads, "loops", "verdicts", "feedback"))
+        keys = dict.fromkeys((*reads, "loops", "verdicts"))
         slice_type = TypedDict(  # type: ignore[misc]
             f"{stage.name.title().replace('_', '')}EvaluatorSlice",
             {key: hints[key] for key in keys},
@@ -171,11 +171,11 @@ def _check(
     doubled = sorted({name for name in names if names.count(name) > 1})
     if doubled:
         raise ValueError(f"duplicate stage names: {doubled}")
-    reserved = {RECEIVE, then, escalate_to, *(evaluator_node_name(n) for n in names)}
-    clashes = sorted(set(names) & reserved)
-    if clashes or then == escalate_to:
+    own = {RECEIVE, *(evaluator_node_name(n) for n in names)}
+    clashes = sorted((set(names) & (own | {then, escalate_to})) | ({then, escalate_to} & own))
+    if clashes:
         raise ValueError(
-            f"stage names {clashes or [then]} collide with the chain's own nodes "
+            f"names {clashes} collide with the chain's own nodes "
             f"({RECEIVE!r}, evaluate_<stage>, then={then!r}, escalate_to={escalate_to!r})"
         )
     if max_loops < 0 or any(s.max_loops is not None and s.max_loops < 0 for s in stages):
@@ -277,7 +277,7 @@ def _evaluate(
             emit(EventKind.ESCALATION, {**escalation, "to": escalate_to}, config)
             update["escalation"] = escalation
             return Command(goto=escalate_to, update=update)
-        if (state.get("feedback") or {}).get(stage.name):
+        if "feedback" in stage.spec.reads:  # its feedback is spent once it passes
             update["feedback"] = {stage.name: []}
         return Command(goto=following, update=update)
 

@@ -212,7 +212,7 @@ def test_names_colliding_with_the_chains_own_nodes_are_refused() -> None:
     with pytest.raises(ValueError, match="collide"):
         build_chain(ToyState, [Stage(_draft_spec())], then="draft", escalate_to="human")
     with pytest.raises(ValueError, match="collide"):
-        build_chain(ToyState, [Stage(_draft_spec())], then="human", escalate_to="human")
+        build_chain(ToyState, [Stage(_draft_spec())], then="publish", escalate_to="receive")
 
 
 def test_a_state_without_the_chain_keys_is_refused() -> None:

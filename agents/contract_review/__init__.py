@@ -1,0 +1,1 @@
+"""The contract review specialists (see `agents.contract_review.specs` for their specs)."""

@@ -1,0 +1,266 @@
+"""Clause analysis without a model: which of CUAD's 41 categories a contract has, and where.
+
+The contract is cut into sentences (with their offsets), each category's cues
+(`clause_patterns.RULES`) are searched for once over the whole text, and every sentence gets a
+score per category: the sum of the weights of the distinct cues found in it. A category is
+present when its best sentence reaches the rule's threshold; the best sentences are its spans.
+
+Evaluator feedback is acted on, never dropped: a category named in a feedback line
+("Cap On Liability: span does not contain a liability limit") has the sentences chosen before
+set aside and the next-best ones taken (absent when there are none); "no clause ... found" reads
+the contract again with the thresholds lowered; a line that names no category and asks for
+nothing this stage knows how to do escalates the contract to a person.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import string
+from collections import defaultdict
+from dataclasses import dataclass
+
+from agents.contract_review.clause_patterns import RULES, Cue, Rule
+from agents.spec import AgentContext
+from schemas.contract_review import ClauseCategory, ClauseFinding, ClauseReport, Span, StageInput
+from schemas.result import ErrorKind, Outcome
+
+RELAXED = 0.75
+"""Threshold factor for a second reading after the evaluator found no clause at all."""
+HEADING = 60
+"""A sentence this short is taken as a heading: its cues also count for the sentence after it."""
+LONGEST = 1500
+"""A run-on sentence longer than this is cut at its semicolons."""
+
+_NOT_ENDS = frozenset(
+    "inc co corp ltd no nos st mr mrs ms dr vs sec art u.s e.g i.e etc l.l.c l.p n.a s.a "
+    "b.v n.v p.o para sect approx ex exh fig jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])|\n")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_NUMBERING = re.compile(r"^(?:\(?[\dA-Za-z]{1,3}[.)])+\(?[\dA-Za-z]{0,3}[.)]?$")
+_SEMICOLON = re.compile(r";\s+")
+_SOFT_BREAK = re.compile(r"(?<=[^\s.:;!?\"\u201d)\]])[ \t]*\n\s*(?=[a-z])")
+_FEEDBACK = re.compile(r"^\s*([^:]{2,80}?)\s*(?:\[\d+\])?\s*:\s*(.+)$", re.DOTALL)
+_REREAD = re.compile(r"\bno\s+clause\b|\bread\s+the\s+whole\s+contract\b", re.IGNORECASE)
+_BY_NAME = {category.value.lower(): category for category in ClauseCategory}
+_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the contract: `content[start:end]`, trimmed."""
+
+    start: int
+    end: int
+
+
+def sentences(content: str) -> list[Sentence]:
+    """The contract cut into sentences (periods, line breaks; long run-ons at semicolons),
+    each with its offsets; section numbers stay with the sentence they number."""
+    cuts = [0]
+    for match in _END.finditer(content):
+        if match.group(0) != "\n":
+            word = _WORD_BEFORE.search(content, max(0, match.start() - 12), match.start())
+            token = word.group(1).lower().rstrip(".") if word else ""
+            if token in _NOT_ENDS:
+                continue
+        cuts.append(match.end())
+    cuts.append(len(content))
+    found: list[Sentence] = []
+    pending: int | None = None
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        for piece in _pieces(content, start, end):
+            text = content[piece.start : piece.end]
+            if _NUMBERING.match(text):
+                pending = piece.start if pending is None else pending
+                continue
+            if pending is not None:
+                piece, pending = Sentence(pending, piece.end), None
+            found.append(piece)
+    return found
+
+
+def _pieces(content: str, start: int, end: int) -> list[Sentence]:
+    bounds = [start, end]
+    if end - start > LONGEST:
+        bounds = [start, *(m.end() for m in _SEMICOLON.finditer(content, start, end)), end]
+    pieces = []
+    for left, right in zip(bounds, bounds[1:], strict=False):
+        while left < right and content[left].isspace():
+            left += 1
+        while right > left and content[right - 1].isspace():
+            right -= 1
+        if left < right:
+            pieces.append(Sentence(left, right))
+    return pieces
+
+
+@dataclass(frozen=True)
+class Text:
+    """A contract ready to be searched: its sentences and its ASCII-lower-cased text (same
+    offsets)."""
+
+    original: str
+    content: str
+    """The contract with its line breaks inside sentences (a PDF's hard wraps) made spaces."""
+    lowered: str
+    sentences: list[Sentence]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, content: str) -> Text:
+        joined = _SOFT_BREAK.sub(lambda match: " " * len(match.group(0)), content)
+        found = sentences(joined)
+        return cls(content, joined, joined.translate(_LOWER), found, [s.start for s in found])
+
+
+def score(text: Text, rule: Rule, needed: float) -> dict[int, float]:
+    """Each sentence's score for `rule`, by sentence index, for the sentences that can reach
+    `needed`. Only sentences mentioning the rule's gate (when it has one) are read; the rule's
+    strongest cues (its anchors, without one of which no sentence can reach `needed`) are
+    searched first, the other cues only in the sentences the anchors found."""
+    limit = len(text.content) if rule.within is None else min(len(text.content), rule.within)
+    scope = [(0, limit)]
+    if rule.gate is not None:
+        scope = _regions(text, _hits(text, rule.gate, scope))
+    anchors, others = _anchors(rule.cues, needed)
+    totals: dict[int, float] = defaultdict(float)
+    candidates: set[int] = set()
+    for cue in anchors:
+        candidates |= _credit(text, cue, scope, totals)
+    regions = _regions(text, candidates)
+    for cue in others:
+        _credit(text, cue, regions, totals)
+    return {index: totals[index] for index in candidates}
+
+
+def _anchors(cues: tuple[Cue, ...], needed: float) -> tuple[list[Cue], list[Cue]]:
+    ranked = sorted((cue for cue in cues if cue.weight > 0), key=lambda cue: -cue.weight)
+    rest = sum(cue.weight for cue in ranked)
+    anchors = []
+    for cue in ranked:
+        if rest < needed:
+            break
+        anchors.append(cue)
+        rest -= cue.weight
+    return anchors, [cue for cue in cues if cue not in anchors]
+
+
+def _hits(text: Text, cue: Cue, regions: list[tuple[int, int]]) -> set[int]:
+    """The sentences the cue is found in, and those right after a heading it is found in."""
+    hits = {
+        bisect.bisect_right(text.starts, match.start()) - 1
+        for start, end in regions
+        for match in cue.finditer(text.lowered, text.content, start, end)
+    }
+    hits.discard(-1)
+    carried = {i + 1 for i in hits if i + 1 < len(text.sentences) and _heading(text, i)}
+    return hits | carried
+
+
+def _credit(
+    text: Text, cue: Cue, regions: list[tuple[int, int]], totals: dict[int, float]
+) -> set[int]:
+    """Add the cue's weight to the sentences `_hits` finds; returns them."""
+    found = _hits(text, cue, regions)
+    for index in found:
+        totals[index] += cue.weight
+    return found
+
+
+def _regions(text: Text, indices: set[int]) -> list[tuple[int, int]]:
+    """The stretches of text holding these sentences (each with the heading before it)."""
+    merged: list[tuple[int, int]] = []
+    for index in sorted(indices):
+        first = index - 1 if index and _heading(text, index - 1) else index
+        start, end = text.sentences[first].start, text.sentences[index].end
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _heading(text: Text, index: int) -> bool:
+    sentence = text.sentences[index]
+    return sentence.end - sentence.start <= HEADING
+
+
+def analyse_clauses(payload: StageInput, context: AgentContext) -> ClauseReport | Outcome:
+    """One finding per CUAD category: present with the best-scoring sentences as spans, or
+    absent. Acts on the evaluator's feedback from a previous attempt (see the module doc)."""
+    content = payload.content
+    if not any(character.isalpha() for character in content):
+        return Outcome.failed("the contract has no readable text", ErrorKind.UNREADABLE_INPUT)
+    rejected, reread, unusable = _read_feedback(payload.feedback)
+    if unusable:
+        return Outcome.escalated(
+            "clause analysis cannot act on this feedback with its rules: " + "; ".join(unusable)
+        )
+    text = Text.of(content)
+    factor = RELAXED if reread else 1.0
+    chosen = {
+        rule.category: _choose(text, rule, factor, rule.category in rejected) for rule in RULES
+    }
+    findings = []
+    for rule in RULES:
+        spans = chosen[rule.category]
+        if rule.requires and not any(chosen[needed] for needed in rule.requires):
+            spans = []
+        findings.append(ClauseFinding(category=rule.category, present=bool(spans), spans=spans))
+    report = ClauseReport(findings=findings)
+    if reread and not report.present():
+        return Outcome.empty(
+            "read again with lowered thresholds after the evaluator's feedback: no clause of "
+            "any of CUAD's 41 categories was found"
+        )
+    return report
+
+
+def _choose(text: Text, rule: Rule, factor: float, rejected: bool) -> list[Span]:
+    """The spans for one category: its best sentences at or above the threshold; when the
+    previous choice was rejected, the next best after it."""
+    scores = score(text, rule, rule.threshold * factor)
+    ranked = sorted(
+        (index for index, value in scores.items() if value >= rule.threshold * factor),
+        key=lambda index: (-scores[index], index),
+    )
+    if rejected:
+        ranked = ranked[rule.max_spans :]
+    picked = sorted(ranked[: rule.max_spans])
+    return [_span(text, text.sentences[index], rule) for index in picked]
+
+
+def _span(text: Text, sentence: Sentence, rule: Rule) -> Span:
+    """The sentence, or for an `exact` rule the text of its strongest cue found in it."""
+    content, start, end = text.original, sentence.start, sentence.end
+    if rule.exact:
+        for cue in sorted((c for c in rule.cues if c.weight > 0), key=lambda c: -c.weight):
+            match = next(cue.finditer(text.lowered, text.content, start, end), None)
+            if match is not None and match.group(0).strip():
+                start, end = match.span()
+                break
+    while start < end and content[start].isspace():
+        start += 1
+    while end > start and content[end - 1].isspace():
+        end -= 1
+    return Span(start=start, end=end, text=content[start:end])
+
+
+def _read_feedback(feedback: list[str]) -> tuple[set[ClauseCategory], bool, list[str]]:
+    """The categories whose spans were rejected, whether to read everything again, and the
+    lines that ask for something these rules cannot do."""
+    rejected: set[ClauseCategory] = set()
+    reread = False
+    unusable = []
+    for line in feedback:
+        match = _FEEDBACK.match(line)
+        category = _BY_NAME.get(match.group(1).strip().lower()) if match else None
+        if category is not None:
+            rejected.add(category)
+        elif _REREAD.search(line):
+            reread = True
+        elif line.strip():
+            unusable.append(line.strip())
+    return rejected, reread, unusable

@@ -1,0 +1,139 @@
+"""When the contract's initial term ends (expiration date).
+
+Candidates come best first, so that a second attempt can move on to the next one. An end stated
+as a rule ("five (5) years following the Effective Date", "until terminated") is returned with
+`on=None`: the schema keeps calendar dates for what the contract states as one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agents.contract_review.contract_text import ContractText
+from agents.contract_review.spans import extracted_date, span_of, starts_word, tidy
+from schemas.contract_review import ExtractedDate
+
+_TERM_CLAUSE = re.compile(
+    r"(?:initial\s+term|term\s+of\s+(?:this|the)\s+(?:agreement|contract|license)|"
+    r"(?:contract|agreement)\s+(?:term|period)\b|[\"\u201c]term[\"\u201d]\s+(?:shall\s+)?mean|"
+    r"term\s*:|(?:this|the)\s+(?:[\w-]+\s+){0,2}(?:agreement|contract)\s+(?:commences|begins|"
+    r"continues|remains|expires|terminates|(?:shall|will|is)\s+"
+    r"(?:\w+\s+){0,3}(?:commence|begin|continue|remain|expire|terminate|end|(?:be\s+)?effective|"
+    r"be\s+in\s+(?:full\s+)?(?:force|effect)|be\s+for|have\s+an?\s+(?:initial\s+)?term|"
+    r"come\s+into\s+force|extend|entered\s+into\s+for))|(?:shall|will)\s+(?:expire|terminate\s+on|"
+    r"(?:continue|remain|be)\s+in\s+(?:full\s+)?(?:force|effect)(?:\s+\w+){0,3}\s+until|"
+    r"continue\s+until)|contract\s+end\s*:|term\s+of\s+execution|"
+    r"(?:termination|expiration)\s+date\s*:|\n\s*termination\s+date\s{2,})"
+)
+"""A clause that states how long the contract runs. Matched against the lower-case text."""
+_LOOSE_TERM_CLAUSE = re.compile(r"the\s+term\b")
+"""Any clause about the term: looked at after those that state it."""
+_END_CUE = re.compile(
+    r"(?:expire|expires|expiring|expiration|terminate|terminates|terminating|end|ends|ending|"
+    r"until|through|thru|to|concluding|up\s+to\s+and\s+including|later\s+than|end\s*:|"
+    r"(?:termination|expiration)\s+date\s*:?)"
+    r"(?:\s+(?:on|at|the|of|and|including|date|in\s+no\s+event|later|earlier|\(\w{1,3}\)|,))*\s*$",
+    re.IGNORECASE,
+)
+_RULE_TAIL = re.compile(
+    r"\s*(?:\([^)]*\)\s*)?(?:anniversary\s+of|from|after|following|of|thereafter|therefrom|"
+    r"commencing|beginning|starting|subsequent\s+to)\b"
+    r"(?:(?!\s+(?:and|or|unless|provided|subject|but|with)\b)"
+    r"[^,;.()]){0,70}",
+    re.IGNORECASE,
+)
+_RULE_LEAD = re.compile(
+    r"(?:for|of|be|is|until|through|within|continue|remain\s+in\s+(?:full\s+)?(?:force|effect))"
+    r"(?:\s+(?:a|an|the|initial|period|term|of|in|effect|force|full|entire|and|at\s+least|"
+    r"\(\w{1,3}\)))*\s*$",
+    re.IGNORECASE,
+)
+_NOT_TERM_DURATION = re.compile(
+    r"(?:within|least|less\s+than|prior|notice|upon|after\s+receipt|days?\s+of)\s*$", re.IGNORECASE
+)
+_AFTER_TERM_ENDS = re.compile(
+    r"^[\s,]*(?:\([^)]*\)\s*)?(?:after|following|of|from)\s+(?:the\s+|its\s+|such\s+|any\s+)?"
+    r"(?:early\s+|earlier\s+)?(?:termination|expiration|expiry|receipt|notice|written\s+notice)|"
+    r"^[\s,]*(?:\([^)]*\)\s*)?(?:prior|before|notice|in\s+advance)",
+    re.IGNORECASE,
+)
+_PERPETUAL = re.compile(
+    r"(?:until\s+(?:(?:it\s+is\s+)?(?:terminated|cancelled)|terminated\s+by)|indefinitely|"
+    r"(?:end|expire)\s+(?:only\s+)?when\s+terminated|continue\s+unless\s+and\s+until|"
+    r"(?:an\s+)?indefinite\s+(?:term|period)|unlimited\s+period|in\s+perpetuity|perpetual(?:ly)?)\b"
+    r"|end\s+of\s+the\s+(?:current\s+)?calendar\s+year\b"
+)
+"""No end ("until terminated"), or an end stated as a rule about the calendar. Lower case."""
+
+
+def _rule_span(content: str, clause_end: int, at: int, end: int) -> ExtractedDate | None:
+    """The rule that starts with the period at `at`: the period and what it runs from
+    ("five (5) years following the Effective Date")."""
+    tail = _RULE_TAIL.match(content, end, clause_end)
+    stop = tail.end() if tail else end
+    span = span_of(content, at, stop)
+    if span is None:
+        return None
+    return ExtractedDate(value=tidy(span.text), span=span, on=None)
+
+
+def expiration_dates(text: ContractText) -> list[ExtractedDate]:
+    """When the initial term ends, best first: from the clauses that state the term ("the term
+    of this Agreement", "Initial Term", "this Agreement shall expire") before those that only
+    mention it, and in each a date it ends on ("shall expire on December 31, 2023") before a
+    rule ("five (5) years following the Effective Date", "until the end of the current calendar
+    year") or no end ("until terminated")."""
+    ranked: list[tuple[int, int, int, ExtractedDate]] = []
+    seen_clauses: set[int] = set()
+    for tier, pattern in enumerate((_TERM_CLAUSE, _LOOSE_TERM_CLAUSE)):
+        for cue in pattern.finditer(text.lower):
+            start, end = text.around(cue.start())
+            if start in seen_clauses or not starts_word(text.lower, cue.start()):
+                continue
+            seen_clauses.add(start)
+            ranked += [(tier, *found) for found in _clause_expirations(text, start, end)]
+    unique: list[ExtractedDate] = []
+    for *_, candidate in sorted(ranked, key=lambda item: item[:3]):
+        if candidate not in unique:
+            unique.append(candidate)
+    return unique
+
+
+def _clause_expirations(
+    text: ContractText, start: int, end: int
+) -> list[tuple[int, int, ExtractedDate]]:
+    """(kind, position, candidate) for each end the clause states: dates are kind 0, rules and
+    open ends kind 1."""
+    content = text.content
+    found: list[tuple[int, int, ExtractedDate]] = []
+    for mention in text.dates(start, end):
+        if _END_CUE.search(content, max(start, mention.start - 40), mention.start):
+            extracted = extracted_date(content, mention)
+            if extracted:
+                found.append((0, mention.start, extracted))
+    for duration in text.durations(start, end):
+        before = content[max(start, duration.start - 60) : duration.start]
+        after = content[duration.end : min(end, duration.end + 60)]
+        if _NOT_TERM_DURATION.search(before) or _AFTER_TERM_ENDS.match(after):
+            continue
+        if (
+            not _RULE_LEAD.search(before)
+            and "anniversary" not in content[duration.start : duration.end]
+        ):
+            continue
+        if duration.unit not in ("year", "month") and not re.match(
+            r"\s*(?:from|after|following)", after
+        ):
+            continue
+        if re.match(r"annual|yearly|monthly|\d+-month", text.lower[duration.start : duration.end]):
+            continue  # "monthly", "12-month": how often, not how long
+        rule = _rule_span(content, end, duration.start, duration.end)
+        if rule:
+            found.append((1, duration.start, rule))
+    for match in _PERPETUAL.finditer(text.lower, start, end):
+        span = span_of(content, match.start(), match.end())
+        if span:
+            found.append(
+                (1, match.start(), ExtractedDate(value=tidy(span.text), span=span, on=None))
+            )
+    return found

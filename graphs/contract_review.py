@@ -1,0 +1,260 @@
+"""Contract review, on the chain-with-evaluators pattern.
+
+receive -> extraction -> evaluate_extraction -> clause_analysis -> evaluate_clause_analysis ->
+risk -> evaluate_risk -> summary -> evaluate_summary -> review gate -> finalize.
+An evaluator may send the chain back to a stage with feedback (capped by
+`BATON_CONTRACT_REVIEW_MAX_LOOPS`, default 2) or escalate to the review gate; the gate stops high-risk
+contracts, failed stages and escalations for a lawyer (`policies/contract_review.yaml`). The input
+is a `ContractDocument`; `graph` is compiled without a checkpointer (for the LangGraph server);
+`graphs.runtime.open_workflow("contract_review")` compiles it with the configured one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, TypedDict, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, StateGraph
+from langgraph.runtime import Runtime
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agents.contract_review.evaluators import judge_clauses, judge_extraction, judge_summary
+from agents.contract_review.specs import AGENTS, CLAUSE_ANALYSIS, EXTRACTION, RISK, SUMMARY
+from checkpoints.ledger import SideEffectLedger
+from graphs.access import first_owner
+from graphs.context import BatonContext, resolved_database_url
+from graphs.contracts import validate_contract
+from graphs.events import emit
+from graphs.patterns.chain import ChainState, Evaluator, Stage, build_chain
+from graphs.policy import POLICY_DIR, load_policy
+from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate, recorded_outcome
+from graphs.tracing import trace_all_runs
+from schemas.contract_review import ContractDecision, ContractDocument, ContractRisk
+from schemas.review import Recommendation, ReviewAction
+from schemas.trace import EventKind
+
+WORKFLOW = "contract_review"
+GATE = "review_gate"
+FINALIZE = "finalize"
+DECISION_KIND = "contract_decision"
+
+
+class ContractReviewSettings(BaseSettings):
+    """`BATON_CONTRACT_REVIEW_MAX_LOOPS`: how many times an evaluator may send the chain back."""
+
+    model_config = SettingsConfigDict(env_prefix="BATON_CONTRACT_REVIEW_", extra="ignore")
+
+    max_loops: int = Field(default=2, ge=0, le=10)
+
+
+class ContractReviewState(ChainState, total=False):
+    """The workflow's state: the contract, one `AgentResult` (JSON) per stage, the chain's
+    bookkeeping (`ChainState`), the review outcome and the decision."""
+
+    contract_id: str
+    """From the input."""
+    title: str | None
+    """From the input."""
+    source_name: str | None
+    """From the input."""
+    content: str
+    """The contract's text (input)."""
+    metadata: dict[str, str]
+    """From the input."""
+    extraction: dict[str, Any] | None
+    """AgentResult[ContractFacts]."""
+    clause_analysis: dict[str, Any] | None
+    """AgentResult[ClauseReport]."""
+    risk: dict[str, Any] | None
+    """AgentResult[ContractRisk]."""
+    summary: dict[str, Any] | None
+    """AgentResult[ContractSummary]."""
+    review: dict[str, Any] | None
+    """ReviewOutcome: what the policy said and what the reviewer decided."""
+    decision: dict[str, Any] | None
+    """ContractDecision, as recorded once in the ledger."""
+    overrides: dict[str, dict[str, Any]]
+    """Operator-corrected stage inputs (set by rollback), by stage name."""
+    owner: Annotated[str | None, first_owner]
+    """Who started the case through a server (set once on the first run; None in-process)."""
+
+
+STAGES = (
+    Stage(
+        EXTRACTION,
+        Evaluator(
+            "term_checks",
+            judge_extraction,
+            reads=("content",),
+            description="two parties and a start date found, dates consistent, spans verified",
+        ),
+    ),
+    Stage(
+        CLAUSE_ANALYSIS,
+        Evaluator(
+            "clause_checks",
+            judge_clauses,
+            reads=("content",),
+            description="every clause span is the contract's text; something was found",
+        ),
+    ),
+    Stage(RISK),
+    Stage(
+        SUMMARY,
+        Evaluator(
+            "citation_checks",
+            judge_summary,
+            reads=("content", "risk"),
+            description="every citation is the contract's text; every risk rule is mentioned",
+        ),
+    ),
+)
+
+
+def _subject(state: Mapping[str, Any]) -> str:
+    title = state.get("title") or state.get("contract_id")
+    return f"Clear contract {state.get('contract_id')} ({title}) for signature?"
+
+
+def _recommendation(results: Mapping[str, Any]) -> Recommendation:
+    """`none` when a stage did not answer ok; `decline` on a high band; else `approve`."""
+    for spec in AGENTS:
+        result = results.get(spec.writes)
+        if not isinstance(result, dict) or result.get("status") != "ok":
+            return "none"
+    band = (results.get("risk") or {}).get("value", {}).get("band")
+    return "decline" if band == "high" else "approve"
+
+
+def _escalations(state: Mapping[str, Any]) -> list[str]:
+    escalation = state.get("escalation")
+    if not escalation:
+        return []
+    return [f"{escalation['stage']}: {escalation['reason']}"]
+
+
+def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> dict[str, Any]:
+    """The risk result with the reviewer's band, validated strictly against `ContractRisk`."""
+    result = state.get("risk") or {}
+    if result.get("status") != "ok" or not result.get("value"):
+        raise ValueError("there is no risk score to amend (the risk stage did not answer ok)")
+    amended = validate_contract(
+        ContractRisk, {**result["value"], **corrections}, where="amended risk"
+    )
+    return {"risk": {**result, "value": amended.model_dump(mode="json")}}
+
+
+def _finalize(
+    state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
+) -> dict[str, Any]:
+    """Record the decision once (keyed by the reviewer's decision, else by this task), from what
+    the review gate recorded in the ledger, never from what the state says."""
+    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
+    ledger = SideEffectLedger(resolved_database_url(runtime))
+    review, assessed = recorded_outcome(ledger, thread_id, state.get(REVIEW_KEY))
+    risk = ((review.amended or {}).get("risk") or assessed.get("risk") or {}).get("value") or {}
+    reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
+    decided_by = "policy"
+    if review.record is not None:
+        decision = review.record.decision
+        decided_by = decision.reviewer
+        rejected = decision.action is ReviewAction.REJECT
+        outcome = "rejected" if rejected else "cleared_by_reviewer"
+        if decision.note:
+            reasons.append(f"reviewer note: {decision.note}")
+        if not rejected and review.referrals:
+            outcome = "referred"
+    else:
+        outcome = "referred" if review.action == "refer" else "cleared"
+        reasons = reasons or ["no review rule fired"]
+    task = str(config.get("configurable", {}).get("checkpoint_ns", FINALIZE))
+    key = (
+        f"{DECISION_KIND}:{review.record_key}"
+        if review.record_key
+        else f"{DECISION_KIND}:{thread_id}:{task}"
+    )
+    earlier = [
+        row["key"] for row in ledger.for_thread(thread_id, DECISION_KIND) if row["key"] != key
+    ]
+    record = ContractDecision(
+        contract_id=str(state.get("contract_id")),
+        outcome=outcome,
+        decided_by=decided_by,
+        band=risk.get("band"),
+        reasons=reasons,
+        decision_key=key,
+        supersedes=earlier[-1] if earlier else None,
+    )
+    kept = ledger.record_once(
+        key, thread_id=thread_id, kind=DECISION_KIND, payload=record.model_dump(mode="json")
+    )
+    emit(
+        EventKind.SIDE_EFFECT,
+        {
+            "kind": DECISION_KIND,
+            "key": key,
+            "created": kept.created,
+            "outcome": kept.payload["outcome"],
+            "supersedes": kept.payload.get("supersedes"),
+        },
+        config,
+    )
+    return {"decision": kept.payload}
+
+
+class FinalizeSlice(TypedDict, total=False):
+    contract_id: str
+    review: dict[str, Any] | None
+
+
+def build_contract_review() -> StateGraph[Any, Any, Any, Any]:
+    """The contract review workflow, uncompiled."""
+    policy = load_policy(
+        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
+    )
+    builder = build_chain(
+        ContractReviewState,
+        STAGES,
+        then=GATE,
+        escalate_to=GATE,
+        input_contract=ContractDocument,
+        max_loops=ContractReviewSettings().max_loops,
+        context_schema=BatonContext,
+        input_schema=ContractDocument,
+    )
+    add_review_gate(
+        builder,
+        GateSpec(
+            name=GATE,
+            workflow=WORKFLOW,
+            policy=policy,
+            agents=AGENTS,
+            subject=_subject,
+            recommend=_recommendation,
+            apply_amendment=_apply_amendment,
+            amendable_fields=("band",),
+            reads=("contract_id", "title", "escalation"),
+            escalations=_escalations,
+        ),
+    )
+    builder.add_node(FINALIZE, cast(Any, _finalize), input_schema=FinalizeSlice)
+    builder.add_edge(GATE, FINALIZE)
+    builder.add_edge(FINALIZE, END)
+    return builder
+
+
+trace_all_runs()
+builder = build_contract_review()
+graph = builder.compile(name=WORKFLOW)
+"""The graph a LangGraph server serves (through `graphs/served.py`) with its checkpointer. Its
+model-backed nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
+
+STATE_WRITERS = {
+    "feedback": ("evaluators", "feedback: list[str] by stage"),
+    "escalation": ("evaluators", "escalation: stage, reason, loops"),
+    REVIEW_KEY: (GATE, "ReviewOutcome"),
+    "decision": (FINALIZE, "ContractDecision"),
+}
+"""State keys written by nodes that are not agents, for the handoff map."""
