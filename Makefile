@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test bench lint typecheck pytest lock clean
+.PHONY: run test bench bench-quality lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -42,6 +42,11 @@ test: lint typecheck pytest
 # Writes docs/benchmarks.md: token sizes, governance overhead, throughput, latency, crash recovery.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.report
+
+# Contract review quality on a CUAD-format set (default: the shared dev set).
+CUAD ?= ../shared/data/cuad
+bench-quality: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.contract_review_quality $(CUAD)/contracts $(CUAD)/master_clauses.csv
 
 # Re-resolve the lock files (needs uv; the package index must be reachable).
 lock:

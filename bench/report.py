@@ -6,8 +6,10 @@ import os
 import platform
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bench import (
+    contract_review_quality,
     crash_recovery,
     governance_overhead,
     history_latency,
@@ -32,6 +34,18 @@ def machine() -> str:
     )
 
 
+CUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "cuad"
+"""The shared CUAD dev set (111 contracts with expert labels), beside the checkout."""
+
+
+def contract_review_section() -> str:
+    """The contract review quality on the shared CUAD dev set (left out when it is not here)."""
+    contracts, labels = CUAD / "contracts", CUAD / "master_clauses.csv"
+    if not labels.exists():
+        return f"## Contract review quality\n\nNot measured: {labels} is not on this machine.\n"
+    return contract_review_quality.section(contract_review_quality.measure(contracts, labels))
+
+
 def main() -> int:
     sections = []
     for name, build in (
@@ -47,6 +61,7 @@ def main() -> int:
         ),
         ("history latency", lambda: history_latency.section(history_latency.measure())),
         ("crash recovery", lambda: crash_recovery.section(crash_recovery.measure())),
+        ("contract review quality", contract_review_section),
     ):
         sys.stderr.write(f"measuring {name}…\n")
         sections.append(build())

@@ -80,19 +80,39 @@ class Rule:
     """How many of the best sentences are reported."""
     exact: bool = False
     """Report the strongest cue's own text instead of the whole sentence (e.g. the title)."""
+    carry: bool = True
+    """Whether cues found in a heading also count for the sentence after it."""
     requires: tuple[C, ...] = ()
     """Present only when one of these categories is present too (an exception to a restriction
     needs the restriction)."""
     gate: Cue | None = None
-    """Words a sentence must mention to be read for this category at all (it keeps the search
-    to the sentences that can matter)."""
+    """The word stems a sentence must hold (matched at the start of each of its words) to be
+    read for this category at all: it keeps the search to the sentences that can matter."""
 
 
-def rule(category: C, *cues: tuple[str, float], gate: str | None = None, **options: object) -> Rule:
-    """A rule from `(pattern, weight)` pairs (and a gate pattern, if any)."""
-    compiled = tuple(_cue(p, w) for p, w in cues)
-    gated = None if gate is None else _cue(gate, 0)
-    return Rule(category, compiled, gate=gated, **options)  # type: ignore[arg-type]
+def rule(
+    category: C,
+    *cues: tuple[str, float],
+    threshold: float = 3.0,
+    gate: str | None = None,
+    within: int | None = None,
+    max_spans: int = 3,
+    exact: bool = False,
+    carry: bool = True,
+    requires: tuple[C, ...] = (),
+) -> Rule:
+    """A rule from `(pattern, weight)` pairs and its options (see `Rule`)."""
+    return Rule(
+        category,
+        tuple(_cue(pattern, weight) for pattern, weight in cues),
+        threshold=threshold,
+        within=within,
+        max_spans=max_spans,
+        exact=exact,
+        carry=carry,
+        requires=requires,
+        gate=None if gate is None else _cue(gate, 0),
+    )
 
 
 def _cue(pattern: str, weight: float) -> Cue:
@@ -142,21 +162,22 @@ RULES: tuple[Rule, ...] = (
             r"|CONDITIONS)\b(?:\s+(?:NO\.\s*\d+|[IVX]+|#\s*\d+))?)",
             3,
         ),
-        (
-            r"(?-i:\b(?:AMENDMENT|ADDENDUM|EXHIBIT|SCHEDULE)\s+(?:NO\.\s*)?(?:\d+|[A-Z]|'[A-Z]'|[IVX]+)\b)",
-            2,
-        ),
+        (r"(?-i:\b(?:AMENDMENT|ADDENDUM)\s+(?:NO\.\s*)?(?:\d+|[A-Z]|[IVX]+)\b)", 2),
         (
             r"(?m)^[ \t]*(?:[\w][\w&\-/'.,#]*[ \t]+){0,10}(?:agreement|contract|conditions"
             r"|certificate)\b[^\n]{0,40}$",
             3,
         ),
         (r"\bthis\s+(?-i:(?:[A-Z][\w&\-]*\s+){1,8}(?:Agreement|Contract))\b", 2),
-        (r"\bsource:\s", -4),
+        (
+            r"\bsource:\s|\bconfidential|\bomitted\b|\bredact|\bsecurities\s+and\s+exchange|\bfiled\s+separately|\basterisk|\bpurpose\s+of\b|\bmodify\b",
+            -2,
+        ),
         threshold=2,
         within=3000,
         max_spans=1,
         exact=True,
+        carry=False,
     ),
     rule(
         C.PARTIES,
@@ -219,6 +240,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:shall|will)\s+(?:become|be)\s+effective\b", 1),
         (r"\b(?:commence|begin)s?\s+(?:on|as\s+of|upon)\b", 1),
         (DATE, 1),
+        (r"\b(?:date|day)\s+(?:and\s+year\s+)?first\s+(?:above\s+)?written|\bdate\s+hereof\b", 1.5),
         (
             r"\b(?:modification|waiver|termination|notice|resignation|assignment|change|closing|distribution|consent|payment|appointment)s?\b"
             + gap(60)
@@ -226,7 +248,7 @@ RULES: tuple[Rule, ...] = (
             -2,
         ),
         (r"\bsource:\s", -4),
-
+        gate=r"\b(?:effective|commenc|begin)",
         threshold=3,
     ),
     rule(
@@ -253,14 +275,14 @@ RULES: tuple[Rule, ...] = (
         ),
         (r"\b(?:years?|months?)\b", 1),
         (r"\buntil\b|\bthrough\b", 1),
-        (r"\b(?:indefinite\w*|unlimited\s+period|perpetu\w*)", 1),
+        (r"\b(?:indefinitely|unlimited\s+period|perpetu\w*)", 1),
         (r"\banniversary\b", 1),
         (
             r"\b(?:following|after)\s+the\s+(?:expiration|termination)|\bsurviv\w*|\bduring\s+the\s+term\b",
             -1.5,
         ),
         (r"\bsource:\s", -4),
-
+        gate=r"\b(?:term|expir|perpetu|indefinite|until|continu|remain|commenc|period|through)",
         threshold=3.5,
     ),
     rule(
@@ -283,7 +305,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:renew\w*|extension)\b", 1),
         (r"\bmutual(?:ly)?\b" + gap(60) + r"\b(?:agree|consent)", -1.5),
         (r"\bforce\s+majeure\b|\bsuspen\w*", -3),
-
+        gate=r"\b(?:renew|extend|extension|year|automatic|continu)",
         threshold=3,
     ),
     rule(
@@ -307,7 +329,7 @@ RULES: tuple[Rule, ...] = (
             1.5,
         ),
         (r"\bpolic(?:y|ies)\b|\binsur\w*|\bcancellation\b", -2),
-
+        gate=r"\b(?:renew|extend|extension|year|automatic)",
         threshold=3.5,
         requires=(C.RENEWAL_TERM,),
     ),
@@ -330,7 +352,7 @@ RULES: tuple[Rule, ...] = (
         ),
         (r"\bgoverning\s+law\b|\bchoice\s+of\s+law\b|\bapplicable\s+law\s*[.:]", 2),
         (r"\bgoverned\s+by\b|\bconstrued\s+in\s+accordance\s+with\b", 1.5),
-
+        gate=r"\b(?:law|governing|governed|construed)",
         threshold=3,
         max_spans=1,
     ),
@@ -348,7 +370,7 @@ RULES: tuple[Rule, ...] = (
             1.5,
         ),
         (r"\b(?:customers?|clients?|users|licensees?|purchasers?)\b", 1),
-
+        gate=r"\b(?:favou?r|lowest|best|better|higher|greater|lower)",
         threshold=3,
     ),
     rule(
@@ -366,8 +388,12 @@ RULES: tuple[Rule, ...] = (
         ),
         (r"\b(?:compet\w*|exclusiv\w*|non-?solicit\w*)", 1.5),
         (r"\bexceptions?\s+to\s+(?:the\s+)?(?:exclusiv|non-?compet)", 3),
-        (r"\bexcept\b|\bother\s+than\b|\bprovided\s+(?:, however,|however|that)\b", 0.5),
-
+        (
+            r"\bexcept\b|\bother\s+than\b|\bprovided\s+(?:, however,|however|that)\b|\bwith\s+the\s+exception",
+            0.5,
+        ),
+        (r"\bconfidential\w*|\bnon-?use\b|\bdisclos\w*", -2),
+        gate=r"\b(?:compet|exclusiv|solicit)",
         threshold=3.5,
         requires=(C.NON_COMPETE, C.EXCLUSIVITY, C.NO_SOLICIT_OF_CUSTOMERS),
     ),
@@ -401,7 +427,7 @@ RULES: tuple[Rule, ...] = (
             + r"\b(?:prevent|restrict|prohibit|limit|preclude)",
             -2,
         ),
-
+        gate=r"\b(?:compet|engage|restricted|similar)",
         threshold=3,
     ),
     rule(
@@ -431,7 +457,7 @@ RULES: tuple[Rule, ...] = (
             -2.5,
         ),
         (r"\bexclusive\s+(?:\w+\s+){1,3}agreement\b", -2.5),
-
+        gate=r"\b(?:exclusiv\w*|sole\w*|only|requirements|not|no)\b",
         threshold=2.5,
     ),
     rule(
@@ -450,7 +476,7 @@ RULES: tuple[Rule, ...] = (
             2,
         ),
         (r"\bemploy\w*|\bpersonnel\b", -1.5),
-
+        gate=r"\b(?:solicit|divert|entice|induce|interfere)",
         threshold=3,
     ),
     rule(
@@ -472,7 +498,7 @@ RULES: tuple[Rule, ...] = (
         (r"\bnon-?\s?solicit\w*", 2),
         (r"\bleave\s+(?:the\s+)?(?:his|her|their|its)?\s*employ", 1.5),
         (r"\bindependent\s+contractors?\b|\bemployer\b|\bharass\w*|\bgovernment", -2),
-
+        gate=r"\b(?:solicit|hire|recruit|entice|induce|employ|engage|leave)",
         threshold=3.5,
     ),
     rule(
@@ -488,7 +514,7 @@ RULES: tuple[Rule, ...] = (
             + r"\b(?:reputation|goodwill|image)",
             2,
         ),
-
+        gate=r"\b(?:disparag|defam|derogatory|negative|tarnish|disrepute|reputation|goodwill|image)",
         threshold=3,
     ),
     rule(
@@ -525,7 +551,7 @@ RULES: tuple[Rule, ...] = (
             -1.5,
         ),
         (r"\bif\b|\bshould\b|\bin\s+the\s+event\b", -0.5),
-
+        gate=r"\b(?:terminat|cancel)",
         threshold=3.5,
     ),
     rule(
@@ -546,7 +572,7 @@ RULES: tuple[Rule, ...] = (
             r"\bmeans\b|\bsubject\s+to\s+any\b|\bnone\s+of\b|\bfree\s+and\s+clear|\boption\s+plan|\b(?:stock|share)\s+options?|\bordinary\s+shares",
             -3,
         ),
-
+        gate=r"\b(?:first|option|match)",
         threshold=3,
     ),
     rule(
@@ -572,7 +598,7 @@ RULES: tuple[Rule, ...] = (
             r"[\"\u201c\u201d](?:change\s+(?:in|of)\s+control|control|subsidiary|affiliate)[\"\u201c\u201d]\s+(?:shall\s+)?means?|\bchange\s+in\s+control\s+period|\bmeans\b|\bbankrupt\w*|\binsolven\w*",
             -2,
         ),
-
+        gate=r"\b(?:control|merge|consolidat|acqui|reorgani|sale|transfer|disposition|voting|beneficial|majority|operation|ownership)",
         threshold=3,
     ),
     rule(
@@ -615,7 +641,7 @@ RULES: tuple[Rule, ...] = (
             -3,
         ),
         (r"\bassignment\s+of\s+(?:invention|patent|copyright|intellectual|trademark)", -2),
-
+        gate=r"\b(?:assign|transfer|delegat|personal)",
         threshold=3,
     ),
     rule(
@@ -641,7 +667,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:do|does|shall)\s+not\s+(?:contemplate|constitute|create)\b|\bpartnership\b|\btax\w*",
             -2,
         ),
-
+        gate=r"\b(?:royalt|shar|percent|revenue|profit|commission|net|gross)|%|\*\*\*",
         threshold=3,
     ),
     rule(
@@ -663,7 +689,7 @@ RULES: tuple[Rule, ...] = (
             3,
         ),
         (r"\bprice\s+protection\b", 3),
-
+        gate=r"\b(?:price|pricing|fee|rate|charge)",
         threshold=3,
     ),
     rule(
@@ -679,7 +705,7 @@ RULES: tuple[Rule, ...] = (
         (r"\bguaranteed\s+(?:minimum|annual|payment)", 3),
         (r"\btake[- ]or[- ]pay\b", 3),
         (r"\bminimum\s+(?:wage|insurance|coverage|limits?|shelf|age)\b|\bper\s+occurrence\b", -3),
-
+        gate=r"\b(?:minimum|purchase|order|buy|sell|guarantee|take)",
         threshold=3,
     ),
     rule(
@@ -701,7 +727,7 @@ RULES: tuple[Rule, ...] = (
             + r"\d*\s*(?:times|requests|units|hours|inserts|links)\s+(?:per|each|a)\b",
             2,
         ),
-
+        gate=r"\b(?:exceed|excess|more|above|beyond|maximum|additional|overage|up\b)",
         threshold=3.5,
     ),
     rule(
@@ -730,19 +756,21 @@ RULES: tuple[Rule, ...] = (
         ),
         (r"\b" + SHALL_NOT + gap(40) + r"\bassign", -3),
         (r"\bretain\w*\b|\bas\s+between\s+the\s+parties\b|\beach\s+party\b", -1.5),
-
+        gate=r"\b(?:assign|transfer|convey|work|property|own)",
         threshold=3,
     ),
     rule(
         C.JOINT_IP_OWNERSHIP,
         (r"\bjoint(?:ly)?[- ]own(?:ed|ership)?\b", 3),
-        (r"\bco-?own(?:ed|ership|er)?\b", 3),
+        (r"\bco-?own(?:ed|ership|er)?\b|\bowned\s+jointly\b", 3),
+        (r"\bmeans\b", -1.5),
+        (r"\bprofits?\b|\bpartnership\b|\btaxable\b", -3),
         (r"\b(?:undivided|equal)\s+(?:\w+\s+){0,2}interest", 2),
         (
             r"\bjoint\s+(?:intellectual\s+property|inventions?|patents?|ip|technology|know-how|developments?|works?|data)\b",
             2,
         ),
-
+        gate=r"\b(?:joint|own|undivided|equal)",
         threshold=3,
     ),
     rule(
@@ -772,7 +800,7 @@ RULES: tuple[Rule, ...] = (
             + LICENSE,
             -4,
         ),
-
+        gate=r"\b(?:grant|licen|authori[sz])",
         threshold=3,
     ),
     rule(
@@ -793,7 +821,7 @@ RULES: tuple[Rule, ...] = (
         ),
         (r"\bpersonal\s+to\b", 1.5),
         (LICENSE, 1),
-
+        gate=r"\b(?:transfer|sub|licen|personal)",
         threshold=3,
         requires=(C.LICENSE_GRANT,),
     ),
@@ -804,7 +832,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:controlled|owned)\s+by\s+\w+\s+(?:or|and)\s+(?:any\s+of\s+)?its\s+affiliates", 1.5),
         (LICENSE, 1),
         (r"\bgrants?\b", 0.5),
-
+        gate=r"\b(?:behalf|affiliate)",
         threshold=3.5,
         requires=(C.LICENSE_GRANT,),
     ),
@@ -833,7 +861,7 @@ RULES: tuple[Rule, ...] = (
         ),
         (r"\baffiliates\b|\bsubsidiaries\b", 1),
         (LICENSE, 1),
-
+        gate=r"\b(?:affiliate|subsidiar|member|sub|licen)",
         threshold=3.5,
         requires=(C.LICENSE_GRANT,),
     ),
@@ -880,7 +908,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:shall|will)\b", 0.5),
         (r"\bconfidential\w*|\bsolicit\w*|\bcompet\w*|\bhire\b", -2),
         (r"\b(?:cease|revert)\w*|\bterminate\s+immediately", -1),
-
+        gate=r"\b(?:terminat|expir|surviv|after|following|beyond|sell|wind|transition)",
         threshold=3.5,
     ),
     rule(
@@ -907,7 +935,7 @@ RULES: tuple[Rule, ...] = (
             r"\baudited\s+(?:financial|annual|consolidated)|\bgovernment\w*|\bregulatory\s+(?:authorit|agenc)",
             -2,
         ),
-
+        gate=r"\b(?:audit|inspect|examin|books|records|accounts|access|enter)",
         threshold=3,
     ),
     rule(
@@ -929,7 +957,7 @@ RULES: tuple[Rule, ...] = (
             3,
         ),
         (r"\b(?:indemnify|hold\s+harmless|defend)\b", -1.5),
-
+        gate=r"\b(?:liab|damage|limit|indemnif|negligen|willful|wilful|exceed|except|exclu|unlimited|responsib)",
         threshold=4,
         requires=(C.CAP_ON_LIABILITY,),
     ),
@@ -977,7 +1005,7 @@ RULES: tuple[Rule, ...] = (
             2,
         ),
         (r"\b(?:liable|liability)\b", 1),
-
+        gate=r"\b(?:liab|damage|limit|exceed|remed|responsib|loss|lost|action|claim|obligation)",
         threshold=3,
     ),
     rule(
@@ -990,7 +1018,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:incidental|consequential|indirect|special|liquidated|punitive),|\bwithout\s+(?:any\s+)?(?:early\s+)?termination\s+(?:penalty|fee|charge)",
             -4,
         ),
-
+        gate=r"\b(?:liquidated|termination|penalt|break|cancellation|kill)",
         threshold=3,
     ),
     rule(
@@ -1014,7 +1042,7 @@ RULES: tuple[Rule, ...] = (
             + r"\bsurviv|\boptions?\s+and\s+warrants|\bwarrants?\s+(?:to\s+purchase|shall\s+be\s+exercis|may\s+be\s+exercis)",
             -3,
         ),
-
+        gate=r"\bwarrant",
         threshold=3,
     ),
     rule(
@@ -1032,7 +1060,7 @@ RULES: tuple[Rule, ...] = (
             r"\b(?:life|reinsurance)\s+insurance\s+compan|\binsurance\s+(?:company|companies|products?|contracts?)\s+(?:issued|sold|offered)|\bhealth\s+insurance|\bbenefits\b",
             -2,
         ),
-
+        gate=r"\b(?:insur|maintain|carry|obtain|procure|keep|coverage|polic|premium)",
         threshold=3.5,
     ),
     rule(
@@ -1063,7 +1091,7 @@ RULES: tuple[Rule, ...] = (
             r"\binvalid\b|\bunenforceable|\bwaiver\s+of|\bseverab\w*|\bexercise\s+any\s+right|\bindemnif\w*",
             -2,
         ),
-
+        gate=r"\b(?:contest|challenge|dispute|attack|oppose|impair|interfere|claim|assert|acquire|seek|inconsistent|adverse|sue|waive|bring)",
         threshold=3.5,
     ),
     rule(
@@ -1075,7 +1103,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:is|are|shall\s+be)\s+(?:an?\s+)?(?:intended\s+)?third[- ]party\s+beneficiar", 3),
         (r"\b(?:no|not|nothing|neither|without|none)\b" + gap(120) + r"\bbeneficiar", -3),
         (r"\bbeneficiar\w*" + gap(80) + r"\bexcept\b|\bexcept\b" + gap(80) + r"\bbeneficiar", 3.5),
-
+        gate=r"\bbeneficiar",
         threshold=3,
     ),
 )

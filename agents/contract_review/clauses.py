@@ -1,9 +1,11 @@
 """Clause analysis without a model: which of CUAD's 41 categories a contract has, and where.
 
-The contract is cut into sentences (with their offsets), each category's cues
-(`clause_patterns.RULES`) are searched for once over the whole text, and every sentence gets a
-score per category: the sum of the weights of the distinct cues found in it. A category is
-present when its best sentence reaches the rule's threshold; the best sentences are its spans.
+The contract is cut into sentences (with their offsets) and every sentence gets a score per
+category: the sum of the weights of the distinct cues (`clause_patterns.RULES`) found in it. A
+category is present when its best sentence reaches the rule's threshold; the best sentences are
+its spans. To stay fast (the 111 CUAD contracts in a few seconds) only sentences holding one of a
+rule's gate words are read for it, and its weaker cues are only looked for in the sentences where
+a strong one was found.
 
 Evaluator feedback is acted on, never dropped: a category named in a feedback line
 ("Cap On Liability: span does not contain a liability limit") has the sentences chosen before
@@ -19,6 +21,8 @@ import re
 import string
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from itertools import pairwise
 
 from agents.contract_review.clause_patterns import RULES, Cue, Rule
 from agents.spec import AgentContext
@@ -33,13 +37,19 @@ LONGEST = 1500
 """A run-on sentence longer than this is cut at its semicolons."""
 
 _NOT_ENDS = frozenset(
-    "inc co corp ltd no nos st mr mrs ms dr vs sec art u.s e.g i.e etc l.l.c l.p n.a s.a "
-    "b.v n.v p.o para sect approx ex exh fig jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
+    {
+        "inc", "co", "corp", "ltd", "no", "nos", "st", "mr", "mrs", "ms", "dr", "vs", "sec",
+        "art", "u.s", "e.g", "i.e", "etc", "l.l.c", "l.p", "n.a", "s.a", "b.v", "n.v", "p.o",
+        "para", "sect", "approx", "ex", "exh", "fig", "jan", "feb", "mar", "apr", "jun", "jul",
+        "aug", "sep", "sept", "oct", "nov", "dec",
+    }
+)  # fmt: skip
+"""Words whose trailing period does not end a sentence."""
 _END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])|\n")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _NUMBERING = re.compile(r"^(?:\(?[\dA-Za-z]{1,3}[.)])+\(?[\dA-Za-z]{0,3}[.)]?$")
 _SEMICOLON = re.compile(r";\s+")
+_WORD = re.compile(r"[a-z]+|%|\*{3,}")
 _SOFT_BREAK = re.compile(r"(?<=[^\s.:;!?\"\u201d)\]])[ \t]*\n\s*(?=[a-z])")
 _FEEDBACK = re.compile(r"^\s*([^:]{2,80}?)\s*(?:\[\d+\])?\s*:\s*(.+)$", re.DOTALL)
 _REREAD = re.compile(r"\bno\s+clause\b|\bread\s+the\s+whole\s+contract\b", re.IGNORECASE)
@@ -69,7 +79,7 @@ def sentences(content: str) -> list[Sentence]:
     cuts.append(len(content))
     found: list[Sentence] = []
     pending: int | None = None
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in pairwise(cuts):
         for piece in _pieces(content, start, end):
             text = content[piece.start : piece.end]
             if _NUMBERING.match(text):
@@ -86,7 +96,7 @@ def _pieces(content: str, start: int, end: int) -> list[Sentence]:
     if end - start > LONGEST:
         bounds = [start, *(m.end() for m in _SEMICOLON.finditer(content, start, end)), end]
     pieces = []
-    for left, right in zip(bounds, bounds[1:], strict=False):
+    for left, right in pairwise(bounds):
         while left < right and content[left].isspace():
             left += 1
         while right > left and content[right - 1].isspace():
@@ -114,6 +124,23 @@ class Text:
         found = sentences(joined)
         return cls(content, joined, joined.translate(_LOWER), found, [s.start for s in found])
 
+    @cached_property
+    def gated(self) -> dict[ClauseCategory, set[int]]:
+        """For each rule with a gate, the sentences holding one of its words (and the sentence
+        after each such heading)."""
+        by_word: dict[str, list[int]] = defaultdict(list)
+        for index, sentence in enumerate(self.sentences):
+            for word in set(_WORD.findall(self.lowered, sentence.start, sentence.end)):
+                by_word[word].append(index)
+        found: dict[ClauseCategory, set[int]] = defaultdict(set)
+        for word, indices in by_word.items():
+            for category in _gates_opened_by(word):
+                found[category].update(indices)
+        last = len(self.sentences) - 1
+        for opened in found.values():
+            opened |= {i + 1 for i in opened if i < last and _heading(self, i)}
+        return found
+
 
 def score(text: Text, rule: Rule, needed: float) -> dict[int, float]:
     """Each sentence's score for `rule`, by sentence index, for the sentences that can reach
@@ -123,16 +150,24 @@ def score(text: Text, rule: Rule, needed: float) -> dict[int, float]:
     limit = len(text.content) if rule.within is None else min(len(text.content), rule.within)
     scope = [(0, limit)]
     if rule.gate is not None:
-        scope = _regions(text, _hits(text, rule.gate, scope))
+        scope = [
+            (a, min(b, limit)) for a, b in _regions(text, text.gated[rule.category]) if a < limit
+        ]
     anchors, others = _anchors(rule.cues, needed)
     totals: dict[int, float] = defaultdict(float)
     candidates: set[int] = set()
     for cue in anchors:
-        candidates |= _credit(text, cue, scope, totals)
+        candidates |= _credit(text, cue, scope, totals, rule.carry)
     regions = _regions(text, candidates)
     for cue in others:
-        _credit(text, cue, regions, totals)
+        _credit(text, cue, regions, totals, rule.carry)
     return {index: totals[index] for index in candidates}
+
+
+@lru_cache(maxsize=200_000)
+def _gates_opened_by(word: str) -> tuple[ClauseCategory, ...]:
+    """The categories whose gate this word opens (the same words recur across contracts)."""
+    return tuple(r.category for r in RULES if r.gate is not None and r.gate.pattern.match(word))
 
 
 def _anchors(cues: tuple[Cue, ...], needed: float) -> tuple[list[Cue], list[Cue]]:
@@ -147,23 +182,26 @@ def _anchors(cues: tuple[Cue, ...], needed: float) -> tuple[list[Cue], list[Cue]
     return anchors, [cue for cue in cues if cue not in anchors]
 
 
-def _hits(text: Text, cue: Cue, regions: list[tuple[int, int]]) -> set[int]:
-    """The sentences the cue is found in, and those right after a heading it is found in."""
+def _hits(text: Text, cue: Cue, regions: list[tuple[int, int]], carry: bool) -> set[int]:
+    """The sentences the cue is found in, and (with `carry`) those right after a heading it is
+    found in."""
     hits = {
         bisect.bisect_right(text.starts, match.start()) - 1
         for start, end in regions
         for match in cue.finditer(text.lowered, text.content, start, end)
     }
     hits.discard(-1)
+    if not carry:
+        return hits
     carried = {i + 1 for i in hits if i + 1 < len(text.sentences) and _heading(text, i)}
     return hits | carried
 
 
 def _credit(
-    text: Text, cue: Cue, regions: list[tuple[int, int]], totals: dict[int, float]
+    text: Text, cue: Cue, regions: list[tuple[int, int]], totals: dict[int, float], carry: bool
 ) -> set[int]:
     """Add the cue's weight to the sentences `_hits` finds; returns them."""
-    found = _hits(text, cue, regions)
+    found = _hits(text, cue, regions, carry)
     for index in found:
         totals[index] += cue.weight
     return found

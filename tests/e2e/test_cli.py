@@ -131,8 +131,10 @@ def test_agents_lists_owner_version_contracts_and_implementations(
     monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     listing = baton(monkeypatch, database_url, "agents", "--json")["agents"]
-    by_name = {row["agent"]: row for row in listing}
+    by_name = {row["agent"]: row for row in listing if row["workflow"] == "underwriting"}
     assert set(by_name) == {"intake", "policy_lookup", "risk", "compliance", "quote"}
+    contract_stages = [row["agent"] for row in listing if row["workflow"] == "contract_review"]
+    assert contract_stages == ["extraction", "clause_analysis", "risk", "summary"]
     assert by_name["compliance"]["owner"] == "Compliance"
     assert by_name["risk"]["input"] == "RiskInput" and by_name["risk"]["output"] == "RiskAssessment"
     assert by_name["intake"]["implementations"] == [
