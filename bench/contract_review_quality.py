@@ -244,6 +244,14 @@ def _clauses(labels_csv: Path, line: int, column: str, cell: str | None) -> list
     return [str(item) for item in value]
 
 
+def _set_name(contracts_dir: Path) -> str:
+    """The set's name: the folder, with its parent when the folder is just `contracts`."""
+    resolved = contracts_dir.resolve()
+    return (
+        f"{resolved.parent.name}/{resolved.name}" if resolved.name == "contracts" else resolved.name
+    )
+
+
 def measure(contracts_dir: Path, labels_csv: Path) -> QualityReport:
     """Run clause analysis (and extraction, when its module is available) on every labelled
     contract in `contracts_dir` and score them against `labels_csv`."""
@@ -256,7 +264,7 @@ def measure(contracts_dir: Path, labels_csv: Path) -> QualityReport:
             f"{contracts_dir}: none of the {len(missing)} contracts labelled in {labels_csv} "
             "has a .txt file here"
         )
-    report = QualityReport(set_name=contracts_dir.name, missing_contracts=missing)
+    report = QualityReport(set_name=_set_name(contracts_dir), missing_contracts=missing)
     extract, report.fields_skipped = _extractor()
     if extract is not None:
         report.fields = {name: FieldScore() for name in FACT_FIELDS}
