@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Role = Literal["intake", "supervisor", "review_summary", "contract_analysis"]
+Role = Literal["intake", "supervisor", "review_summary", "contract_analysis", "support_triage"]
 ROLES: tuple[Role, ...] = get_args(Role)
 DEFAULT = "default"
 """Key of a per-run override that applies to every role without its own."""
@@ -38,6 +38,7 @@ class ModelSettings(BaseSettings):
     model_supervisor: str | None = None
     model_review_summary: str | None = None
     model_contract_analysis: str | None = None
+    model_support_triage: str | None = None
     model_timeout: float = Field(default=60.0, gt=0)
     """Seconds a model-backed node may go without progress before LangGraph cancels the attempt
     (its retry policy then decides). The HTTP client gives up on one request 10 seconds later

@@ -38,7 +38,7 @@ from graphs.handoffs import handoff_map
 from graphs.policy import PolicyError
 from graphs.retention import prune_finished
 from graphs.review_gate import agreement_rates
-from graphs.runtime import RunReport, WorkflowRun, open_workflow
+from graphs.runtime import RunReport, WorkflowRun, open_workflow, queued_cases
 from graphs.trace_view import event_summary
 from graphs.workflows import WORKFLOWS
 
@@ -206,6 +206,11 @@ def _show_report(report: RunReport, as_json: bool) -> None:
             f"outcome [bold]{report.decision.get('outcome')}[/] "
             f"(decided by {escape(str(report.decision.get('decided_by')))})"
         )
+        if report.decision.get("queue"):
+            lines.append(
+                f"route   {escape(str(report.decision.get('intent')))} → "
+                f"{escape(str(report.decision['queue']))}"
+            )
         quote = report.decision.get("quote")
         if quote:
             lines.append(
@@ -276,9 +281,61 @@ def run(
             submission = WORKFLOWS[workflow].read_document(input_file)
         except ValueError as error:
             raise BadInput(str(error)) from None
+    entry = WORKFLOWS[workflow]
+    if entry.trainer is not None:
+        with _progress(f"training {workflow}'s classifiers (first run only; cached)…", as_json):
+            _train(workflow, None, force=False)
     with open_workflow(workflow, _url()) as flow, _progress(f"running {workflow}…", as_json):
         report = flow.start(submission, thread_id=thread_id)
     _show_report(report, as_json)
+
+
+def _train(workflow: str, data: Path | None, *, force: bool) -> dict[str, Any] | None:
+    try:
+        return WORKFLOWS[workflow].train(data, force=force)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+@app.command()
+@handles_errors
+def train(
+    workflow: Annotated[str, typer.Argument(help="A workflow whose agents learn from data.")],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            metavar="CSV",
+            help="Training data (default: BATON_SUPPORT_TRIAGE_TRAINING_DATA, else the shipped "
+            "Banking77 training split).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Train again even when cached.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train WORKFLOW's classifiers on CSV and cache them (reproducible: seeded, keyed by the
+    data's hash), so runs load them instead of training."""
+    if workflow not in WORKFLOWS:
+        raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
+    trainable = [name for name, entry in WORKFLOWS.items() if entry.trainer is not None]
+    if WORKFLOWS[workflow].trainer is None:
+        raise BadInput(f"{workflow} has nothing to train (trainable: {', '.join(trainable)})")
+    with _progress(f"training {workflow}…", as_json):
+        report = _train(workflow, data, force=force) or {}
+    if as_json:
+        _emit_json(report)
+        return
+    state = (
+        "already trained (cached)"
+        if report.get("cached")
+        else f"trained in {report.get('seconds')} s"
+    )
+    console.print(
+        f"{workflow}: {state} on {escape(str(report.get('source')))} "
+        f"({report.get('rows')} messages, {report.get('intents')} intents)"
+    )
+    for name, accuracy in (report.get("held_out_accuracy") or {}).items():
+        console.print(f"  · {name}: accuracy {accuracy:.1%}")
 
 
 @app.command()
@@ -358,6 +415,44 @@ def status(
                 "n/a" if entry["agreement"] is None else f"{entry['agreement']:.0%}",
             )
         console.print(stats)
+
+
+@app.command()
+@handles_errors
+def queue(
+    workflow: Annotated[
+        str | None, typer.Argument(metavar="[WORKFLOW]", help=f"One of: {', '.join(WORKFLOWS)}")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The cases waiting for a person, oldest first, and why each waits (decide one with
+    `baton review THREAD`)."""
+    if workflow is not None and workflow not in WORKFLOWS:
+        raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
+    cases = queued_cases(workflow, _url())
+    if as_json:
+        _emit_json({"queue": [case.model_dump(mode="json") for case in cases]})
+        return
+    if not cases:
+        console.print(f"No case is waiting for review{f' in {workflow}' if workflow else ''}.")
+        return
+    table = Table(title="Human queue")
+    table.add_column("queued")
+    table.add_column("thread", no_wrap=True, min_width=36)  # shown whole: it is what review takes
+    for column in ("workflow", "case", "why it waits"):
+        table.add_column(column)
+    for case in cases:
+        table.add_row(
+            case.queued_at[:19].replace("T", " "),
+            escape(case.thread_id),
+            case.workflow,
+            escape(case.subject),
+            escape("\n".join(case.reasons)),
+        )
+    console.print(table)
+    console.print(
+        f"Decide one with [bold]{_program()} review THREAD --approve|--reject|--amend FILE[/]"
+    )
 
 
 @app.command()

@@ -18,7 +18,7 @@ class BatonContext:
     """Where business data, traces and side effects live; defaults to `BATON_DATABASE_URL`."""
     models: dict[str, str | None] | None = None
     """Per-run model overrides by role (`intake`, `supervisor`, `review_summary`,
-    `contract_analysis`) or `default`;
+    `contract_analysis`, `support_triage`) or `default`;
     roles not named use `BATON_MODEL_<ROLE>`, else `BATON_MODEL`."""
 
 

@@ -22,18 +22,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.contract_review.evaluators import judge_clauses, judge_extraction, judge_summary
 from agents.contract_review.specs import AGENTS, CLAUSE_ANALYSIS, EXTRACTION, RISK, SUMMARY
-from checkpoints.ledger import SideEffectLedger
 from graphs.access import first_owner
-from graphs.context import BatonContext, resolved_database_url
+from graphs.context import BatonContext
 from graphs.contracts import validate_contract
-from graphs.events import emit
+from graphs.decisions import Settled, record_decision
 from graphs.patterns.chain import ChainState, Evaluator, Stage, build_chain
 from graphs.policy import POLICY_DIR, load_policy
-from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate, recorded_outcome
+from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate
 from graphs.tracing import trace_all_runs
 from schemas.contract_review import ContractDecision, ContractDocument, ContractRisk
-from schemas.review import Recommendation, ReviewAction
-from schemas.trace import EventKind
+from schemas.review import Recommendation
 
 WORKFLOW = "contract_review"
 GATE = "review_gate"
@@ -149,59 +147,23 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
 def _finalize(
     state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
 ) -> dict[str, Any]:
-    """Record the decision once (keyed by the reviewer's decision, else by this task), from what
-    the review gate recorded in the ledger, never from what the state says."""
-    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
-    ledger = SideEffectLedger(resolved_database_url(runtime))
-    review, assessed = recorded_outcome(ledger, thread_id, state.get(REVIEW_KEY))
-    risk = ((review.amended or {}).get("risk") or assessed.get("risk") or {}).get("value") or {}
-    reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
-    decided_by = "policy"
-    if review.record is not None:
-        decision = review.record.decision
-        decided_by = decision.reviewer
-        rejected = decision.action is ReviewAction.REJECT
-        outcome = "rejected" if rejected else "cleared_by_reviewer"
-        if decision.note:
-            reasons.append(f"reviewer note: {decision.note}")
-        if not rejected and review.referrals:
-            outcome = "referred"
-    else:
-        outcome = "referred" if review.action == "refer" else "cleared"
-        reasons = reasons or ["no review rule fired"]
-    task = str(config.get("configurable", {}).get("checkpoint_ns", FINALIZE))
-    key = (
-        f"{DECISION_KIND}:{review.record_key}"
-        if review.record_key
-        else f"{DECISION_KIND}:{thread_id}:{task}"
-    )
-    earlier = [
-        row["key"] for row in ledger.for_thread(thread_id, DECISION_KIND) if row["key"] != key
-    ]
-    record = ContractDecision(
-        contract_id=str(state.get("contract_id")),
-        outcome=outcome,
-        decided_by=decided_by,
-        band=risk.get("band"),
-        reasons=reasons,
-        decision_key=key,
-        supersedes=earlier[-1] if earlier else None,
-    )
-    kept = ledger.record_once(
-        key, thread_id=thread_id, kind=DECISION_KIND, payload=record.model_dump(mode="json")
-    )
-    emit(
-        EventKind.SIDE_EFFECT,
-        {
-            "kind": DECISION_KIND,
-            "key": key,
-            "created": kept.created,
-            "outcome": kept.payload["outcome"],
-            "supersedes": kept.payload.get("supersedes"),
-        },
-        config,
-    )
-    return {"decision": kept.payload}
+    """Record the decision once, from what the review gate recorded (`graphs.decisions`)."""
+
+    def contract_decision(settled: Settled) -> ContractDecision:
+        review = settled.review
+        amended = (review.amended or {}).get("risk")
+        risk = (amended or settled.assessed.get("risk") or {}).get("value") or {}
+        return ContractDecision(
+            contract_id=str(state.get("contract_id")),
+            outcome=settled.outcome,
+            decided_by=settled.decided_by,
+            band=risk.get("band"),
+            reasons=settled.reasons,
+            decision_key=settled.key,
+            supersedes=settled.supersedes,
+        )
+
+    return record_decision(state, config, runtime, DECISION_KIND, contract_decision)
 
 
 class FinalizeSlice(TypedDict, total=False):

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from agents.models import load_chat_model
 from agents.spec import AgentSpec
+from checkpoints.human_queue import dequeue, enqueue
 from checkpoints.ledger import SideEffectLedger
 from graphs.access import DEVELOPER, OWNER_KEY, Principal, principal_of, reviewer_refusal
 from graphs.context import BatonContext, resolved_database_url, resolved_models
@@ -98,6 +99,9 @@ class GateSpec:
     escalations: Callable[[Mapping[str, Any]], list[str]] | None = None
     """Reasons the workflow escalated the case (read from the gate's slice, so name their state
     keys in `reads`): each forces review."""
+    refuse: Callable[[Mapping[str, Any], ReviewDecision], str | None] | None = None
+    """Why a decision cannot be taken on this case (None when it can): for example, an approval
+    where there is nothing to approve. A refused decision leaves the gate open."""
 
 
 def add_review_gate(builder: StateGraph, gate: GateSpec) -> None:
@@ -157,6 +161,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             amendable_fields=list(gate.amendable_fields),
         )
         packet.summary = _summary(gate, packet, config, runtime)
+        _enqueue(gate, packet, config, runtime)
         refused: list[str] = []
         while True:
             asked = {**packet.model_dump(mode="json"), "refused": refused}
@@ -178,6 +183,8 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 # there is none, and the body's reviewer stands).
                 decision = decision.model_copy(update={"reviewer": who.identity})
             break
+        if runtime is not None and runtime.store is not None:
+            dequeue(runtime.store, gate.workflow, _thread_id(config))
 
         final = assess(
             gate.policy,
@@ -200,6 +207,31 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         return {REVIEW_KEY: _record_outcome(gate, config, runtime, outcome, results)}
 
     return review_gate
+
+
+def _thread_id(config: RunnableConfig) -> str:
+    return str(config.get("configurable", {}).get("thread_id", "unthreaded"))
+
+
+def _enqueue(
+    gate: GateSpec, packet: ReviewPacket, config: RunnableConfig, runtime: Runtime[BatonContext]
+) -> None:
+    """Put the case on the human queue before the gate stops (a no-op without a store)."""
+    if runtime is None or runtime.store is None:
+        return
+    entry, new = enqueue(
+        runtime.store,
+        {
+            "workflow": gate.workflow,
+            "thread_id": _thread_id(config),
+            "gate": gate.name,
+            "subject": packet.subject,
+            "reasons": [f"{rule.rule}: {rule.detail}" for rule in packet.reasons],
+            "recommendation": packet.recommendation,
+        },
+    )
+    if new:
+        emit(EventKind.QUEUED, entry.model_dump(mode="json"), config)
 
 
 SUMMARY_KIND = "review_summary"
@@ -331,6 +363,9 @@ def _accept_answer(
 ) -> tuple[ReviewDecision, dict[str, Any]]:
     """The decision and the results it amends; ValueError saying why the answer is refused."""
     decision = validate_contract(ReviewDecision, answer, where="review decision")
+    problem = gate.refuse(state, decision) if gate.refuse else None
+    if problem:
+        raise ValueError(problem)
     if decision.action is not ReviewAction.AMEND:
         return decision, {}
     assert decision.corrections is not None

@@ -20,6 +20,7 @@ from langgraph.types import Command
 
 from agents.registry import WORKFLOW_AGENTS
 from agents.spec import AgentSpec
+from checkpoints.human_queue import waiting_cases
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.retention import pruned_at
 from checkpoints.rollback import node_steps, rewind_to_node
@@ -32,7 +33,7 @@ from graphs.errors import RequestError, ReviewConflict, ReviewRefused, UnknownTh
 from graphs.governed import OVERRIDES_KEY
 from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
 from graphs.workflows import WorkflowEntry, get_workflow
-from schemas.review import ReviewDecision
+from schemas.review import QueuedCase, ReviewDecision
 
 RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started", "inconsistent"]
 """`inconsistent`: the thread's state holds a decision the side-effect ledger did not record (its
@@ -290,6 +291,19 @@ def _refuse_other_decision(thread_id: str, recorded: dict[str, Any], sent: dict[
             f"the review gate of {thread_id!r} was already answered by "
             f"{recorded.get('reviewer')} ({recorded.get('action')}); your decision was not recorded"
         )
+
+
+def queued_cases(workflow: str | None = None, database_url: str | None = None) -> list[QueuedCase]:
+    """The cases waiting for a person (of one workflow, or all), oldest first, from the store of
+    `database_url` (default: the configured database)."""
+    if workflow is not None:
+        get_workflow(workflow)  # UnknownWorkflow, naming the known ones
+    url = configured_database_url(database_url)
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(open_store(url)) as store,
+    ):
+        return portal.call(waiting_cases, store, workflow)
 
 
 @contextmanager

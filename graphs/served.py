@@ -5,6 +5,7 @@ re-exports from the `graphs` package, where the definitions live."""
 
 from graphs.auth import auth
 from graphs.contract_review import graph as contract_review
+from graphs.support_triage import graph as support_triage
 from graphs.underwriting import graph as underwriting
 
-__all__ = ["auth", "contract_review", "underwriting"]
+__all__ = ["auth", "contract_review", "support_triage", "underwriting"]

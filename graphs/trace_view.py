@@ -72,6 +72,23 @@ def event_summary(event: TraceEvent) -> str:
         return f"{data.get('to')} runs again (loop {data.get('loop')} of {data.get('cap')})"
     if kind is EventKind.ESCALATION:
         return f"escalated to {data.get('to')}: {data.get('reason')}"
+    if kind is EventKind.BALLOT:
+        lines = [
+            f"{v.get('voter')}: {v.get('label')} ({v.get('confidence'):.2f})"
+            if v.get("status") == "counted"
+            else f"{v.get('voter')}: {v.get('status')}"
+            + (f" ({v.get('reason')})" if v.get("reason") else "")
+            for v in data.get("votes") or []
+        ]
+        return f"ballot {data.get('outcome')}: {data.get('reason')} | " + "; ".join(lines)
+    if kind is EventKind.RULING:
+        return (
+            f"arbiter {data.get('verdict')}: {data.get('label')} "
+            f"(confidence {data.get('confidence')}, threshold {data.get('threshold')}): "
+            f"{data.get('reason')}"
+        )
+    if kind is EventKind.QUEUED:
+        return f"queued for a person at {data.get('gate')}: {'; '.join(data.get('reasons') or [])}"
     if kind is EventKind.STEP_ERROR:
         return f"error: {data.get('error')}"
     return str(data)[:200]

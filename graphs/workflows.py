@@ -26,6 +26,10 @@ class WorkflowEntry:
     """The input field that names what a thread is about (shown by `baton status`)."""
     document_reader: str | None = None
     """Dotted path of a function making the input from a document file (besides JSON input)."""
+    trainer: str | None = None
+    """Dotted path of `train(path=None, *, force=False) -> dict` for a workflow whose agents
+    learn from data (`baton train`; `baton run` calls it first, and it returns at once when the
+    models for the configured data are cached)."""
 
     def builder(self) -> StateGraph:
         """A new uncompiled graph, so settings read when it is built (model timeouts, retries) are
@@ -44,6 +48,16 @@ class WorkflowEntry:
         read: Any = getattr(importlib.import_module(module), name)
         document: dict[str, Any] = read(path)
         return document
+
+    def train(self, path: Path | None = None, *, force: bool = False) -> dict[str, Any] | None:
+        """Train the workflow's models (None when it has nothing to train); ValueError naming
+        the file when the training data cannot be used."""
+        if self.trainer is None:
+            return None
+        module, _, name = self.trainer.rpartition(".")
+        train: Any = getattr(importlib.import_module(module), name)
+        report: dict[str, Any] = train(path, force=force)
+        return report
 
     def input_model(self) -> type[BaseModel]:
         module, _, name = self.input_contract.rpartition(".")
@@ -65,6 +79,14 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         "schemas.contract_review.ContractDocument",
         subject_field="contract_id",
         document_reader="agents.contract_review.documents.contract_input",
+    ),
+    "support_triage": WorkflowEntry(
+        "support_triage",
+        "graphs.support_triage",
+        "build_support_triage",
+        "schemas.support_triage.SupportTicket",
+        subject_field="ticket_id",
+        trainer="agents.support_triage.training.train",
     ),
 }
 

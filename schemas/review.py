@@ -93,3 +93,19 @@ class ReviewRecord(BaseModel):
     recommendation: Recommendation
     agreed: bool | None
     """None when the agents made no recommendation (an agent failed or did not run)."""
+
+
+class QueuedCase(BaseModel):
+    """A case waiting for a person at a review gate: one entry of the human queue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflow: str
+    thread_id: str
+    gate: str
+    subject: str
+    reasons: list[str] = Field(min_length=1)
+    """Why it is waiting: the rules that fired, with what in the case made them fire."""
+    recommendation: Recommendation
+    queued_at: str
+    """When it joined the queue (ISO 8601, UTC); the queue is served oldest first."""

@@ -39,7 +39,14 @@ class EventKind(StrEnum):
     LOOP_BACK = "loop_back"
     """A chain stage runs again, with the evaluator's feedback."""
     ESCALATION = "escalation"
-    """A chain stopped at its review gate: an evaluator escalated or a loop cap was reached."""
+    """A case was sent to a person: a chain's evaluator escalated or a loop cap was reached, or a
+    vote could not settle it."""
+    BALLOT = "ballot"
+    """A vote was tallied: every voter's line (label, confidence, or why it did not count)."""
+    RULING = "ruling"
+    """An arbiter's ruling was checked against its confidence threshold."""
+    QUEUED = "queued"
+    """A case joined the human queue (it waits at a review gate)."""
 
 
 class TraceEvent(BaseModel):

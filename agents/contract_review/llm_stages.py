@@ -31,20 +31,19 @@ import re
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import date
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Self, TypeVar
 
 from langchain_core.callbacks import adispatch_custom_event
 from langchain_core.messages import (
-    AIMessage,
     BaseMessage,
     HumanMessage,
     SystemMessage,
-    ToolMessage,
 )
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agents.models import Role
 from agents.spec import AgentContext
+from agents.structured import ask_structured
 from schemas.contract_review import (
     Cited,
     ClauseCategory,
@@ -61,8 +60,6 @@ from schemas.contract_review import (
 from schemas.result import ErrorKind, Outcome
 
 ROLE: Role = "contract_analysis"
-MAX_TRIES = 2
-"""The first answer and one retry with the validation errors fed back."""
 EXTRACTION_BUDGET = 24_000
 """Characters of the contract sent for extraction: the opening, then the paragraphs about dates,
 term, renewal, notice and governing law."""
@@ -619,47 +616,7 @@ A = TypeVar("A", bound=BaseModel)
 
 
 async def _ask(context: AgentContext, schema: type[A], messages: list[BaseMessage]) -> A | Outcome:
-    """The model's answer in `schema`, with one retry on a broken answer (the errors fed back);
-    a failed `Outcome` after that. API errors are not caught (the node's retry policy decides)."""
-    # Function calling with the raw answer kept: a schema violation comes back as a parsing error
-    # (not an exception), so the model run ends normally and its tokens are counted.
-    model = context.chat_model(ROLE).with_structured_output(
-        schema, method="function_calling", include_raw=True
-    )
-    problem = ""
-    for _ in range(MAX_TRIES):
-        answer: dict[str, Any] = await model.ainvoke(messages)  # type: ignore[assignment]
-        parsed = answer.get("parsed")
-        if isinstance(parsed, schema):
-            return parsed
-        error = answer.get("parsing_error")
-        problem = _errors(error) if isinstance(error, ValidationError) else str(error or "")
-        problem = problem or "no structured answer"
-        messages = [*messages, *_retry_messages(answer.get("raw"), problem)]
-    return Outcome.failed(
-        f"the model's answer broke the schema {MAX_TRIES} times: {problem}",
-        ErrorKind.CONTRACT_VIOLATION,
-    )
-
-
-def _retry_messages(raw: Any, problem: str) -> list[BaseMessage]:
-    """The rejected answer and why (a tool call is answered with a tool message, as the API
-    requires)."""
-    text = f"Your answer breaks the schema: {problem}. Answer again, following the schema."
-    if isinstance(raw, AIMessage) and raw.tool_calls:
-        return [
-            raw,
-            *(ToolMessage(text, tool_call_id=call["id"] or "call") for call in raw.tool_calls),
-        ]
-    if isinstance(raw, AIMessage):
-        return [raw, HumanMessage(text)]
-    return [HumanMessage(text)]
-
-
-def _errors(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
-    )
+    return await ask_structured(context, ROLE, schema, messages)
 
 
 def _feedback_messages(feedback: Sequence[str]) -> list[BaseMessage]:

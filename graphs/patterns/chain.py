@@ -21,21 +21,19 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypedDict, cast, get_type_hints
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.graph import START, StateGraph
+from langgraph.graph import StateGraph
 from langgraph.types import Command, TracePolicy
 from pydantic import BaseModel, ValidationError
 
 from agents.spec import AgentSpec
-from graphs.access import OWNER_KEY, principal_of, require_starter
-from graphs.contracts import describe_errors, validate_contract
+from graphs.contracts import describe_errors
 from graphs.events import emit
 from graphs.governed import add_governed_agent
+from graphs.patterns.entry import RECEIVE, add_receive
 from schemas.result import Status, result_status
 from schemas.trace import EventKind
 from schemas.verdict import VERDICT, Escalate, LoopBack, Proceed
 
-RECEIVE = "receive"
-"""The chain's entry node: checks the workflow input and who may run it."""
 EVALUATOR_PREFIX = "evaluate_"
 DEFAULT_MAX_LOOPS = 2
 
@@ -122,12 +120,7 @@ def build_chain(
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
         state_schema, context_schema=context_schema, input_schema=input_schema
     )
-    builder.add_node(
-        RECEIVE,
-        cast(Any, _receive(input_contract)),
-        trace_policy=TracePolicy(process_inputs=lambda _: {}),  # the input is traced at the root
-    )
-    builder.add_edge(START, RECEIVE)
+    add_receive(builder, input_contract)
     builder.add_edge(RECEIVE, stages[0].name)
     for position, stage in enumerate(stages):
         following = stages[position + 1].name if position + 1 < len(stages) else then
@@ -209,20 +202,6 @@ def _check(
                 f"evaluator of {stage.name!r} reads {unknown}, which are not keys of "
                 f"{state_schema.__name__}"
             )
-
-
-def _receive(input_contract: type[BaseModel] | None) -> Callable[..., dict[str, Any]]:
-    def receive(state: Mapping[str, Any], config: RunnableConfig) -> dict[str, Any]:
-        principal = principal_of(config)
-        require_starter(principal, state.get(OWNER_KEY))
-        if input_contract is not None:
-            fields = {k: state[k] for k in input_contract.model_fields if k in state}
-            validate_contract(input_contract, fields, where="workflow input")
-        if principal is not None and state.get(OWNER_KEY) is None:
-            return {OWNER_KEY: principal.identity}
-        return {}
-
-    return receive
 
 
 def _evaluate(

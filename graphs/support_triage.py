@@ -1,0 +1,253 @@
+"""Support triage, on the vote and arbiter patterns.
+
+receive -> keyword_voter, tfidf_voter, embedding_voter, model_voter (in parallel) -> tally ->
+[arbiter -> check_ruling] -> router -> review_gate -> note_writer -> finalize.
+
+The voters classify the message into one of the 77 Banking77 intents; a majority settles it, a
+split goes to the arbiter, and a case nobody settled (a weak ruling, a failed arbiter, no votes)
+is routed provisionally and waits in the human queue at the review gate, where a person approves
+the suggested intent, amends it (`{"intent": …}`) or rejects the ticket. The vote's thresholds are
+the support lead's (`policies/support_triage_vote.yaml`), as are the routes
+(`policies/support_routing.yaml`) and the gate's rules (`policies/support_triage.yaml`). The
+classifiers are trained by `baton train support_triage` (cached; see
+`agents.support_triage.training`). `graph` is compiled without a checkpointer (for the LangGraph
+server); `graphs.runtime.open_workflow("support_triage")` compiles it with the configured one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypedDict, cast
+
+import yaml
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, StateGraph
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agents.structured import validation_errors
+from agents.support_triage.routing import route_for
+from agents.support_triage.specs import AGENTS, ARBITER, NOTE_WRITER, ROUTER, VOTERS, final_route
+from graphs.access import first_owner
+from graphs.context import BatonContext
+from graphs.decisions import Settled, record_decision
+from graphs.governed import add_governed_agent
+from graphs.patterns.vote import Arbiter, VoteState, build_vote
+from graphs.policy import POLICY_DIR, PolicyError, load_policy
+from graphs.review_gate import GateSpec, add_review_gate
+from graphs.tracing import trace_all_runs
+from schemas.result import AgentResult, Status
+from schemas.review import Recommendation, ReviewAction, ReviewDecision
+from schemas.support_triage import Route, RouteRequest, SupportTicket, TriageDecision, known_intent
+
+WORKFLOW = "support_triage"
+GATE = "review_gate"
+FINALIZE = "finalize"
+DECISION_KIND = "triage_decision"
+VOTE_FILE = POLICY_DIR / "support_triage_vote.yaml"
+
+
+class VoteRules(BaseModel):
+    """The support lead's vote settings (`policies/support_triage_vote.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner: str = Field(min_length=1)
+    quorum: int = Field(ge=1, le=4)
+    """Counted votes the ballot needs before a majority can decide."""
+    min_vote_confidence: float = Field(ge=0, le=1)
+    """A vote less confident than this is an abstention."""
+    arbiter_min_confidence: float = Field(ge=0, le=1)
+    """A ruling less confident than this sends the case to a person."""
+
+
+def load_vote_rules(path: Path = VOTE_FILE) -> VoteRules:
+    """Read and check the vote settings; PolicyError naming the file and the field."""
+    try:
+        return VoteRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as error:
+        raise PolicyError(f"{path}: cannot read the vote settings: {error}") from error
+    except ValidationError as error:
+        raise PolicyError(f"{path}: {validation_errors(error)}") from error
+
+
+class SupportTriageState(VoteState, total=False):
+    """The workflow's state: the ticket, one `AgentResult` (JSON) per agent, the vote's keys
+    (`VoteState`: ballot, choice, escalation), the review outcome and the decision."""
+
+    ticket_id: str
+    """From the input."""
+    text: str
+    """The customer's message (input)."""
+    customer_id: str | None
+    """From the input (no agent reads it)."""
+    channel: str | None
+    """From the input (no agent reads it)."""
+    keyword_voter: dict[str, Any] | None
+    """AgentResult[IntentVote]."""
+    tfidf_voter: dict[str, Any] | None
+    """AgentResult[IntentVote]."""
+    embedding_voter: dict[str, Any] | None
+    """AgentResult[IntentVote]."""
+    model_voter: dict[str, Any] | None
+    """AgentResult[IntentVote] (failed with nothing attempted when no model is configured)."""
+    arbitration: dict[str, Any] | None
+    """AgentResult[IntentRuling], when the vote was split."""
+    routing: dict[str, Any] | None
+    """AgentResult[Route]."""
+    note: dict[str, Any] | None
+    """AgentResult[HandoffNote]."""
+    review: dict[str, Any] | None
+    """ReviewOutcome: what the policy said and what the reviewer decided."""
+    decision: dict[str, Any] | None
+    """TriageDecision, as recorded once in the ledger."""
+    overrides: dict[str, dict[str, Any]]
+    """Operator-corrected agent inputs (set by rollback), by agent name."""
+    owner: Annotated[str | None, first_owner]
+
+
+def _subject(state: Mapping[str, Any]) -> str:
+    text = " ".join(str(state.get("text") or "").split())
+    shown = text if len(text) <= 80 else text[:77] + "…"
+    return f"Which team takes ticket {state.get('ticket_id')}: “{shown}”?"
+
+
+def _recommendation(results: Mapping[str, Any]) -> Recommendation:
+    """`approve` (the suggested route) when the router answered ok, else `none`."""
+    routing = results.get("routing")
+    return "approve" if isinstance(routing, dict) and routing.get("status") == "ok" else "none"
+
+
+def _escalations(state: Mapping[str, Any]) -> list[str]:
+    escalation = state.get("escalation")
+    return [f"{escalation['stage']}: {escalation['reason']}"] if escalation else []
+
+
+def _refuse(state: Mapping[str, Any], decision: ReviewDecision) -> str | None:
+    routing = state.get("routing") or {}
+    if decision.action is ReviewAction.APPROVE and routing.get("status") != Status.OK:
+        return (
+            'there is no suggested intent to approve: amend with {"intent": …} (one of the 77 '
+            "intents) or reject the ticket"
+        )
+    return None
+
+
+def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> dict[str, Any]:
+    """The route of the reviewer's intent (ValueError on an unknown one)."""
+    intent = known_intent(str(corrections.get("intent")))
+    request = RouteRequest(intent=intent, decided_by="reviewer", settled=True)
+    result = AgentResult[Route](
+        status=Status.OK,
+        value=route_for(intent, request),
+        agent=ROUTER.name,
+        version=ROUTER.version,
+        implementation="reviewer_amendment",
+        attempts=0,
+    )
+    return {ROUTER.writes: result.model_dump(mode="json")}
+
+
+def _after_review(state: Mapping[str, Any]) -> str:
+    """A rejected ticket, or one with no route, gets no note."""
+    record = (state.get("review") or {}).get("record") or {}
+    rejected = (record.get("decision") or {}).get("action") == ReviewAction.REJECT
+    return FINALIZE if rejected or final_route(state) is None else NOTE_WRITER.name
+
+
+def _finalize(
+    state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
+) -> dict[str, Any]:
+    """Record where the ticket went, once, from what the review gate recorded."""
+
+    def triage_decision(settled: Settled) -> TriageDecision:
+        amended = (settled.review.amended or {}).get(ROUTER.writes)
+        routing = amended or settled.assessed.get("router") or {}
+        route = routing.get("value") if routing.get("status") == Status.OK else None
+        outcome: Literal["routed", "routed_by_reviewer", "rejected"]
+        if settled.rejected:
+            outcome, route = "rejected", None
+        elif settled.review.record is not None:
+            outcome = "routed_by_reviewer"
+        else:
+            outcome = "routed"
+        decided_by = settled.decided_by
+        if decided_by == "policy" and route is not None:
+            decided_by = route["decided_by"]
+        return TriageDecision(
+            ticket_id=str(state.get("ticket_id")),
+            outcome=outcome,
+            intent=route["intent"] if route else None,
+            team=route["team"] if route else None,
+            queue=route["queue"] if route else None,
+            decided_by=decided_by,
+            reasons=settled.reasons,
+            decision_key=settled.key,
+            supersedes=settled.supersedes,
+        )
+
+    return record_decision(state, config, runtime, DECISION_KIND, triage_decision)
+
+
+class FinalizeSlice(TypedDict, total=False):
+    ticket_id: str
+    review: dict[str, Any] | None
+
+
+def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
+    """The support triage workflow, uncompiled."""
+    rules = load_vote_rules()
+    policy = load_policy(
+        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
+    )
+    builder = build_vote(
+        SupportTriageState,
+        VOTERS,
+        then=ROUTER.name,
+        queue_to=ROUTER.name,
+        arbiter=Arbiter(ARBITER, min_confidence=rules.arbiter_min_confidence),
+        quorum=rules.quorum,
+        min_vote_confidence=rules.min_vote_confidence,
+        input_contract=SupportTicket,
+        context_schema=BatonContext,
+        input_schema=SupportTicket,
+    )
+    add_governed_agent(builder, ROUTER, then=GATE)
+    add_review_gate(
+        builder,
+        GateSpec(
+            name=GATE,
+            workflow=WORKFLOW,
+            policy=policy,
+            agents=(ROUTER,),
+            subject=_subject,
+            recommend=_recommendation,
+            apply_amendment=_apply_amendment,
+            amendable_fields=("intent",),
+            reads=("ticket_id", "text", "escalation"),
+            escalations=_escalations,
+            refuse=_refuse,
+        ),
+    )
+    builder.add_conditional_edges(GATE, _after_review, [NOTE_WRITER.name, FINALIZE])
+    add_governed_agent(builder, NOTE_WRITER, then=FINALIZE)
+    builder.add_node(FINALIZE, cast(Any, _finalize), input_schema=FinalizeSlice)
+    builder.add_edge(FINALIZE, END)
+    return builder
+
+
+trace_all_runs()
+builder = build_support_triage()
+graph = builder.compile(name=WORKFLOW)
+"""The graph a LangGraph server serves (through `graphs/served.py`) with its checkpointer. Its
+nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
+
+STATE_WRITERS = {
+    "ballot": ("tally", "Ballot"),
+    "choice": ("tally, check_ruling", "Choice"),
+    "escalation": ("tally, check_ruling", "escalation: stage, reason"),
+    "review": (GATE, "ReviewOutcome"),
+    "decision": (FINALIZE, "TriageDecision"),
+}
+"""State keys written by nodes that are not agents, for the handoff map."""
