@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test bench bench-quality lint typecheck pytest lock clean
+.PHONY: run test bench bench-quality bench-triage lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -47,6 +47,12 @@ bench: $(VENV)/.dev-installed
 CUAD ?= ../shared/data/cuad
 bench-quality: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.contract_review_quality $(CUAD)/contracts $(CUAD)/master_clauses.csv
+
+# Support triage quality: train on a stratified 80% of Banking77 (seed 2026), score the rest.
+BANKING77 ?= ../shared/data/banking77
+bench-triage: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.split_csv $(BANKING77)/train.csv .baton/banking77_split
+	$(BIN)/python -m bench.support_triage_quality .baton/banking77_split/train.csv .baton/banking77_split/test.csv
 
 # Re-resolve the lock files (needs uv; the package index must be reachable).
 lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,10 +16,12 @@ from bench import (
     history_latency,
     scoped_context,
     server_throughput,
+    support_triage_quality,
     throughput,
 )
 from bench.databases import postgres_available
 from bench.scoped_context import REPORT, SAMPLES
+from bench.split_csv import DEFAULT_SEED, DEFAULT_TEST_SHARE
 
 
 def machine() -> str:
@@ -46,6 +49,28 @@ def contract_review_section() -> str:
     return contract_review_quality.section(contract_review_quality.measure(contracts, labels))
 
 
+BANKING77 = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77"
+"""The shared Banking77 training set (10,003 labelled messages), beside the checkout."""
+
+
+def support_triage_section() -> str:
+    """Support triage quality on a held-out split of the shared Banking77 set (stratified, seed
+    2026, test share 0.2, as `make bench-triage`; left out when the set is not here). Trains on
+    the training part unless the configured models folder has it cached."""
+    source = BANKING77 / "train.csv"
+    if not source.exists():
+        return f"## Support triage quality\n\nNot measured: {source} is not on this machine.\n"
+    with tempfile.TemporaryDirectory(prefix="banking77_split_") as folder:
+        train, test = support_triage_quality.write_split(source, Path(folder))
+        split = {
+            "source": "../shared/data/banking77/train.csv",
+            "seed": DEFAULT_SEED,
+            "test_share": DEFAULT_TEST_SHARE,
+        }
+        result = support_triage_quality.evaluate(train, test, split=split)
+    return support_triage_quality.section(result)
+
+
 def main() -> int:
     sections = []
     for name, build in (
@@ -62,6 +87,7 @@ def main() -> int:
         ("history latency", lambda: history_latency.section(history_latency.measure())),
         ("crash recovery", lambda: crash_recovery.section(crash_recovery.measure())),
         ("contract review quality", contract_review_section),
+        ("support triage quality", support_triage_section),
     ):
         sys.stderr.write(f"measuring {name}…\n")
         sections.append(build())

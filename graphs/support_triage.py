@@ -62,8 +62,10 @@ class VoteRules(BaseModel):
     """A ruling less confident than this sends the case to a person."""
 
 
-def load_vote_rules(path: Path = VOTE_FILE) -> VoteRules:
-    """Read and check the vote settings; PolicyError naming the file and the field."""
+def load_vote_rules(path: Path | None = None) -> VoteRules:
+    """Read and check the vote settings (default: `VOTE_FILE`); PolicyError naming the file and
+    the field."""
+    path = path if path is not None else VOTE_FILE
     try:
         return VoteRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError) as error:

@@ -18,6 +18,10 @@ from typing import Any
 
 import yaml
 
+MAX_TEXT_CHARS = 1000
+"""Only a message's first characters are scored: the rules pair phrases across the message, which
+costs time that grows quickly with its length, and a request's intent is stated at its start."""
+
 DEFAULT_RULES_PATH = (
     Path(__file__).resolve().parents[2] / "data" / "support_triage" / "intent_keywords.yaml"
 )
@@ -41,7 +45,11 @@ class KeywordRules:
     rules: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]
 
     def score(self, text: str) -> list[KeywordMatch]:
-        """Every intent with at least one matching rule, best first (ties broken by intent name)."""
+        """Every intent with at least one matching rule, best first (ties broken by intent name).
+
+        Only the first `MAX_TEXT_CHARS` characters of `text` are searched.
+        """
+        text = text[:MAX_TEXT_CHARS]
         matches: list[KeywordMatch] = []
         for intent, intent_rules in self.rules.items():
             total = 0.0

@@ -67,6 +67,8 @@ def _environment(database_url: str, keys: Path) -> dict[str, str]:
         "BATON_DATABASE_URL": database_url,
         "BATON_API_KEYS_FILE": str(keys),
         "BATON_TRACE_ALL_RUNS": "true",
+        # The server runs in a folder of its own: support triage's models are the checkout's.
+        "BATON_SUPPORT_TRIAGE_MODELS_DIR": str(ROOT / ".baton" / "models"),
     }
     for name in ("LANGSMITH_API_KEY", "LANGCHAIN_API_KEY", "BATON_AUTH", "BATON_MODEL"):
         env.pop(name, None)

@@ -1,0 +1,599 @@
+"""Support triage quality on held-out Banking77 messages: each classifier, and the vote + arbiter.
+
+`python -m bench.support_triage_quality TRAIN_CSV TEST_CSV [--json] [--models-dir DIR]` trains
+the offline classifiers on TRAIN_CSV (`agents.support_triage.training.train`, cached by the CSV's
+hash under DIR, default the configured models folder) and scores them on TEST_CSV (`text,category`
+rows; `make bench-triage` makes the two with `bench.split_csv`, seed 2026, test share 0.2).
+
+Each test message goes down the workflow's offline decision path, with the workflow's own
+functions: the keyword, TF-IDF and neighbour voters' votes (batch versions of the same
+classifiers) → `graphs.patterns.vote.count_ballot` with the configured quorum and vote floor
+(`policies/support_triage_vote.yaml`) → a majority settles the intent (its confidence is the
+highest among the majority's votes); a ballot with no votes goes to a person with no label; any
+other ballot goes to the deterministic arbiter (`agents.support_triage.specs.rule_on_ballot`),
+whose ruling settles the intent when its confidence is at least `arbiter_min_confidence`, and
+otherwise goes to a person with the ruling's label as the suggestion. The router then routes the
+intent and the review gate's policy (`policies/support_triage.yaml`, through
+`graphs.policy.assess`, as the gate does) says whether a person reviews it; a case the vote did not
+settle always waits for a person. The chat-model voter is not configured here: it sits out, and
+is left out of the ballot (as is the model arbiter, which falls back to the rule).
+
+Figures, for the vote and for each classifier alone:
+- accuracy: the share of messages whose label (settled, or suggested to the person) is the right
+  intent; an abstention or a case with no label counts as wrong;
+- macro F1: scikit-learn's `f1_score(average="macro")` over the intents present in the test
+  set, with "no label" as a label of its own that is never right;
+- queue rate: the share sent to a person. For the vote, as the workflow does (above). For a
+  classifier alone: when it abstains or its calibrated confidence is below
+  `arbiter_min_confidence`;
+- auto accuracy: the accuracy on the cases not sent to a person (null when there are none).
+
+The curve re-decides at arbiter thresholds 0.0, 0.1, …, 0.9, 0.95 (and the configured one): for
+the vote only the arbiter's step moves (majority decisions stay automatic, the gate's rules still
+apply); for a classifier, its confidence is compared with the threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from agents.support_triage.intents import LabelledMessage, read_labelled_csv
+from bench.split_csv import DEFAULT_SEED, DEFAULT_TEST_SHARE, stratified_split
+
+if TYPE_CHECKING:
+    from agents.spec import AgentContext, AgentSpec
+    from graphs.policy import ReviewPolicy
+    from graphs.support_triage import VoteRules
+    from schemas.ballot import Ballot
+    from schemas.support_triage import IntentVote
+
+CLASSIFIERS = ("keywords", "tfidf", "neighbours")
+"""The classifiers alone, in the voters' order (`specs.VOTERS[:3]`)."""
+CURVE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+NO_LABEL = "(no label)"
+"""What a prediction without a label is scored as: a label that is not an intent."""
+CLASSIFIER_QUEUE = (
+    "a classifier alone sends a message to a person when it abstains or its calibrated confidence "
+    "is below the arbiter threshold"
+)
+VOTE_QUEUE = (
+    "the vote sends a message to a person when no voter's vote counted, when the arbiter's ruling "
+    "is below the arbiter threshold (or the arbiter could not rule), or when the review gate's "
+    "policy says review for the routed intent"
+)
+
+
+class BenchInputError(ValueError):
+    """A training or test file that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the workflow decided for one message (before the threshold-dependent steps)."""
+
+    outcome: str
+    """The ballot's outcome: majority, no_majority, no_quorum or no_votes."""
+    label: str | None
+    """The intent settled or suggested (None when nobody could vote)."""
+    confidence: float | None
+    """The majority's or the ruling's confidence."""
+    arbiter_failed: bool = False
+    gate_review: bool = False
+    """Whether the review gate's policy stops the routed intent even when it is settled."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One message's end: the label, whether it went to a person, and who decided it."""
+
+    label: str | None
+    queued: bool
+    decided_by: str
+    """majority, arbiter or queued."""
+    reason: str
+    """Why it went to a person: no_votes, weak_ruling, arbiter_failed, gate; else settled."""
+
+
+def write_split(
+    source: Path,
+    out_dir: Path,
+    *,
+    test_share: float = DEFAULT_TEST_SHARE,
+    seed: int = DEFAULT_SEED,
+) -> tuple[Path, Path]:
+    """`bench.split_csv`'s split of `source` into `out_dir`/train.csv and test.csv, written
+    byte for byte as it writes them (so the trained models' cache is shared)."""
+    try:
+        with source.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            columns = list(reader.fieldnames or [])
+            rows = list(reader)
+    except OSError as error:
+        raise BenchInputError(f"cannot read {source}: {error.strerror or error}") from error
+    if "category" not in columns:
+        raise BenchInputError(f"{source}: has no column 'category' (columns: {columns})")
+    train, test = stratified_split(rows, "category", test_share, seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = out_dir / "train.csv", out_dir / "test.csv"
+    for path, part in zip(paths, (train, test), strict=True):
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(part)
+    return paths
+
+
+def _read(path: Path) -> list[LabelledMessage]:
+    try:
+        return read_labelled_csv(path)
+    except ValueError as error:
+        raise BenchInputError(str(error)) from error
+
+
+def _voter_results(
+    votes: Sequence[IntentVote | None], spec: AgentSpec, implementation: str
+) -> list[dict[str, Any]]:
+    """Each vote as the JSON `AgentResult` the voter's node writes (`empty` for an abstention)."""
+    from schemas.result import AgentResult, Status
+    from schemas.support_triage import IntentVote
+
+    results: list[dict[str, Any]] = []
+    for vote in votes:
+        if vote is None:
+            result = AgentResult[IntentVote](
+                status=Status.EMPTY,
+                reason="no keyword rule matched the message",
+                agent=spec.name,
+                version=spec.version,
+                implementation=implementation,
+            )
+        else:
+            result = AgentResult[IntentVote](
+                status=Status.OK,
+                value=vote,
+                agent=spec.name,
+                version=spec.version,
+                implementation=implementation,
+            )
+        results.append(result.model_dump(mode="json"))
+    return results
+
+
+def decide(
+    results: Mapping[str, Any], rules: VoteRules, policy: ReviewPolicy, context: AgentContext
+) -> tuple[Decision, Ballot]:
+    """One message down the workflow's path, from its voters' results (JSON `AgentResult`s by
+    state key) to the ballot and, when it is split, the arbiter's ruling; whether the review
+    gate stops the intent once settled is worked out too (it does not depend on the arbiter's
+    threshold). Returns the decision and the ballot."""
+    from agents.support_triage.specs import VOTERS, rule_on_ballot
+    from graphs.patterns.vote import count_ballot
+    from schemas.ballot import ArbitrationCase
+    from schemas.result import Outcome
+
+    ballot = count_ballot(VOTERS[:3], results, rules.quorum, rules.min_vote_confidence)
+    if ballot.outcome == "majority":
+        # As the tally: the majority's confidence is the highest among its votes.
+        majority = [v.confidence or 0 for v in ballot.votes if v.label == ballot.winner]
+        label, confidence = ballot.winner, max(majority)
+        gate = gate_review(policy, label, confidence, "majority", context)
+        return Decision(ballot.outcome, label, confidence, gate_review=gate), ballot
+    if ballot.outcome == "no_votes":
+        return Decision(ballot.outcome, None, None), ballot
+    ruling = rule_on_ballot(ArbitrationCase(ballot=ballot), context)
+    if isinstance(ruling, Outcome):
+        return Decision(ballot.outcome, None, None, arbiter_failed=True), ballot
+    gate = gate_review(policy, ruling.label, ruling.confidence, "arbiter", context)
+    return Decision(ballot.outcome, ruling.label, ruling.confidence, gate_review=gate), ballot
+
+
+def gate_review(
+    policy: ReviewPolicy,
+    label: str | None,
+    confidence: float | None,
+    decided_by: Literal["majority", "arbiter"],
+    context: AgentContext,
+) -> bool:
+    """Whether the review gate's policy stops a settled intent: the router's answer for it,
+    assessed as the gate assesses it (no escalation: the vote settled it)."""
+    from agents.support_triage.routing import route_ticket
+    from agents.support_triage.specs import ROUTER
+    from graphs.policy import assess
+    from schemas.result import AgentResult, Outcome, Status
+    from schemas.support_triage import Route, RouteRequest
+
+    request = RouteRequest(intent=label, confidence=confidence, decided_by=decided_by, settled=True)
+    route = route_ticket(request, context)
+    if isinstance(route, Outcome):
+        result = AgentResult[Route](
+            status=route.status,
+            reason=route.reason,
+            error_kind=route.error_kind,
+            agent=ROUTER.name,
+            version=ROUTER.version,
+            implementation="routing_table",
+        )
+    else:
+        result = AgentResult[Route](
+            status=Status.OK,
+            value=route,
+            agent=ROUTER.name,
+            version=ROUTER.version,
+            implementation="routing_table",
+        )
+    results = {ROUTER.name: result.model_dump(mode="json")}
+    return assess(policy, results, [ROUTER.name]).action == "review"
+
+
+def verdict(decision: Decision, threshold: float) -> Verdict:
+    """Where a decision ends at an arbiter threshold."""
+    if decision.outcome == "no_votes":
+        return Verdict(None, True, "queued", "no_votes")
+    if decision.arbiter_failed:
+        return Verdict(None, True, "queued", "arbiter_failed")
+    if decision.outcome == "majority":
+        decided_by = "majority"
+    elif (decision.confidence or 0.0) >= threshold:
+        decided_by = "arbiter"
+    else:
+        return Verdict(decision.label, True, "queued", "weak_ruling")
+    if decision.gate_review:
+        return Verdict(decision.label, True, "queued", "gate")
+    return Verdict(decision.label, False, decided_by, "settled")
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _accuracy(pairs: Iterable[tuple[str | None, str]]) -> float | None:
+    listed = list(pairs)
+    if not listed:
+        return None
+    return round(sum(label == truth for label, truth in listed) / len(listed), 4)
+
+
+def score(
+    labels: Sequence[str | None], queued: Sequence[bool], truth: Sequence[str]
+) -> dict[str, Any]:
+    """accuracy, macro F1, queue rate and auto accuracy of one set of predictions."""
+    from sklearn.metrics import f1_score
+
+    present = sorted(set(truth))
+    predicted = [label if label is not None else NO_LABEL for label in labels]
+    macro = f1_score(truth, predicted, labels=present, average="macro", zero_division=0)
+    kept = [(label, right) for label, q, right in zip(labels, queued, truth, strict=True) if not q]
+    return {
+        "accuracy": _accuracy(zip(labels, truth, strict=True)),
+        "macro_f1": round(float(macro), 4),
+        "queue_rate": _share(sum(queued), len(truth)),
+        "auto_accuracy": _accuracy(kept),
+    }
+
+
+def _curve_point(
+    labels: Sequence[str | None], queued: Sequence[bool], truth: Sequence[str]
+) -> dict[str, Any]:
+    kept = [(label, right) for label, q, right in zip(labels, queued, truth, strict=True) if not q]
+    return {"queue_rate": _share(sum(queued), len(truth)), "auto_accuracy": _accuracy(kept)}
+
+
+def evaluate(
+    train_csv: Path,
+    test_csv: Path,
+    models_dir: Path | None = None,
+    *,
+    split: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Train on `train_csv` (cached), score the classifiers and the vote on `test_csv`; the
+    result is what `--json` prints. `split` (how the two files were made) is kept with it.
+    BenchInputError naming the file when either cannot be used."""
+    test = _read(test_csv)
+    training = _read(train_csv)
+
+    from agents.spec import AgentContext
+    from agents.support_triage.specs import AGENTS, VOTERS
+    from agents.support_triage.training import encode, load_models, train
+    from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
+    from graphs.policy import POLICY_DIR, load_policy
+    from graphs.support_triage import WORKFLOW, load_vote_rules
+
+    rules = load_vote_rules()
+    policy = load_policy(
+        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
+    )
+    context = AgentContext(database_url="memory://")
+
+    started = time.perf_counter()
+    meta = train(train_csv, models_dir=models_dir)
+    training_seconds = time.perf_counter() - started
+    models = load_models(train_csv, models_dir)
+
+    texts = [message.text for message in test]
+    truth = [message.intent for message in test]
+    started = time.perf_counter()
+    embeddings = encode(texts)
+    encoded = time.perf_counter()
+    votes: dict[str, list[IntentVote | None]] = {
+        "keywords": keyword_votes(texts, models),
+        "tfidf": list(tfidf_votes(texts, models)),
+        "neighbours": list(neighbour_votes(texts, models, embeddings)),
+    }
+    voted = time.perf_counter()
+    voters = VOTERS[:3]
+    by_key = {
+        spec.writes: _voter_results(votes[name], spec, spec.implementations[0].name)
+        for name, spec in zip(CLASSIFIERS, voters, strict=True)
+    }
+    decisions, ballots = [], []
+    for index in range(len(texts)):
+        results = {key: column[index] for key, column in by_key.items()}
+        decision, ballot = decide(results, rules, policy, context)
+        decisions.append(decision)
+        ballots.append(ballot)
+    decided = time.perf_counter()
+    evaluation_seconds = decided - started
+
+    configured = rules.arbiter_min_confidence
+    thresholds = sorted({*CURVE, configured})
+
+    def vote_at(threshold: float) -> list[Verdict]:
+        return [verdict(decision, threshold) for decision in decisions]
+
+    def classifier_at(name: str, threshold: float) -> tuple[list[str | None], list[bool]]:
+        labels = [vote.label if vote is not None else None for vote in votes[name]]
+        queued = [vote is None or vote.confidence < threshold for vote in votes[name]]
+        return labels, queued
+
+    final = vote_at(configured)
+    vote_labels = [v.label for v in final]
+    headline = score(vote_labels, [v.queued for v in final], truth)
+    classifiers = {}
+    for name in CLASSIFIERS:
+        labels, queued = classifier_at(name, configured)
+        answered = sum(vote is not None for vote in votes[name])
+        classifiers[name] = {
+            **score(labels, queued, truth),
+            "answered": _share(answered, len(truth)),
+        }
+
+    curve = []
+    for threshold in thresholds:
+        verdicts = vote_at(threshold)
+        point: dict[str, Any] = {
+            "threshold": threshold,
+            "vote": _curve_point([v.label for v in verdicts], [v.queued for v in verdicts], truth),
+        }
+        for name in CLASSIFIERS:
+            point[name] = _curve_point(*classifier_at(name, threshold), truth)
+        curve.append(point)
+
+    total = len(truth)
+    decided_by = {}
+    for group in ("majority", "arbiter", "queued"):
+        members = [
+            (v.label, right) for v, right in zip(final, truth, strict=True) if v.decided_by == group
+        ]
+        decided_by[group] = {
+            "share": _share(len(members), total),
+            "count": len(members),
+            "accuracy": _accuracy(members),
+        }
+    reasons = Counter(v.reason for v in final if v.queued)
+    outcomes = Counter(ballot.outcome for ballot in ballots)
+    statuses: dict[str, Counter[str]] = {spec.name: Counter() for spec in voters}
+    for ballot in ballots:
+        for line in ballot.votes:
+            statuses[line.voter][line.status] += 1
+    training_texts = {message.text for message in training}
+    held = meta.get("held_out_accuracy") or {}
+    return {
+        **headline,
+        "classifiers": classifiers,
+        "curve": curve,
+        "thresholds": {
+            "quorum": rules.quorum,
+            "min_vote_confidence": rules.min_vote_confidence,
+            "arbiter_min_confidence": configured,
+            "gate_rules": [
+                f"{rule.name}: {rule.describe()} → {rule.then}" for rule in policy.rules
+            ],
+        },
+        "queue_definition": {"vote": VOTE_QUEUE, "classifiers": CLASSIFIER_QUEUE},
+        "data": {
+            "train": {"path": str(train_csv), "rows": len(training)},
+            "test": {"path": str(test_csv), "rows": total, "intents": len(set(truth))},
+            "test_texts_also_in_training": sum(text in training_texts for text in texts),
+        },
+        "split": dict(split) if split is not None else None,
+        "vote": {
+            "voters": [spec.name for spec in voters],
+            "sat_out": "model_voter: no chat model is configured, so it sits out and is left "
+            "out of the ballot (the arbiter is the deterministic calibrated average)",
+            "decided_by": decided_by,
+            "queued_because": {reason: _share(count, total) for reason, count in reasons.items()},
+            "ballot_outcomes": {
+                outcome: _share(count, total) for outcome, count in sorted(outcomes.items())
+            },
+            "voter_status": {
+                name: {
+                    status: _share(counter[status], total)
+                    for status in ("counted", "abstained", "failed", "sat_out")
+                }
+                for name, counter in statuses.items()
+            },
+        },
+        "timing": {
+            "training_seconds": round(training_seconds, 1),
+            "training_cached": bool(meta.get("cached")),
+            "trained_in_seconds": meta.get("seconds"),
+            "evaluation_seconds": round(evaluation_seconds, 2),
+            "encode_seconds": round(encoded - started, 2),
+            "voters_seconds": round(voted - encoded, 2),
+            "decide_seconds": round(decided - voted, 2),
+            "messages_per_second": round(total / evaluation_seconds, 1)
+            if evaluation_seconds
+            else None,
+        },
+        "training": {
+            "rows": meta.get("rows"),
+            "held_out_accuracy": held,
+            "embedding_model": meta.get("embedding_model"),
+            "training_version": meta.get("training_version"),
+        },
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def section(result: Mapping[str, Any]) -> str:
+    """The result as the support triage section of docs/benchmarks.md (Markdown)."""
+    data, thresholds, vote, timing = (
+        result["data"],
+        result["thresholds"],
+        result["vote"],
+        result["timing"],
+    )
+    split = result.get("split")
+    if split:
+        where = (
+            f"`{split['source']}` split by `bench.split_csv` (stratified by intent, seed "
+            f"{split['seed']}, test share {split['test_share']}): {data['train']['rows']} training "
+            f"and {data['test']['rows']} held-out test messages"
+        )
+    else:
+        where = (
+            f"trained on `{data['train']['path']}` ({data['train']['rows']} messages), tested on "
+            f"`{data['test']['path']}` ({data['test']['rows']} messages)"
+        )
+    trained = (
+        f"models cached (trained in {timing['trained_in_seconds']} s)"
+        if timing["training_cached"]
+        else f"training {timing['training_seconds']:.0f} s"
+    )
+    lines = [
+        "## Support triage quality (`bench/support_triage_quality.py`)",
+        "",
+        f"Banking77 intents ({data['test']['intents']} in the test set), {where}. The workflow's "
+        "offline decision path, with its own functions: the keyword, TF-IDF and neighbour voters "
+        f"→ the ballot (quorum {thresholds['quorum']}, vote floor "
+        f"{thresholds['min_vote_confidence']}) → majority, or the deterministic arbiter at "
+        f"`arbiter_min_confidence` {thresholds['arbiter_min_confidence']} → the review gate "
+        f"({'; '.join(thresholds['gate_rules']) or 'no rules'}). The chat-model voter is not "
+        "configured and sits out.",
+        "",
+        f"**Vote + arbiter: accuracy {_pct(result['accuracy'])}, macro F1 "
+        f"{_num(result['macro_f1'])}, {_pct(result['queue_rate'])} to a person, "
+        f"{_pct(result['auto_accuracy'])} right on the rest.**",
+        "",
+        "| classifier | accuracy | macro F1 | queue rate | auto accuracy |",
+        "|---|---:|---:|---:|---:|",
+        f"| vote + arbiter | {_pct(result['accuracy'])} | {_num(result['macro_f1'])} | "
+        f"{_pct(result['queue_rate'])} | {_pct(result['auto_accuracy'])} |",
+    ]
+    for name, figures in result["classifiers"].items():
+        lines.append(
+            f"| {name} alone | {_pct(figures['accuracy'])} | {_num(figures['macro_f1'])} | "
+            f"{_pct(figures['queue_rate'])} | {_pct(figures['auto_accuracy'])} |"
+        )
+    lines += [
+        "",
+        "Accuracy counts the label the case ends with (for a queued case, the suggestion shown to "
+        "the person); an abstention or no label is wrong. Macro F1 is scikit-learn's over the "
+        f'intents in the test set, "no label" scored as a label of its own. Queue rate: {VOTE_QUEUE}; '
+        f"{CLASSIFIER_QUEUE}. Auto accuracy is the accuracy on the cases not queued.",
+        "",
+        "How the vote decided (at the configured threshold):",
+        "",
+        "| decided by | share | accuracy |",
+        "|---|---:|---:|",
+    ]
+    for group, figures in vote["decided_by"].items():
+        lines.append(f"| {group} | {_pct(figures['share'])} | {_pct(figures['accuracy'])} |")
+    if vote["queued_because"]:
+        why = ", ".join(
+            f"{reason} {_pct(share)}" for reason, share in sorted(vote["queued_because"].items())
+        )
+        lines += ["", f"Queued because (share of all messages): {why}."]
+    status = "; ".join(
+        f"{name}: abstained {_pct(s['abstained'])}, failed {_pct(s['failed'])}"
+        for name, s in vote["voter_status"].items()
+    )
+    lines += [
+        "",
+        f"Voters that did not count: {status}. Ballots: "
+        + ", ".join(f"{o} {_pct(s)}" for o, s in vote["ballot_outcomes"].items())
+        + ".",
+        "",
+        "Queue rate / auto accuracy as the arbiter threshold moves (for the vote only the "
+        "arbiter's step moves; for a classifier, its confidence against the threshold):",
+        "",
+        "| threshold | vote | " + " | ".join(CLASSIFIERS) + " |",
+        "|---:|---:|" + "---:|" * len(CLASSIFIERS),
+    ]
+    for point in result["curve"]:
+        cells = [
+            f"{_pct(point[name]['queue_rate'])} / {_pct(point[name]['auto_accuracy'])}"
+            for name in ("vote", *CLASSIFIERS)
+        ]
+        marker = (
+            " (configured)" if point["threshold"] == thresholds["arbiter_min_confidence"] else ""
+        )
+        lines.append(f"| {point['threshold']:.2f}{marker} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Time: {trained}; evaluation {timing['evaluation_seconds']:.1f} s for "
+        f"{data['test']['rows']} messages ({timing['messages_per_second']} messages/s, one "
+        f"embedding batch of {timing['encode_seconds']:.1f} s included).",
+    ]
+    overlap = data.get("test_texts_also_in_training")
+    if overlap:
+        lines += [
+            "",
+            f"{overlap} test message{'s' if overlap > 1 else ''} also "
+            f"appear{'' if overlap > 1 else 's'} word for word in the training data.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.support_triage_quality",
+        description="Score the support triage classifiers and the vote on held-out messages.",
+    )
+    parser.add_argument("train_csv", type=Path, help="text,category CSV to train on")
+    parser.add_argument("test_csv", type=Path, help="text,category CSV to score on")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--models-dir", type=Path, default=None, help="where trained models are cached"
+    )
+    args = parser.parse_args(argv)
+    try:
+        result = evaluate(args.train_csv, args.test_csv, args.models_dir)
+    except BenchInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result))
+    else:
+        sys.stdout.write(section(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

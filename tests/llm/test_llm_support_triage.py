@@ -1,0 +1,136 @@
+"""Support triage with a model configured (a scripted OpenAI-compatible server, through the real
+`langchain-openai` client): the model votes as a fourth voter; a broken or failing model voter is
+a failed vote, never counted; the model arbiter settles a split with its reason, and falls back to
+the calibrated rule when it rules for a label no voter proposed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from agents.support_triage.training import load_models, train
+from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
+from graphs.runtime import open_workflow
+from tests.conftest import ROOT
+from tests.llm.model_server import ScriptedModelServer
+
+SAMPLES = ROOT / "data" / "samples" / "support_triage"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def trained() -> None:
+    train()
+
+
+@pytest.fixture
+def triage_model(model_server: ScriptedModelServer, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("BATON_MODEL_SUPPORT_TRIAGE", "openai:scripted-triage")
+    monkeypatch.setenv("BATON_MODEL_RETRY_INTERVAL", "0")
+    monkeypatch.setenv("BATON_MODEL_RETRY_ATTEMPTS", "2")
+    return model_server
+
+
+def _ticket(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _run(url: str, ticket: dict[str, Any], thread: str) -> tuple[Any, dict[str, Any]]:
+    with open_workflow("support_triage", url) as flow:
+        report = flow.start(ticket, thread_id=thread)
+        return report, flow.graph.get_state(flow.config(thread)).values
+
+
+def _lines(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {vote["voter"]: vote for vote in values["ballot"]["votes"]}
+
+
+def test_the_model_votes_as_a_fourth_voter_with_its_quote_as_evidence(
+    triage_model: ScriptedModelServer, sqlite_url: str
+) -> None:
+    ticket = _ticket("01_card_arrival_majority")
+    quote = "still waiting on my card"
+    assert quote in ticket["text"]
+    triage_model.script(
+        {"json": {"intent": "card_arrival", "confidence": 0.97, "quote": quote, "alternatives": []}}
+    )
+
+    report, values = _run(sqlite_url, ticket, "voted")
+
+    model = _lines(values)["model_voter"]
+    assert model["status"] == "counted" and model["implementation"] == "llm_classifier"
+    assert model["confidence"] == 0.9, "a model's own confidence is capped below certainty"
+    assert model["evidence"] == [f'quoted "{quote}"']
+    assert values["ballot"]["cast"] == 4
+    assert report.decision["intent"] == "card_arrival"
+    request = triage_model.requests[0]
+    assert ticket["text"] in json.dumps(request["messages"]), "the message is sent as data"
+
+
+def test_a_model_voter_that_answers_nonsense_or_fails_is_never_counted(
+    triage_model: ScriptedModelServer, sqlite_url: str
+) -> None:
+    ticket = _ticket("01_card_arrival_majority")
+    nonsense = {"intent": "lost_my_hamster", "confidence": 0.9, "quote": ""}
+    triage_model.script({"json": nonsense}, {"json": nonsense})
+
+    report, values = _run(sqlite_url, ticket, "nonsense")
+
+    model = _lines(values)["model_voter"]
+    assert model["status"] == "failed" and "broke the schema 2 times" in model["reason"]
+    assert values["ballot"]["cast"] == 3 and report.decision["decided_by"] == "majority"
+
+    triage_model.script({"status": 500}, {"status": 500})
+    report, values = _run(sqlite_url, ticket, "down")
+    model = _lines(values)["model_voter"]
+    assert model["status"] == "failed" and "retries exhausted" in model["reason"]
+    assert report.decision["intent"] == "card_arrival"
+
+
+def test_the_model_arbiter_settles_a_split_and_says_why(
+    triage_model: ScriptedModelServer, sqlite_url: str
+) -> None:
+    ticket = _ticket("02_split_settled_by_arbiter")
+    split = _split_candidates(ticket)
+    triage_model.script(
+        # The model votes for a fourth label, so the vote stays split.
+        {"json": {"intent": "exchange_rate", "confidence": 0.3, "quote": ""}},
+        {"json": {"intent": split[0], "confidence": 0.8, "reason": "The customer says so."}},
+    )
+
+    report, values = _run(sqlite_url, ticket, "ruled")
+
+    assert values["ballot"]["outcome"] == "no_majority"
+    arbitration = values["arbitration"]
+    assert arbitration["implementation"] == "llm_arbiter"
+    assert arbitration["value"]["reason"] == "model ruling: The customer says so."
+    assert report.decision["decided_by"] == "arbiter" and report.decision["intent"] == split[0]
+
+
+def test_a_model_ruling_for_a_label_nobody_proposed_falls_back_to_the_calibrated_rule(
+    triage_model: ScriptedModelServer, sqlite_url: str
+) -> None:
+    ticket = _ticket("02_split_settled_by_arbiter")
+    triage_model.script(
+        {"json": {"intent": "exchange_rate", "confidence": 0.3, "quote": ""}},
+        {"json": {"intent": "age_limit", "confidence": 0.99, "reason": "Made up."}},
+    )
+
+    _, values = _run(sqlite_url, ticket, "invented")
+
+    arbitration = values["arbitration"]
+    assert arbitration["implementation"] == "calibrated_average"
+    assert arbitration["fallbacks"][0].startswith("llm_arbiter: the model ruled for 'age_limit'")
+
+
+def _split_candidates(ticket: dict[str, Any]) -> list[str]:
+    """The labels the offline voters split over on this ticket."""
+    models = load_models()
+    votes = [
+        keyword_votes([ticket["text"]], models)[0],
+        tfidf_votes([ticket["text"]], models)[0],
+        neighbour_votes([ticket["text"]], models)[0],
+    ]
+    return [vote.label for vote in votes if vote is not None]

@@ -1,0 +1,99 @@
+"""The support triage graph's shape and its handoff map are pinned: a change to either is
+deliberate."""
+
+from __future__ import annotations
+
+from graphs.handoffs import handoff_map
+from graphs.support_triage import graph
+
+MERMAID = """\
+graph TD;
+\t__start__(<p>__start__</p>)
+\treceive(receive)
+\tkeyword_voter(keyword_voter)
+\ttfidf_voter(tfidf_voter)
+\tembedding_voter(embedding_voter)
+\t__error_handler__model_voter(__error_handler__model_voter)
+\tmodel_voter(model_voter)
+\ttally(tally)
+\t__error_handler__arbiter(__error_handler__arbiter)
+\tarbiter(arbiter)
+\tcheck_ruling(check_ruling)
+\trouter(router)
+\treview_gate(review_gate)
+\tnote_writer(note_writer)
+\tfinalize(finalize)
+\t__end__(<p>__end__</p>)
+\t__start__ --> receive;
+\tarbiter --> check_ruling;
+\tcheck_ruling -.-> router;
+\tembedding_voter --> tally;
+\tkeyword_voter --> tally;
+\tmodel_voter --> tally;
+\tnote_writer --> finalize;
+\treceive --> embedding_voter;
+\treceive --> keyword_voter;
+\treceive --> model_voter;
+\treceive --> tfidf_voter;
+\treview_gate -.-> finalize;
+\treview_gate -.-> note_writer;
+\trouter --> review_gate;
+\ttally -.-> arbiter;
+\ttally -.-> router;
+\ttfidf_voter --> tally;
+\tfinalize --> __end__;
+"""
+
+HANDOFFS = [
+    ("input", "keyword_voter", "text", "SupportTicket.text"),
+    ("input", "tfidf_voter", "text", "SupportTicket.text"),
+    ("input", "embedding_voter", "text", "SupportTicket.text"),
+    ("input", "model_voter", "text", "SupportTicket.text"),
+    ("embedding_voter", "tally", "embedding_voter", "AgentResult[IntentVote]"),
+    ("keyword_voter", "tally", "keyword_voter", "AgentResult[IntentVote]"),
+    ("model_voter", "tally", "model_voter", "AgentResult[IntentVote]"),
+    ("tfidf_voter", "tally", "tfidf_voter", "AgentResult[IntentVote]"),
+    ("input", "arbiter", "text", "SupportTicket.text"),
+    ("tally", "arbiter", "ballot", "Ballot"),
+    ("arbiter", "check_ruling", "arbitration", "AgentResult[IntentRuling]"),
+    ("tally", "check_ruling", "ballot", "Ballot"),
+    ("tally, check_ruling", "router", "choice", "Choice"),
+    ("input", "review_gate", "text", "SupportTicket.text"),
+    ("input", "review_gate", "ticket_id", "SupportTicket.ticket_id"),
+    ("router", "review_gate", "routing", "AgentResult[Route]"),
+    ("tally, check_ruling", "review_gate", "escalation", "escalation: stage, reason"),
+    ("input", "note_writer", "text", "SupportTicket.text"),
+    ("review_gate", "note_writer", "review", "ReviewOutcome"),
+    ("router", "note_writer", "routing", "AgentResult[Route]"),
+    ("tally", "note_writer", "ballot", "Ballot"),
+    ("input", "finalize", "ticket_id", "SupportTicket.ticket_id"),
+    ("review_gate", "finalize", "review", "ReviewOutcome"),
+]
+
+
+def test_mermaid_drawing_is_pinned() -> None:
+    drawing = graph.get_graph().draw_mermaid()
+    body = drawing[drawing.index("graph TD;") :]
+    body = "".join(
+        line + "\n" for line in body.splitlines() if not line.strip().startswith("classDef")
+    )
+    assert body == MERMAID
+
+
+def test_handoff_map_is_pinned() -> None:
+    edges = [(e["from"], e["to"], e["key"], e["contract"]) for e in handoff_map("support_triage")]
+    assert edges == HANDOFFS
+
+
+def test_studio_graph_has_no_checkpointer_and_takes_the_ticket_as_input() -> None:
+    assert graph.checkpointer is None
+    schema = graph.get_input_jsonschema()
+    assert set(schema["required"]) == {"ticket_id", "text"}
+    assert schema["title"] == "SupportTicket"
+
+
+def test_no_voter_sees_who_the_customer_is() -> None:
+    from agents.support_triage.specs import AGENTS
+
+    for spec in AGENTS:
+        assert "customer_id" not in spec.reads and "channel" not in spec.reads, spec.name
