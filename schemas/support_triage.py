@@ -10,6 +10,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas.ballot import Classification, Ruling
+from schemas.sensitive import SENSITIVE
 
 INTENTS: tuple[str, ...] = tuple(
     json.loads(
@@ -42,7 +43,9 @@ class SupportTicket(BaseModel):
 
     ticket_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
     text: str = Field(min_length=1, max_length=4000)
-    customer_id: str | None = Field(default=None, min_length=1, max_length=64)
+    customer_id: str | None = Field(
+        default=None, min_length=1, max_length=64, json_schema_extra=SENSITIVE
+    )
     channel: Channel | None = None
 
     @field_validator("text")

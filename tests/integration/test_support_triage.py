@@ -68,6 +68,9 @@ def test_a_clear_message_is_routed_by_the_majority(database_url: str) -> None:
     assert traced == [ballot], "the whole ballot is in the trace"
     assert values.get("arbitration") is None
     _cites_the_message(values["note"]["value"], ticket["text"])
+    with open_workflow("support_triage", database_url) as flow:
+        traced_text = json.dumps([event.data for event in flow.traces.events("clear")])
+    assert ticket["customer_id"] not in traced_text, "who the customer is stays out of the trace"
     assert queued_cases("support_triage", database_url) == []
 
 
