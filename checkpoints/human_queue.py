@@ -26,15 +26,18 @@ def _namespace(workflow: str) -> tuple[str, ...]:
 
 
 def enqueue(store: BaseStore, case: dict[str, Any]) -> tuple[QueuedCase, bool]:
-    """Put a case on the queue (validated as a `QueuedCase`; `queued_at` is set here); returns the
-    entry and whether it is new (False when the case was already waiting)."""
+    """Put a case on the queue (validated as a `QueuedCase`); returns the entry and whether it is
+    new. A case already waiting keeps its `queued_at` (its place in the queue) and takes the new
+    reasons (a rollback may have changed them)."""
     namespace = _namespace(str(case.get("workflow")))
     earlier = store.get(namespace, str(case.get("thread_id")))
-    if earlier is not None:
-        return QueuedCase.model_validate(earlier.value), False
-    entry = QueuedCase.model_validate({**case, "queued_at": datetime.now(UTC).isoformat()})
-    store.put(namespace, entry.thread_id, entry.model_dump(mode="json"), index=False)
-    return entry, True
+    queued_at = earlier.value.get("queued_at") if earlier is not None else None
+    entry = QueuedCase.model_validate(
+        {**case, "queued_at": queued_at or datetime.now(UTC).isoformat()}
+    )
+    if earlier is None or earlier.value != entry.model_dump(mode="json"):
+        store.put(namespace, entry.thread_id, entry.model_dump(mode="json"), index=False)
+    return entry, earlier is None
 
 
 def dequeue(store: BaseStore, workflow: str, thread_id: str) -> None:

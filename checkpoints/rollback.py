@@ -9,7 +9,7 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.pregel import Pregel
-from langgraph.types import StateSnapshot
+from langgraph.types import Command, StateSnapshot
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ def node_steps(graph: Pregel, config: RunnableConfig) -> list[NodeStep]:
     steps: list[NodeStep] = []
     for index, snapshot in enumerate(history):
         following = history[index + 1] if index + 1 < len(history) else None
+        if following is not None and (following.metadata or {}).get("source") == "update":
+            continue  # a fork replaced what ran from here: those runs are not on this branch
         for task in snapshot.tasks:
             if task.name.startswith("__"):
                 continue
@@ -105,6 +107,50 @@ def rewind_to_node(
             return graph.update_state(later.config, values(dict(later.values)), as_node=node)
         later = snapshot
     raise RollbackError(f"{node!r} has not finished on this thread, so there is nothing to rewind")
+
+
+def replay_node(
+    graph: Pregel,
+    config: RunnableConfig,
+    *,
+    node: str,
+    values: Callable[[dict[str, Any]], dict[str, Any]],
+) -> RunnableConfig:
+    """Fork the thread at the checkpoint from which `node` last ran, so that it runs again, and
+    everything after it, but nothing before it: for graphs whose nodes follow one another by
+    static edges and `Command(goto=…)` (a chain, a vote), where nothing would route back to a node
+    whose output is cleared. Nodes that ran in the same superstep as `node` run again with it.
+
+    The fork is written as the node that led to `node` (its predecessor in the superstep before):
+    through a static edge when it has one to `node`, else with `Command(goto=node)`. `values` is
+    given the state at the fork point and returns the update to write there (a corrected input).
+    Returns the config of the new checkpoint; invoke the graph with `None` and that config.
+    """
+    before: StateSnapshot | None = None
+    for snapshot in _back_along_branch(graph, config):
+        if before is not None:
+            return _fork_towards(graph, before, snapshot, node, values(dict(before.values)))
+        if any(task.name == node and task.result is not None for task in snapshot.tasks):
+            before = snapshot
+    raise RollbackError(f"{node!r} has not finished on this thread, so there is nothing to rewind")
+
+
+def _fork_towards(
+    graph: Pregel,
+    before: StateSnapshot,
+    earlier: StateSnapshot,
+    node: str,
+    update: dict[str, Any],
+) -> RunnableConfig:
+    ran = [task.name for task in earlier.tasks if not task.name.startswith("__")]
+    builder = getattr(graph, "builder", None)
+    edges: set[tuple[str, str]] = getattr(builder, "edges", set())
+    static = [name for name in ran if (name, node) in edges]
+    if static:
+        return graph.update_state(before.config, update, as_node=static[0])
+    if not ran:
+        raise RollbackError(f"nothing ran before {node!r}, so there is no point to fork from")
+    return graph.update_state(before.config, Command(goto=node, update=update), as_node=ran[0])
 
 
 def _back_along_branch(graph: Pregel, config: RunnableConfig) -> Iterator[StateSnapshot]:

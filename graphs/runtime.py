@@ -23,7 +23,7 @@ from agents.spec import AgentSpec
 from checkpoints.human_queue import waiting_cases
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.retention import pruned_at
-from checkpoints.rollback import node_steps, rewind_to_node
+from checkpoints.rollback import node_steps, replay_node, rewind_to_node
 from checkpoints.saver import open_saver, open_store
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
@@ -201,8 +201,12 @@ class WorkflowRun:
             where = f"corrected {agent} input"
             validate_contract(spec.input_contract, corrected_input, where=where)
 
+        replay = self.entry.rollback == "replay"
+
         def rewind(fork: dict[str, Any]) -> dict[str, Any]:
-            update: dict[str, Any] = {spec.writes: None}
+            # Rerouting clears the agent's result, so its supervisor sends it work again;
+            # replaying forks from where it last ran, so it runs again anyway.
+            update: dict[str, Any] = {} if replay else {spec.writes: None}
             if takes_overrides:
                 # Corrections in force at the fork point hold for the agents that do not run
                 # again; the agent re-run keeps a correction only when it is given again.
@@ -215,7 +219,8 @@ class WorkflowRun:
 
         self._refuse_pruned(thread_id, "the checkpoint to roll back to")
         config = self.config(thread_id)
-        forked = rewind_to_node(self.graph, config, node=agent, values=rewind)
+        fork = replay_node if replay else rewind_to_node
+        forked = fork(self.graph, config, node=agent, values=rewind)
         self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
         return self._settle(thread_id)
 

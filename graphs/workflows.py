@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.graph import StateGraph
 from pydantic import BaseModel
@@ -26,6 +26,10 @@ class WorkflowEntry:
     """The input field that names what a thread is about (shown by `baton status`)."""
     document_reader: str | None = None
     """Dotted path of a function making the input from a document file (besides JSON input)."""
+    rollback: Literal["reroute", "replay"] = "reroute"
+    """How `baton rollback` re-runs an agent: `reroute` clears its result where its supervisor
+    will send it work again; `replay` forks from the checkpoint it last ran from (graphs whose
+    nodes follow by static edges and commands: a chain, a vote)."""
     trainer: str | None = None
     """Dotted path of `train(path=None, *, force=False) -> dict` for a workflow whose agents
     learn from data (`baton train`; `baton run` calls it first, and it returns at once when the
@@ -79,6 +83,7 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         "schemas.contract_review.ContractDocument",
         subject_field="contract_id",
         document_reader="agents.contract_review.documents.contract_input",
+        rollback="replay",
     ),
     "support_triage": WorkflowEntry(
         "support_triage",
@@ -86,6 +91,7 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         "build_support_triage",
         "schemas.support_triage.SupportTicket",
         subject_field="ticket_id",
+        rollback="replay",
         trainer="agents.support_triage.training.train",
     ),
 }

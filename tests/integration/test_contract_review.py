@@ -144,3 +144,15 @@ def _pdf_of(text: str) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def test_rollback_replays_a_stage_of_the_chain_and_what_follows(sqlite_url: str) -> None:
+    with open_workflow("contract_review", sqlite_url) as flow:
+        first = flow.start(sample("01_services_agreement_low_risk"), thread_id="replay")
+        again = flow.rollback("replay", "risk")
+        steps = [event.node for event in flow.traces.events("replay", EventKind.STEP)]
+    assert first.decision is not None and again.decision is not None
+    assert again.status == "completed" and again.decision["outcome"] == "cleared"
+    assert steps.count("extraction") == 1 and steps.count("clause_analysis") == 1
+    assert steps.count("risk") == 2 and steps.count("summary") == 2
+    assert again.decision["supersedes"] == first.decision["decision_key"]

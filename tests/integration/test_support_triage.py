@@ -226,3 +226,21 @@ def test_baton_train_reports_the_cached_models(
     assert "x.csv" in missing
     nothing = baton(monkeypatch, sqlite_url, "train", "underwriting", code=2)
     assert "nothing to train" in nothing
+
+
+def test_rollback_replays_an_agent_and_what_follows_without_what_came_before(
+    database_url: str,
+) -> None:
+    with open_workflow("support_triage", database_url) as flow:
+        first = flow.start(sample("03_unclear_goes_to_queue"), thread_id="again")
+        assert first.status == "awaiting_review"
+        again = flow.rollback("again", "arbiter")
+        steps = [event.node for event in flow.traces.events("again", EventKind.STEP)]
+        history = [step.node for step in flow.steps("again")]
+        values = flow.graph.get_state(flow.config("again")).values
+    assert again.status == "awaiting_review"
+    assert steps.count("receive") == 1 and steps.count("tfidf_voter") == 1
+    assert steps.count("arbiter") == 2 and steps.count("check_ruling") == 2
+    assert history.count("arbiter") == 1, "the replaced run is not on the thread's branch"
+    assert values["arbitration"]["status"] == "ok"
+    assert [case.thread_id for case in queued_cases("support_triage", database_url)] == ["again"]
