@@ -24,17 +24,15 @@ from agents.underwriting import (
     RISK,
     recommendation,
 )
-from checkpoints.ledger import SideEffectLedger
 from graphs.access import first_owner
-from graphs.context import BatonContext, resolved_database_url
+from graphs.context import BatonContext
 from graphs.contracts import validate_contract
-from graphs.events import emit
+from graphs.decisions import Settled, record_decision
 from graphs.policy import POLICY_DIR, load_policy
-from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate, recorded_outcome
+from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate
 from graphs.supervisor import Worker, build_supervisor
 from graphs.tracing import trace_all_runs
 from schemas.review import ReviewAction
-from schemas.trace import EventKind
 from schemas.underwriting import (
     AMENDABLE_QUOTE_FIELDS,
     Quote,
@@ -123,68 +121,36 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
 def _finalize(
     state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
 ) -> dict[str, Any]:
-    """Record the decision once (idempotency key from the thread and this task), from what the
-    review gate recorded in the ledger, never from what the state says the gate decided."""
-    thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
-    ledger = SideEffectLedger(resolved_database_url(runtime))
-    review, assessed = recorded_outcome(ledger, thread_id, state.get(REVIEW_KEY))
-    quote = ((review.amended or {}).get("quote") or assessed.get("quote") or {}).get("value")
-    reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
-    decided_by = "policy"
-    if review.record is not None:
-        decision = review.record.decision
-        decided_by = decision.reviewer
-        outcome = "declined" if decision.action is ReviewAction.REJECT else "approved"
-        if decision.action is ReviewAction.AMEND:
-            reasons.append(f"amended by {decision.reviewer}: {decision.corrections}")
-        if decision.note:
-            reasons.append(f"reviewer note: {decision.note}")
-        if outcome == "approved" and review.referrals:
-            outcome = "referred"
-            reasons += [f"still referred: {rule.rule}: {rule.detail}" for rule in review.referrals]
-    elif review.action == "refer":
-        outcome = "referred"
-    else:
-        outcome = "approved"
-        reasons = reasons or ["no review rule fired"]
-    # One decision per reviewer decision (however many times its interrupt is resumed), else one
-    # per finalize task.
-    task = str(config.get("configurable", {}).get("checkpoint_ns", FINALIZE))
-    key = (
-        f"{DECISION_KIND}:{review.record_key}"
-        if review.record_key
-        else f"{DECISION_KIND}:{thread_id}:{task}"
-    )
-    earlier = [
-        row["key"] for row in ledger.for_thread(thread_id, DECISION_KIND) if row["key"] != key
-    ]
-    decision_record = UnderwritingDecision(
-        submission_id=str(state.get("submission_id")),
-        outcome=outcome,
-        decided_by=decided_by,
-        reasons=reasons,
-        quote=Quote.model_validate(quote) if quote and outcome != "declined" else None,
-        decision_key=key,
-        supersedes=earlier[-1] if earlier else None,
-    )
-    kept = ledger.record_once(
-        key,
-        thread_id=thread_id,
-        kind=DECISION_KIND,
-        payload=decision_record.model_dump(mode="json"),
-    )
-    emit(
-        EventKind.SIDE_EFFECT,
-        {
-            "kind": DECISION_KIND,
-            "key": key,
-            "created": kept.created,
-            "outcome": kept.payload["outcome"],
-            "supersedes": kept.payload.get("supersedes"),
-        },
-        config,
-    )
-    return {"decision": kept.payload}
+    """Record the decision once, from what the review gate recorded (`graphs.decisions`)."""
+
+    def underwriting_decision(settled: Settled) -> UnderwritingDecision:
+        review = settled.review
+        quote = ((review.amended or {}).get("quote") or settled.assessed.get("quote") or {}).get(
+            "value"
+        )
+        outcome = {"rejected": "declined", "referred": "referred"}.get(settled.outcome, "approved")
+        reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
+        if review.record is not None:
+            decision = review.record.decision
+            if decision.action is ReviewAction.AMEND:
+                reasons.append(f"amended by {decision.reviewer}: {decision.corrections}")
+            if decision.note:
+                reasons.append(f"reviewer note: {decision.note}")
+            if outcome == "referred":
+                reasons += [f"still referred: {r.rule}: {r.detail}" for r in review.referrals]
+        elif outcome == "approved":
+            reasons = reasons or ["no review rule fired"]
+        return UnderwritingDecision(
+            submission_id=str(state.get("submission_id")),
+            outcome=outcome,
+            decided_by=settled.decided_by,
+            reasons=reasons,
+            quote=Quote.model_validate(quote) if quote and outcome != "declined" else None,
+            decision_key=settled.key,
+            supersedes=settled.supersedes,
+        )
+
+    return record_decision(state, config, runtime, DECISION_KIND, underwriting_decision)
 
 
 class FinalizeSlice(TypedDict, total=False):

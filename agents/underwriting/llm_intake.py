@@ -16,19 +16,19 @@ from datetime import date
 from typing import Any
 
 from langchain_core.messages import (
-    AIMessage,
     BaseMessage,
     HumanMessage,
     SystemMessage,
-    ToolMessage,
 )
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from agents.models import Role
 from agents.spec import AgentContext
+from agents.structured import ask_structured
 from agents.underwriting.intake import application_document, facts_from, labelled_values
 from agents.underwriting.prose import business_names
 from agents.underwriting.reference_data import canonical_class
-from schemas.result import ErrorKind, Outcome
+from schemas.result import Outcome
 from schemas.underwriting import (
     ApplicationFacts,
     ConstructionType,
@@ -37,9 +37,7 @@ from schemas.underwriting import (
     StateCode,
 )
 
-ROLE = "intake"
-MAX_TRIES = 2
-"""The first answer and one retry with the validation errors fed back."""
+ROLE: Role = "intake"
 
 SYSTEM = (
     "You read commercial property insurance applications. Extract the facts the document states, "
@@ -84,24 +82,9 @@ async def read_application_with_model(
     form = application_document(payload)
     if isinstance(form, Outcome):
         return form
-    # Function calling with the raw answer kept: a schema violation comes back as a parsing error
-    # (not an exception), so the model run ends normally and its tokens are counted.
-    model = context.chat_model(ROLE).with_structured_output(
-        ExtractedApplication, method="function_calling", include_raw=True
-    )
-    messages = prompt(form)
-    problem = ""
-    for _ in range(MAX_TRIES):
-        answer: dict[str, Any] = await model.ainvoke(messages)  # type: ignore[assignment]
-        extracted, problem = _parsed(answer)
-        if extracted is not None:
-            break
-        messages += _feedback(answer.get("raw"), problem)
-    else:
-        return Outcome.failed(
-            f"the model's answer broke the schema {MAX_TRIES} times: {problem}",
-            ErrorKind.CONTRACT_VIOLATION,
-        )
+    extracted = await ask_structured(context, ROLE, ExtractedApplication, prompt(form))
+    if isinstance(extracted, Outcome):
+        return extracted
 
     values, unsupported = _supported_values(extracted, form.content)
     if "business_class" in values:
@@ -157,36 +140,6 @@ def prompt(form: Document) -> list[BaseMessage]:
         SystemMessage(SYSTEM),
         HumanMessage(f"Application document {form.name!r}:\n<<<\n{form.content}\n>>>"),
     ]
-
-
-def _feedback(raw: Any, problem: str) -> list[BaseMessage]:
-    """The rejected answer and why, so the model can answer again (a tool call is answered with a
-    tool message, as the API requires)."""
-    text = f"Your answer breaks the schema: {problem}. Answer again, following the schema."
-    if isinstance(raw, AIMessage) and raw.tool_calls:
-        return [
-            raw,
-            *(ToolMessage(text, tool_call_id=call["id"] or "call") for call in raw.tool_calls),
-        ]
-    if isinstance(raw, AIMessage):
-        return [raw, HumanMessage(text)]
-    return [HumanMessage(text)]
-
-
-def _parsed(answer: dict[str, Any]) -> tuple[ExtractedApplication | None, str]:
-    parsed = answer.get("parsed")
-    if isinstance(parsed, ExtractedApplication):
-        return parsed, ""
-    error = answer.get("parsing_error")
-    if isinstance(error, ValidationError):
-        return None, _errors(error)
-    return None, str(error or "no structured answer")
-
-
-def _errors(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
-    )
 
 
 def _supported_values(
