@@ -4,7 +4,7 @@ deliberate."""
 from __future__ import annotations
 
 from graphs.contract_review import graph
-from graphs.handoffs import handoff_map
+from tests.unit.pinned import handoff_edges, mermaid_body
 
 MERMAID = """\
 graph TD;
@@ -81,17 +81,11 @@ HANDOFFS = [
 
 
 def test_mermaid_drawing_is_pinned() -> None:
-    drawing = graph.get_graph().draw_mermaid()
-    body = drawing[drawing.index("graph TD;") :]
-    body = "".join(
-        line + "\n" for line in body.splitlines() if not line.strip().startswith("classDef")
-    )
-    assert body == MERMAID
+    assert mermaid_body(graph) == MERMAID
 
 
 def test_handoff_map_is_pinned() -> None:
-    edges = [(e["from"], e["to"], e["key"], e["contract"]) for e in handoff_map("contract_review")]
-    assert edges == HANDOFFS
+    assert handoff_edges("contract_review") == HANDOFFS
 
 
 def test_studio_graph_has_no_checkpointer_and_takes_the_contract_as_input() -> None:

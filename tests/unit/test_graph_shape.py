@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graphs.handoffs import handoff_map
 from graphs.underwriting import graph
+from tests.unit.pinned import handoff_edges, mermaid_body
 
 MERMAID = """\
 graph TD;
@@ -57,17 +57,11 @@ HANDOFFS = [
 
 
 def test_mermaid_drawing_is_pinned() -> None:
-    drawing = graph.get_graph().draw_mermaid()
-    body = drawing[drawing.index("graph TD;") :]
-    body = "".join(
-        line + "\n" for line in body.splitlines() if not line.strip().startswith("classDef")
-    )
-    assert body == MERMAID
+    assert mermaid_body(graph) == MERMAID
 
 
 def test_handoff_map_is_pinned() -> None:
-    edges = [(e["from"], e["to"], e["key"], e["contract"]) for e in handoff_map("underwriting")]
-    assert edges == HANDOFFS
+    assert handoff_edges("underwriting") == HANDOFFS
 
 
 def test_studio_graph_has_no_checkpointer_and_takes_the_submission_as_input() -> None:
