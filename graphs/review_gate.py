@@ -133,6 +133,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             gate.policy, results, names, corrected=corrected, escalations=escalations
         )
         if assessment.action != "review":
+            _dequeue(gate, config, runtime)  # a rollback may have changed a waiting case
             emit(
                 EventKind.GATE_PASSED,
                 {
@@ -183,8 +184,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 # there is none, and the body's reviewer stands).
                 decision = decision.model_copy(update={"reviewer": who.identity})
             break
-        if runtime is not None and runtime.store is not None:
-            dequeue(runtime.store, gate.workflow, _thread_id(config))
+        _dequeue(gate, config, runtime)
 
         final = assess(
             gate.policy,
@@ -232,6 +232,12 @@ def _enqueue(
     )
     if new:
         emit(EventKind.QUEUED, entry.model_dump(mode="json"), config)
+
+
+def _dequeue(gate: GateSpec, config: RunnableConfig, runtime: Runtime[BatonContext]) -> None:
+    """Take the thread's case off the human queue (a no-op when it is not there)."""
+    if runtime is not None and runtime.store is not None:
+        dequeue(runtime.store, gate.workflow, _thread_id(config))
 
 
 SUMMARY_KIND = "review_summary"

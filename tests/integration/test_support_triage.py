@@ -244,3 +244,20 @@ def test_rollback_replays_an_agent_and_what_follows_without_what_came_before(
     assert history.count("arbiter") == 1, "the replaced run is not on the thread's branch"
     assert values["arbitration"]["status"] == "ok"
     assert [case.thread_id for case in queued_cases("support_triage", database_url)] == ["again"]
+
+
+def test_a_rollback_that_settles_a_waiting_case_takes_it_off_the_queue(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shipped = support_triage.VOTE_FILE
+    _vote_rules(monkeypatch, tmp_path, min_vote_confidence=1.0)  # every vote abstains
+    with open_workflow("support_triage", sqlite_url) as flow:
+        assert flow.start(sample("01_card_arrival_majority"), "settle").status == "awaiting_review"
+    assert [case.thread_id for case in queued_cases(database_url=sqlite_url)] == ["settle"]
+
+    monkeypatch.setattr(support_triage, "VOTE_FILE", shipped)
+    with open_workflow("support_triage", sqlite_url) as flow:
+        settled = flow.rollback("settle", "keyword_voter")
+    assert settled.status == "completed" and settled.decision is not None
+    assert settled.decision["decided_by"] == "majority"
+    assert queued_cases(database_url=sqlite_url) == []
