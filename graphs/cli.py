@@ -223,6 +223,18 @@ def _show_report(report: RunReport, as_json: bool) -> None:
         console.print(
             f"[bold]{escape(packet['subject'])}[/]  agents recommend: [bold]{packet['recommendation']}[/]"
         )
+        ballot = (packet.get("evidence") or {}).get("ballot")
+        if isinstance(ballot, dict):
+            votes = Table("voter", "vote", "confidence", "evidence", title="Ballot")
+            for vote in ballot.get("votes") or []:
+                counted = vote.get("status") == "counted"
+                votes.add_row(
+                    escape(str(vote.get("voter"))),
+                    escape(str(vote.get("label"))) if counted else vote.get("status", ""),
+                    f"{vote['confidence']:.2f}" if counted else "",
+                    escape("; ".join(vote.get("evidence") or [vote.get("reason") or ""])[:160]),
+                )
+            console.print(votes)
         table = Table("rule", "why it stopped", title="Review reasons", show_lines=False)
         for reason in packet.get("reasons", []):
             table.add_row(escape(reason["rule"]), escape(reason["detail"]))

@@ -99,6 +99,10 @@ class GateSpec:
     escalations: Callable[[Mapping[str, Any]], list[str]] | None = None
     """Reasons the workflow escalated the case (read from the gate's slice, so name their state
     keys in `reads`): each forces review."""
+    evidence: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    """More evidence for the reviewer besides the agents' results (read from the gate's slice, so
+    name its state keys in `reads`), shown in the packet but not assessed by the policy: for
+    example the ballot of a vote."""
     refuse: Callable[[Mapping[str, Any], ReviewDecision], str | None] | None = None
     """Why a decision cannot be taken on this case (None when it can): for example, an approval
     where there is nothing to approve. A refused decision leaves the gate open."""
@@ -157,7 +161,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             subject=gate.subject(state),
             recommendation=recommendation,
             reasons=assessment.fired,
-            evidence=redact(results, hidden),
+            evidence=redact({**(gate.evidence(state) if gate.evidence else {}), **results}, hidden),
             allowed_actions=list(ReviewAction),
             amendable_fields=list(gate.amendable_fields),
         )

@@ -112,7 +112,11 @@ class SupportTriageState(VoteState, total=False):
 def _subject(state: Mapping[str, Any]) -> str:
     text = " ".join(str(state.get("text") or "").split())
     shown = text if len(text) <= 80 else text[:77] + "…"
-    return f"Which team takes ticket {state.get('ticket_id')}: “{shown}”?"
+    question = f"Which team takes ticket {state.get('ticket_id')}: “{shown}”?"
+    route = (state.get("routing") or {}).get("value")
+    if route:
+        question += f" Suggested: {route['intent']} → {route['queue']}."
+    return question
 
 
 def _recommendation(results: Mapping[str, Any]) -> Recommendation:
@@ -124,6 +128,11 @@ def _recommendation(results: Mapping[str, Any]) -> Recommendation:
 def _escalations(state: Mapping[str, Any]) -> list[str]:
     escalation = state.get("escalation")
     return [f"{escalation['stage']}: {escalation['reason']}"] if escalation else []
+
+
+def _ballot_and_ruling(state: Mapping[str, Any]) -> dict[str, Any]:
+    """What the reviewer sees besides the route: every vote, and the arbiter's ruling if any."""
+    return {"ballot": state.get("ballot"), "arbitration": state.get("arbitration")}
 
 
 def _refuse(state: Mapping[str, Any], decision: ReviewDecision) -> str | None:
@@ -227,8 +236,9 @@ def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
             recommend=_recommendation,
             apply_amendment=_apply_amendment,
             amendable_fields=("intent",),
-            reads=("ticket_id", "text", "escalation"),
+            reads=("ticket_id", "text", "escalation", "ballot", "arbitration"),
             escalations=_escalations,
+            evidence=_ballot_and_ruling,
             refuse=_refuse,
         ),
     )

@@ -73,7 +73,10 @@ def keyword_votes(texts: Sequence[str], models: TriageModels) -> list[IntentVote
 
 
 def tfidf_votes(texts: Sequence[str], models: TriageModels) -> list[IntentVote]:
-    """The linear model's vote on each text; the evidence is the words that weighed most."""
+    """The linear model's vote on each text; the evidence is the words that weighed most (leaving
+    out terms made only of stop words)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     features = models.vectorizer.transform(list(texts))
     probabilities = models.linear.predict_proba(features)
     vocabulary = models.vectorizer.get_feature_names_out()
@@ -83,7 +86,11 @@ def tfidf_votes(texts: Sequence[str], models: TriageModels) -> list[IntentVote]:
         scored = [(models.intents[models.linear.classes_[i]], float(probs[i])) for i in order]
         present = features[row].nonzero()[1]
         weights = models.linear.coef_[order[0], present] * features[row, present].toarray()[0]
-        strongest = [vocabulary[present[i]] for i in np.argsort(-weights)[:4] if weights[i] > 0]
+        strongest = [
+            vocabulary[present[i]]
+            for i in np.argsort(-weights)
+            if weights[i] > 0 and not set(vocabulary[present[i]].split()) <= ENGLISH_STOP_WORDS
+        ][:4]
         evidence = [f'weighed "{term}"' for term in strongest]
         votes.append(calibrated_vote(scored, models.tfidf_calibration, evidence))
     return votes

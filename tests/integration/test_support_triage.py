@@ -93,6 +93,10 @@ def test_a_split_vote_is_settled_by_the_arbiter_and_its_weak_route_confirmed_by_
         assert report.status == "awaiting_review" and report.packet is not None
         assert [rule["rule"] for rule in report.packet["reasons"]] == ["weak_route"]
         assert report.packet["recommendation"] == "approve"
+        evidence = report.packet["evidence"]
+        assert evidence["ballot"] == values["ballot"], "the reviewer sees every vote"
+        assert evidence["arbitration"]["value"] == ruling
+        assert f"Suggested: {ruling['label']} → " in report.packet["subject"]
         decided = flow.resume("split", {"action": "approve", "reviewer": "Ada"})
     assert decided.decision is not None
     assert decided.decision["outcome"] == "routed_by_reviewer"
