@@ -12,20 +12,21 @@ from __future__ import annotations
 import re
 
 from agents.spec import AgentContext
-from schemas.support_triage import CitedPoint, HandoffNote, NoteRequest
+from schemas.support_triage import CitedPoint, HandoffNote, NoteRequest, Route
 
 QUOTED = re.compile(r'^(?:matched|weighed|quoted) "(?P<words>[^"]+)"$')
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 MAX_POINTS = 4
 
 
-def _locate(text: str, words: str) -> tuple[int, int] | None:
+def locate(text: str, words: str) -> tuple[int, int] | None:
+    """Where `words` first stand in `text`, ignoring case (None when they do not)."""
     found = re.search(re.escape(words.strip()), text, flags=re.IGNORECASE)
     return (found.start(), found.end()) if found else None
 
 
-def write_note(request: NoteRequest, context: AgentContext) -> HandoffNote:
-    text, route = request.text, request.route
+def note_headline(route: Route) -> str:
+    """The note's first line: the intent, the queue, and who decided it, how surely."""
     how = {
         "majority": "the classifiers' majority",
         "arbiter": "the arbiter",
@@ -33,12 +34,17 @@ def write_note(request: NoteRequest, context: AgentContext) -> HandoffNote:
         "none": "no one yet",
     }[route.decided_by]
     confidence = f", confidence {route.confidence:.2f}" if route.confidence is not None else ""
-    headline = f"{route.intent.replace('_', ' ')} for {route.queue} (decided by {how}{confidence})"
+    return f"{route.intent.replace('_', ' ')} for {route.queue} (decided by {how}{confidence})"
+
+
+def write_note(request: NoteRequest, context: AgentContext) -> HandoffNote:
+    text, route = request.text, request.route
+    headline = note_headline(route)
     points: list[CitedPoint] = []
     seen: list[tuple[int, int]] = []
     for item in request.evidence:
         match = QUOTED.match(item)
-        span = _locate(text, match["words"]) if match else None
+        span = locate(text, match["words"]) if match else None
         if span is None or any(s <= span[0] < e or span[0] <= s < span[1] for s, e in seen):
             continue
         seen.append(span)

@@ -13,7 +13,7 @@ from typing import Any
 
 from agents.arbitration import weigh_ballot
 from agents.spec import AgentContext, AgentSpec, Implementation, Owner
-from agents.support_triage.llm import ROLE, rule_with_model, vote_with_model
+from agents.support_triage.llm import ROLE, draft_note_with_model, rule_with_model, vote_with_model
 from agents.support_triage.note import write_note
 from agents.support_triage.routing import route_ticket
 from agents.support_triage.voters import vote_by_keywords, vote_by_neighbours, vote_by_tfidf
@@ -169,6 +169,7 @@ NOTE_WRITER = AgentSpec(
     input_contract=NoteRequest,
     output_contract=HandoffNote,
     implementations=(
+        Implementation("llm_note", "llm", draft_note_with_model, model_role=ROLE),
         Implementation("cited_points", "deterministic", write_note, runs_inline=True),
     ),
     select_input=_note_request,

@@ -32,6 +32,9 @@ def triage_model(model_server: ScriptedModelServer, monkeypatch: pytest.MonkeyPa
     return model_server
 
 
+NOTE = {"json": {"points": [{"point": "The card has not come.", "quote": "waiting on my card"}]}}
+
+
 def _ticket(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
     return data
@@ -54,7 +57,15 @@ def test_the_model_votes_as_a_fourth_voter_with_its_quote_as_evidence(
     quote = "still waiting on my card"
     assert quote in ticket["text"]
     triage_model.script(
-        {"json": {"intent": "card_arrival", "confidence": 0.97, "quote": quote, "alternatives": []}}
+        {
+            "json": {
+                "intent": "card_arrival",
+                "confidence": 0.97,
+                "quote": quote,
+                "alternatives": [],
+            }
+        },
+        {"json": {"points": [{"point": "The card has not come.", "quote": quote}]}},
     )
 
     report, values = _run(sqlite_url, ticket, "voted")
@@ -67,6 +78,8 @@ def test_the_model_votes_as_a_fourth_voter_with_its_quote_as_evidence(
     assert report.decision["intent"] == "card_arrival"
     request = triage_model.requests[0]
     assert ticket["text"] in json.dumps(request["messages"]), "the message is sent as data"
+    assert values["note"]["implementation"] == "llm_note"
+    assert values["note"]["value"]["points"][0]["quote"] == quote
 
 
 def test_a_model_voter_that_answers_nonsense_or_fails_is_never_counted(
@@ -74,7 +87,7 @@ def test_a_model_voter_that_answers_nonsense_or_fails_is_never_counted(
 ) -> None:
     ticket = _ticket("01_card_arrival_majority")
     nonsense = {"intent": "lost_my_hamster", "confidence": 0.9, "quote": ""}
-    triage_model.script({"json": nonsense}, {"json": nonsense})
+    triage_model.script({"json": nonsense}, {"json": nonsense}, NOTE)
 
     report, values = _run(sqlite_url, ticket, "nonsense")
 
@@ -82,7 +95,7 @@ def test_a_model_voter_that_answers_nonsense_or_fails_is_never_counted(
     assert model["status"] == "failed" and "broke the schema 2 times" in model["reason"]
     assert values["ballot"]["cast"] == 3 and report.decision["decided_by"] == "majority"
 
-    triage_model.script({"status": 500}, {"status": 500})
+    triage_model.script({"status": 500}, {"status": 500}, NOTE)
     report, values = _run(sqlite_url, ticket, "down")
     model = _lines(values)["model_voter"]
     assert model["status"] == "failed" and "retries exhausted" in model["reason"]
@@ -98,6 +111,7 @@ def test_the_model_arbiter_settles_a_split_and_says_why(
         # The model votes for a fourth label, so the vote stays split.
         {"json": {"intent": "exchange_rate", "confidence": 0.3, "quote": ""}},
         {"json": {"intent": split[0], "confidence": 0.8, "reason": "The customer says so."}},
+        {"json": {"points": [{"point": "Cancel it.", "quote": "transactions canceled"}]}},
     )
 
     report, values = _run(sqlite_url, ticket, "ruled")
@@ -134,3 +148,36 @@ def _split_candidates(ticket: dict[str, Any]) -> list[str]:
         neighbour_votes([ticket["text"]], models)[0],
     ]
     return [vote.label for vote in votes if vote is not None]
+
+
+def test_the_model_note_keeps_only_points_that_quote_the_message(
+    triage_model: ScriptedModelServer, sqlite_url: str
+) -> None:
+    ticket = _ticket("01_card_arrival_majority")
+    invented = {
+        "point": "The customer is furious and wants compensation.",
+        "quote": "I demand money",
+    }
+    grounded = {"point": "It was ordered two weeks ago.", "quote": "I ordered it two weeks ago"}
+    triage_model.script(
+        {"json": {"intent": "card_arrival", "confidence": 0.8, "quote": ""}},
+        {"json": {"points": [invented, grounded]}},
+    )
+
+    _, values = _run(sqlite_url, ticket, "cited")
+
+    note = values["note"]
+    assert note["implementation"] == "llm_note"
+    assert [p["point"] for p in note["value"]["points"]] == [grounded["point"]]
+    point = note["value"]["points"][0]
+    assert ticket["text"][point["start"] : point["end"]] == point["quote"]
+
+    triage_model.script(
+        {"json": {"intent": "card_arrival", "confidence": 0.8, "quote": ""}},
+        {"json": {"points": [invented]}},
+    )
+    _, values = _run(sqlite_url, ticket, "uncited")
+    assert values["note"]["implementation"] == "cited_points", "the rules write it instead"
+    assert values["note"]["fallbacks"] == [
+        "llm_note: none of the model's points quotes the message"
+    ]

@@ -21,6 +21,7 @@ graph TD;
 \tcheck_ruling(check_ruling)
 \trouter(router)
 \treview_gate(review_gate)
+\t__error_handler__note_writer(__error_handler__note_writer)
 \tnote_writer(note_writer)
 \tfinalize(finalize)
 \t__end__(<p>__end__</p>)
