@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from agents.models import load_chat_model
 from agents.spec import AgentSpec
-from checkpoints.human_queue import dequeue, enqueue
+from checkpoints.human_queue import HumanQueue
 from checkpoints.ledger import SideEffectLedger
 from graphs.access import DEVELOPER, OWNER_KEY, Principal, principal_of, reviewer_refusal
 from graphs.context import BatonContext, resolved_database_url, resolved_models
@@ -137,7 +137,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             gate.policy, results, names, corrected=corrected, escalations=escalations
         )
         if assessment.action != "review":
-            _dequeue(gate, config, runtime)  # a rollback may have changed a waiting case
+            _dequeue(config, runtime)  # a rollback may have changed a waiting case
             emit(
                 EventKind.GATE_PASSED,
                 {
@@ -188,7 +188,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 # there is none, and the body's reviewer stands).
                 decision = decision.model_copy(update={"reviewer": who.identity})
             break
-        _dequeue(gate, config, runtime)
+        _dequeue(config, runtime)
 
         final = assess(
             gate.policy,
@@ -220,11 +220,9 @@ def _thread_id(config: RunnableConfig) -> str:
 def _enqueue(
     gate: GateSpec, packet: ReviewPacket, config: RunnableConfig, runtime: Runtime[BatonContext]
 ) -> None:
-    """Put the case on the human queue before the gate stops (a no-op without a store)."""
-    if runtime is None or runtime.store is None:
-        return
-    entry, new = enqueue(
-        runtime.store,
+    """Put the case on the human queue before the gate stops (kept once per thread, so a gate
+    that runs again neither duplicates it nor moves it back)."""
+    entry, new = HumanQueue(resolved_database_url(runtime)).enqueue(
         {
             "workflow": gate.workflow,
             "thread_id": _thread_id(config),
@@ -232,16 +230,15 @@ def _enqueue(
             "subject": packet.subject,
             "reasons": [f"{rule.rule}: {rule.detail}" for rule in packet.reasons],
             "recommendation": packet.recommendation,
-        },
+        }
     )
     if new:
         emit(EventKind.QUEUED, entry.model_dump(mode="json"), config)
 
 
-def _dequeue(gate: GateSpec, config: RunnableConfig, runtime: Runtime[BatonContext]) -> None:
+def _dequeue(config: RunnableConfig, runtime: Runtime[BatonContext]) -> None:
     """Take the thread's case off the human queue (a no-op when it is not there)."""
-    if runtime is not None and runtime.store is not None:
-        dequeue(runtime.store, gate.workflow, _thread_id(config))
+    HumanQueue(resolved_database_url(runtime)).dequeue(_thread_id(config))
 
 
 SUMMARY_KIND = "review_summary"

@@ -20,7 +20,7 @@ from langgraph.types import Command
 
 from agents.registry import WORKFLOW_AGENTS
 from agents.spec import AgentSpec
-from checkpoints.human_queue import waiting_cases
+from checkpoints.human_queue import HumanQueue
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.retention import pruned_at
 from checkpoints.rollback import node_steps, replay_node, rewind_to_node
@@ -299,16 +299,11 @@ def _refuse_other_decision(thread_id: str, recorded: dict[str, Any], sent: dict[
 
 
 def queued_cases(workflow: str | None = None, database_url: str | None = None) -> list[QueuedCase]:
-    """The cases waiting for a person (of one workflow, or all), oldest first, from the store of
+    """The cases waiting for a person (of one workflow, or all), oldest first, in the database of
     `database_url` (default: the configured database)."""
     if workflow is not None:
         get_workflow(workflow)  # UnknownWorkflow, naming the known ones
-    url = configured_database_url(database_url)
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(open_store(url)) as store,
-    ):
-        return portal.call(waiting_cases, store, workflow)
+    return HumanQueue(configured_database_url(database_url)).waiting(workflow)
 
 
 @contextmanager

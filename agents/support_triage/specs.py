@@ -140,12 +140,16 @@ ROUTER = AgentSpec(
 
 
 def final_route(state: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The route in force: the reviewer's amended one, else the router's (None when neither is
-    ok)."""
-    amended = ((state.get("review") or {}).get("amended") or {}).get("routing")
+    """The route in force: the reviewer's amended one, else the router's, confirmed by the
+    reviewer when they approved it (None when neither is ok)."""
+    review = state.get("review") or {}
+    amended = (review.get("amended") or {}).get("routing")
+    action = ((review.get("record") or {}).get("decision") or {}).get("action")
     for result in (amended, state.get("routing")):
         if isinstance(result, dict) and result.get("status") == "ok":
-            value: dict[str, Any] = result["value"]
+            value: dict[str, Any] = dict(result["value"])
+            if action == "approve":
+                value.update(decided_by="reviewer", provisional=False)
             return value
     return None
 

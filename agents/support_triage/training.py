@@ -100,8 +100,17 @@ class TriageModels:
 
 def data_key(path: Path) -> str:
     """The cache key of a training CSV: the SHA-256 (first 16 hex digits) of the CSV and of the
-    keyword rules (their calibration is fitted on it), and the training version."""
-    digest = hashlib.sha256(path.read_bytes())
+    keyword rules (their calibration is fitted on it), and the training version. Hashed again
+    only when either file changes (every vote asks for it)."""
+    data, rules = path.stat(), DEFAULT_RULES_PATH.stat()
+    return _hashed(
+        str(path.resolve()), data.st_mtime_ns, data.st_size, rules.st_mtime_ns, rules.st_size
+    )
+
+
+@cache
+def _hashed(path: str, *stamps: int) -> str:
+    digest = hashlib.sha256(Path(path).read_bytes())
     digest.update(DEFAULT_RULES_PATH.read_bytes())
     return f"{digest.hexdigest()[:16]}-v{TRAINING_VERSION}"
 

@@ -101,6 +101,9 @@ def test_a_split_vote_is_settled_by_the_arbiter_and_its_weak_route_confirmed_by_
     assert decided.decision is not None
     assert decided.decision["outcome"] == "routed_by_reviewer"
     assert decided.decision["intent"] == ruling["label"]
+    with open_workflow("support_triage", database_url) as flow:
+        note = flow.graph.get_state(flow.config("split")).values["note"]["value"]
+    assert "decided by a reviewer" in note["headline"]
 
 
 def test_a_weak_ruling_waits_in_the_queue_until_a_reviewer_amends_the_intent(

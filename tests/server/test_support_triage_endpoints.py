@@ -1,6 +1,6 @@
 """The support triage workflow through `langgraph_sdk` against both servers: a clear message routed
 by the majority; a message nobody can classify waits in the human queue (listed by `baton queue`
-from the server's store) until a reviewer, identified by their API key, amends its intent."""
+from Baton's database) until a reviewer, identified by their API key, amends its intent."""
 
 from __future__ import annotations
 
@@ -46,8 +46,7 @@ def test_an_unclassifiable_message_waits_in_the_queue_for_a_reviewer(server: Ser
     assert waiting["next"] == ["review_gate"]
     packet = waiting["interrupts"][0]["value"]
     assert "escalated" in {reason["rule"] for reason in packet["reasons"]}
-    # Both servers' stores are on Baton's database (Aegra's its own PostgreSQL store, on the same
-    # database), so `baton queue` lists the case.
+    # The gate queues the case in Baton's database, so `baton queue` lists it.
     waiting_threads = [case.thread_id for case in queued_cases(None, server.database_url)]
     assert thread in waiting_threads
 
