@@ -48,6 +48,15 @@ class ModelSettings(BaseSettings):
     """Attempts of a node whose model call fails transiently (429, 5xx, connection, timeout)."""
     model_retry_interval: float = Field(default=0.5, ge=0)
     """Seconds before the first retry (doubling, with jitter)."""
+    model_allowlist: str | None = None
+    """Comma-separated `provider:model` names an operator may choose per run on a server
+    (`BATON_MODEL_ALLOWLIST`); unset, a server run takes no model choice from its caller."""
+
+
+def model_allowlist() -> frozenset[str]:
+    """The models an operator may choose for one server run (`BATON_MODEL_ALLOWLIST`)."""
+    listed = model_settings().model_allowlist or ""
+    return frozenset(name.strip() for name in listed.split(",") if name.strip())
 
 
 def model_settings() -> ModelSettings:

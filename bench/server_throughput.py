@@ -46,6 +46,7 @@ def config_in(folder: Path) -> Path:
     config["dependencies"] = [str(ROOT / dep) for dep in config["dependencies"]]
     config["graphs"] = {name: absolute(path) for name, path in config["graphs"].items()}
     config["auth"]["path"] = absolute(config["auth"]["path"])
+    config["http"]["app"] = absolute(config["http"]["app"])
     target = folder / "langgraph.json"
     target.write_text(json.dumps(config), encoding="utf-8")
     return target

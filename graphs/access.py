@@ -86,7 +86,10 @@ class Principal:
     role: Role | None
     """None when the server passed a user Baton did not vouch for."""
     unvouched: str | None = None
-    """Why a role the server passed was not believed, when it was sealed but is too old."""
+    """Why a role the server passed was not believed, when it was sealed but is too old, or
+    made for another thread or action."""
+    nonce: str | None = None
+    """The one-time number of the request the seal was made for."""
 
 
 def access_settings() -> AccessSettings:
@@ -153,32 +156,66 @@ def holder_of(key: str | None) -> KeyHolder | None:
     return holders.get(key_digest(key))
 
 
-def signature(identity: str, role: str, sealed_at: int) -> str:
-    """The seal the auth layer puts on a principal at `sealed_at` (Unix seconds): an HMAC with
-    `BATON_PRINCIPAL_SECRET`, else with a key derived from the keys file."""
+BINDING_HEADER = "x-baton-binding"
+"""Request header through which the server's request boundary (`graphs.boundary`) tells the auth
+layer what a request may do: `THREAD;ACTION;NONCE`. The boundary replaces whatever a client sent."""
+ANY_THREAD = "*"
+"""The thread of a binding for a request naming none (an operator's stateless run)."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What one request's seal is good for: one thread, one action (`run` or `resume`), once."""
+
+    thread_id: str
+    action: Literal["run", "resume", "read"]
+    nonce: str
+
+    def header(self) -> str:
+        return f"{self.thread_id};{self.action};{self.nonce}"
+
+    @classmethod
+    def parse(cls, header: str | None) -> Binding | None:
+        parts = (header or "").split(";")
+        if len(parts) != 3 or parts[1] not in ("run", "resume", "read") or not parts[2]:
+            return None
+        return cls(parts[0], parts[1], parts[2])  # type: ignore[arg-type]
+
+
+def signature(identity: str, role: str, sealed_at: int, binding: str = "") -> str:
+    """The seal the auth layer puts on a principal at `sealed_at` (Unix seconds) for one request
+    (`binding`, a `Binding.header()`): an HMAC with `BATON_PRINCIPAL_SECRET`, else with a key
+    derived from the keys file."""
     configured = access_settings().principal_secret
     if configured is not None:
         secret = hashlib.sha256(b"baton principal\n" + configured.encode()).digest()
     else:
         _, raw = keys_file()
         secret = hashlib.sha256(b"baton principal\n" + raw).digest()
-    message = f"{identity}\n{role}\n{sealed_at}".encode()
+    message = f"{identity}\n{role}\n{sealed_at}\n{binding}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 def user_for(
-    identity: str, role: Role, *, sealed: bool = True, sealed_at: int | None = None
+    identity: str,
+    role: Role,
+    *,
+    sealed: bool = True,
+    sealed_at: int | None = None,
+    binding: Binding | None = None,
 ) -> dict[str, Any]:
     """The user the auth layer hands the server for this principal, sealed now (or at
-    `sealed_at`)."""
+    `sealed_at`) for the request `binding` describes."""
     at = int(time.time()) if sealed_at is None else sealed_at
+    bound = binding.header() if binding is not None else ""
     return {
         "identity": identity,
         "display_name": identity,
         "role": role,
         "permissions": [f"role:{role}"],
         "baton_sealed_at": at,
-        "baton_seal": signature(identity, role, at) if sealed else "",
+        "baton_binding": bound,
+        "baton_seal": signature(identity, role, at, bound) if sealed else "",
     }
 
 
@@ -187,9 +224,12 @@ CLOCK_SKEW = 60
 
 
 def principal_of(config: RunnableConfig, *, fresh: bool = False) -> Principal | None:
-    """The principal a server attached to this run, or None for an in-process run. With `fresh`,
-    a seal older than `BATON_PRINCIPAL_TTL` is not believed either (for answers to review gates,
-    which are kept for good)."""
+    """The principal a server attached to this run, or None for an in-process run.
+
+    A sealed principal is believed only for the thread its seal was made for (a seal read out of
+    one case's runs cannot act on another). With `fresh` (answers to review gates, which are kept
+    for good), the seal must also have been made for a resume, within `BATON_PRINCIPAL_TTL`; the
+    gate then spends its nonce, so it answers once."""
     configurable: Mapping[str, Any] = config.get("configurable") or {}
     if "langgraph_auth_user" not in configurable and "user_id" not in configurable:
         return None
@@ -203,15 +243,33 @@ def principal_of(config: RunnableConfig, *, fresh: bool = False) -> Principal | 
     sealed_at = user_field(user, "baton_sealed_at")
     if not isinstance(sealed_at, int) or isinstance(sealed_at, bool):
         return Principal(identity, None)
+    bound = str(user_field(user, "baton_binding") or "")
     try:
         genuine = hmac.compare_digest(
-            str(user_field(user, "baton_seal") or ""), signature(identity, role, sealed_at)
+            str(user_field(user, "baton_seal") or ""), signature(identity, role, sealed_at, bound)
         )
     except AccessMisconfigured:
         genuine = False
     if not genuine:
         return Principal(identity, None)
+    binding = Binding.parse(bound)
+    thread_id = str(configurable.get("thread_id") or "")
+    if binding is None:
+        return Principal(
+            identity,
+            None,
+            "its credentials are not bound to a request (is the server's "
+            "http.app, graphs.boundary, configured?)",
+        )
+    if binding.thread_id != thread_id and not (
+        binding.thread_id == ANY_THREAD and role == "operator"
+    ):
+        return Principal(identity, None, "its credentials were issued for another thread")
     if fresh:
+        if binding.action != "resume":
+            return Principal(
+                identity, None, f"its credentials were issued to {binding.action}, not to answer"
+            )
         age, ttl = int(time.time()) - sealed_at, access_settings().principal_ttl
         if age > ttl or age < -CLOCK_SKEW:
             return Principal(
@@ -220,7 +278,7 @@ def principal_of(config: RunnableConfig, *, fresh: bool = False) -> Principal | 
                 f"its credentials were sealed {age} s ago, outside BATON_PRINCIPAL_TTL ({ttl} s): "
                 "send the answer again",
             )
-    return Principal(identity, role)
+    return Principal(identity, role, nonce=binding.nonce)
 
 
 def user_field(user: Any, name: str) -> Any:

@@ -17,8 +17,10 @@ from typing import Any
 from langgraph_sdk import Auth
 
 from graphs.access import (
+    BINDING_HEADER,
     DEVELOPER,
     AccessMisconfigured,
+    Binding,
     access_settings,
     holder_of,
     user_field,
@@ -41,7 +43,9 @@ def _header(headers: Mapping[Any, Any], name: str) -> str | None:
 
 @auth.authenticate
 async def authenticate(headers: Mapping[Any, Any]) -> dict[str, Any]:
-    """The principal for the request's `x-api-key`; 401 without a known key."""
+    """The principal for the request's `x-api-key`, sealed for what the request may do (the
+    binding the request boundary, `graphs.boundary`, put in its headers); 401 without a known
+    key."""
     try:
         if access_settings().auth == "off":
             return user_for(DEVELOPER, "operator", sealed=False)
@@ -55,7 +59,8 @@ async def authenticate(headers: Mapping[Any, Any]) -> dict[str, Any]:
         raise Auth.exceptions.HTTPException(
             status_code=401, detail="a valid API key is required in the x-api-key header"
         )
-    return user_for(holder.identity, holder.role)
+    binding = Binding.parse(_header(headers, BINDING_HEADER))
+    return user_for(holder.identity, holder.role, binding=binding)
 
 
 def _role(ctx: Auth.types.AuthContext) -> str:

@@ -334,13 +334,15 @@ def _answer_and_principal(
     """The gate's `index`-th answer and who gave it, as first received. A resumed gate replays its
     earlier answers in a later run (maybe another caller's), so each answer is kept in the ledger
     with the principal of the run that brought it, and read back from there."""
-    principal = principal_of(config, fresh=True)
     thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
     task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
-    kept = (
-        SideEffectLedger(resolved_database_url(runtime))
-        .record_once(
-            f"{ANSWER_KIND}:{thread_id}:{task}:{index}",
+    ledger = SideEffectLedger(resolved_database_url(runtime))
+    key = f"{ANSWER_KIND}:{thread_id}:{task}:{index}"
+    kept = ledger.get(key)
+    if kept is None:
+        principal = _spend_seal(ledger, principal_of(config, fresh=True), key, thread_id)
+        kept = ledger.record_once(
+            key,
             thread_id=thread_id,
             kind=ANSWER_KIND,
             payload={
@@ -350,15 +352,37 @@ def _answer_and_principal(
                 "unvouched": principal.unvouched if principal else None,
                 "by_server": principal is not None,
             },
-        )
-        .payload
-    )
+        ).payload
     who = (
         Principal(kept["identity"], kept["role"], kept.get("unvouched"))
         if kept.get("by_server")
         else None
     )
     return kept["answer"], who
+
+
+SEAL_KIND = "spent_seal"
+"""Ledger kind of each sealed request that answered a review gate: a seal answers once."""
+
+
+def _spend_seal(
+    ledger: SideEffectLedger, principal: Principal | None, answer_key: str, thread_id: str
+) -> Principal | None:
+    """The principal, once its seal's nonce is spent on this answer; unvouched when the nonce
+    already answered something else (a replayed seal)."""
+    if principal is None or principal.role is None or principal.nonce is None:
+        return principal
+    spent = ledger.record_once(
+        f"{SEAL_KIND}:{principal.nonce}",
+        thread_id=thread_id,
+        kind=SEAL_KIND,
+        payload={"answer": answer_key, "identity": principal.identity},
+    )
+    if spent.payload.get("answer") != answer_key:
+        return Principal(
+            principal.identity, None, "its credentials already answered a review gate once"
+        )
+    return principal
 
 
 def _referrals(fired: list[FiredRule]) -> list[FiredRule]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import time
 from functools import partial
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from langgraph.types import Command
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.access import AccessRefused, user_for
+from graphs.access import AccessRefused, Binding, Role, user_for
 from graphs.context import BatonContext
 from graphs.review_gate import UnrecordedOutcome
 from graphs.runtime import WorkflowRun, open_workflow
@@ -23,22 +24,37 @@ from graphs.underwriting import DECISION_KIND
 from tests.conftest import load_sample
 
 
-def _send(flow: WorkflowRun, thread: str, payload: Any, user: dict[str, Any] | None = None) -> Any:
-    """Run the graph with `payload` as a server would, as `user` (a sealed principal) if given."""
+def _send(
+    flow: WorkflowRun,
+    thread: str,
+    payload: Any,
+    user: dict[str, Any] | None = None,
+    context: BatonContext | None = None,
+) -> Any:
+    """Run the graph with `payload` as a server would, as `user` (a sealed principal) if given: the
+    database is then the deployment's (`BATON_DATABASE_URL`, set by the `keys` fixture)."""
     config = flow.config(thread)
     if user is not None:
         config["configurable"] = {**config["configurable"], "langgraph_auth_user": user}
-    context = BatonContext(database_url=flow.database_url)
+    elif context is None:
+        context = BatonContext(database_url=flow.database_url)
     return flow.portal.call(partial(flow.graph.ainvoke, payload, config, context=context))
 
 
+def _sealed(identity: str, role: Role, thread: str, action: str = "run", **kw: Any) -> Any:
+    """`identity`'s principal as the auth layer seals it for one request on `thread`."""
+    binding = Binding(thread, action, secrets.token_hex(8))  # type: ignore[arg-type]
+    return user_for(identity, role, binding=binding, **kw)
+
+
 @pytest.fixture
-def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
     path = tmp_path / "keys.json"
     path.write_text(
         json.dumps({hashlib.sha256(b"k").hexdigest(): {"identity": "ops", "role": "operator"}})
     )
     monkeypatch.setenv("BATON_API_KEYS_FILE", str(path))
+    monkeypatch.setenv("BATON_DATABASE_URL", database_url)
 
 
 def test_a_review_outcome_the_gate_did_not_record_is_never_decided_on(database_url: str) -> None:
@@ -66,7 +82,7 @@ def test_a_quote_changed_after_the_gate_is_not_what_gets_decided(database_url: s
 
 
 def test_a_run_cannot_take_over_someone_elses_thread(database_url: str, keys: None) -> None:
-    alice, bob = user_for("alice", "submitter"), user_for("bob", "submitter")
+    alice, bob = _sealed("alice", "submitter", "taken"), _sealed("bob", "submitter", "taken")
     with open_workflow("underwriting", database_url) as flow:
         flow.traces.register_thread("taken", "underwriting", "SUB-1002")
         submission = flow.entry.input_model().model_validate(load_sample("02_high_risk_referral"))
@@ -79,12 +95,12 @@ def test_a_run_cannot_take_over_someone_elses_thread(database_url: str, keys: No
 
 
 def test_no_one_reviews_a_case_they_started(database_url: str, keys: None) -> None:
-    ops = user_for("ops", "operator")
     with open_workflow("underwriting", database_url) as flow:
         flow.traces.register_thread("own", "underwriting", "SUB-1002")
         submission = flow.entry.input_model().model_validate(load_sample("02_high_risk_referral"))
-        _send(flow, "own", submission.model_dump(mode="json"), ops)
-        _send(flow, "own", Command(resume={"action": "approve", "reviewer": "ops"}), ops)
+        _send(flow, "own", submission.model_dump(mode="json"), _sealed("ops", "operator", "own"))
+        approve = Command(resume={"action": "approve", "reviewer": "ops"})
+        _send(flow, "own", approve, _sealed("ops", "operator", "own", "resume"))
         report = flow.report("own")
     assert report.status == "awaiting_review" and report.packet is not None
     assert "started this case and may not review it" in report.packet["refused"][-1]
@@ -94,8 +110,10 @@ def test_a_seal_copied_from_an_earlier_run_cannot_answer_a_gate(
     database_url: str, keys: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BATON_PRINCIPAL_TTL", "600")
-    alice = user_for("alice", "submitter")
-    seen_earlier = user_for("ops", "operator", sealed_at=int(time.time()) - 3600)
+    alice = _sealed("alice", "submitter", "replayed")
+    seen_earlier = _sealed(
+        "ops", "operator", "replayed", "resume", sealed_at=int(time.time()) - 3600
+    )
     with open_workflow("underwriting", database_url) as flow:
         flow.traces.register_thread("replayed", "underwriting", "SUB-1002")
         submission = flow.entry.input_model().model_validate(load_sample("02_high_risk_referral"))
@@ -110,9 +128,69 @@ def test_a_seal_copied_from_an_earlier_run_cannot_answer_a_gate(
             flow,
             "replayed",
             Command(resume={"action": "approve", "reviewer": "x"}),
-            user_for("ops", "operator"),
+            _sealed("ops", "operator", "replayed", "resume"),
         )
         decided = flow.report("replayed")
         review = flow.graph.get_state(flow.config("replayed")).values["review"]
     assert decided.status == "completed"
     assert review["record"]["decision"]["reviewer"] == "ops"
+
+
+def test_a_seal_answers_once_and_only_on_its_own_case(
+    database_url: str, keys: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's seal, read out of one case by its owner, approves neither that case again nor
+    another of the owner's cases."""
+    approve = Command(resume={"action": "approve", "reviewer": "x"})
+    with open_workflow("underwriting", database_url) as flow:
+        submission = flow.entry.input_model().model_validate(load_sample("02_high_risk_referral"))
+        for thread in ("first", "second"):
+            flow.traces.register_thread(thread, "underwriting", "SUB-1002")
+            _send(
+                flow,
+                thread,
+                submission.model_dump(mode="json"),
+                _sealed("alice", "submitter", thread),
+            )
+        reviewer = _sealed("ops", "operator", "first", "resume")
+        _send(
+            flow, "first", Command(resume={"action": "approve"}), reviewer
+        )  # refused: no reviewer
+        assert flow.report("first").status == "awaiting_review"
+        _send(flow, "first", approve, reviewer)  # the same seal again
+        first = flow.report("first")
+        assert first.status == "awaiting_review" and first.packet is not None
+        assert "already answered a review gate once" in first.packet["refused"][-1]
+        _send(flow, "second", approve, reviewer)  # on another case
+        second = flow.report("second")
+        assert second.status == "awaiting_review" and second.packet is not None
+        assert "issued for another thread" in second.packet["refused"][-1]
+    for thread in ("first", "second"):
+        assert SideEffectLedger(database_url).for_thread(thread, DECISION_KIND) == []
+
+
+def test_a_server_run_cannot_choose_the_database_or_the_model(
+    database_url: str, keys: None, tmp_path: Path
+) -> None:
+    elsewhere = f"sqlite:///{tmp_path / 'attacker.db'}"
+    with open_workflow("underwriting", database_url) as flow:
+        flow.traces.register_thread("steer", "underwriting", "SUB-1002")
+        submission = flow.entry.input_model().model_validate(load_sample("02_high_risk_referral"))
+        alice = _sealed("alice", "submitter", "steer")
+        with pytest.raises(AccessRefused, match=r"context\.database_url"):
+            _send(
+                flow,
+                "steer",
+                submission.model_dump(mode="json"),
+                alice,
+                BatonContext(database_url=elsewhere),
+            )
+        with pytest.raises(AccessRefused, match=r"context\.models: 'alice' .* may not choose"):
+            _send(
+                flow,
+                "steer",
+                submission.model_dump(mode="json"),
+                alice,
+                BatonContext(models={"intake": "openai:gpt-4.1-mini"}),
+            )
+    assert not (tmp_path / "attacker.db").exists()

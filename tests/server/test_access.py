@@ -79,15 +79,10 @@ def test_a_submitter_cannot_run_on_another_submitters_thread(server: Server) -> 
 def test_a_submitter_cannot_answer_a_review_gate(server: Server) -> None:
     thread = _to_gate(server)
     approve = {"resume": {"action": "approve", "reviewer": "alice"}}
-    if server.name == "langgraph-dev":
-        status = _refused(
-            lambda: server.client("alice").runs.wait(thread, "underwriting", command=approve)
-        )
-        assert status == 403
-    else:  # Aegra's runs.wait calls no auth handler: the gate refuses the answer itself
-        server.client("alice").runs.wait(thread, "underwriting", command=approve)
-        refused = server.client("alice").threads.get_state(thread)["interrupts"][0]["value"]
-        assert "may not answer a review gate" in refused["refused"][-1]
+    status = _refused(
+        lambda: server.client("alice").runs.wait(thread, "underwriting", command=approve)
+    )
+    assert status == 403  # the request boundary, on both servers
     state = server.client("alice").threads.get_state(thread)
     assert state["next"] == ["review_gate"] and not state["values"].get("decision")
     assert SideEffectLedger(server.database_url).for_thread(thread, REVIEW_DECISION_KIND) == []
@@ -98,13 +93,10 @@ def test_a_forged_principal_in_the_run_config_is_not_believed(server: Server) ->
     forged = {"configurable": {"langgraph_auth_user": {"identity": "rita", "role": "reviewer"}}}
     approve = {"resume": {"action": "approve", "reviewer": "rita"}}
     client = server.client("alice")
-    if server.name == "langgraph-dev":
-        status = _refused(  # the role is refused (and the config key is reserved)
-            lambda: client.runs.wait(thread, "underwriting", command=approve, config=forged)
-        )
-        assert status in (400, 403, 422)
-    else:
-        client.runs.wait(thread, "underwriting", command=approve, config=forged)
+    status = _refused(
+        lambda: client.runs.wait(thread, "underwriting", command=approve, config=forged)
+    )
+    assert status == 403
     state = client.threads.get_state(thread)
     assert state["next"] == ["review_gate"] and not state["values"].get("decision")
 
@@ -127,14 +119,8 @@ def test_a_command_that_writes_state_decides_nothing(server: Server) -> None:
         "goto": "finalize",
     }
     client = server.client("alice")
-    if server.name == "langgraph-dev":
-        status = _refused(lambda: client.runs.wait(thread, "underwriting", command=forged))
-        assert status == 403
-    else:  # Aegra applies the command; finalize refuses an outcome the gate did not record
-        client.runs.wait(thread, "underwriting", command=forged)
-        assert "not the one its review gate last recorded" in str(
-            client.runs.list(thread)[0].get("error_message")
-        )
+    status = _refused(lambda: client.runs.wait(thread, "underwriting", command=forged))
+    assert status == 403
     assert SideEffectLedger(server.database_url).for_thread(thread, "underwriting_decision") == []
 
 
@@ -159,14 +145,8 @@ def test_a_forged_principal_cannot_start_a_case_as_someone_else(server: Server) 
     client = server.client("alice")
     thread = str(client.threads.create()["thread_id"])
     forged = {"configurable": {"langgraph_auth_user": {"identity": "otto", "role": "operator"}}}
-    try:
-        client.runs.wait(thread, "underwriting", input=REFERRED, config=forged)
-    except (APIStatusError, httpx.HTTPStatusError) as error:  # refused: a reserved config key
-        status = (
-            error.status_code if isinstance(error, APIStatusError) else error.response.status_code
-        )
-        assert status in (400, 403, 422)
-    values = client.threads.get_state(thread)["values"]
-    assert values.get("owner") != "otto"
-    if server.name == "aegra":  # passed on by Aegra, not believed by the graph (no seal)
-        assert "has no Baton role" in str(client.runs.list(thread)[0].get("error_message"))
+    status = _refused(
+        lambda: client.runs.wait(thread, "underwriting", input=REFERRED, config=forged)
+    )
+    assert status == 403
+    assert client.threads.get_state(thread)["values"].get("owner") is None

@@ -97,10 +97,19 @@ def test_history_lists_the_checkpoints_newest_first(server: Server) -> None:
 
 
 def test_fork_from_an_earlier_checkpoint_runs_again_from_there(server: Server) -> None:
-    # On Aegra the owner forks: its state endpoint authorises nothing beyond thread ownership, so an
-    # operator cannot reach the thread at all (and its owner can change its state: docs/deploy.md).
-    operator = _as(server, "otto")
     thread = _to_gate(server)
+    if server.name == "aegra":
+        # Aegra lets only a thread's owner reach it, and the owner may not change its state: the
+        # request boundary refuses it (an operator forks with `baton rollback` on the database).
+        owner = server.client("alice")
+        before = owner.threads.get_history(thread, limit=100)
+        with pytest.raises(APIStatusError) as raised:
+            owner.threads.update_state(thread, {"broker": "Forked Brokers"}, as_node="risk")
+        assert raised.value.status_code == 403
+        assert "threads.update_state" in str(raised.value)
+        assert len(owner.threads.get_history(thread, limit=100)) == len(before)
+        return
+    operator = server.client("otto")
     history = operator.threads.get_history(thread, limit=100)
     before_quote = next(h for h in history if h["next"] == ["quote"])
     forked = operator.threads.update_state(  # as if risk had written it: the supervisor routes next
@@ -110,12 +119,7 @@ def test_fork_from_an_earlier_checkpoint_runs_again_from_there(server: Server) -
         checkpoint_id=before_quote["checkpoint"]["checkpoint_id"],
     )
     fork_id = forked["checkpoint"]["checkpoint_id"]
-    if server.name == "aegra":
-        # Aegra 0.6.0 answers runs.wait(checkpoint_id=…) with 422 and wants an input or a command;
-        # the fork is the thread's latest checkpoint, so a run going to the supervisor carries on.
-        operator.runs.wait(thread, "underwriting", command={"goto": "supervisor"})
-    else:
-        operator.runs.wait(thread, "underwriting", input=None, checkpoint_id=fork_id)
+    operator.runs.wait(thread, "underwriting", input=None, checkpoint_id=fork_id)
     state = operator.threads.get_state(thread)
     assert state["next"] == ["review_gate"] and state["values"]["broker"] == "Forked Brokers"
     assert state["parent_checkpoint"] is not None

@@ -14,6 +14,7 @@ from langgraph_sdk import Auth
 from graphs.access import (
     AccessMisconfigured,
     AccessRefused,
+    Binding,
     Principal,
     holder_of,
     principal_of,
@@ -22,6 +23,14 @@ from graphs.access import (
     user_for,
 )
 from graphs.auth import authenticate
+
+BOUND = Binding("t", "resume", "n1")
+"""What the request boundary binds a reviewer's answer on thread `t` to."""
+
+
+def _run(user: dict[str, object], thread: str = "t") -> dict[str, object]:
+    """The config of a server run on `thread` carrying `user`."""
+    return {"configurable": {"langgraph_auth_user": user, "thread_id": thread}}
 
 
 @pytest.fixture
@@ -76,18 +85,12 @@ def test_a_bad_keys_file_is_named_with_what_is_wrong(
 
 def test_principals_are_believed_only_with_the_seal(keys: Path) -> None:
     assert principal_of({"configurable": {"thread_id": "t"}}) is None  # an in-process run
-    sealed = user_for("rita", "reviewer")
-    assert principal_of({"configurable": {"langgraph_auth_user": sealed}}) == Principal(
-        "rita", "reviewer"
-    )
+    sealed = user_for("rita", "reviewer", binding=BOUND)
+    assert principal_of(_run(sealed)) == Principal("rita", "reviewer", nonce="n1")
     forged = {**sealed, "identity": "otto", "role": "operator"}
-    assert principal_of({"configurable": {"langgraph_auth_user": forged}}) == Principal(
-        "otto", None
-    )
+    assert principal_of(_run(forged)) == Principal("otto", None)
     unsealed = {"identity": "rita", "role": "reviewer"}
-    assert principal_of({"configurable": {"langgraph_auth_user": unsealed}}) == Principal(
-        "rita", None
-    )
+    assert principal_of(_run(unsealed)) == Principal("rita", None)
     assert principal_of({"configurable": {"user_id": ""}}) == Principal("anonymous", None)
 
 
@@ -114,15 +117,11 @@ def test_a_principal_secret_seals_independently_of_the_keys_file(
     keys: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BATON_PRINCIPAL_SECRET", "s" * 40)
-    sealed = user_for("rita", "reviewer")
+    sealed = user_for("rita", "reviewer", binding=BOUND)
     keys.write_text(json.dumps({}))  # the keys file changes: the seal still holds
-    assert principal_of({"configurable": {"langgraph_auth_user": sealed}}) == Principal(
-        "rita", "reviewer"
-    )
+    assert principal_of(_run(sealed)) == Principal("rita", "reviewer", nonce="n1")
     monkeypatch.setenv("BATON_PRINCIPAL_SECRET", "t" * 40)  # another secret: not believed
-    assert principal_of({"configurable": {"langgraph_auth_user": sealed}}) == Principal(
-        "rita", None
-    )
+    assert principal_of(_run(sealed)) == Principal("rita", None)
 
 
 def test_a_keys_file_cannot_claim_the_local_developer(keys: Path) -> None:
@@ -132,15 +131,11 @@ def test_a_keys_file_cannot_claim_the_local_developer(keys: Path) -> None:
 
 
 def test_a_seal_is_bound_to_when_it_was_made(keys: Path) -> None:
-    sealed = user_for("rita", "reviewer", sealed_at=1_700_000_000)
+    sealed = user_for("rita", "reviewer", binding=BOUND, sealed_at=1_700_000_000)
     redated = {**sealed, "baton_sealed_at": 1_700_000_600}
-    assert principal_of({"configurable": {"langgraph_auth_user": redated}}) == Principal(
-        "rita", None
-    )
+    assert principal_of(_run(redated)) == Principal("rita", None)
     undated = {key: value for key, value in sealed.items() if key != "baton_sealed_at"}
-    assert principal_of({"configurable": {"langgraph_auth_user": undated}}) == Principal(
-        "rita", None
-    )
+    assert principal_of(_run(undated)) == Principal("rita", None)
 
 
 def test_an_old_seal_cannot_answer_a_review_gate(
@@ -148,20 +143,34 @@ def test_an_old_seal_cannot_answer_a_review_gate(
 ) -> None:
     monkeypatch.setenv("BATON_PRINCIPAL_TTL", "300")
     now = int(time.time())
-    old = {
-        "configurable": {"langgraph_auth_user": user_for("rita", "reviewer", sealed_at=now - 400)}
-    }
-    recent = {
-        "configurable": {"langgraph_auth_user": user_for("rita", "reviewer", sealed_at=now - 200)}
-    }
+    old = _run(user_for("rita", "reviewer", binding=BOUND, sealed_at=now - 400))
+    recent = _run(user_for("rita", "reviewer", binding=BOUND, sealed_at=now - 200))
 
-    assert principal_of(old) == Principal("rita", "reviewer")  # who runs a case: any age
+    assert principal_of(old) == Principal("rita", "reviewer", nonce="n1")  # runs: any age
     stale = principal_of(old, fresh=True)
     assert stale is not None and stale.role is None
     refusal = reviewer_refusal(stale)
     assert refusal is not None and "BATON_PRINCIPAL_TTL (300 s)" in refusal
-    assert principal_of(recent, fresh=True) == Principal("rita", "reviewer")
-    future = user_for("rita", "reviewer", sealed_at=now + 3600)
-    assert principal_of({"configurable": {"langgraph_auth_user": future}}, fresh=True) != (
-        Principal("rita", "reviewer")
-    )
+    assert principal_of(recent, fresh=True) == Principal("rita", "reviewer", nonce="n1")
+    future = user_for("rita", "reviewer", binding=BOUND, sealed_at=now + 3600)
+    assert principal_of(_run(future), fresh=True) != (Principal("rita", "reviewer"))
+
+
+def test_a_seal_acts_only_on_the_thread_and_action_it_was_made_for(keys: Path) -> None:
+    sealed = user_for("rita", "reviewer", binding=BOUND)
+    elsewhere = principal_of(_run(sealed, thread="another-case"), fresh=True)
+    assert elsewhere is not None and elsewhere.role is None
+    assert "another thread" in str(reviewer_refusal(elsewhere))
+    rebound = {**sealed, "baton_binding": "another-case;resume;n1"}  # the seal covers the binding
+    assert principal_of(_run(rebound, thread="another-case")) == Principal("rita", None)
+    to_run = user_for("rita", "reviewer", binding=Binding("t", "run", "n2"))
+    refused = principal_of(_run(to_run), fresh=True)
+    assert refused is not None and "issued to run, not to answer" in str(reviewer_refusal(refused))
+    unbound = principal_of(_run(user_for("rita", "reviewer")))
+    assert unbound is not None and unbound.role is None and "not bound" in str(unbound.unvouched)
+
+
+def test_the_auth_layer_seals_the_binding_the_boundary_sent(keys: Path) -> None:
+    headers = {"x-api-key": "k-rita", "x-baton-binding": "t;resume;n9"}
+    user = asyncio.run(authenticate(headers))
+    assert principal_of(_run(user), fresh=True) == Principal("rita", "reviewer", nonce="n9")

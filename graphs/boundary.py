@@ -1,0 +1,405 @@
+"""The server's request boundary: what a caller of the LangGraph server protocol may ask, by role.
+
+A caller chooses the case, never the infrastructure. Servers differ in what their auth handlers
+cover (Aegra calls none on runs, and passes a client's own `langgraph_auth_user` on), so Baton
+checks every request itself, as ASGI middleware in the server's custom app (`http.app` in
+`langgraph.json`, which both `langgraph dev` and Aegra load), before the server sees it:
+
+- **Routes.** Each route of the protocol is open to the roles in `ROUTES`, and to nobody else;
+  a route not listed is for operators. The table is `docs/deploy.md`'s authorisation matrix.
+- **Bodies.** A run's `context`, `config`, `metadata`, checkpoints, webhooks, interrupts and
+  durability are refused for every role that may not set them (`refused_fields`), with a 4xx naming
+  the field; nothing is silently dropped. Strings in an input may not hold control characters or
+  lone surrogates, and bodies are bounded in size and depth.
+- **Bindings.** Each request's principal is sealed for that request alone: the boundary tells the
+  auth layer, in the `x-baton-binding` header (a client's own is replaced), the thread, the action
+  (`run`, `resume`) and a one-time nonce, so a seal read out of a case cannot act on another.
+
+Thread ids are checked at the edge (`THREAD_ID`), here and on the command line alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphs.access import (
+    ANY_THREAD,
+    BINDING_HEADER,
+    AccessMisconfigured,
+    AccessRefused,
+    Binding,
+    Principal,
+    access_settings,
+    holder_of,
+)
+from graphs.context import refused_model_choice
+from graphs.inputs import InputRejected, check_json_text, check_thread_id
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""The largest request body the boundary reads (a contract, as JSON, with room to spare)."""
+
+ALL = frozenset({"submitter", "reviewer", "operator"})
+SUBMITTERS = frozenset({"submitter", "operator"})
+OPERATORS = frozenset({"operator"})
+_T = r"(?P<thread>[^/]+)"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of the server protocol and who may call it."""
+
+    name: str
+    method: str
+    pattern: str
+    roles: frozenset[str]
+
+    def matches(self, method: str, path: str) -> re.Match[str] | None:
+        if method != self.method:
+            return None
+        return re.fullmatch(self.pattern, path)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("assistants.search", "POST", r"/assistants/search", ALL),
+    Route("assistants.count", "POST", r"/assistants/count", ALL),
+    Route("assistants.read", "GET", r"/assistants/[^/]+(/graph|/schemas|/subgraphs(/.*)?)?", ALL),
+    Route("assistants.create", "POST", r"/assistants", OPERATORS),
+    Route("assistants.update", "PATCH", r"/assistants/[^/]+", OPERATORS),
+    Route("assistants.delete", "DELETE", r"/assistants/[^/]+", OPERATORS),
+    Route("threads.create", "POST", r"/threads", SUBMITTERS),
+    Route("threads.search", "POST", r"/threads/search", ALL),
+    Route("threads.count", "POST", r"/threads/count", ALL),
+    Route("threads.read", "GET", rf"/threads/{_T}", ALL),
+    Route("threads.state", "GET", rf"/threads/{_T}/state(/[^/]+)?", ALL),
+    Route("threads.state.at", "POST", rf"/threads/{_T}/state/checkpoint", ALL),
+    Route("threads.history", "GET", rf"/threads/{_T}/history", ALL),
+    Route("threads.history.search", "POST", rf"/threads/{_T}/history", ALL),
+    Route("threads.update_state", "POST", rf"/threads/{_T}/state", OPERATORS),
+    Route("threads.update", "PATCH", rf"/threads/{_T}", OPERATORS),
+    Route("threads.delete", "DELETE", rf"/threads/{_T}", OPERATORS),
+    Route("threads.copy", "POST", rf"/threads/{_T}/copy", OPERATORS),
+    Route("runs.create", "POST", rf"/threads/{_T}/runs(/stream|/wait)?", ALL),
+    Route("runs.read", "GET", rf"/threads/{_T}/runs(/[^/]+(/join|/stream)?)?", ALL),
+    Route("runs.cancel", "POST", rf"/threads/{_T}/runs/[^/]+/cancel", SUBMITTERS),
+    Route("runs.delete", "DELETE", rf"/threads/{_T}/runs/[^/]+", OPERATORS),
+    Route("runs.stateless", "POST", r"/runs(/stream|/wait|/batch)?", OPERATORS),
+    Route("crons", "POST", r"(/threads/[^/]+)?/runs/crons(/search|/count)?", OPERATORS),
+    Route("store", "PUT", r"/store/items", OPERATORS),
+)
+"""Every route of the protocol that a non-operator may call, and the operators-only ones named
+for the matrix. Anything else (the rest of the store, crons, …) is for operators."""
+
+PUBLIC = re.compile(r"/(ok|health|info|docs|redoc|openapi\.json|metrics)(/.*)?|/")
+"""Routes the server answers without a key (health and documentation)."""
+
+RUN_FIELDS: Mapping[str, frozenset[str]] = {
+    "submitter": frozenset(
+        {
+            "assistant_id",
+            "input",
+            "stream_mode",
+            "stream_subgraphs",
+            "stream_resumable",
+            "on_disconnect",
+            "multitask_strategy",
+            "if_not_exists",
+            "stream",
+        }
+    ),
+    "reviewer": frozenset(
+        {
+            "assistant_id",
+            "command",
+            "stream_mode",
+            "stream_subgraphs",
+            "stream_resumable",
+            "on_disconnect",
+            "multitask_strategy",
+            "if_not_exists",
+            "stream",
+        }
+    ),
+}
+"""Fields of a run request each role may set (a null or empty value counts as unset); operators
+may set every field but those in `NEVER`."""
+RESERVED_CONFIGURABLE = re.compile(
+    r"langgraph_auth_.*|user_id|thread_id|run_id|database_url|__.*|x-.*|langsmith.*"
+)
+"""Configurable keys no caller sets: the server's own, and infrastructure."""
+NEVER = frozenset({"context.database_url"})
+"""What no caller may choose, operators included: the deployment's infrastructure."""
+THREAD_FIELDS: Mapping[str, frozenset[str]] = {
+    "submitter": frozenset({"thread_id", "metadata", "if_exists", "graph_id"}),
+}
+
+
+@dataclass(frozen=True)
+class Refusal(Exception):
+    """A request the boundary refuses: the HTTP status, the field (or route) and why."""
+
+    status: int
+    field: str
+    detail: str
+
+
+def route_for(method: str, path: str) -> tuple[Route | None, str | None]:
+    """The route a request is for (None when unlisted: operators only) and its thread id."""
+    for route in ROUTES:
+        found = route.matches(method, path)
+        if found is not None:
+            return route, found.groupdict().get("thread")
+    return None, None
+
+
+def _set(value: Any) -> bool:
+    return value is not None and value != {} and value != [] and value != ""
+
+
+def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None:
+    """Refusal unless `role` may send `body` to `route` (a route's name in `ROUTES`)."""
+    if route not in ("runs.create", "threads.create", "runs.stateless", "threads.search"):
+        return
+    if not isinstance(body, dict):
+        raise Refusal(422, "(body)", "the request body must be a JSON object")
+    if route == "threads.search":
+        return
+    if route == "threads.create":
+        allowed = THREAD_FIELDS.get(role)
+        if allowed is not None:
+            for name in sorted(k for k, v in body.items() if _set(v) and k not in allowed):
+                raise Refusal(403, name, f"a {role} may not set {name} when creating a thread")
+            metadata = body.get("metadata") or {}
+            if not isinstance(metadata, dict):
+                raise Refusal(422, "metadata", "metadata must be a JSON object")
+            if "owner" in metadata:
+                raise Refusal(403, "metadata.owner", "the owner is set by the server")
+        if _set(body.get("thread_id")):
+            _thread_field(body["thread_id"], "thread_id")
+        return
+    allowed = RUN_FIELDS.get(role)
+    if allowed is not None:
+        for name in sorted(k for k, v in body.items() if _set(v) and k not in allowed):
+            raise Refusal(403, name, f"a {role} may not set {name} on a run (operators may)")
+        if body.get("if_not_exists") not in (None, "reject"):
+            raise Refusal(403, "if_not_exists", "runs cannot create threads (operators may)")
+    _check_operator_context(role, body, identity)
+    configurable = (body.get("config") or {}).get("configurable") or {}
+    if not isinstance(configurable, dict):
+        raise Refusal(422, "config.configurable", "must be a JSON object")
+    for key in sorted(configurable):
+        if RESERVED_CONFIGURABLE.fullmatch(key):
+            raise Refusal(403, f"config.configurable.{key}", "is set by the server, never a caller")
+    command = body.get("command")
+    if command is not None and not isinstance(command, dict):
+        raise Refusal(422, "command", "must be a JSON object")
+    used = {k for k, v in (command or {}).items() if v is not None}
+    if role == "reviewer" and used != {"resume"}:
+        raise Refusal(403, "command", 'a reviewer\'s run only answers a review gate: {"resume": …}')
+    if role == "submitter" and used:
+        raise Refusal(403, "command", "only reviewers and operators answer review gates")
+    for name in ("input", "command"):
+        if body.get(name) is not None:
+            try:
+                check_json_text(body[name], where=name)
+            except InputRejected as error:
+                raise Refusal(422, error.field or name, str(error)) from None
+
+
+def _check_operator_context(role: str, body: Mapping[str, Any], identity: str) -> None:
+    context = body.get("context") or {}
+    configurable = (body.get("config") or {}).get("configurable") or {}
+    for source, values in (("context", context), ("config.configurable", configurable)):
+        if not isinstance(values, dict):
+            raise Refusal(422, source, "must be a JSON object")
+        if "database_url" in values:
+            raise Refusal(
+                403,
+                f"{source}.database_url",
+                "the database is the deployment's setting (BATON_DATABASE_URL), never a caller's",
+            )
+        unknown = sorted(set(values) - {"models"}) if source == "context" else []
+        if unknown:
+            raise Refusal(422, f"context.{unknown[0]}", "is not a Baton run setting (models)")
+        if "models" in values:
+            models = values["models"]
+            if not isinstance(models, dict):
+                raise Refusal(422, f"{source}.models", "must map model roles to model names")
+            try:
+                refused_model_choice(models, Principal(identity or role, role))  # type: ignore[arg-type]
+            except AccessRefused as error:
+                raise Refusal(403, f"{source}.models", str(error)) from None
+
+
+def _thread_field(value: Any, field: str) -> None:
+    try:
+        check_thread_id(str(value))
+    except InputRejected as error:
+        raise Refusal(422, field, str(error)) from None
+
+
+def search_body(role: str, body: Any) -> Any:
+    """A reviewer's thread search lists the cases waiting for review, and nothing else."""
+    if role == "reviewer" and isinstance(body, dict):
+        return {**body, "status": "interrupted"}
+    return body
+
+
+class RequestBoundary:
+    """ASGI middleware enforcing the boundary on every request (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = [
+            (k, v) for k, v in scope.get("headers", []) if k.lower() != BINDING_HEADER.encode()
+        ]
+        scope = {**scope, "headers": headers}
+        method, path = scope["method"], scope.get("path", "")
+        if method in ("OPTIONS", "HEAD") or PUBLIC.fullmatch(path):
+            await self.app(scope, receive, send)
+            return
+        holder = self._holder(headers)
+        if holder is None:  # no key, or a wrong one: the server's auth answers 401
+            await self.app(scope, receive, send)
+            return
+        identity, role = holder
+        route, thread = route_for(method, path)
+        try:
+            if route is None and role != "operator":
+                raise Refusal(403, f"{method} {path}", f"this route is for operators, not a {role}")
+            if route is not None and role not in route.roles:
+                raise Refusal(403, route.name, f"{route.name} is not open to a {role}")
+            if thread is not None:
+                _thread_field(thread, "thread_id")
+            body: Any = None
+            raw = b""
+            if method in ("POST", "PUT", "PATCH"):
+                raw = await _read_body(receive)
+                body = _parse(raw) if raw.strip() else {}
+            name = route.name if route is not None else ""
+            refused_fields(role, name, body, identity)
+        except Refusal as refusal:
+            await _refuse(send, refusal)
+            return
+        if name == "threads.search":
+            new = search_body(role, body)
+            if new is not body:
+                raw = json.dumps(new).encode()
+        if name in ("runs.create", "runs.stateless"):
+            action = (
+                "resume"
+                if isinstance(body, dict) and (body.get("command") or {}).get("resume") is not None
+                else "run"
+            )
+            binding = Binding(thread or ANY_THREAD, action, secrets.token_hex(16))  # type: ignore[arg-type]
+            headers.append((BINDING_HEADER.encode(), binding.header().encode()))
+        if method in ("POST", "PUT", "PATCH"):
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(raw)).encode()))
+            scope["headers"] = headers
+            await self.app(scope, _replay(raw, receive), send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _holder(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
+        try:
+            if access_settings().auth == "off":
+                return "local-developer", "operator"
+            key = next((v.decode() for k, v in headers if k.lower() == b"x-api-key"), None)
+            holder = holder_of(key)
+        except AccessMisconfigured:
+            return None
+        return (holder.identity, holder.role) if holder is not None else None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise Refusal(413, "(body)", f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Refusal(
+            400, "(body)", f"the request body is not UTF-8 (byte {error.start})"
+        ) from None
+    try:
+        return check_json_text(text, where="(body)", parse=True)
+    except InputRejected as error:
+        raise Refusal(422 if error.field else 400, error.field or "(body)", str(error)) from None
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """The body read once, then the client's own messages (a disconnect, for streams)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+async def _refuse(send: Send, refusal: Refusal) -> None:
+    body = json.dumps(
+        {"detail": f"{refusal.field}: {refusal.detail}", "field": refusal.field}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": refusal.status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def boundary_app() -> Any:
+    """The custom app a server loads (`http.app`): no routes of its own, the boundary as its
+    middleware. Aegra wants a FastAPI app (it comes with Aegra); the LangGraph server takes any
+    Starlette app."""
+    try:
+        from fastapi import FastAPI
+
+        app: Any = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    except ImportError:  # the LangGraph server's image has Starlette alone
+        from starlette.applications import Starlette
+
+        app = Starlette()
+    app.add_middleware(RequestBoundary)
+    return app
