@@ -89,6 +89,10 @@ class HumanQueue:
             rows = conn.execute(query).scalars().all()
         return [QueuedCase.model_validate(json.loads(row)) for row in rows]
 
+    def is_waiting(self, thread_id: str) -> bool:
+        """Whether the thread's case is waiting for a person."""
+        return self._entry(thread_id) is not None
+
     def _entry(self, thread_id: str) -> QueuedCase | None:
         with self.engine.connect() as conn:
             row = conn.execute(

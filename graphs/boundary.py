@@ -23,10 +23,15 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+
+from checkpoints.human_queue import HumanQueue
+from checkpoints.settings import database_url
 from graphs.access import (
     ANY_THREAD,
     BINDING_HEADER,
@@ -38,7 +43,9 @@ from graphs.access import (
     holder_of,
 )
 from graphs.context import refused_model_choice
+from graphs.contracts import ContractViolation, validate_contract
 from graphs.inputs import InputRejected, check_json_text, check_thread_id
+from graphs.workflows import WORKFLOWS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -168,11 +175,17 @@ def _set(value: Any) -> bool:
 
 def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None:
     """Refusal unless `role` may send `body` to `route` (a route's name in `ROUTES`)."""
-    if route not in ("runs.create", "threads.create", "runs.stateless", "threads.search"):
+    if route not in (
+        "runs.create",
+        "threads.create",
+        "runs.stateless",
+        "threads.search",
+        "threads.count",
+    ):
         return
     if not isinstance(body, dict):
         raise Refusal(422, "(body)", "the request body must be a JSON object")
-    if route == "threads.search":
+    if route in ("threads.search", "threads.count"):
         return
     if route == "threads.create":
         allowed = THREAD_FIELDS.get(role)
@@ -191,6 +204,12 @@ def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None
     if allowed is not None:
         for name in sorted(k for k, v in body.items() if _set(v) and k not in allowed):
             raise Refusal(403, name, f"a {role} may not set {name} on a run (operators may)")
+        if role == "submitter" and body.get("input") is None:
+            raise Refusal(
+                403,
+                "input",
+                "a submitter's run starts a case: send its input (operators continue stopped runs)",
+            )
         if body.get("if_not_exists") not in (None, "reject"):
             raise Refusal(403, "if_not_exists", "runs cannot create threads (operators may)")
     _check_operator_context(role, body, identity)
@@ -214,6 +233,33 @@ def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None
                 check_json_text(body[name], where=name)
             except InputRejected as error:
                 raise Refusal(422, error.field or name, str(error)) from None
+    if body.get("input") is not None:
+        _check_workflow_input(body.get("assistant_id"), body["input"])
+
+
+ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
+"""The namespace both servers derive a graph's default assistant id from (uuid5 of its name)."""
+
+
+def _check_workflow_input(assistant_id: Any, given: Any) -> None:
+    """A run's input, when it is for a shipped workflow's default assistant, must keep that
+    workflow's input contract (unknown fields included: servers drop them silently, so the
+    boundary refuses them as the command line does)."""
+    workflow = next(
+        (
+            entry
+            for name, entry in WORKFLOWS.items()
+            if assistant_id in (name, str(uuid.uuid5(ASSISTANT_NAMESPACE, name)))
+        ),
+        None,
+    )
+    if workflow is None:
+        return
+    try:
+        validate_contract(workflow.input_model(), given, where="input")
+    except ContractViolation as error:
+        field = error.errors[0].split(":", 1)[0] if error.errors else "(whole object)"
+        raise Refusal(422, f"input.{field}", str(error)) from None
 
 
 def _check_operator_context(role: str, body: Mapping[str, Any], identity: str) -> None:
@@ -248,6 +294,52 @@ def _thread_field(value: Any, field: str) -> None:
         raise Refusal(422, field, str(error)) from None
 
 
+REVIEWER_READS = frozenset(
+    {
+        "threads.read",
+        "threads.state",
+        "threads.state.at",
+        "threads.history",
+        "threads.history.search",
+        "runs.read",
+        "runs.create",
+    }
+)
+
+
+def _resumes(body: Any) -> bool:
+    """Whether a run request answers a review gate."""
+    command = body.get("command") if isinstance(body, dict) else None
+    return isinstance(command, dict) and command.get("resume") is not None
+
+
+async def _is_waiting(thread: str) -> bool:
+    queue = HumanQueue(database_url())
+    return bool(await anyio.to_thread.run_sync(queue.is_waiting, thread))
+
+
+async def _waiting_for_review(thread: str) -> None:
+    """An answer goes only to a case waiting for review: the second of two reviewers, or an
+    answer retried after it was recorded, is told so (409), never sent a success that changed
+    nothing."""
+    if not await _is_waiting(thread):
+        raise Refusal(
+            409,
+            "command.resume",
+            f"thread {thread!r} is not waiting for review: it was decided already, or never "
+            "stopped (its state and decision: GET /threads/{thread_id}/state)",
+        )
+
+
+async def _reviewer_may_see(route: Route | None, thread: str) -> None:
+    """A reviewer reaches a thread only while its case waits for review (the human queue)."""
+    if route is None or route.name not in REVIEWER_READS or await _is_waiting(thread):
+        return
+    if route.name == "runs.create":
+        await _waiting_for_review(thread)
+    raise Refusal(404, "thread_id", f"no case waiting for review on thread {thread!r}")
+
+
 def search_body(role: str, body: Any) -> Any:
     """A reviewer's thread search lists the cases waiting for review, and nothing else."""
     if role == "reviewer" and isinstance(body, dict):
@@ -278,6 +370,8 @@ class RequestBoundary:
             await self.app(scope, receive, send)
             return
         identity, role = holder
+        if role != "operator":
+            send = _masking_seals(send)
         route, thread = route_for(method, path)
         try:
             if route is None and role != "operator":
@@ -293,10 +387,16 @@ class RequestBoundary:
                 body = _parse(raw) if raw.strip() else {}
             name = route.name if route is not None else ""
             refused_fields(role, name, body, identity)
+            if thread is not None and role == "reviewer":
+                await _reviewer_may_see(route, thread)
+            if thread is not None and role == "submitter" and name != "threads.read":
+                await self._submitter_may_reach(scope, thread)
+            if name == "runs.create" and thread is not None and _resumes(body):
+                await _waiting_for_review(thread)
         except Refusal as refusal:
             await _refuse(send, refusal)
             return
-        if name == "threads.search":
+        if name in ("threads.search", "threads.count"):
             new = search_body(role, body)
             if new is not body:
                 raw = json.dumps(new).encode()
@@ -316,6 +416,34 @@ class RequestBoundary:
             return
         await self.app(scope, receive, send)
 
+    async def _submitter_may_reach(self, scope: Scope, thread: str) -> None:
+        """A submitter reaches a thread only when the server lets it read the thread (its own):
+        asked of the server itself, since not every server checks ownership on every route
+        (Aegra runs on any thread)."""
+        status = 0
+        path = f"/threads/{thread}"
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+
+        keep = (b"x-api-key", b"host")
+        probe = {
+            **scope,
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [(k, v) for k, v in scope["headers"] if k.lower() in keep],
+        }
+        await self.app(probe, receive, send)
+        if status != 200:
+            raise Refusal(404, "thread_id", f"thread {thread!r} not found")
+
     @staticmethod
     def _holder(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
         try:
@@ -326,6 +454,23 @@ class RequestBoundary:
         except AccessMisconfigured:
             return None
         return (holder.identity, holder.role) if holder is not None else None
+
+
+_SEAL = re.compile(rb'("baton_seal"\s*:\s*")([0-9a-f]{64})(")')
+
+
+def _masking_seals(send: Send) -> Send:
+    """`send`, with every principal's seal in a response masked (to the same length, so a
+    declared content length still holds): only operators see seals, and a seal is good for one
+    request on one thread anyway."""
+
+    async def masked(message: Message) -> None:
+        if message["type"] == "http.response.body" and b"baton_seal" in message.get("body", b""):
+            body = _SEAL.sub(lambda m: m.group(1) + b"0" * 64 + m.group(3), message["body"])
+            message = {**message, "body": body}
+        await send(message)
+
+    return masked
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -353,7 +498,7 @@ def _parse(raw: bytes) -> Any:
             400, "(body)", f"the request body is not UTF-8 (byte {error.start})"
         ) from None
     try:
-        return check_json_text(text, where="(body)", parse=True)
+        return check_json_text(text, where="", parse=True)
     except InputRejected as error:
         raise Refusal(422 if error.field else 400, error.field or "(body)", str(error)) from None
 

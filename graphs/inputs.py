@@ -48,14 +48,16 @@ def check_thread_id(thread_id: str) -> str:
 
 def check_json_text(value: Any, *, where: str, parse: bool = False) -> Any:
     """`value` (JSON text when `parse`) as JSON data, or InputRejected naming the field that
-    nests too deeply, holds a control character or a lone surrogate, or an integer too long."""
+    nests too deeply, holds a control character or a lone surrogate, or an integer too long.
+    `where` names the value in messages (empty: field paths start at its keys)."""
     if parse:
+        shown = where or "the JSON"
         try:
             value = json.loads(value)
         except RecursionError:
-            raise InputRejected(f"{where}: JSON nested more than {MAX_DEPTH} levels deep") from None
+            raise InputRejected(f"{shown}: nested more than {MAX_DEPTH} levels deep") from None
         except ValueError as error:  # JSONDecodeError, and integers past Python's digit limit
-            raise InputRejected(f"{where}: not valid JSON ({error})") from None
+            raise InputRejected(f"{shown}: not valid JSON ({error})") from None
     _walk(value, where)
     return value
 
@@ -79,12 +81,13 @@ def _walk(value: Any, where: str) -> None:
             for key, child in item.items():
                 name = str(key)
                 _check_string(name, f"{path} (a key)")
-                stack.append((child, f"{path}.{name}", depth + 1))
+                stack.append((child, f"{path}.{name}" if path else name, depth + 1))
         elif isinstance(item, list | tuple):
             stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
 
 
 def _check_string(text: str, path: str) -> None:
+    path = path or "(value)"
     control = _CONTROL.search(text)
     if control is not None:
         raise InputRejected(

@@ -10,6 +10,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from langgraph_sdk.client import SyncLangGraphClient
 from langgraph_sdk.errors import APIStatusError
@@ -146,14 +147,10 @@ def test_a_submission_that_breaks_the_contract_is_refused_and_changes_nothing(
     client = server.client("alice")
     thread = client.threads.create()["thread_id"]
     broken: dict[str, Any] = {**STRAIGHT, "submission_id": 12345}
-    if server.name == "aegra":
-        client.runs.wait(thread, "underwriting", input=broken)  # 200 with {} (upstream)
-        message = _run_error(server, thread)
-    else:
-        with pytest.raises(Exception) as raised:
-            client.runs.wait(thread, "underwriting", input=broken)
-        message = str(raised.value)
-    assert "submission_id" in message
+    with pytest.raises(httpx.HTTPStatusError) as raised:  # 422 from the boundary, on both
+        client.runs.wait(thread, "underwriting", input=broken)
+    assert raised.value.response.status_code == 422
+    assert raised.value.response.json()["field"] == "input.submission_id"
     state = client.threads.get_state(thread)
     assert not state["values"].get("intake") and not state["values"].get("decision")
 
