@@ -313,6 +313,10 @@ def _resumes(body: Any) -> bool:
     return isinstance(command, dict) and command.get("resume") is not None
 
 
+def _has_input(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("input") is not None
+
+
 async def _is_waiting(thread: str) -> bool:
     queue = HumanQueue(database_url())
     return bool(await anyio.to_thread.run_sync(queue.is_waiting, thread))
@@ -393,6 +397,8 @@ class RequestBoundary:
                 await self._submitter_may_reach(scope, thread)
             if name == "runs.create" and thread is not None and _resumes(body):
                 await _waiting_for_review(thread)
+            if name == "runs.create" and thread is not None and _has_input(body):
+                await self._holds_no_case(scope, thread)
         except Refusal as refusal:
             await _refuse(send, refusal)
             return
@@ -401,11 +407,7 @@ class RequestBoundary:
             if new is not body:
                 raw = json.dumps(new).encode()
         if name in ("runs.create", "runs.stateless"):
-            action = (
-                "resume"
-                if isinstance(body, dict) and (body.get("command") or {}).get("resume") is not None
-                else "run"
-            )
+            action = "resume" if _resumes(body) else "run"
             binding = Binding(thread or ANY_THREAD, action, secrets.token_hex(16))  # type: ignore[arg-type]
             headers.append((BINDING_HEADER.encode(), binding.header().encode()))
         if method in ("POST", "PUT", "PATCH"):
@@ -420,8 +422,27 @@ class RequestBoundary:
         """A submitter reaches a thread only when the server lets it read the thread (its own):
         asked of the server itself, since not every server checks ownership on every route
         (Aegra runs on any thread)."""
+        status, _ = await self._ask(scope, f"/threads/{thread}")
+        if status != 200:
+            raise Refusal(404, "thread_id", f"thread {thread!r} not found")
+
+    async def _holds_no_case(self, scope: Scope, thread: str) -> None:
+        """An input goes only to a thread that holds no case yet: a second input on a started or
+        completed thread would replace its submission under the agents' results."""
+        status, state = await self._ask(scope, f"/threads/{thread}/state")
+        values = state.get("values") if isinstance(state, dict) else None
+        if status == 200 and values:
+            raise Refusal(
+                409,
+                "input",
+                f"thread {thread!r} already holds a case: a new input goes to a new thread "
+                "(a stopped run is continued by an operator, a waiting one answered by a reviewer)",
+            )
+
+    async def _ask(self, scope: Scope, path: str) -> tuple[int, Any]:
+        """GET `path` from the server itself, as the caller (its key alone)."""
         status = 0
-        path = f"/threads/{thread}"
+        chunks: list[bytes] = []
 
         async def receive() -> Message:
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -430,6 +451,8 @@ class RequestBoundary:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
 
         keep = (b"x-api-key", b"host")
         probe = {
@@ -441,8 +464,10 @@ class RequestBoundary:
             "headers": [(k, v) for k, v in scope["headers"] if k.lower() in keep],
         }
         await self.app(probe, receive, send)
-        if status != 200:
-            raise Refusal(404, "thread_id", f"thread {thread!r} not found")
+        try:
+            return status, json.loads(b"".join(chunks) or b"null")
+        except ValueError:
+            return status, None
 
     @staticmethod
     def _holder(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:

@@ -8,6 +8,7 @@ result is never taken as an answer it can build on, and the finish node sees why
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from graphs.context import BatonContext, resolved_models
 from graphs.contracts import validate_contract
 from graphs.events import aemit
 from graphs.governed import add_governed_agent
+from graphs.patterns.entry import require_same_case
 from schemas.result import Status, result_status
 from schemas.trace import EventKind
 
@@ -137,9 +139,11 @@ def _supervisor_node(
         principal = principal_of(config)
         require_starter(principal, state.get(OWNER_KEY))
         plan = plan_route(workers, state)
-        if input_contract is not None and not plan.done:
+        if input_contract is not None:
             fields = {k: state[k] for k in input_contract.model_fields if k in state}
-            validate_contract(input_contract, fields, where="workflow input")
+            await asyncio.to_thread(require_same_case, fields, config, runtime)
+            if not plan.done:
+                validate_contract(input_contract, fields, where="workflow input")
         route, chooser = plan.ready or [finish], "rules"
         decided: dict[str, Any] = {}
         model = resolved_models(runtime).get("supervisor")

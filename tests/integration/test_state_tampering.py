@@ -18,6 +18,7 @@ from langgraph.types import Command
 from checkpoints.ledger import SideEffectLedger
 from graphs.access import AccessRefused, Binding, Role, user_for
 from graphs.context import BatonContext
+from graphs.errors import RequestError
 from graphs.review_gate import UnrecordedOutcome
 from graphs.runtime import WorkflowRun, open_workflow
 from graphs.underwriting import DECISION_KIND
@@ -194,3 +195,16 @@ def test_a_server_run_cannot_choose_the_database_or_the_model(
                 BatonContext(models={"intake": "openai:gpt-4.1-mini"}),
             )
     assert not (tmp_path / "attacker.db").exists()
+
+
+def test_a_second_input_on_a_completed_case_runs_nothing(database_url: str) -> None:
+    """Whatever server it comes through (the request boundary refuses it first), the graph
+    itself runs no agent on a second input and records no second decision."""
+    with open_workflow("underwriting", database_url) as flow:
+        done = flow.start(load_sample("01_clean_straight_through"), thread_id="twice")
+        assert done.status == "completed"
+        other = {**load_sample("01_clean_straight_through"), "submission_id": "SUB-OTHER"}
+        with pytest.raises(RequestError, match="already holds another case"):
+            _send(flow, "twice", other)
+    decisions = SideEffectLedger(database_url).for_thread("twice", DECISION_KIND)
+    assert len(decisions) == 1 and decisions[0]["payload"]["submission_id"] != "SUB-OTHER"

@@ -218,3 +218,22 @@ def test_thread_ids_are_checked_at_the_edge(server: Server) -> None:
     status, body = _refusal(lambda: server.client("alice").threads.create(thread_id="t" * 120))
     assert status == 422 and body["field"] == "thread_id"
     assert "1 to 64" in body["detail"]
+
+
+def test_a_completed_case_takes_no_second_input(server: Server) -> None:
+    """The reported defect: a second input on a completed thread replaced its submission id and
+    documents under the agents' results and recorded a fresh decision for the new id."""
+    client = server.client("alice")
+    thread = str(client.threads.create()["thread_id"])
+    straight = json.loads((SAMPLES / "01_clean_straight_through.json").read_text())
+    client.runs.wait(thread, "underwriting", input=straight)
+    before = client.threads.get_state(thread)["values"]
+    status, body = _refusal(
+        lambda: client.runs.wait(
+            thread, "underwriting", input={**straight, "submission_id": "SUB-OTHER"}
+        )
+    )
+    assert status == 409 and "already holds a case" in body["detail"]
+    assert client.threads.get_state(thread)["values"] == before
+    decisions = SideEffectLedger(server.database_url).for_thread(thread, "underwriting_decision")
+    assert len(decisions) == 1
