@@ -35,6 +35,7 @@ from checkpoints.trace_store import TraceStore
 from graphs.contracts import ContractViolation
 from graphs.errors import RequestError, UnknownThread
 from graphs.handoffs import handoff_map
+from graphs.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
 from graphs.policy import PolicyError
 from graphs.retention import prune_finished
 from graphs.review_gate import agreement_rates
@@ -136,12 +137,22 @@ def read_json_file(path: Path, what: str) -> Any:
             f"{what} file {str(path)!r} is not UTF-8 text (byte {error.start}: {error.reason})"
         ) from error
     try:
-        return json.loads(text)
+        parsed = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInput(
             f"{what} file {str(path)!r} is not valid JSON: {error.msg} at line {error.lineno} "
             f"column {error.colno}"
         ) from error
+    except RecursionError:
+        raise BadInput(
+            f"{what} file {str(path)!r}: JSON nested more than {MAX_DEPTH} levels deep"
+        ) from None
+    except ValueError as error:  # an integer past Python's digit limit
+        raise BadInput(f"{what} file {str(path)!r} is not valid JSON: {error}") from None
+    try:
+        return check_json_text(parsed, where="")
+    except InputRejected as error:
+        raise BadInput(f"{what} file {str(path)!r}: {error}") from None
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:
@@ -286,6 +297,8 @@ def run(
     """Run WORKFLOW on INPUT until it finishes or stops at a review gate."""
     if workflow not in WORKFLOWS:
         raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
+    if thread_id is not None:
+        check_thread_id(thread_id)
     if input_file.suffix.lower() == ".json":
         submission = _object(read_json_file(input_file, "input"), f"input {str(input_file)!r}")
     else:

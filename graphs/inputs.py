@@ -22,7 +22,9 @@ MAX_DEPTH = 64
 MAX_INT_DIGITS = 100
 """The most digits an integer in an input may have."""
 _MAX_INT_BITS = (10**MAX_INT_DIGITS).bit_length()
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+"""C0 controls and DEL, but tab, line feed, carriage return and form feed (a page break in text
+taken from documents)."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 

@@ -31,6 +31,7 @@ from graphs.context import BatonContext
 from graphs.contracts import validate_contract
 from graphs.errors import RequestError, ReviewConflict, ReviewRefused, UnknownThread
 from graphs.governed import OVERRIDES_KEY
+from graphs.inputs import check_json_text, check_thread_id
 from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
 from graphs.workflows import WorkflowEntry, get_workflow
 from schemas.review import QueuedCase, ReviewDecision
@@ -118,8 +119,9 @@ class WorkflowRun:
 
         On an existing thread that has not finished, continue it instead (the input is not re-sent);
         on one that is awaiting review or completed, just report it."""
+        check_json_text(submission, where="input")
         model = validate_contract(self.entry.input_model(), submission, where="input")
-        thread_id = thread_id or str(uuid.uuid4())
+        thread_id = check_thread_id(thread_id) if thread_id is not None else str(uuid.uuid4())
         known = self.traces.thread(thread_id)
         if known is not None:
             if known["workflow"] != self.entry.name:
@@ -151,6 +153,7 @@ class WorkflowRun:
         """Answer a thread's review gate. The decision is validated here first (ContractViolation names the
         field); the gate validates it again, so other clients get the same rules."""
         self._require(thread_id)
+        check_json_text(decision, where="review decision")
         report = self.report(thread_id)
         recorded = self._recorded_decision(thread_id)
         if report.status == "incomplete" and recorded is not None:
@@ -199,6 +202,7 @@ class WorkflowRun:
             raise RequestError(f"workflow {self.entry.name} does not take corrected inputs")
         if corrected_input is not None:
             where = f"corrected {agent} input"
+            check_json_text(corrected_input, where=where)
             validate_contract(spec.input_contract, corrected_input, where=where)
 
         replay = self.entry.rollback == "replay"

@@ -7,9 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError, PyPdfError
 
 _UNSAFE = re.compile(r"[^\w.\-]+")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+"""The largest contract file read (a text or a PDF)."""
+MAX_PAGES = 1_000
+"""The most pages a PDF contract may have."""
+MAX_TEXT_CHARS = 2_000_000
+"""The most text a contract may hold (`ContractDocument.content`)."""
 
 
 class UnreadableContract(ValueError):
@@ -20,6 +26,14 @@ def contract_input(path: Path) -> dict[str, Any]:
     """The `ContractDocument` fields for a `.txt` or `.pdf` contract file: its text, an id from
     the file name, and the file name as the source."""
     suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise UnreadableContract(f"{path}: {error.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise UnreadableContract(
+            f"{path}: {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes for a contract"
+        )
     if suffix == ".pdf":
         content = _pdf_text(path)
     elif suffix in (".txt", ".text", ".md"):
@@ -38,10 +52,32 @@ def contract_input(path: Path) -> dict[str, Any]:
 
 
 def _pdf_text(path: Path) -> str:
+    """The text of a PDF, bounded: no encrypted files, at most `MAX_PAGES` pages and
+    `MAX_TEXT_CHARS` characters, and pypdf's own limits on decompressed streams (a decompression
+    bomb is refused, not inflated)."""
+    pages: list[str] = []
+    length = 0
     try:
         reader = PdfReader(path)
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, OSError, ValueError) as error:
+        if reader.is_encrypted:
+            raise UnreadableContract(f"{path}: the PDF is encrypted (give the decrypted file)")
+        count = len(reader.pages)
+        if count > MAX_PAGES:
+            raise UnreadableContract(f"{path}: {count} pages, over the limit of {MAX_PAGES}")
+        for page in reader.pages:
+            text = page.extract_text() or ""
+            length += len(text)
+            if length > MAX_TEXT_CHARS:
+                raise UnreadableContract(
+                    f"{path}: more than {MAX_TEXT_CHARS:,} characters of text (the limit)"
+                )
+            pages.append(text)
+    except LimitReachedError as error:
+        raise UnreadableContract(f"{path}: the PDF exceeds a reading limit ({error})") from None
+    except RecursionError:
+        raise UnreadableContract(f"{path}: the PDF's objects nest too deeply to read") from None
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        # pypdf raises many kinds of error on a malformed file: each means it cannot be read.
         raise UnreadableContract(f"{path}: not a readable PDF ({error})") from None
     text = "\n\n".join(pages).strip()
     if not text:
