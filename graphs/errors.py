@@ -22,3 +22,7 @@ class ReviewRefused(RequestError):
 
 class ReviewConflict(RequestError):
     """Someone else answered the review gate first; this decision was not recorded."""
+
+
+class ThreadRunning(RequestError):
+    """Another process is running the thread right now; nothing was done."""

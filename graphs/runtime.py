@@ -26,10 +26,17 @@ from checkpoints.retention import pruned_at
 from checkpoints.rollback import node_steps, replay_node, rewind_to_node
 from checkpoints.saver import open_saver, open_store
 from checkpoints.settings import database_url as configured_database_url
+from checkpoints.thread_lock import ThreadBusy, running
 from checkpoints.trace_store import TraceStore
 from graphs.context import BatonContext
 from graphs.contracts import validate_contract
-from graphs.errors import RequestError, ReviewConflict, ReviewRefused, UnknownThread
+from graphs.errors import (
+    RequestError,
+    ReviewConflict,
+    ReviewRefused,
+    ThreadRunning,
+    UnknownThread,
+)
 from graphs.governed import OVERRIDES_KEY
 from graphs.inputs import check_json_text, check_thread_id
 from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
@@ -94,6 +101,7 @@ class WorkflowRun:
         self.portal = portal
         self.traces = TraceStore(database_url)
         self.ledger = SideEffectLedger(database_url)
+        self._held: set[str] = set()
         redact_langsmith_runs()
 
     def config(self, thread_id: str) -> RunnableConfig:
@@ -103,6 +111,25 @@ class WorkflowRun:
             "callbacks": callbacks,
             "metadata": {WORKFLOW_METADATA_KEY: self.entry.name},
         }
+
+    @contextmanager
+    def _exclusive(self, thread_id: str) -> Iterator[None]:
+        """Hold the thread's run lock (re-entrant within this object): a second process running
+        the same thread at once is refused with ThreadBusy, never interleaved with this one."""
+        if thread_id in self._held:
+            yield
+            return
+        lock = running(self.database_url, thread_id)
+        try:
+            lock.__enter__()
+        except ThreadBusy as error:
+            raise ThreadRunning(str(error)) from None
+        self._held.add(thread_id)
+        try:
+            yield
+        finally:
+            self._held.discard(thread_id)
+            lock.__exit__(None, None, None)
 
     def _invoke(self, payload: Any, config: RunnableConfig) -> None:
         run = partial(
@@ -122,6 +149,10 @@ class WorkflowRun:
         check_json_text(submission, where="input")
         model = validate_contract(self.entry.input_model(), submission, where="input")
         thread_id = check_thread_id(thread_id) if thread_id is not None else str(uuid.uuid4())
+        with self._exclusive(thread_id):
+            return self._start(model, thread_id)
+
+    def _start(self, model: Any, thread_id: str) -> RunReport:
         known = self.traces.thread(thread_id)
         if known is not None:
             if known["workflow"] != self.entry.name:
@@ -146,14 +177,19 @@ class WorkflowRun:
     def continue_thread(self, thread_id: str) -> RunReport:
         """Resume a thread whose run stopped part-way (a crash): completed steps are not re-run."""
         self._require(thread_id)
-        self._invoke(None, self.config(thread_id))
-        return self._settle(thread_id)
+        with self._exclusive(thread_id):
+            self._invoke(None, self.config(thread_id))
+            return self._settle(thread_id)
 
     def resume(self, thread_id: str, decision: dict[str, Any]) -> RunReport:
         """Answer a thread's review gate. The decision is validated here first (ContractViolation names the
         field); the gate validates it again, so other clients get the same rules."""
         self._require(thread_id)
         check_json_text(decision, where="review decision")
+        with self._exclusive(thread_id):
+            return self._resume(thread_id, decision)
+
+    def _resume(self, thread_id: str, decision: dict[str, Any]) -> RunReport:
         report = self.report(thread_id)
         recorded = self._recorded_decision(thread_id)
         if report.status == "incomplete" and recorded is not None:
@@ -161,6 +197,11 @@ class WorkflowRun:
             # again carries the run on; a different one is a conflict.
             _refuse_other_decision(thread_id, recorded, decision)
             return self.continue_thread(thread_id)
+        if report.status == "completed" and recorded is not None:
+            # Sent again after it was recorded (a retry after a crash that had in fact
+            # completed): the same decision is a success that changes nothing; another, a conflict.
+            _refuse_other_decision(thread_id, recorded, decision)
+            return report
         if report.status != "awaiting_review":
             raise RequestError(
                 f"thread {thread_id!r} is not awaiting review (status: {report.status})"
@@ -224,9 +265,10 @@ class WorkflowRun:
         self._refuse_pruned(thread_id, "the checkpoint to roll back to")
         config = self.config(thread_id)
         fork = replay_node if replay else rewind_to_node
-        forked = fork(self.graph, config, node=agent, values=rewind)
-        self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
-        return self._settle(thread_id)
+        with self._exclusive(thread_id):
+            forked = fork(self.graph, config, node=agent, values=rewind)
+            self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
+            return self._settle(thread_id)
 
     def agent_specs(self) -> list[AgentSpec]:
         return list(WORKFLOW_AGENTS.get(self.entry.name, ()))
@@ -241,8 +283,11 @@ class WorkflowRun:
             return RunReport(
                 thread_id, self.entry.name, "awaiting_review", packet=interrupts[-1].value
             )
-        if snapshot.next:
-            return RunReport(thread_id, self.entry.name, "incomplete", next=list(snapshot.next))
+        # A task whose writes were saved before a crash, and not yet applied by a checkpoint, is
+        # left out of `next` but still listed among the tasks: the step is not done.
+        pending = list(snapshot.next) or [task.name for task in snapshot.tasks]
+        if pending:
+            return RunReport(thread_id, self.entry.name, "incomplete", next=pending)
         decision = snapshot.values.get("decision")
         problem = self._unrecorded(decision)
         if problem is not None:

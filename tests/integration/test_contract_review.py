@@ -66,7 +66,7 @@ def test_the_loop_cap_escalates_to_review_and_a_reviewer_decides_once(database_u
         assert "after 2 loop(s)" in reasons["escalated"]
         assert flow.traces.events("esc", EventKind.ESCALATION)
         decided = flow.resume("esc", {"action": "reject", "reviewer": "Lee", "note": "no parties"})
-        with pytest.raises(RequestError, match="not awaiting review"):
+        with pytest.raises(RequestError, match=r"already answered by Lee \(reject\)"):
             flow.resume("esc", {"action": "approve", "reviewer": "Kim"})
     assert decided.decision is not None and decided.decision["outcome"] == "rejected"
     assert len(SideEffectLedger(database_url).for_thread("esc", DECISION_KIND)) == 1

@@ -8,6 +8,7 @@ and targeted ones of our own, embedded in the application, the loss run and the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ def test_no_injected_instruction_changes_what_is_decided(
                 d["kind"] == "inspection" for d in base["documents"]
             ):
                 continue  # adding a document would change the documents present, not an attack
-            thread = f"{sample}-{category}-{kind}".replace(" ", "_")
+            thread = re.sub(r"[^A-Za-z0-9._:-]", "_", f"{sample[:2]}-{category[:40]}-{kind}")
             report = workflow.start(_with_injection(base, kind, lines), thread_id=thread)
             got = _outcome(workflow, report)
             if got["results"] != expected["results"]:

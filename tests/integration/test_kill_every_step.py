@@ -1,7 +1,9 @@
 """Crash-safety across worker processes on one PostgreSQL database: a run is killed with SIGKILL
 as each node of the underwriting graph starts, and again just as it finishes (before its step is
 checkpointed: LangGraph then runs that node again, langgraph issue 8039), and another process
-resumes the thread. Every run completes, no agent whose result was checkpointed runs again, and
+resumes the thread; and again just after its writes are saved, before the step's checkpoint
+(LangGraph then leaves it out of the state's `next`: a finished-looking thread with no decision).
+Every run completes, no agent whose result was checkpointed runs again, and
 every side effect (the decision, the reviewer's decision) is recorded exactly once.
 
 Four workers at a time run the killed runs, then four at a time resume them."""
@@ -60,13 +62,22 @@ class KillAt(BaseCallbackHandler):
     def __init__(self):
         self.runs = set()
     def on_chain_start(self, serialized, inputs, *, run_id, metadata=None, name=None, **kwargs):
-        if name == NODE and (metadata or {{}}).get("langgraph_node") == NODE:
+        if MOMENT != "saved" and name == NODE and (metadata or {{}}).get("langgraph_node") == NODE:
             if MOMENT == "start":
                 os.kill(os.getpid(), signal.SIGKILL)
             self.runs.add(run_id)
     def on_chain_end(self, outputs, *, run_id, **kwargs):
         if run_id in self.runs:
             os.kill(os.getpid(), signal.SIGKILL)
+
+if MOMENT == "saved":  # right after the node's writes are saved, before the step's checkpoint
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    plain_put_writes = AsyncPostgresSaver.aput_writes
+    async def aput_writes(self, config, writes, task_id, task_path=""):
+        await plain_put_writes(self, config, writes, task_id, task_path)
+        if task_path.split(", ")[-1].strip("~()'") == NODE and writes:
+            os.kill(os.getpid(), signal.SIGKILL)
+    AsyncPostgresSaver.aput_writes = aput_writes
 
 plain_config = WorkflowRun.config
 def config(self, thread_id):
@@ -84,7 +95,7 @@ sys.exit("the run was meant to be killed")
 @dataclass(frozen=True)
 class Crash:
     node: str
-    moment: str  # "start" or "end"
+    moment: str  # "start", "end" (before its writes are saved) or "saved" (just after)
     phase: str  # "run" (straight-through sample) or "review" (resuming a referred case)
     tag: str = ""
 
@@ -93,10 +104,9 @@ class Crash:
         return f"kill-{self.tag}-{self.phase}-{self.node}-{self.moment}"
 
 
-CRASHES = [Crash(node, moment, "run") for node in NODES for moment in ("start", "end")] + [
-    Crash(node, moment, "review")
-    for node in ("review_gate", "finalize")
-    for moment in ("start", "end")
+MOMENTS = ("start", "end", "saved")
+CRASHES = [Crash(node, moment, "run") for node in NODES for moment in MOMENTS] + [
+    Crash(node, moment, "review") for node in ("review_gate", "finalize") for moment in MOMENTS
 ]
 
 
