@@ -79,6 +79,17 @@ if MOMENT == "saved":  # right after the node's writes are saved, before the ste
             os.kill(os.getpid(), signal.SIGKILL)
     AsyncPostgresSaver.aput_writes = aput_writes
 
+if {durability!r} != "sync":  # as the servers run (LangGraph's default durability)
+    import functools
+    from graphs.context import BatonContext
+    def invoke(self, payload, config):
+        run = functools.partial(
+            self.graph.ainvoke, payload, config,
+            context=BatonContext(database_url=self.database_url), durability={durability!r},
+        )
+        self.portal.call(run)
+    WorkflowRun._invoke = invoke
+
 plain_config = WorkflowRun.config
 def config(self, thread_id):
     value = plain_config(self, thread_id)
@@ -98,15 +109,20 @@ class Crash:
     moment: str  # "start", "end" (before its writes are saved) or "saved" (just after)
     phase: str  # "run" (straight-through sample) or "review" (resuming a referred case)
     tag: str = ""
+    durability: str = "sync"
 
     @property
     def thread(self) -> str:
-        return f"kill-{self.tag}-{self.phase}-{self.node}-{self.moment}"
+        return f"kill-{self.tag}-{self.phase}-{self.node}-{self.moment}-{self.durability}"
 
 
 MOMENTS = ("start", "end", "saved")
-CRASHES = [Crash(node, moment, "run") for node in NODES for moment in MOMENTS] + [
-    Crash(node, moment, "review") for node in ("review_gate", "finalize") for moment in MOMENTS
+CRASHES = [
+    *(Crash(node, moment, "run") for node in NODES for moment in MOMENTS),
+    *(Crash(node, moment, "review") for node in ("review_gate", "finalize") for moment in MOMENTS),
+    # the durability the servers run with: a step's checkpoint is written while the next runs
+    *(Crash(node, "saved", "run", durability="async") for node in NODES),
+    *(Crash(node, "saved", "review", durability="async") for node in ("review_gate", "finalize")),
 ]
 
 
@@ -137,7 +153,7 @@ def _killer(url: str, crash: Crash) -> list[str]:
     else:
         action = f"flow.resume({crash.thread!r}, {DECISION!r})"
     script = textwrap.dedent(KILLER).format(
-        node=crash.node, moment=crash.moment, url=url, action=action
+        node=crash.node, moment=crash.moment, url=url, action=action, durability=crash.durability
     )
     return [sys.executable, "-c", script]
 
@@ -160,7 +176,7 @@ def test_killed_at_every_step_resumes_in_another_process_with_effects_exactly_on
 ) -> None:
     url = postgres_url
     tag = uuid.uuid4().hex[:6]
-    crashes = [Crash(c.node, c.moment, c.phase, tag) for c in CRASHES]
+    crashes = [Crash(c.node, c.moment, c.phase, tag, c.durability) for c in CRASHES]
     reviews = [c for c in crashes if c.phase == "review"]
     with open_workflow("underwriting", url) as flow:  # the referred cases wait for a reviewer
         for crash in reviews:
