@@ -168,6 +168,26 @@ _SUSPICIOUS = [
 ]
 
 
+_PERSONAL = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
+    r"|\b\d{2}-\d{7}\b"  # FEINs
+    r"|\b\d{3}-\d{2}-\d{4}\b"  # social security numbers
+    r"|\b\d{9}\b"  # either, without dashes
+    r"|(?<!\w)(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b"  # telephone numbers
+)
+MASK = "[redacted]"
+
+
+def masked(text: str, sensitive: list[str]) -> str:
+    """`text` with the sensitive values read from the documents (`sensitive`: the FEIN, the
+    contact, the address) and anything shaped like an e-mail address, a FEIN, a social security
+    or telephone number replaced: text derived from a sensitive field (a suspicious line, a
+    value that could not be read, a model's quote) is redacted like the field itself."""
+    for value in sorted((v for v in sensitive if v and len(v) >= 4), key=len, reverse=True):
+        text = re.sub(re.escape(value), MASK, text, flags=re.IGNORECASE)
+    return _PERSONAL.sub(MASK, text)
+
+
 def suspicious_lines(text: str) -> list[tuple[int, str]]:
     """Lines that read like instructions to the system rather than facts (line number, text)."""
     return [

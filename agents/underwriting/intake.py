@@ -7,6 +7,7 @@ from typing import Any, Literal
 from agents.spec import AgentContext
 from agents.underwriting.forms import (
     PARSERS,
+    masked,
     read_labelled_lines,
     read_loss_run,
     suspicious_lines,
@@ -14,6 +15,7 @@ from agents.underwriting.forms import (
 from agents.underwriting.prose import business_names, read_free_text
 from agents.underwriting.reference_data import canonical_class
 from schemas.result import ErrorKind, Outcome
+from schemas.sensitive import sensitive_fields
 from schemas.underwriting import (
     RATED_FIELDS,
     ApplicationFacts,
@@ -112,19 +114,24 @@ def facts_from(
         else:
             claims = loss_history.claims + history.claims
             loss_history = LossHistory(provided=True, claims=claims)
+    private = [str(values[name]) for name in SENSITIVE_FACTS if values.get(name)]
     return ApplicationFacts(
         **values,
         extraction=extraction,
         loss_history=loss_history,
         documents_present=sorted({d.kind for d in payload.documents}),
         missing_fields=[name for name in RATED_FIELDS if name not in values],
-        unrecognised_labels=unknown,
-        unreadable_values=unreadable,
+        unrecognised_labels=[masked(label, private) for label in unknown],
+        unreadable_values=[masked(problem, private) for problem in unreadable],
         names_mentioned=names,
-        model_flags=model_flags or [],
+        model_flags=[masked(flag, private) for flag in model_flags or []],
         suspicious_text=[
-            f"{document.name} line {number}: {line[:160]}"
+            masked(f"{document.name} line {number}: {line[:160]}", private)
             for document in payload.documents
             for number, line in suspicious_lines(document.content)
         ],
     )
+
+
+SENSITIVE_FACTS = tuple(sorted(sensitive_fields(ApplicationFacts)))
+"""The facts marked sensitive (FEIN, contact, address): text quoting them is masked."""
