@@ -181,10 +181,18 @@ def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None
         "runs.stateless",
         "threads.search",
         "threads.count",
+        "assistants.create",
+        "assistants.update",
+        "crons",
     ):
         return
     if not isinstance(body, dict):
         raise Refusal(422, "(body)", "the request body must be a JSON object")
+    if route in ("assistants.create", "assistants.update"):
+        # An assistant's config and context become every run's that uses it.
+        _check_operator_context(role, body, identity)
+        _check_configurable(body)
+        return
     if route in ("threads.search", "threads.count"):
         return
     if route == "threads.create":
@@ -213,12 +221,7 @@ def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None
         if body.get("if_not_exists") not in (None, "reject"):
             raise Refusal(403, "if_not_exists", "runs cannot create threads (operators may)")
     _check_operator_context(role, body, identity)
-    configurable = (body.get("config") or {}).get("configurable") or {}
-    if not isinstance(configurable, dict):
-        raise Refusal(422, "config.configurable", "must be a JSON object")
-    for key in sorted(configurable):
-        if RESERVED_CONFIGURABLE.fullmatch(key):
-            raise Refusal(403, f"config.configurable.{key}", "is set by the server, never a caller")
+    _check_configurable(body)
     command = body.get("command")
     if command is not None and not isinstance(command, dict):
         raise Refusal(422, "command", "must be a JSON object")
@@ -260,6 +263,18 @@ def _check_workflow_input(assistant_id: Any, given: Any) -> None:
     except ContractViolation as error:
         field = error.errors[0].split(":", 1)[0] if error.errors else "(whole object)"
         raise Refusal(422, f"input.{field}", str(error)) from None
+
+
+def _check_configurable(body: Mapping[str, Any]) -> None:
+    config = body.get("config") or {}
+    if not isinstance(config, dict):
+        raise Refusal(422, "config", "must be a JSON object")
+    configurable = config.get("configurable") or {}
+    if not isinstance(configurable, dict):
+        raise Refusal(422, "config.configurable", "must be a JSON object")
+    for key in sorted(configurable):
+        if RESERVED_CONFIGURABLE.fullmatch(key):
+            raise Refusal(403, f"config.configurable.{key}", "is set by the server, never a caller")
 
 
 def _check_operator_context(role: str, body: Mapping[str, Any], identity: str) -> None:

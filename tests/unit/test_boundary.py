@@ -1,0 +1,129 @@
+"""The request boundary's rules, without a server (the server suite drives it for real)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from graphs.boundary import (
+    ROUTES,
+    Refusal,
+    RequestBoundary,
+    refused_fields,
+    route_for,
+    search_body,
+)
+from graphs.inputs import InputRejected, check_json_text, check_thread_id
+from tests.conftest import load_sample
+
+SUBMISSION = load_sample("02_high_risk_referral")
+
+
+def _refused(role: str, route: str, body: Any) -> Refusal:
+    with pytest.raises(Refusal) as raised:
+        refused_fields(role, route, body, "someone")
+    return raised.value
+
+
+def test_every_route_name_is_unique_and_unlisted_routes_are_for_operators() -> None:
+    assert len({route.name for route in ROUTES}) == len(ROUTES)
+    assert route_for("POST", "/threads/t-1/runs/wait")[0] is not None
+    assert route_for("POST", "/threads/t-1/runs/wait")[1] == "t-1"
+    assert route_for("DELETE", "/store/items")[0] is None  # operators only
+
+
+@pytest.mark.parametrize(
+    ("role", "body", "status", "field"),
+    [
+        ("submitter", {"context": {"database_url": "postgresql://x"}}, 403, "context"),
+        ("operator", {"context": {"database_url": "postgresql://x"}}, 403, "context.database_url"),
+        ("operator", {"context": {"colour": "red"}}, 422, "context.colour"),
+        ("operator", {"context": {"models": {"intake": "openai:x"}}}, 403, "context.models"),
+        ("submitter", {"webhook": "http://10.0.0.1/"}, 403, "webhook"),
+        ("submitter", {"if_not_exists": "create"}, 403, "if_not_exists"),
+        ("submitter", {"command": {"resume": {}}}, 403, "command"),
+        ("reviewer", {"input": None, "command": {"goto": "x", "resume": {}}}, 403, "command"),
+        (
+            "operator",
+            {"config": {"configurable": {"langgraph_auth_user": {}}}},
+            403,
+            "config.configurable.langgraph_auth_user",
+        ),
+    ],
+)
+def test_run_fields_a_role_may_not_set_are_refused_by_name(
+    role: str, body: dict[str, Any], status: int, field: str
+) -> None:
+    refusal = _refused(
+        role, "runs.create", {"assistant_id": "underwriting", "input": SUBMISSION, **body}
+    )
+    assert (refusal.status, refusal.field) == (status, field)
+
+
+def test_an_operator_chooses_an_allowed_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BATON_MODEL_ALLOWLIST", "openai:gpt-4.1-mini, openai:gpt-4.1")
+    body = {"input": SUBMISSION, "context": {"models": {"intake": "openai:gpt-4.1"}}}
+    refused_fields("operator", "runs.create", body)
+    refusal = _refused("submitter", "runs.create", body)
+    assert refusal.field == "context"
+
+
+def test_an_input_is_checked_against_its_workflows_contract() -> None:
+    refusal = _refused(
+        "submitter",
+        "runs.create",
+        {"assistant_id": "underwriting", "input": {**SUBMISSION, "x": 1}},
+    )
+    assert (refusal.status, refusal.field) == (422, "input.x")
+    nul = {**SUBMISSION, "broker": "a\x00b"}
+    refusal = _refused("submitter", "runs.create", {"assistant_id": "underwriting", "input": nul})
+    assert (refusal.status, refusal.field) == (422, "input.broker")
+
+
+def test_an_assistant_cannot_carry_infrastructure_either() -> None:
+    refusal = _refused(
+        "operator",
+        "assistants.create",
+        {"graph_id": "underwriting", "context": {"database_url": "x"}},
+    )
+    assert refusal.field == "context.database_url"
+
+
+def test_a_reviewers_search_lists_the_waiting_cases_only() -> None:
+    assert search_body("reviewer", {"status": "idle"})["status"] == "interrupted"
+    assert search_body("submitter", {"status": "idle"})["status"] == "idle"
+
+
+def test_thread_ids_and_json_text_are_checked_at_the_edge() -> None:
+    assert check_thread_id("0b3f-4c2a:case_1.2") == "0b3f-4c2a:case_1.2"
+    for bad in ("", "x" * 65, "-lead", "a b", "a/b", "é"):
+        with pytest.raises(InputRejected):
+            check_thread_id(bad)
+    with pytest.raises(InputRejected, match=r"a\.b\[1\]: control character U\+0007"):
+        check_json_text({"a": {"b": ["ok", "bell\x07"]}}, where="")
+    with pytest.raises(InputRejected, match="nested more than 64"):
+        check_json_text("[" * 70 + "]" * 70, where="", parse=True)
+    assert check_json_text({"page": "one\x0ctwo\ttab\r\n"}, where="") is not None
+
+
+def test_seals_are_masked_in_what_non_operators_read() -> None:
+    sent: list[dict[str, Any]] = []
+    seal = "a" * 64
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": f'{{"baton_seal": "{seal}"}}'.encode()})
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    boundary = RequestBoundary(app)
+    boundary._holder = staticmethod(lambda headers: ("alice", "submitter"))  # type: ignore[method-assign]
+    scope = {"type": "http", "method": "GET", "path": "/assistants/x", "headers": []}
+    asyncio.run(boundary(scope, receive, send))
+    assert seal.encode() not in sent[-1]["body"] and b'"baton_seal": "000' in sent[-1]["body"]
