@@ -34,7 +34,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def config_in(folder: Path) -> Path:
+def config_in(folder: Path, graphs: dict[str, str] | None = None) -> Path:
     """A copy of the repository's `langgraph.json` in `folder` with absolute paths, so that
     `langgraph dev` (which resolves `auth.path` from its working directory and keeps its own
     state there) can run in `folder` and leave the repository alone."""
@@ -45,6 +45,7 @@ def config_in(folder: Path) -> Path:
 
     config["dependencies"] = [str(ROOT / dep) for dep in config["dependencies"]]
     config["graphs"] = {name: absolute(path) for name, path in config["graphs"].items()}
+    config["graphs"].update(graphs or {})
     config["auth"]["path"] = absolute(config["auth"]["path"])
     config["http"]["app"] = absolute(config["http"]["app"])
     target = folder / "langgraph.json"
@@ -53,8 +54,14 @@ def config_in(folder: Path) -> Path:
 
 
 @contextmanager
-def dev_server(database_url: str) -> Iterator[str]:
-    """`langgraph dev` on a free port with auth off, checkpointing into `database_url`."""
+def dev_server(
+    database_url: str,
+    *,
+    graphs: dict[str, str] | None = None,
+    environment: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """`langgraph dev` on a free port with auth off, checkpointing into `database_url` (with
+    `graphs` served instead of the repository's, and `environment` added to its own)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -63,6 +70,7 @@ def dev_server(database_url: str) -> Iterator[str]:
         "LANGSMITH_TRACING": "false",
         "BATON_AUTH": "off",
         "BATON_DATABASE_URL": database_url,
+        **(environment or {}),
     }
     env.pop("LANGSMITH_API_KEY", None)
     with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as log:
@@ -71,7 +79,7 @@ def dev_server(database_url: str) -> Iterator[str]:
                 LANGGRAPH,
                 "dev",
                 "--config",
-                str(config_in(Path(folder))),
+                str(config_in(Path(folder), graphs)),
                 "--port",
                 str(port),
                 "--host",

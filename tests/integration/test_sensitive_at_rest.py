@@ -57,7 +57,7 @@ def test_no_planted_value_reaches_a_trace_the_queue_or_an_export(
     }
     with engine_for(database_url).connect() as conn:
         for table in ("baton_trace", "baton_human_queue", "baton_threads"):
-            rows = conn.execute(text(f"SELECT * FROM {table}")).fetchall()  # noqa: S608
+            rows = conn.execute(text(f"SELECT * FROM {table}")).fetchall()
             exports[table] = json.dumps([list(map(str, row)) for row in rows])
     leaks = [
         (where, value) for where, dump in exports.items() for value in PLANTED if value in dump
