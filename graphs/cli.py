@@ -432,10 +432,11 @@ def status(
         )
     console.print(table)
     if gates:
-        stats = Table("gate", "decisions", "agreed with agents", title="Review gates")
-        for gate, entry in gates.items():
+        stats = Table("workflow", "gate", "decisions", "agreed with agents", title="Review gates")
+        for entry in gates.values():
             stats.add_row(
-                gate,
+                str(entry["workflow"]),
+                entry["gate"],
                 str(entry["decisions"]),
                 "n/a" if entry["agreement"] is None else f"{entry['agreement']:.0%}",
             )

@@ -452,12 +452,23 @@ def _record_decision(
 
 
 def agreement_rates(ledger: SideEffectLedger) -> dict[str, dict[str, Any]]:
-    """Per gate: decisions recorded and how often reviewers agreed with the agents'
+    """Per workflow and gate (`workflow/gate`: workflows that all call their gate `review_gate`
+    are never pooled): decisions recorded and how often reviewers agreed with the agents'
     recommendation (cases where the agents could not recommend are left out of the rate)."""
     stats: dict[str, dict[str, Any]] = {}
     for row in ledger.of_kind(REVIEW_DECISION_KIND):
         payload = row["payload"]
-        entry = stats.setdefault(payload["gate"], {"decisions": 0, "compared": 0, "agreed": 0})
+        key = f"{payload.get('workflow', '?')}/{payload['gate']}"
+        entry = stats.setdefault(
+            key,
+            {
+                "workflow": payload.get("workflow"),
+                "gate": payload["gate"],
+                "decisions": 0,
+                "compared": 0,
+                "agreed": 0,
+            },
+        )
         entry["decisions"] += 1
         if payload.get("agreed") is not None:
             entry["compared"] += 1

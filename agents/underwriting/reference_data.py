@@ -5,17 +5,75 @@ from __future__ import annotations
 import csv
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.data_files import load_yaml
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "underwriting"
 
 
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnderBand(_Table):
+    under: float
+    points: int
+
+
+class AtMostBand(_Table):
+    at_most: int
+    points: int
+
+
+class RatedClass(_Table):
+    points: int
+    rate: float = Field(gt=0)
+    aliases: list[str] = []
+
+
+class StateLoad(_Table):
+    points: int
+    note: str
+
+
+class ScoreBand(_Table):
+    band: Literal["low", "moderate", "high", "severe"]
+    below: int
+
+
+class BandTerms(_Table):
+    multiplier: float = Field(gt=0)
+    deductible: float = Field(ge=0)
+
+
+class RatingTable(_Table):
+    """`rating_table.yaml`, owned by Commercial Underwriting: every value typed, checked at load."""
+
+    version: str
+    construction: dict[str, int]
+    building_age: list[UnderBand] = Field(min_length=1)
+    sprinklered: dict[bool, int]
+    loss_frequency: list[AtMostBand] = Field(min_length=1)
+    loss_severity: list[UnderBand] = Field(min_length=1)
+    loss_history_unknown: int
+    years_in_business: list[UnderBand] = Field(min_length=1)
+    classes: dict[str, RatedClass]
+    states: dict[str, StateLoad]
+    bands: list[ScoreBand] = Field(min_length=1)
+    band_terms: dict[str, BandTerms]
+    minimum_premium: float = Field(ge=0)
+
+
 @cache
 def rating_table() -> dict[str, Any]:
-    """The rating table (`rating_table.yaml`)."""
-    return _yaml("rating_table.yaml")
+    """The rating table (`rating_table.yaml`), validated into `RatingTable` at load (DataFileError
+    naming the key and line otherwise), as plain data."""
+    table = load_yaml(DATA_DIR / "rating_table.yaml", RatingTable)
+    return table.model_dump()
 
 
 @cache

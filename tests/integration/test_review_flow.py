@@ -57,7 +57,7 @@ def test_interrupt_review_completes_and_records_once(
     assert len(decisions) == 1
 
     gates = baton(monkeypatch, database_url, "status", "--json")["review_gates"]
-    assert gates["review_gate"]["decisions"] >= 1
+    assert gates["underwriting/review_gate"]["decisions"] >= 1
 
 
 def test_amend_applies_validated_corrections(

@@ -139,8 +139,15 @@ def test_no_recommendation_when_an_agent_failed_and_such_cases_are_left_out_of_a
         flow.resume("no-rec", {"action": "reject", "reviewer": "Ana"})
         flow.start(load_sample("03_sanctions_hit"), thread_id="rec")
         flow.resume("rec", {"action": "reject", "reviewer": "Ana"})
-        stats = agreement_rates(flow.ledger)["review_gate"]
-        assert stats == {"decisions": 2, "compared": 1, "agreed": 1, "agreement": 1.0}
+        stats = agreement_rates(flow.ledger)["underwriting/review_gate"]
+        assert stats == {
+            "workflow": "underwriting",
+            "gate": "review_gate",
+            "decisions": 2,
+            "compared": 1,
+            "agreed": 1,
+            "agreement": 1.0,
+        }
 
 
 @pytest.mark.parametrize(
@@ -220,3 +227,19 @@ def test_amendments_that_make_no_sense_are_refused(
                 "amend-sense", {"action": "amend", "reviewer": "x", "corrections": corrections}
             )
         assert flow.report("amend-sense").status == "awaiting_review"
+
+
+def test_reviewer_agreement_is_kept_per_workflow_not_pooled(database_url: str) -> None:
+    from graphs.review_gate import agreement_rates
+    from tests.integration.test_contract_review import sample as contract
+
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("02_high_risk_referral"), thread_id="pool-uw")
+        flow.resume("pool-uw", {"action": "reject", "reviewer": "Dana"})  # agrees: decline
+    with open_workflow("contract_review", database_url) as flow:
+        flow.start(contract("03_joint_filing_escalates"), thread_id="pool-cr")
+        flow.resume("pool-cr", {"action": "approve", "reviewer": "Lee"})
+        stats = agreement_rates(flow.ledger)
+    assert set(stats) == {"underwriting/review_gate", "contract_review/review_gate"}
+    assert stats["underwriting/review_gate"]["decisions"] == 1
+    assert stats["contract_review/review_gate"]["decisions"] == 1
