@@ -99,19 +99,33 @@ def handles_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
         try:
             return command(*args, **kwargs)
         except typer.Exit:
             raise
         except CORRECTABLE as error:
-            _fail(2, str(error))
+            _fail(2, str(error), as_json, _field_of(error))
         except Exception as error:
-            _fail(1, f"internal error: {type(error).__name__}: {error}")
+            _fail(1, f"internal error: {type(error).__name__}: {error}", as_json)
 
     return wrapper  # type: ignore[return-value]
 
 
-def _fail(code: int, message: str) -> NoReturn:
+def _field_of(error: Exception) -> str | None:
+    """The field an error is about, when it names one."""
+    field = getattr(error, "field", None)
+    if field:
+        return str(field)
+    if isinstance(error, ContractViolation) and error.errors:
+        return error.errors[0].split(":", 1)[0]
+    return None
+
+
+def _fail(code: int, message: str, as_json: bool = False, field: str | None = None) -> NoReturn:
+    """Say what went wrong on stderr, and with --json as one JSON object on stdout too."""
+    if as_json:
+        _emit_json({"error": message, "field": field, "exit_code": code})
     errors.print(
         f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
     )

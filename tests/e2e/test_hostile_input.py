@@ -126,3 +126,23 @@ def test_a_deeply_nested_pdf_is_refused_by_name(
     path.write_bytes(pdf)
     out = baton(monkeypatch, database_url, "run", "contract_review", str(path), code=2)
     assert "nested.pdf" in out
+
+
+def test_json_errors_are_one_json_object_on_stdout(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from graphs.cli import app
+
+    monkeypatch.setenv("BATON_DATABASE_URL", database_url)
+    path = _write(tmp_path, "input.json", json.dumps({**REFERRED, "broker": 5}))
+    for args, field in (
+        (["run", "underwriting", path, "--json"], "broker"),
+        (["status", "no-such-thread", "--json"], None),
+        (["run", "underwriting", path, "--thread-id", "a b", "--json"], "thread_id"),
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2
+        error = json.loads(result.stdout)
+        assert error["exit_code"] == 2 and error["error"] and error["field"] == field, error
