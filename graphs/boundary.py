@@ -35,6 +35,8 @@ from checkpoints.settings import database_url
 from graphs.access import (
     ANY_THREAD,
     BINDING_HEADER,
+    DEVELOPER,
+    OWNER_KEY,
     AccessMisconfigured,
     AccessRefused,
     Binding,
@@ -412,6 +414,7 @@ class RequestBoundary:
                 await self._submitter_may_reach(scope, thread)
             if name == "runs.create" and thread is not None and _resumes(body):
                 await _waiting_for_review(thread)
+                await self._not_own_case(scope, thread, identity)
             if name == "runs.create" and thread is not None and _has_input(body):
                 await self._holds_no_case(scope, thread)
         except Refusal as refusal:
@@ -454,6 +457,18 @@ class RequestBoundary:
                 "(a stopped run is continued by an operator, a waiting one answered by a reviewer)",
             )
 
+    async def _not_own_case(self, scope: Scope, thread: str, identity: str) -> None:
+        """No one answers the review of a case they started: refused here, visibly (403), rather
+        than by the gate, which would leave the case open under a 200."""
+        if identity == DEVELOPER:
+            return
+        status, state = await self._ask(scope, f"/threads/{thread}/state")
+        values = state.get("values") if status == 200 and isinstance(state, dict) else None
+        if isinstance(values, dict) and values.get(OWNER_KEY) == identity:
+            raise Refusal(
+                403, "command.resume", f"{identity!r} started this case and may not review it"
+            )
+
     async def _ask(self, scope: Scope, path: str) -> tuple[int, Any]:
         """GET `path` from the server itself, as the caller (its key alone)."""
         status = 0
@@ -488,7 +503,7 @@ class RequestBoundary:
     def _holder(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
         try:
             if access_settings().auth == "off":
-                return "local-developer", "operator"
+                return DEVELOPER, "operator"
             key = next((v.decode() for k, v in headers if k.lower() == b"x-api-key"), None)
             holder = holder_of(key)
         except AccessMisconfigured:

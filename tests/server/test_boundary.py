@@ -237,3 +237,12 @@ def test_a_completed_case_takes_no_second_input(server: Server) -> None:
     assert client.threads.get_state(thread)["values"] == before
     decisions = SideEffectLedger(server.database_url).for_thread(thread, "underwriting_decision")
     assert len(decisions) == 1
+
+
+def test_no_one_answers_their_own_case_and_is_told_so(server: Server) -> None:
+    thread = _to_gate(server, owner="otto")
+    status, body = _refusal(
+        lambda: server.client("otto").runs.wait(thread, "underwriting", command=APPROVE)
+    )
+    assert status == 403 and "started this case and may not review it" in body["detail"]
+    assert SideEffectLedger(server.database_url).for_thread(thread, REVIEW_DECISION_KIND) == []
