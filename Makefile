@@ -49,7 +49,7 @@ bench-quality: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.contract_review_quality $(CUAD)/contracts $(CUAD)/master_clauses.csv
 
 # Support triage quality: train on a stratified 80% of Banking77 (seed 2026), score the rest.
-BANKING77 ?= ../shared/data/banking77
+BANKING77 ?= data/support_triage/banking77
 bench-triage: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.split_csv $(BANKING77)/train.csv .baton/banking77_split
 	$(BIN)/python -m bench.support_triage_quality .baton/banking77_split/train.csv .baton/banking77_split/test.csv
