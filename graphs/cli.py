@@ -665,6 +665,13 @@ def agents(as_json: JsonFlag = False) -> None:
         for spec in specs
     ]
     if as_json:
+        # With the JSON Schema of what each agent reads and writes: what a `rollback --input`
+        # file must keep.
+        specs = {(w, spec.name): spec for w, ss in WORKFLOW_AGENTS.items() for spec in ss}
+        for row in rows:
+            spec = specs[(row["workflow"], row["agent"])]
+            row["input_schema"] = spec.input_contract.model_json_schema()
+            row["output_schema"] = spec.output_contract.model_json_schema()
         _emit_json({"agents": rows})
         return
     table = Table(

@@ -146,3 +146,14 @@ def test_json_errors_are_one_json_object_on_stdout(
         assert result.exit_code == 2
         error = json.loads(result.stdout)
         assert error["exit_code"] == 2 and error["error"] and error["field"] == field, error
+
+
+def test_agents_json_gives_each_agents_input_and_output_schema(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    listed = baton(monkeypatch, database_url, "agents", "--json")["agents"]
+    assert listed
+    for agent in listed:
+        assert agent["input_schema"]["title"] == agent["input"]
+        assert agent["output_schema"]["title"] == agent["output"]
+        assert agent["input_schema"].get("properties"), agent["agent"]
