@@ -20,6 +20,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -209,6 +210,10 @@ def _program() -> str:
         return str(invoked.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(invoked)
+
+
+WIDE = 120
+"""Terminal columns from which lists are tables; narrower, one wrapped block per row."""
 
 
 def _emit_json(value: Any) -> None:
@@ -435,16 +440,29 @@ def status(
     if as_json:
         _emit_json({"threads": threads, "review_gates": gates})
         return
-    table = Table("thread", "workflow", "subject", "status", "updated", title="Threads")
-    for row in threads:
-        table.add_row(
-            escape(row["thread_id"]),
-            row["workflow"],
-            escape(row["subject"] or ""),
-            row["status"],
-            str(row["updated_at"])[:19],
-        )
-    console.print(table)
+    if console.width < WIDE:
+        console.print("[bold]Threads[/]")
+        for row in threads:  # one block each: ids whole (they are what other commands take)
+            console.print(escape(row["thread_id"]), style="bold", soft_wrap=True)
+            console.print(
+                f"  {row['workflow']} · {escape(row['subject'] or '')} · {row['status']} · "
+                f"{str(row['updated_at'])[:19]}",
+                soft_wrap=False,
+            )
+    else:
+        table = Table(title="Threads")
+        table.add_column("thread", no_wrap=True)
+        for column in ("workflow", "subject", "status", "updated"):
+            table.add_column(column, overflow="fold")
+        for row in threads:
+            table.add_row(
+                escape(row["thread_id"]),
+                row["workflow"],
+                escape(row["subject"] or ""),
+                row["status"],
+                str(row["updated_at"])[:19],
+            )
+        console.print(table)
     if gates:
         stats = Table("workflow", "gate", "decisions", "agreed with agents", title="Review gates")
         for entry in gates.values():
@@ -476,20 +494,31 @@ def queue(
     if not cases:
         console.print(f"No case is waiting for review{f' in {workflow}' if workflow else ''}.")
         return
-    table = Table(title="Human queue")
-    table.add_column("queued")
-    table.add_column("thread", no_wrap=True, min_width=36)  # shown whole: it is what review takes
-    for column in ("workflow", "case", "why it waits"):
-        table.add_column(column)
-    for case in cases:
-        table.add_row(
-            case.queued_at[:19].replace("T", " "),
-            escape(case.thread_id),
-            case.workflow,
-            escape(case.subject),
-            escape("\n".join(case.reasons)),
-        )
-    console.print(table)
+    if console.width < WIDE:
+        console.print(f"[bold]Human queue[/] ({len(cases)} waiting, oldest first)")
+        for case in cases:  # one block each, wrapped, never truncated
+            console.print(
+                f"{case.queued_at[:19].replace('T', ' ')}  {case.workflow}  "
+                f"[bold]{escape(case.thread_id)}[/]"
+            )
+            console.print(Padding(Text(case.subject), (0, 0, 0, 2)))
+            for reason in case.reasons:
+                console.print(Padding(Text(f"· {reason}"), (0, 0, 0, 2)))
+    else:
+        table = Table(title="Human queue")
+        table.add_column("queued")
+        table.add_column("thread", no_wrap=True)  # shown whole: it is what review takes
+        for column in ("workflow", "case", "why it waits"):
+            table.add_column(column, overflow="fold")
+        for case in cases:
+            table.add_row(
+                case.queued_at[:19].replace("T", " "),
+                escape(case.thread_id),
+                case.workflow,
+                escape(case.subject),
+                escape("\n".join(case.reasons)),
+            )
+        console.print(table)
     console.print(
         f"Decide one with [bold]{_program()} review THREAD --approve|--reject|--amend FILE[/]"
     )

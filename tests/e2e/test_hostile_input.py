@@ -157,3 +157,20 @@ def test_agents_json_gives_each_agents_input_and_output_schema(
         assert agent["input_schema"]["title"] == agent["input"]
         assert agent["output_schema"]["title"] == agent["output"]
         assert agent["input_schema"].get("properties"), agent["agent"]
+
+
+def test_queue_and_status_are_readable_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from graphs.cli import app
+
+    thread = "a-rather-long-thread-id-0123456789abcdef-0123456789"
+    run_sample(monkeypatch, database_url, "02_high_risk_referral.json", thread)
+    monkeypatch.setenv("COLUMNS", "80")
+    for command in ("queue", "status"):
+        out = CliRunner().invoke(app, [command]).output
+        assert thread in out and "…" not in out, out
+    queue = CliRunner().invoke(app, ["queue"]).output
+    assert "high_risk: risk.band in ['high', 'severe'] (value: 'severe')" in queue
