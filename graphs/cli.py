@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -282,18 +283,30 @@ def _show_report(report: RunReport, as_json: bool) -> None:
             )
         for refusal in packet.get("refused", []):
             console.print(f"[red]previous answer refused:[/] {escape(refusal)}")
-        console.print(
-            f"Continue with: [bold]{_program()} review {escape(report.thread_id)} --approve[/] "
-            f"(or --reject, or --amend FILE with any of {', '.join(packet['amendable_fields'])})"
-        )
+        if not _in_memory():
+            console.print(
+                f"Continue with: [bold]{_program()} review {escape(report.thread_id)} --approve "
+                f'--reviewer "YOUR NAME"[/] (or --reject, or --amend FILE with any of '
+                f"{', '.join(packet['amendable_fields'])}; without --reviewer: BATON_REVIEWER, "
+                "else your user name)"
+            )
     if report.decision and report.decision.get("reasons"):
         for reason in report.decision["reasons"]:
             console.print(f"  · {escape(reason)}", highlight=False)
-    if report.status == "incomplete":
+    if report.status == "incomplete" and not _in_memory():
         console.print(
             f"Stopped before {', '.join(report.next)}; continue with "
             f"[bold]{_program()} run {report.workflow} INPUT --thread-id {report.thread_id}[/]"
         )
+    if report.status in ("awaiting_review", "incomplete") and _in_memory():
+        console.print(
+            "[yellow]memory://: this thread is gone when the command ends, so there is nothing "
+            "to continue; use sqlite:///path or postgresql://… to keep it[/]"
+        )
+
+
+def _in_memory() -> bool:
+    return parse_database_url(configured_database_url(_State.database_url)).kind == "memory"
 
 
 @app.command()
@@ -393,7 +406,10 @@ def review(
         typer.Option("--amend", metavar="FILE", help="Approve with corrections from a JSON file."),
     ] = None,
     reviewer: Annotated[
-        str | None, typer.Option("--reviewer", help="Who decides (default: your user name).")
+        str | None,
+        typer.Option(
+            "--reviewer", help="Who decides (default: BATON_REVIEWER, else your user name)."
+        ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note")] = None,
     as_json: JsonFlag = False,
@@ -410,10 +426,14 @@ def review(
     ]
     if len(chosen) != 1:
         raise BadInput("give exactly one of --approve, --reject, --amend FILE")
+    who, how = _identity(reviewer, "BATON_REVIEWER")
     decision: dict[str, Any] = {
         "action": "approve" if approve else "reject" if reject else "amend",
-        "reviewer": getpass.getuser() if reviewer is None else reviewer,
+        "reviewer": who,
+        "identified_by": how,
     }
+    if not as_json:
+        errors.print(f"reviewing as {escape(who)} ({how})", highlight=False)
     if note:
         decision["note"] = note
     if amend is not None:
@@ -634,15 +654,32 @@ def rollback(
             help="A corrected input for AGENT (its input contract, as JSON).",
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Who rolls back (default: BATON_OPERATOR, else your user name)."),
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the trace).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Re-run AGENT and what follows it on THREAD, keeping every agent before it."""
     corrected = None
     if input_file is not None:
         corrected = _object(read_json_file(input_file, "corrected input"), "corrected input")
+    check_json_text({"by": by, "reason": reason}, where="")
+    who, how = _identity(by, "BATON_OPERATOR")
     with _thread_workflow(thread_id) as flow, _progress(f"re-running from {to}…", as_json):
-        report = flow.rollback(thread_id, to, corrected)
+        report = flow.rollback(thread_id, to, corrected, by=who, identified_by=how, reason=reason)
     _show_report(report, as_json)
+
+
+def _identity(given: str | None, variable: str) -> tuple[str, str]:
+    """Who acts on the command line, and how that was established: the option, else the
+    variable, else the operating system's user."""
+    if given is not None:  # an empty name is refused by the decision's contract, not replaced
+        return given, "command-line option"
+    if os.environ.get(variable):
+        return os.environ[variable], variable
+    return getpass.getuser(), "operating-system user"
 
 
 @app.command()

@@ -186,7 +186,11 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             if who is not None and who.identity != DEVELOPER:
                 # The identity the server vouched for, not the request body's (with BATON_AUTH=off
                 # there is none, and the body's reviewer stands).
-                decision = decision.model_copy(update={"reviewer": who.identity})
+                decision = decision.model_copy(
+                    update={"reviewer": who.identity, "identified_by": "api key"}
+                )
+            elif who is not None:
+                decision = decision.model_copy(update={"identified_by": "development mode"})
             break
         _dequeue(config, runtime)
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Literal, cast, get_type_hints
 
@@ -39,9 +40,11 @@ from graphs.errors import (
 )
 from graphs.governed import OVERRIDES_KEY
 from graphs.inputs import check_json_text, check_thread_id
+from graphs.redaction import redact, sensitive_keys
 from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
 from graphs.workflows import WorkflowEntry, get_workflow
 from schemas.review import QueuedCase, ReviewDecision
+from schemas.trace import EventKind, TraceEvent
 
 RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started", "inconsistent"]
 """`inconsistent`: the thread's state holds a decision the side-effect ledger did not record (its
@@ -227,10 +230,18 @@ class WorkflowRun:
         return decision
 
     def rollback(
-        self, thread_id: str, agent: str, corrected_input: dict[str, Any] | None = None
+        self,
+        thread_id: str,
+        agent: str,
+        corrected_input: dict[str, Any] | None = None,
+        *,
+        by: str | None = None,
+        identified_by: str = "not given",
+        reason: str | None = None,
     ) -> RunReport:
         """Re-run `agent` and what follows it, without re-running the agents before it. A corrected
-        input, when given, is validated against the agent's input contract first."""
+        input, when given, is validated against the agent's input contract first. The rollback is
+        a trace event: who ran it (`by`, and how that was established), why, and the correction."""
         self._require(thread_id)
         spec = next((s for s in self.agent_specs() if s.name == agent), None)
         if spec is None:
@@ -266,6 +277,25 @@ class WorkflowRun:
         config = self.config(thread_id)
         fork = replay_node if replay else rewind_to_node
         with self._exclusive(thread_id):
+            hidden = sensitive_keys(spec.input_contract)
+            self.traces.append(
+                TraceEvent(
+                    thread_id=thread_id,
+                    kind=EventKind.ROLLBACK,
+                    node=agent,
+                    agent=agent,
+                    at=datetime.now(UTC),
+                    data={
+                        "to": agent,
+                        "by": by,
+                        "identified_by": identified_by,
+                        "reason": reason,
+                        "corrected_input": redact(corrected_input, hidden)
+                        if corrected_input is not None
+                        else None,
+                    },
+                )
+            )
             forked = fork(self.graph, config, node=agent, values=rewind)
             self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
             return self._settle(thread_id)

@@ -25,6 +25,13 @@ def event_summary(event: TraceEvent) -> str:
         if data.get("tokens"):
             text += f" [{data['tokens']['prompt']}+{data['tokens']['completion']} tokens]"
         return f"{text} ({data.get('latency_ms')} ms)"
+    if kind is EventKind.ROLLBACK:
+        text = f"rolled back to before {data.get('to')} by {data.get('by')} ({data.get('identified_by')})"
+        if data.get("reason"):
+            text += f": {data['reason']}"
+        if data.get("corrected_input") is not None:
+            text += f"; corrected input {data['corrected_input']}"
+        return text
     if kind is EventKind.ROUTE:
         blocked = "; ".join(f"{k} blocked: {v}" for k, v in (data.get("blocked") or {}).items())
         route = ", ".join(data.get("route") or []) or "finish"

@@ -27,6 +27,10 @@ class ReviewDecision(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
     corrections: dict[str, Any] | None = None
     """With `amend`: the fields of the proposed terms to change (validated by the workflow)."""
+    identified_by: str | None = Field(default=None, max_length=100)
+    """How the reviewer's identity was established: `api key` (a server, from the caller's key,
+    whatever the body said), `development mode` (a server with BATON_AUTH=off: the body's name),
+    or on the command line `command-line option`, `BATON_REVIEWER` or `operating-system user`."""
 
     @model_validator(mode="after")
     def _amend_needs_corrections(self) -> Self:

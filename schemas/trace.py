@@ -47,6 +47,9 @@ class EventKind(StrEnum):
     """An arbiter's ruling was checked against its confidence threshold."""
     QUEUED = "queued"
     """A case joined the human queue (it waits at a review gate)."""
+    ROLLBACK = "rollback"
+    """Someone rewound the thread to just before an agent: who (and how that was established),
+    when, to which agent, why, and the corrected input if any (sensitive fields redacted)."""
 
 
 class TraceEvent(BaseModel):
