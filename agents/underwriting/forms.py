@@ -216,10 +216,57 @@ def parse_money(text: str) -> float:
 
 
 def parse_int(text: str) -> int:
-    match = re.fullmatch(r"(\d{1,4})(?:\s*(?:years?|yrs?))?", fold(text))
+    """`7`, `7 years`, `12 yrs.`: a whole number, never negative (`-4` is not read as 4)."""
+    cleaned = " ".join(text.lower().replace(",", "").split()).rstrip(".")
+    match = re.fullmatch(r"(\d{1,4})(?:\s*(?:years?|yrs?))?", cleaned)
     if not match:
         raise ValueError(f"not a whole number: {text!r}")
     return int(match.group(1))
+
+
+MAX_LIMIT = 1_000_000_000.0
+"""The largest property limit read as plausible (a billion); above it, a typo or a forgery."""
+MAX_REVENUE = 1_000_000_000_000.0
+MAX_YEARS_IN_BUSINESS = 300
+
+
+def implausible(values: dict[str, Any], today: date) -> list[str]:
+    """Values that were read but cannot be true, each with why; they are taken out of `values`
+    (an impossible value is an unreadable one, never a guess): a building built after the policy
+    starts, more years in business than any business has, a limit or revenue past any account."""
+    problems: list[str] = []
+    effective = values.get("effective_date")
+    latest_year = effective.year if isinstance(effective, date) else today.year + 1
+    checks: dict[str, tuple[bool, str]] = {
+        "year_built": (
+            isinstance(values.get("year_built"), int)
+            and not 1700 <= values["year_built"] <= latest_year,
+            f"{values.get('year_built')} is not a year a standing building was built "
+            f"(1700 to {latest_year}, the policy's start)",
+        ),
+        "years_in_business": (
+            isinstance(values.get("years_in_business"), int)
+            and values["years_in_business"] > MAX_YEARS_IN_BUSINESS,
+            f"{values.get('years_in_business')} years is more than any business has been in "
+            f"business (at most {MAX_YEARS_IN_BUSINESS})",
+        ),
+        "requested_limit": (
+            isinstance(values.get("requested_limit"), float)
+            and not 0 < values["requested_limit"] <= MAX_LIMIT,
+            f"{values.get('requested_limit')!r} is outside any plausible limit (0 to {MAX_LIMIT:,.0f})",
+        ),
+        "annual_revenue": (
+            isinstance(values.get("annual_revenue"), float)
+            and values["annual_revenue"] > MAX_REVENUE,
+            f"{values.get('annual_revenue')!r} is more revenue than any business has "
+            f"(at most {MAX_REVENUE:,.0f})",
+        ),
+    }
+    for name, (impossible, why) in checks.items():
+        if impossible:
+            values.pop(name)
+            problems.append(f"{name}: {why}")
+    return problems
 
 
 def parse_date(text: str) -> date:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from agents.spec import AgentContext
 from agents.underwriting.forms import (
     PARSERS,
+    implausible,
     masked,
     read_labelled_lines,
     read_loss_run,
@@ -102,7 +104,10 @@ def facts_from(
     model_flags: list[str] | None = None,
 ) -> ApplicationFacts:
     """`ApplicationFacts` from the values read from the application, however they were read: adds
-    the loss history (from the loss-run documents), the documents present and what is missing."""
+    the loss history (from the loss-run documents), the documents present and what is missing.
+    Values that cannot be true are left out and named as unreadable, with why."""
+    values = dict(values)
+    unreadable = [*unreadable, *implausible(values, date.today())]
     loss_history = LossHistory(provided=False)
     for document in payload.documents:
         if document.kind != "loss_run":
