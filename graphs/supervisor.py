@@ -8,7 +8,6 @@ result is never taken as an answer it can build on, and the finish node sees why
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any, Literal, cast, get_type_hints
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import NodeError, NodeTimeoutError
-from langgraph.graph import START, StateGraph
+from langgraph.graph import StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, TimeoutPolicy, TracePolicy
 from pydantic import BaseModel, Field, create_model
@@ -29,7 +28,7 @@ from graphs.context import BatonContext, resolved_models
 from graphs.contracts import validate_contract
 from graphs.events import aemit
 from graphs.governed import add_governed_agent
-from graphs.patterns.entry import require_same_case
+from graphs.patterns.entry import RECEIVE, add_receive
 from schemas.result import Status, result_status
 from schemas.trace import EventKind
 
@@ -104,6 +103,8 @@ def build_supervisor(
         unknown = [n for n in worker.after if n not in names]
         if unknown:
             raise ValueError(f"worker {worker.spec.name!r} needs unknown workers {unknown}")
+    if RECEIVE in names:
+        raise ValueError(f"worker name {RECEIVE!r} collides with the supervisor's entry node")
     if finish in names or finish == SUPERVISOR:
         raise ValueError(f"finish node {finish!r} collides with a worker or the supervisor")
     _reject_cycles(workers)
@@ -123,7 +124,8 @@ def build_supervisor(
         timeout=TimeoutPolicy(idle_timeout=model_settings().model_timeout),
         error_handler=_rules_after_timeout(workers, finish),
     )
-    builder.add_edge(START, SUPERVISOR)
+    add_receive(builder, input_contract)  # a new input (only) passes through it
+    builder.add_edge(RECEIVE, SUPERVISOR)
     return builder
 
 
@@ -139,11 +141,9 @@ def _supervisor_node(
         principal = principal_of(config)
         require_starter(principal, state.get(OWNER_KEY))
         plan = plan_route(workers, state)
-        if input_contract is not None:
+        if input_contract is not None and not plan.done:
             fields = {k: state[k] for k in input_contract.model_fields if k in state}
-            await asyncio.to_thread(require_same_case, fields, config, runtime)
-            if not plan.done:
-                validate_contract(input_contract, fields, where="workflow input")
+            validate_contract(input_contract, fields, where="workflow input")
         route, chooser = plan.ready or [finish], "rules"
         decided: dict[str, Any] = {}
         model = resolved_models(runtime).get("supervisor")

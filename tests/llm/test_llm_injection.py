@@ -8,6 +8,7 @@ the suspicious values flagged with the words the model quoted.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,7 +109,9 @@ def test_a_model_derailed_by_an_injection_falls_back_and_decides_nothing(
     submission = injected("02_high_risk_referral", attack)
     # The model follows the injected task instead of the schema, twice: then the label parser reads the form.
     model_server.script({"raw": f"Sure! {attack}"}, {"raw": "Here you go."})
-    report = workflow.start(submission, thread_id=f"derailed-{category[:10]}")
+    report = workflow.start(
+        submission, thread_id=re.sub(r"[^A-Za-z0-9]", "_", f"derailed-{category[:10]}")
+    )
     assert report.status == "awaiting_review"
     assert report.packet is not None and "high_risk" in {
         r["rule"] for r in report.packet["reasons"]

@@ -16,14 +16,16 @@ graph TD;
 \tquote(quote)
 \t__error_handler__supervisor(__error_handler__supervisor)
 \tsupervisor(supervisor)
+\treceive(receive)
 \treview_gate(review_gate)
 \tfinalize(finalize)
 \t__end__(<p>__end__</p>)
-\t__start__ --> supervisor;
+\t__start__ --> receive;
 \tcompliance --> supervisor;
 \tintake --> supervisor;
 \tpolicy_lookup --> supervisor;
 \tquote --> supervisor;
+\treceive --> supervisor;
 \treview_gate --> finalize;
 \trisk --> supervisor;
 \tsupervisor -.-> compliance;
