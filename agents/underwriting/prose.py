@@ -22,7 +22,10 @@ _MONEY = (
     r"|\d[\d,]*(?:\.\d+)?\s*(?:million|thousand|mm|k)\b)"
 )
 _DATE = r"([A-Z][a-z]+ \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})"
-_LEGAL_FORM = r"(?:LLC|L\.L\.C\.|Inc\.?|Incorporated|Co\.|Company|Corp\.?|Corporation|Ltd\.?|Group)"
+_LEGAL_FORM = (
+    r"(?:LLC|L\.L\.C\.|LLP|L\.P\.|PLC|Inc\.?|Incorporated|Co\.?|Company|Corp\.?|Corporation"
+    r"|Ltd\.?|Limited|Group)"
+)
 _LEGAL_NAME = re.compile(
     rf"\b((?!{_LEGAL_FORM}\b)[A-Z][A-Za-z0-9&'.-]*"
     rf"(?:[ \t]+(?:(?!{_LEGAL_FORM}(?![A-Za-z]))[A-Z&][A-Za-z0-9&'.-]*|of|and|the)){{0,6}}"

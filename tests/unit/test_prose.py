@@ -104,3 +104,10 @@ def test_several_uncued_businesses_leave_the_applicant_unknown() -> None:
 def test_only_plain_single_statements_are_taken(text: str, field: str, expected: object) -> None:
     values, _ = read_free_text(text)
     assert values.get(field) == expected
+
+
+def test_legal_forms_are_read_before_a_comma_and_in_full() -> None:
+    from agents.underwriting.prose import business_names
+
+    text = "We are quoting Acme Co, based in Ohio; its parent is Kestrel Petro-Chemical Limited."
+    assert business_names(text) == ["Acme Co", "Kestrel Petro-Chemical Limited"]
