@@ -243,11 +243,14 @@ def _show_report(report: RunReport, as_json: bool) -> None:
                 f"{escape(str(report.decision['queue']))}"
             )
         quote = report.decision.get("quote")
-        if quote:
+        if quote and "quote" not in report.summary:
             lines.append(
                 f"quote   {quote['annual_premium']:,.2f} {quote['currency']} a year, "
                 f"limit {quote['limit']:,.0f}, deductible {quote['deductible']:,.0f}"
             )
+    width = max((len(label) for label in report.summary), default=0)
+    for label, text in report.summary.items():
+        lines.append(f"{escape(label):<{width}} {escape(text)}")
     console.print(Panel("\n".join(lines), title=f"baton · {report.workflow}", expand=False))
     if report.packet:
         packet = report.packet

@@ -66,6 +66,8 @@ class RunReport:
     """Nodes that would run next (for an incomplete run)."""
     problem: str | None = None
     """What is wrong, when inconsistent."""
+    summary: dict[str, str] = field(default_factory=dict)
+    """What the workflow shows of the case (its `summary`): parties, risk, quote, route…"""
 
     def as_json(self) -> dict[str, Any]:
         report: dict[str, Any] = {
@@ -83,6 +85,8 @@ class RunReport:
             report["next"] = self.next
         if self.problem:
             report["problem"] = self.problem
+        if self.summary:
+            report["summary"] = self.summary
         return report
 
 
@@ -311,7 +315,11 @@ class WorkflowRun:
         interrupts = [i for task in snapshot.tasks for i in task.interrupts]
         if interrupts:
             return RunReport(
-                thread_id, self.entry.name, "awaiting_review", packet=interrupts[-1].value
+                thread_id,
+                self.entry.name,
+                "awaiting_review",
+                packet=interrupts[-1].value,
+                summary=self._summary(snapshot.values),
             )
         # A task whose writes were saved before a crash, and not yet applied by a checkpoint, is
         # left out of `next` but still listed among the tasks: the step is not done.
@@ -324,7 +332,19 @@ class WorkflowRun:
             return RunReport(
                 thread_id, self.entry.name, "inconsistent", decision=decision, problem=problem
             )
-        return RunReport(thread_id, self.entry.name, "completed", decision=decision)
+        return RunReport(
+            thread_id,
+            self.entry.name,
+            "completed",
+            decision=decision,
+            summary=self._summary(snapshot.values),
+        )
+
+    def _summary(self, values: dict[str, Any]) -> dict[str, str]:
+        try:
+            return self.entry.summarise(values)
+        except Exception as error:  # a summary is for reading: it never hides the status
+            return {"summary": f"(cannot be shown: {type(error).__name__}: {error})"}
 
     def _unrecorded(self, decision: dict[str, Any] | None) -> str | None:
         """Why a thread's decision is not the one the ledger recorded (None when it is)."""

@@ -35,6 +35,18 @@ class WorkflowEntry:
     learn from data (`baton train`; `baton run` calls it first, and it returns at once when the
     models for the configured data are cached)."""
 
+    summary: str | None = None
+    """Dotted path of `summary(state) -> {label: text}`: what `baton status` shows of a case."""
+
+    def summarise(self, state: Any) -> dict[str, str]:
+        """What status shows of a case in this state (nothing when the workflow declares none)."""
+        if self.summary is None:
+            return {}
+        module, _, name = self.summary.rpartition(".")
+        summary: Any = getattr(importlib.import_module(module), name)
+        shown: dict[str, str] = summary(state)
+        return shown
+
     def builder(self) -> StateGraph:
         """A new uncompiled graph, so settings read when it is built (model timeouts, retries) are
         the current ones."""
@@ -75,6 +87,7 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         "graphs.underwriting",
         "build_underwriting",
         "schemas.underwriting.UnderwritingSubmission",
+        summary="graphs.summaries.underwriting",
     ),
     "contract_review": WorkflowEntry(
         "contract_review",
@@ -84,6 +97,7 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         subject_field="contract_id",
         document_reader="agents.contract_review.documents.contract_input",
         rollback="replay",
+        summary="graphs.summaries.contract_review",
     ),
     "support_triage": WorkflowEntry(
         "support_triage",
@@ -93,6 +107,7 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         subject_field="ticket_id",
         rollback="replay",
         trainer="agents.support_triage.training.train",
+        summary="graphs.summaries.support_triage",
     ),
 }
 

@@ -48,3 +48,22 @@ def test_memory_databases_do_not_promise_a_continuation(monkeypatch: pytest.Monk
     assert "Continue with" not in out and "nothing to continue" in out
     report = baton(monkeypatch, "memory://", "run", "underwriting", sample, "--json")
     assert json.dumps(report)
+
+
+@pytest.mark.parametrize(
+    ("workflow", "sample", "shown"),
+    [
+        ("underwriting", "underwriting/01_clean_straight_through.json", ["risk", "quote", "compliance"]),
+        ("contract_review", "contract_review/01_services_agreement_low_risk.txt", ["parties", "governing law", "clauses", "risk"]),
+    ],
+)  # fmt: skip
+def test_status_of_a_completed_case_shows_the_workflows_result(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, workflow: str, sample: str, shown: list[str]
+) -> None:
+    path = str(SAMPLES.parent / sample)
+    baton(monkeypatch, database_url, "run", workflow, path, "--thread-id", "shown", "--json")
+    status = baton(monkeypatch, database_url, "status", "shown", "--json")
+    assert status["status"] == "completed"
+    assert all(status["summary"].get(label) for label in shown), status["summary"]
+    text = baton(monkeypatch, database_url, "status", "shown")
+    assert all(label in text for label in shown)
