@@ -48,6 +48,7 @@ from graphs.context import refused_model_choice
 from graphs.contracts import ContractViolation, validate_contract
 from graphs.inputs import InputRejected, check_json_text, check_thread_id
 from graphs.workflows import WORKFLOWS
+from schemas.review import ReviewDecision
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -240,6 +241,12 @@ def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None
                 raise Refusal(422, error.field or name, str(error)) from None
     if body.get("input") is not None:
         _check_workflow_input(body.get("assistant_id"), body["input"])
+    if _resumes(body):
+        try:
+            validate_contract(ReviewDecision, body["command"]["resume"], where="command.resume")
+        except ContractViolation as error:
+            field = error.errors[0].split(":", 1)[0] if error.errors else "(whole object)"
+            raise Refusal(422, f"command.resume.{field}", str(error)) from None
 
 
 ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")

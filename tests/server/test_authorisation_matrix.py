@@ -79,7 +79,13 @@ CALLS: tuple[Call, ...] = (
         "runs.create (resume)",
         "POST",
         "/threads/{thread}/runs/wait",
-        lambda: {"assistant_id": "underwriting", "command": {"resume": {"action": "nope"}}},
+        lambda: {
+            "assistant_id": "underwriting",
+            # a well-formed answer the gate refuses (it stays open for the next cell)
+            "command": {
+                "resume": {"action": "amend", "reviewer": "x", "corrections": {"colour": "red"}}
+            },
+        },
     ),
     Call("runs.read", "GET", "/threads/{thread}/runs"),
     Call(

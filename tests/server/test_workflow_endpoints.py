@@ -157,11 +157,22 @@ def test_a_submission_that_breaks_the_contract_is_refused_and_changes_nothing(
 
 def test_an_invalid_review_decision_is_refused_and_the_gate_stays_open(server: Server) -> None:
     thread = _to_gate(server)
-    server.client("rita").runs.wait(thread, "underwriting", command={"resume": {"action": "maybe"}})
+    with pytest.raises(httpx.HTTPStatusError) as raised:  # 422 from the boundary, field named
+        server.client("rita").runs.wait(
+            thread, "underwriting", command={"resume": {"action": "maybe"}}
+        )
+    assert raised.value.response.status_code == 422
+    assert raised.value.response.json()["field"] == "command.resume.action"
+    # A well-formed answer the workflow refuses: the gate says why and stays open.
+    server.client("rita").runs.wait(
+        thread,
+        "underwriting",
+        command={"resume": {"action": "amend", "reviewer": "x", "corrections": {"colour": 1}}},
+    )
     state = _as(server, "rita").threads.get_state(thread)
     assert state["next"] == ["review_gate"]
     refused = state["interrupts"][0]["value"]["refused"]
-    assert refused and "action" in refused[-1]
+    assert refused and "colour" in refused[-1]
     assert not state["values"].get("decision")
 
 
