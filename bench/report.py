@@ -14,6 +14,7 @@ from bench import (
     crash_recovery,
     governance_overhead,
     history_latency,
+    sanctions_variants,
     scoped_context,
     server_throughput,
     support_triage_quality,
@@ -86,6 +87,7 @@ def main() -> int:
         ),
         ("history latency", lambda: history_latency.section(history_latency.measure())),
         ("crash recovery", lambda: crash_recovery.section(crash_recovery.measure())),
+        ("sanctions screening", lambda: sanctions_variants.section(sanctions_variants.score())),
         ("contract review quality", contract_review_section),
         ("support triage quality", support_triage_section),
     ):

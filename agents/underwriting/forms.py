@@ -42,6 +42,36 @@ LABELS: dict[str, tuple[str, ...]] = {
 """Field name -> the labels that may carry it (compared after folding case and punctuation)."""
 
 _LABEL_TO_FIELD = {label: name for name, labels in LABELS.items() for label in labels}
+
+PARTY_LABELS = frozenset(
+    {
+        "owner", "owners", "principal owner", "principal owners", "beneficial owner",
+        "beneficial owners", "principal", "principals", "officer", "officers", "president",
+        "ceo", "chief executive officer", "cfo", "director", "directors", "managing member",
+        "member", "members", "partner", "partners", "general partner", "shareholder",
+        "shareholders", "parent", "parent company", "holding company", "ultimate parent",
+        "subsidiary", "subsidiaries", "affiliate", "affiliates", "loss payee", "loss payees",
+        "mortgagee", "additional insured", "additional insureds", "guarantor", "signatory",
+        "signed by", "contact name", "contact", "dba", "doing business as", "trade name",
+    }
+)  # fmt: skip
+"""Labels (folded) whose values name a person or an organisation: every one is screened."""
+_CONNECTORS = frozenset({"of", "and", "the", "de", "da", "del", "van", "von", "al", "bin", "&"})
+
+
+def _reads_like_a_name(value: str) -> bool:
+    """Two to eight words, each capitalised but for connectors (`of`, `de`, `van`…): a proper
+    name, not a sentence or a description."""
+    words = value.replace(",", " ").split()
+    return (
+        2 <= len(words) <= 8
+        and all(
+            word[0].isupper() or word.lower() in _CONNECTORS for word in words if word[0].isalpha()
+        )
+        and sum(word[0].isalpha() for word in words) >= 2
+    )
+
+
 _LINE = re.compile(r"^\s*[-*•]?\s*([A-Za-z][A-Za-z0-9 /&()#.'_-]{0,60}?)\s*:\s*(.*?)\s*$")
 
 STATE_NAMES = {
@@ -186,6 +216,38 @@ def masked(text: str, sensitive: list[str]) -> str:
     for value in sorted((v for v in sensitive if v and len(v) >= 4), key=len, reverse=True):
         text = re.sub(re.escape(value), MASK, text, flags=re.IGNORECASE)
     return _PERSONAL.sub(MASK, text)
+
+
+def named_parties(text: str) -> list[str]:
+    """Every person or organisation a document names under a label: the party labels (owners,
+    officers, parents, subsidiaries, loss payees…), and any label Baton does not know whose value
+    reads like a name (screening more names costs a look; missing one costs far more). A value
+    listing several names (`;`, or commas between full names) gives each."""
+    names: list[str] = []
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if not match or not match.group(2):
+            continue
+        label, value = fold(match.group(1)), match.group(2).strip()
+        if label in _LABEL_TO_FIELD or (
+            label not in PARTY_LABELS and not _reads_like_a_name(value)
+        ):
+            continue
+        for name in _split_names(value):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _split_names(value: str) -> list[str]:
+    names: list[str] = []
+    for piece in (p.strip() for p in value.split(";")):
+        parts = [p.strip() for p in piece.split(",")]
+        if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts):
+            names.extend(parts)  # a list of full names
+        elif piece:
+            names.append(piece)  # one name, maybe `Sorokin, Ivan P.` or `Acme, Inc.`
+    return [name for name in names if re.search(r"[^\W\d_]", name)]
 
 
 def suspicious_lines(text: str) -> list[tuple[int, str]]:

@@ -10,6 +10,7 @@ from agents.underwriting.forms import (
     PARSERS,
     implausible,
     masked,
+    named_parties,
     read_labelled_lines,
     read_loss_run,
     suspicious_lines,
@@ -128,7 +129,11 @@ def facts_from(
         missing_fields=[name for name in RATED_FIELDS if name not in values],
         unrecognised_labels=[masked(label, private) for label in unknown],
         unreadable_values=[masked(problem, private) for problem in unreadable],
-        names_mentioned=names,
+        names_mentioned=list(
+            dict.fromkeys(
+                [*names, *(n for d in payload.documents for n in named_parties(d.content))]
+            )
+        ),
         model_flags=[masked(flag, private) for flag in model_flags or []],
         suspicious_text=[
             masked(f"{document.name} line {number}: {line[:160]}", private)

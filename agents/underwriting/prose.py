@@ -57,6 +57,8 @@ def business_names(text: str) -> list[str]:
     """Every business named with a legal form (LLC, Inc, Co, Corp, Ltd, Group), in order, once."""
     names: list[str] = []
     for match in _LEGAL_NAME.finditer(text):
+        if text[match.end() : match.end() + 3].lstrip(" \t").startswith(":"):
+            continue  # a label ("Parent Company: …"), not a name
         name = " ".join(match.group(1).split())
         if name not in names:
             names.append(name)
