@@ -32,7 +32,7 @@ from graphs.policy import POLICY_DIR, load_policy
 from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate
 from graphs.supervisor import Worker, build_supervisor
 from graphs.tracing import trace_all_runs
-from schemas.review import ReviewAction
+from schemas.review import ReviewAction, ReviewDecision
 from schemas.underwriting import (
     AMENDABLE_QUOTE_FIELDS,
     Quote,
@@ -158,6 +158,32 @@ class FinalizeSlice(TypedDict, total=False):
     review: dict[str, Any] | None
 
 
+NEEDED_TO_APPROVE = ("intake", "risk", "compliance", "quote")
+"""The results an approval rests on: the facts, the risk, the screening and the price."""
+
+
+def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str | None:
+    """Why this decision cannot be taken on this case (None when it can): an approval needs the
+    results a decision rests on, and an ineligible class and state are never approved."""
+    if decision.action is ReviewAction.REJECT:
+        return None
+    missing = [
+        f"{name} ({(state.get(name) or {}).get('status', 'did not run')}: "
+        f"{(state.get(name) or {}).get('reason') or 'no result'})"
+        for name in NEEDED_TO_APPROVE
+        if (state.get(name) or {}).get("status") != "ok"
+    ]
+    if missing:
+        return (
+            f"an approval needs the results it rests on, and these are missing: {'; '.join(missing)}"
+            ". Reject the case, or have an operator correct the input and roll the agent back"
+        )
+    compliance = (state.get("compliance") or {}).get("value") or {}
+    if compliance.get("state_eligible") is False:
+        return f"{compliance.get('eligibility_note')}: it cannot be approved; reject it"
+    return None
+
+
 def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
     """The underwriting workflow, uncompiled."""
     policy = load_policy(
@@ -183,6 +209,7 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
             apply_amendment=_apply_amendment,
             amendable_fields=AMENDABLE_QUOTE_FIELDS,
             reads=("submission_id",),
+            refuse=_refuse_decision,
         ),
     )
     builder.add_node(FINALIZE, cast(Any, _finalize), input_schema=FinalizeSlice)

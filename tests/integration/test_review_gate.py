@@ -243,3 +243,23 @@ def test_reviewer_agreement_is_kept_per_workflow_not_pooled(database_url: str) -
     assert set(stats) == {"underwriting/review_gate", "contract_review/review_gate"}
     assert stats["underwriting/review_gate"]["decisions"] == 1
     assert stats["contract_review/review_gate"]["decisions"] == 1
+
+
+@pytest.mark.parametrize(
+    ("sample", "refusal"),
+    [
+        ("08_unreadable_application", "an approval needs the results it rests on"),
+        ("11_ineligible_state", "cannot be approved; reject it"),
+    ],
+)
+def test_what_cannot_be_approved_is_refused_and_may_be_rejected(
+    database_url: str, sample: str, refusal: str
+) -> None:
+    thread = f"no-approve-{sample[:2]}"
+    with open_workflow("underwriting", database_url) as flow:
+        assert flow.start(load_sample(sample), thread_id=thread).status == "awaiting_review"
+        with pytest.raises(ReviewRefused, match=refusal):
+            flow.resume(thread, {"action": "approve", "reviewer": "Dana"})
+        assert flow.report(thread).status == "awaiting_review"
+        done = flow.resume(thread, {"action": "reject", "reviewer": "Dana"})
+    assert done.decision is not None and done.decision["outcome"] == "declined"
