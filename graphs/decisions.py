@@ -65,6 +65,9 @@ def record_decision(
         decided_by = decision.reviewer
         rejected = decision.action is ReviewAction.REJECT
         outcome = "rejected" if rejected else "cleared_by_reviewer"
+        if decision.action is ReviewAction.AMEND:
+            changes = ", ".join(f"{k} → {v!r}" for k, v in (decision.corrections or {}).items())
+            reasons.append(f"amended by {decision.reviewer}: {changes}")
         if decision.note:
             reasons.append(f"reviewer note: {decision.note}")
         if not rejected and review.referrals:

@@ -156,3 +156,14 @@ def test_rollback_replays_a_stage_of_the_chain_and_what_follows(sqlite_url: str)
     assert steps.count("extraction") == 1 and steps.count("clause_analysis") == 1
     assert steps.count("risk") == 2 and steps.count("summary") == 2
     assert again.decision["supersedes"] == first.decision["decision_key"]
+
+
+def test_an_amended_risk_band_is_in_the_decisions_reasons(database_url: str) -> None:
+    with open_workflow("contract_review", database_url) as flow:
+        flow.start(sample("04_distribution_amendment_high_risk"), thread_id="band")
+        decided = flow.resume(
+            "band",
+            {"action": "amend", "reviewer": "Ada", "corrections": {"band": "medium"}},
+        )
+    assert decided.decision is not None and decided.decision["band"] == "medium"
+    assert "amended by Ada: band → 'medium'" in decided.decision["reasons"]
