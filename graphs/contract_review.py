@@ -85,7 +85,7 @@ STAGES = (
         Evaluator(
             "term_checks",
             judge_extraction,
-            reads=("content",),
+            reads=("content", "overrides"),
             description="two parties and a start date found, dates consistent, spans verified",
         ),
     ),
@@ -94,7 +94,7 @@ STAGES = (
         Evaluator(
             "clause_checks",
             judge_clauses,
-            reads=("content",),
+            reads=("content", "overrides"),
             description="every clause span is the contract's text; something was found",
         ),
     ),
@@ -104,7 +104,7 @@ STAGES = (
         Evaluator(
             "citation_checks",
             judge_summary,
-            reads=("content", "risk"),
+            reads=("content", "risk", "overrides"),
             description="every citation is the contract's text; every risk rule is mentioned",
         ),
     ),

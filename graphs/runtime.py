@@ -262,6 +262,7 @@ class WorkflowRun:
             validate_contract(spec.input_contract, corrected_input, where=where)
 
         replay = self.entry.rollback == "replay"
+        case_fields = set(self.entry.input_model().model_fields) - {self.entry.subject_field}
 
         def rewind(fork: dict[str, Any]) -> dict[str, Any]:
             # Rerouting clears the agent's result, so its supervisor sends it work again;
@@ -275,6 +276,11 @@ class WorkflowRun:
                 if corrected_input is not None:
                     overrides[agent] = corrected_input
                 update[OVERRIDES_KEY] = overrides
+            if corrected_input is not None:
+                # A corrected copy of the case's own input (a contract's text, the documents)
+                # holds from this agent on: the agents after it read it too, so they cite the
+                # same text (the rollback's trace event says who changed it and why).
+                update |= {k: v for k, v in corrected_input.items() if k in case_fields}
             return update
 
         self._refuse_pruned(thread_id, "the checkpoint to roll back to")

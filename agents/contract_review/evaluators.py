@@ -42,11 +42,18 @@ def _squash(text: str) -> str:
     return " ".join(text.lower().replace("\u201c", '"').replace("\u201d", '"').split())
 
 
+def _content_read_by(state: Mapping[str, Any], stage: str) -> str:
+    """The text the stage actually read: the operator's corrected input when a rollback gave one
+    (`overrides`), else the contract's."""
+    corrected = (state.get("overrides") or {}).get(stage) or {}
+    return str(corrected.get("content") or state.get("content") or "")
+
+
 def judge_extraction(state: Mapping[str, Any]) -> Verdict:
     """Required terms found (two parties; an agreement or effective date), the expiration after
     the start, and every value inside its span, which is the contract's own text."""
     facts = ContractFacts.model_validate(state["extraction"]["value"])
-    content = str(state.get("content") or "")
+    content = _content_read_by(state, "extraction")
     problems: list[str] = []
     if len(facts.parties) < 2:
         problems.append(f"parties: {len(facts.parties)} found, a contract has at least two")
@@ -75,7 +82,7 @@ def judge_clauses(state: Mapping[str, Any]) -> Verdict:
     """Every span of a present clause is the contract's text; a report finding no clause at all
     in a real contract is read again."""
     report = ClauseReport.model_validate(state["clause_analysis"]["value"])
-    content = str(state.get("content") or "")
+    content = _content_read_by(state, "clause_analysis")
     problems = [
         problem
         for finding in report.findings
@@ -92,7 +99,7 @@ def judge_clauses(state: Mapping[str, Any]) -> Verdict:
 def judge_summary(state: Mapping[str, Any]) -> Verdict:
     """Every citation is the contract's text, and every risk rule that applied is in the summary."""
     summary = ContractSummary.model_validate(state["summary"]["value"])
-    content = str(state.get("content") or "")
+    content = _content_read_by(state, "summary")
     problems = [
         problem
         for index, point in enumerate(summary.points)

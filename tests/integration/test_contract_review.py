@@ -167,3 +167,20 @@ def test_an_amended_risk_band_is_in_the_decisions_reasons(database_url: str) -> 
         )
     assert decided.decision is not None and decided.decision["band"] == "medium"
     assert "amended by Ada: band → 'medium'" in decided.decision["reasons"]
+
+
+def test_a_rollback_with_corrected_text_is_checked_against_that_text(database_url: str) -> None:
+    """The evaluator judges the spans against the text the stage read (the correction), not the
+    original document: a corrected contract can pass."""
+    original = sample("01_services_agreement_low_risk")
+    with open_workflow("contract_review", database_url) as flow:
+        assert flow.start(original, thread_id="fixed").status == "completed"
+        corrected = {
+            "contract_id": original["contract_id"],
+            "content": "CORRECTED COPY (page 1 was missing from the scan)\n\n"
+            + original["content"],
+        }
+        report = flow.rollback("fixed", "extraction", corrected, by="Ops", reason="rescanned")
+    assert report.status == "awaiting_review"  # a corrected case always stops for a person
+    assert report.packet is not None
+    assert {rule["rule"] for rule in report.packet["reasons"]} == {"operator_correction"}
