@@ -40,6 +40,15 @@ def load_yaml(path: Path, model: type[M]) -> M:
         raise DataFileError(f"{path}: " + "; ".join(problems)) from None
 
 
+def describe(error: ValidationError) -> list[str]:
+    """One line per broken rule: `key: message (got value)`."""
+    return [
+        f"{'.'.join(str(part) for part in item['loc']) or '(row)'}: {item['msg']} "
+        f"(got {item.get('input')!r})"
+        for item in error.errors(include_url=False)
+    ]
+
+
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """The line of the value at `loc` in the YAML text (the nearest enclosing one found)."""
     node = yaml.compose(text)

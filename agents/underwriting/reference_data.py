@@ -7,10 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents.data_files import load_yaml
+from agents.data_files import DataFileError, describe, load_yaml
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "underwriting"
 
@@ -76,17 +75,51 @@ def rating_table() -> dict[str, Any]:
     return table.model_dump()
 
 
+class InspectionWhen(_Table):
+    building_age_at_least: int = Field(ge=0)
+    limit_at_least: float = Field(gt=0)
+
+
+class RequiredDocuments(_Table):
+    always: list[Literal["application", "loss_run", "inspection"]]
+    inspection_when: InspectionWhen
+
+
+class Eligibility(_Table):
+    """`eligibility.yaml`, owned by Commercial Underwriting compliance."""
+
+    excluded_states: dict[str, list[str]]
+    not_written: list[str]
+    required_documents: RequiredDocuments
+
+
+class SanctionsEntry(_Table):
+    name: str = Field(min_length=2)
+    program: str = Field(min_length=1)
+    list: str
+
+
 @cache
 def eligibility() -> dict[str, Any]:
-    """Class eligibility by state and required documents (`eligibility.yaml`)."""
-    return _yaml("eligibility.yaml")
+    """Class eligibility by state and required documents (`eligibility.yaml`), validated into
+    `Eligibility` at load, as plain data."""
+    return load_yaml(DATA_DIR / "eligibility.yaml", Eligibility).model_dump()
 
 
 @cache
 def sanctions_list() -> tuple[dict[str, str], ...]:
     """The sanctions screening list (`sanctions.csv`: name, program, list)."""
-    with (DATA_DIR / "sanctions.csv").open(newline="", encoding="utf-8") as handle:
-        return tuple(csv.DictReader(handle))
+    path = DATA_DIR / "sanctions.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    entries = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            entries.append(SanctionsEntry.model_validate(row, strict=True).model_dump())
+        except ValidationError as error:
+            problems = "; ".join(describe(error))
+            raise DataFileError(f"{path} line {line}: {problems}") from None
+    return tuple(entries)
 
 
 def policy_seed_rows() -> list[dict[str, str]]:
@@ -115,11 +148,3 @@ def canonical_class(raw: str) -> str:
 
 def _fold(text: str) -> str:
     return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
-
-
-def _yaml(name: str) -> dict[str, Any]:
-    with (DATA_DIR / name).open(encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle)
-    if not isinstance(loaded, dict):
-        raise ValueError(f"{DATA_DIR / name}: expected a mapping at the top level")
-    return loaded

@@ -40,3 +40,16 @@ def test_the_largest_losses_are_rated_not_crashed_on() -> None:
     assert risk["status"] == "ok", risk
     assert any(f["name"] == "loss_severity" and f["points"] == 35 for f in risk["value"]["factors"])
     assert report.status in ("awaiting_review", "completed")
+
+
+def test_eligibility_and_the_sanctions_list_are_typed_at_load(tmp_path: Path) -> None:
+    from agents.underwriting.reference_data import Eligibility
+
+    shipped = (DATA_DIR / "eligibility.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "eligibility.yaml"
+    broken.write_text(shipped.replace("building_age_at_least: 40", "building_age_at_least: forty"))
+    with pytest.raises(
+        DataFileError,
+        match=r"required_documents\.inspection_when\.building_age_at_least \(line \d+\)",
+    ):
+        load_yaml(broken, Eligibility)
