@@ -164,7 +164,8 @@ NEEDED_TO_APPROVE = ("intake", "risk", "compliance", "quote")
 
 def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str | None:
     """Why this decision cannot be taken on this case (None when it can): an approval needs the
-    results a decision rests on, and an ineligible class and state are never approved."""
+    results a decision rests on, an ineligible class and state are never approved, and approving
+    over a sanctions hit needs a note saying why the hit is a false match."""
     if decision.action is ReviewAction.REJECT:
         return None
     missing = [
@@ -181,6 +182,13 @@ def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str 
     compliance = (state.get("compliance") or {}).get("value") or {}
     if compliance.get("state_eligible") is False:
         return f"{compliance.get('eligibility_note')}: it cannot be approved; reject it"
+    hits = compliance.get("sanctions_hits") or []
+    if hits and not (decision.note or "").strip():
+        listed = ", ".join(f"{hit['screened_name']} ~ {hit['listed_name']}" for hit in hits)
+        return (
+            f"approving over a sanctions hit ({listed}) needs a note saying why it is a false "
+            "match (--note)"
+        )
     return None
 
 

@@ -263,3 +263,16 @@ def test_what_cannot_be_approved_is_refused_and_may_be_rejected(
         assert flow.report(thread).status == "awaiting_review"
         done = flow.resume(thread, {"action": "reject", "reviewer": "Dana"})
     assert done.decision is not None and done.decision["outcome"] == "declined"
+
+
+def test_approving_over_a_sanctions_hit_needs_a_note(database_url: str) -> None:
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("03_sanctions_hit"), thread_id="hit-note")
+        with pytest.raises(ReviewRefused, match="needs a note saying why it is a false match"):
+            flow.resume("hit-note", {"action": "approve", "reviewer": "Dana"})
+        done = flow.resume(
+            "hit-note",
+            {"action": "approve", "reviewer": "Dana", "note": "different company, checked FEIN"},
+        )
+    assert done.decision is not None and done.decision["outcome"] == "approved"
+    assert "reviewer note: different company, checked FEIN" in done.decision["reasons"]
