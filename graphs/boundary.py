@@ -31,7 +31,9 @@ from typing import Any
 import anyio
 
 from checkpoints.human_queue import HumanQueue
+from checkpoints.ledger import SideEffectLedger
 from checkpoints.settings import database_url
+from checkpoints.trace_store import TraceStore
 from graphs.access import (
     ANY_THREAD,
     BINDING_HEADER,
@@ -47,8 +49,10 @@ from graphs.access import (
 from graphs.context import refused_model_choice
 from graphs.contracts import ContractViolation, validate_contract
 from graphs.inputs import InputRejected, check_json_text, check_thread_id
+from graphs.review_gate import ANSWER_KIND, REVIEW_DECISION_KIND
 from graphs.workflows import WORKFLOWS
 from schemas.review import ReviewDecision
+from schemas.trace import EventKind
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -337,6 +341,25 @@ def _resumes(body: Any) -> bool:
     return isinstance(command, dict) and command.get("resume") is not None
 
 
+def _answers_and_decisions(thread: str) -> tuple[int, int]:
+    """How many answers the thread's review gates received, and how many decisions they
+    recorded (the ledger is the deployment's, whatever server ran the gate)."""
+    ledger = SideEffectLedger(database_url())
+    return (
+        len(ledger.for_thread(thread, ANSWER_KIND)),
+        len(ledger.for_thread(thread, REVIEW_DECISION_KIND)),
+    )
+
+
+def _latest_refusal(thread: str) -> str:
+    """Why the gate last refused an answer, from the trace (the packet it asked again with)."""
+    for event in reversed(TraceStore(database_url()).events(thread, EventKind.GATE_FIRED)):
+        refused = (event.data.get("packet") or {}).get("refused") or []
+        if refused:
+            return str(refused[-1])
+    return "see the case's review packet (it is still waiting)"
+
+
 def _has_input(body: Any) -> bool:
     return isinstance(body, dict) and body.get("input") is not None
 
@@ -439,6 +462,9 @@ class RequestBoundary:
             headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(raw)).encode()))
             scope["headers"] = headers
+            if name == "runs.create" and thread and _resumes(body) and path.endswith("/wait"):
+                await self._answer_or_refusal(scope, _replay(raw, receive), send, thread)
+                return
             await self.app(scope, _replay(raw, receive), send)
             return
         await self.app(scope, receive, send)
@@ -463,6 +489,31 @@ class RequestBoundary:
                 f"thread {thread!r} already holds a case: a new input goes to a new thread "
                 "(a stopped run is continued by an operator, a waiting one answered by a reviewer)",
             )
+
+    async def _answer_or_refusal(
+        self, scope: Scope, receive: Receive, send: Send, thread: str
+    ) -> None:
+        """Run an answer to a review gate and wait: when the gate refused it (a workflow's own
+        rule, such as an approval without the results it needs) and stays open, the caller gets
+        a 422 with the reason, never a 200 that changed nothing."""
+        before = await anyio.to_thread.run_sync(_answers_and_decisions, thread)
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)
+        after = await anyio.to_thread.run_sync(_answers_and_decisions, thread)
+        status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
+        if 200 <= status < 300 and after[0] > before[0] and after[1] == before[1]:
+            reason = await anyio.to_thread.run_sync(_latest_refusal, thread)
+            await _refuse(
+                send,
+                Refusal(422, "command.resume", f"the review gate refused the answer: {reason}"),
+            )
+            return
+        for message in held:
+            await send(message)
 
     async def _not_own_case(self, scope: Scope, thread: str, identity: str) -> None:
         """No one answers the review of a case they started: refused here, visibly (403), rather

@@ -163,12 +163,15 @@ def test_an_invalid_review_decision_is_refused_and_the_gate_stays_open(server: S
         )
     assert raised.value.response.status_code == 422
     assert raised.value.response.json()["field"] == "command.resume.action"
-    # A well-formed answer the workflow refuses: the gate says why and stays open.
-    server.client("rita").runs.wait(
-        thread,
-        "underwriting",
-        command={"resume": {"action": "amend", "reviewer": "x", "corrections": {"colour": 1}}},
-    )
+    # A well-formed answer the workflow refuses: a 422 saying why, and the gate stays open.
+    with pytest.raises(httpx.HTTPStatusError) as refused_run:
+        server.client("rita").runs.wait(
+            thread,
+            "underwriting",
+            command={"resume": {"action": "amend", "reviewer": "x", "corrections": {"colour": 1}}},
+        )
+    assert refused_run.value.response.status_code == 422
+    assert "colour" in refused_run.value.response.json()["detail"]
     state = _as(server, "rita").threads.get_state(thread)
     assert state["next"] == ["review_gate"]
     refused = state["interrupts"][0]["value"]["refused"]
