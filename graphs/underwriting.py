@@ -179,6 +179,13 @@ def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str 
             f"an approval needs the results it rests on, and these are missing: {'; '.join(missing)}"
             ". Reject the case, or have an operator correct the input and roll the agent back"
         )
+    facts = (state.get("intake") or {}).get("value") or {}
+    if not facts.get("applicant_name"):
+        return (
+            "the applicant was never read from the documents, so never screened: an approval "
+            "needs it. Reject the case, or have an operator roll intake back with the applicant "
+            "named"
+        )
     compliance = (state.get("compliance") or {}).get("value") or {}
     if compliance.get("state_eligible") is False:
         return f"{compliance.get('eligibility_note')}: it cannot be approved; reject it"

@@ -276,3 +276,18 @@ def test_approving_over_a_sanctions_hit_needs_a_note(database_url: str) -> None:
         )
     assert done.decision is not None and done.decision["outcome"] == "approved"
     assert "reviewer note: different company, checked FEIN" in done.decision["reasons"]
+
+
+def test_an_applicant_never_read_cannot_be_approved(database_url: str) -> None:
+    """A free-text email naming no business with a legal form: the applicant was never read,
+    so never screened, and an approval is refused rather than recorded for 'unknown applicant'."""
+    submission = load_sample("13_free_text_email")
+    email = submission["documents"][0]
+    email["content"] = email["content"].replace("Lighthouse Coffee Roasters LLC", "the roastery")
+    with open_workflow("underwriting", database_url) as flow:
+        report = flow.start(submission, thread_id="nameless")
+        assert report.status == "awaiting_review"
+        facts = flow.graph.get_state(flow.config("nameless")).values["intake"].get("value") or {}
+        assert not facts.get("applicant_name")
+        with pytest.raises(ReviewRefused, match="never read from the documents, so never screened"):
+            flow.resume("nameless", {"action": "approve", "reviewer": "Dana", "note": "ok"})
