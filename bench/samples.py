@@ -17,4 +17,4 @@ def sample(stem: str) -> dict[str, Any]:
 
 STRAIGHT_THROUGH = "01_clean_straight_through"
 REFERRED = "02_high_risk_referral"
-APPROVE = {"action": "approve", "reviewer": "Bench Reviewer"}
+APPROVE = {"action": "approve", "reviewer": "Bench Reviewer", "note": "benchmark"}

@@ -287,9 +287,11 @@ def _show_report(report: RunReport, as_json: bool) -> None:
         for refusal in packet.get("refused", []):
             console.print(f"[red]previous answer refused:[/] {escape(refusal)}")
         if not _in_memory():
+            overriding = packet.get("recommendation") == "decline"
+            needs_note = ' --note "WHY"' if overriding else ""
             console.print(
                 f"Continue with: [bold]{_program()} review {escape(report.thread_id)} --approve "
-                f'--reviewer "YOUR NAME"[/] (or --reject, or --amend FILE with any of '
+                f'--reviewer "YOUR NAME"{needs_note}[/] (or --reject, or --amend FILE with any of '
                 f"{', '.join(packet['amendable_fields'])}; without --reviewer: BATON_REVIEWER, "
                 "else your user name)"
             )

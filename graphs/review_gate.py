@@ -398,19 +398,20 @@ def _accept_answer(
 ) -> tuple[ReviewDecision, dict[str, Any]]:
     """The decision and the results it amends; ValueError saying why the answer is refused."""
     decision = validate_contract(ReviewDecision, answer, where="review decision")
+    amended: dict[str, Any] = {}
+    if decision.action is ReviewAction.AMEND:  # the corrections themselves first
+        assert decision.corrections is not None
+        unknown = sorted(set(decision.corrections) - set(gate.amendable_fields))
+        if unknown:
+            raise ValueError(
+                f"corrections: {unknown} cannot be amended "
+                f"(amendable: {', '.join(gate.amendable_fields) or 'none'})"
+            )
+        amended = gate.apply_amendment(state, decision.corrections)
     problem = gate.refuse(state, decision) if gate.refuse else None
     if problem:
         raise ValueError(problem)
-    if decision.action is not ReviewAction.AMEND:
-        return decision, {}
-    assert decision.corrections is not None
-    unknown = sorted(set(decision.corrections) - set(gate.amendable_fields))
-    if unknown:
-        raise ValueError(
-            f"corrections: {unknown} cannot be amended "
-            f"(amendable: {', '.join(gate.amendable_fields) or 'none'})"
-        )
-    return decision, gate.apply_amendment(state, decision.corrections)
+    return decision, amended
 
 
 def _refusal(error: ValueError) -> str:

@@ -190,7 +190,13 @@ def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str 
     if compliance.get("state_eligible") is False:
         return f"{compliance.get('eligibility_note')}: it cannot be approved; reject it"
     hits = compliance.get("sanctions_hits") or []
-    if hits and not (decision.note or "").strip():
+    noted = bool((decision.note or "").strip())
+    if not noted and not hits and recommendation(state) == "decline":
+        return (
+            "overriding the agents' decline recommendation needs a note saying why (--note); "
+            "or reject the case"
+        )
+    if hits and not noted:
         listed = ", ".join(f"{hit['screened_name']} ~ {hit['listed_name']}" for hit in hits)
         return (
             f"approving over a sanctions hit ({listed}) needs a note saying why it is a false "

@@ -35,7 +35,16 @@ def test_a_thread_id_too_long_for_the_ledger_is_refused_before_anything_runs(
     at_limit = run_sample(monkeypatch, database_url, "02_high_risk_referral.json", "t" * 64)
     assert at_limit["status"] == "awaiting_review"
     decided = baton(
-        monkeypatch, database_url, "review", "t" * 64, "--approve", "--reviewer", "Dana", "--json"
+        monkeypatch,
+        database_url,
+        "review",
+        "t" * 64,
+        "--approve",
+        "--reviewer",
+        "Dana",
+        "--note",
+        "ok",
+        "--json",
     )
     assert decided["status"] == "completed"
 

@@ -21,13 +21,31 @@ def test_a_thread_being_run_refuses_a_second_run_at_once(
     run_sample(monkeypatch, database_url, "02_high_risk_referral.json", "busy")
     with running(database_url, "busy"):  # as another process running it would
         out = baton(
-            monkeypatch, database_url, "review", "busy", "--approve", "--reviewer", "Dana", code=2
+            monkeypatch,
+            database_url,
+            "review",
+            "busy",
+            "--approve",
+            "--reviewer",
+            "Dana",
+            "--note",
+            "ok",
+            code=2,
         )
         assert "being run by another process" in out
         with open_workflow("underwriting", database_url) as flow, pytest.raises(ThreadRunning):
             flow.start(load_sample("02_high_risk_referral"), thread_id="busy")
     decided = baton(
-        monkeypatch, database_url, "review", "busy", "--approve", "--reviewer", "Dana", "--json"
+        monkeypatch,
+        database_url,
+        "review",
+        "busy",
+        "--approve",
+        "--reviewer",
+        "Dana",
+        "--note",
+        "ok",
+        "--json",
     )
     assert decided["status"] == "completed"
 
@@ -36,7 +54,7 @@ def test_a_review_sent_again_after_it_was_recorded_is_an_idempotent_success(
     monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     run_sample(monkeypatch, database_url, "02_high_risk_referral.json", "again")
-    args = ("review", "again", "--approve", "--reviewer", "Dana", "--json")
+    args = ("review", "again", "--approve", "--reviewer", "Dana", "--note", "ok", "--json")
     first = baton(monkeypatch, database_url, *args)
     second = baton(monkeypatch, database_url, *args)
     assert first == second and second["status"] == "completed"

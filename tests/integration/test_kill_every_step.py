@@ -48,7 +48,7 @@ NODES = (
 AGENTS = ("intake", "policy_lookup", "risk", "compliance", "quote")
 WORKERS = 4
 WORKER_ENV = {**os.environ, "BATON_DATABASE_POOL_SIZE": "2"}
-DECISION = {"action": "approve", "reviewer": "Kim"}
+DECISION = {"action": "approve", "reviewer": "Kim", "note": "ok"}
 
 KILLER = """
 import json, os, signal, sys
@@ -162,7 +162,15 @@ def _resumer(url: str, crash: Crash) -> list[str]:
     if crash.phase == "run":
         args = ["run", "underwriting", str(STRAIGHT_THROUGH), "--thread-id", crash.thread]
     else:
-        args = ["review", crash.thread, "--approve", "--reviewer", DECISION["reviewer"]]
+        args = [
+            "review",
+            crash.thread,
+            "--approve",
+            "--reviewer",
+            DECISION["reviewer"],
+            "--note",
+            "ok",
+        ]
     return [BATON, *args, "--json"]
 
 

@@ -21,7 +21,18 @@ def test_prune_keeps_final_state_decision_and_trace_and_leaves_open_threads(
     done, reviewed, waiting = f"done-{tag}", f"reviewed-{tag}", f"waiting-{tag}"
     run_sample(monkeypatch, database_url, "01_clean_straight_through.json", done)
     run_sample(monkeypatch, database_url, "02_high_risk_referral.json", reviewed)
-    baton(monkeypatch, database_url, "review", reviewed, "--approve", "--reviewer", "Kim", "--json")
+    baton(
+        monkeypatch,
+        database_url,
+        "review",
+        reviewed,
+        "--approve",
+        "--reviewer",
+        "Kim",
+        "--note",
+        "ok",
+        "--json",
+    )
     run_sample(monkeypatch, database_url, "07_missing_loss_run.json", waiting)
     finished = [done, reviewed]
     with open_workflow("underwriting", database_url) as flow:
@@ -60,7 +71,16 @@ def test_prune_keeps_final_state_decision_and_trace_and_leaves_open_threads(
         assert "was pruned" in refused and f"baton trace {done}" in refused
     # The open thread still resumes to a decision.
     resumed = baton(
-        monkeypatch, database_url, "review", waiting, "--approve", "--reviewer", "Kim", "--json"
+        monkeypatch,
+        database_url,
+        "review",
+        waiting,
+        "--approve",
+        "--reviewer",
+        "Kim",
+        "--note",
+        "ok",
+        "--json",
     )
     assert resumed["status"] == "completed"
 

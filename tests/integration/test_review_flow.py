@@ -108,7 +108,7 @@ def test_a_decision_sent_again_after_a_crash_carries_the_run_on_and_another_is_r
     monkeypatch.setattr(underwriting, "_finalize", plain_finalize)
     with open_workflow("underwriting", sqlite_url) as flow:
         with pytest.raises(ReviewConflict, match="already answered by Kim"):
-            flow.resume("crashed-review", {"action": "approve", "reviewer": "Lee"})
+            flow.resume("crashed-review", {"action": "approve", "reviewer": "Lee", "note": "ok"})
         done = flow.resume("crashed-review", decision)
     assert done.status == "completed" and done.decision is not None
     assert done.decision["outcome"] == "declined"

@@ -53,7 +53,7 @@ def test_invalid_decision_sent_straight_to_the_graph_is_refused_and_the_gate_sta
         assert report.packet is not None and message in report.packet["refused"][-1]
         assert SideEffectLedger(database_url).for_thread("gate", REVIEW_DECISION_KIND) == []
 
-        final = flow.resume("gate", {"action": "approve", "reviewer": "Dana"})
+        final = flow.resume("gate", {"action": "approve", "reviewer": "Dana", "note": "ok"})
         assert final.status == "completed" and final.decision is not None
         assert final.decision["outcome"] == "approved" and final.decision["decided_by"] == "Dana"
 
@@ -188,7 +188,7 @@ def test_two_reviewers_at_once_one_decision_and_the_other_is_told(postgres_url: 
         with open_workflow("underwriting", postgres_url) as flow:
             barrier.wait(timeout=30)
             try:
-                report = flow.resume(thread, {"action": action, "reviewer": reviewer})
+                report = flow.resume(thread, {"action": action, "reviewer": reviewer, "note": "ok"})
                 outcomes[reviewer] = f"ok:{(report.decision or {}).get('outcome')}"
             except RequestError as error:
                 outcomes[reviewer] = f"refused:{error}"

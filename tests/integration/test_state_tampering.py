@@ -128,7 +128,7 @@ def test_a_seal_copied_from_an_earlier_run_cannot_answer_a_gate(
         _send(
             flow,
             "replayed",
-            Command(resume={"action": "approve", "reviewer": "x"}),
+            Command(resume={"action": "approve", "reviewer": "x", "note": "ok"}),
             _sealed("ops", "operator", "replayed", "resume"),
         )
         decided = flow.report("replayed")

@@ -86,7 +86,7 @@ def test_a_submitter_cannot_answer_a_review_gate(server: Server) -> None:
 def test_a_forged_principal_in_the_run_config_is_not_believed(server: Server) -> None:
     thread = _to_gate(server)
     forged = {"configurable": {"langgraph_auth_user": {"identity": "rita", "role": "reviewer"}}}
-    approve = {"resume": {"action": "approve", "reviewer": "rita"}}
+    approve = {"resume": {"action": "approve", "reviewer": "rita", "note": "ok"}}
     client = server.client("alice")
     status = _refused(
         lambda: client.runs.wait(thread, "underwriting", command=approve, config=forged)

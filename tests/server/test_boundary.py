@@ -21,7 +21,7 @@ from tests.server.conftest import KEYS, Server
 pytestmark = pytest.mark.slow
 
 REFERRED = json.loads((SAMPLES / "02_high_risk_referral.json").read_text(encoding="utf-8"))
-APPROVE = {"resume": {"action": "approve", "reviewer": "rita"}}
+APPROVE = {"resume": {"action": "approve", "reviewer": "rita", "note": "checked"}}
 
 
 def _to_gate(server: Server, owner: str = "alice") -> str:

@@ -188,7 +188,7 @@ def test_unknown_thread_is_not_found(server: Server) -> None:
 def test_two_concurrent_resumes_record_exactly_one_decision(server: Server) -> None:
     thread = _to_gate(server)
     answers = {
-        "rita": {"action": "approve", "reviewer": "rita"},
+        "rita": {"action": "approve", "reviewer": "rita", "note": "ok"},
         "otto": {"action": "reject", "reviewer": "otto", "note": "declined"},
     }
 
