@@ -196,9 +196,18 @@ def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None
     if not isinstance(body, dict):
         raise Refusal(422, "(body)", "the request body must be a JSON object")
     if route in ("assistants.create", "assistants.update"):
-        # An assistant's config and context become every run's that uses it.
-        _check_operator_context(role, body, identity)
+        # An assistant's config and context become every run's that uses it, whoever runs it:
+        # no model choice there (operators choose per run), and no infrastructure.
         _check_configurable(body)
+        for source in ("context", "config.configurable"):
+            values = body.get("context") if source == "context" else _configurable(body)
+            if isinstance(values, dict) and "models" in values:
+                raise Refusal(
+                    403,
+                    f"{source}.models",
+                    "an assistant chooses no model: operators choose per run",
+                )
+        _check_operator_context(role, body, identity)
         return
     if route in ("threads.search", "threads.count"):
         return
@@ -227,6 +236,12 @@ def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None
             )
         if body.get("if_not_exists") not in (None, "reject"):
             raise Refusal(403, "if_not_exists", "runs cannot create threads (operators may)")
+        if body.get("multitask_strategy") not in (None, "reject"):
+            raise Refusal(
+                403,
+                "multitask_strategy",
+                "only operators interrupt, roll back or queue behind someone's run ('reject')",
+            )
     _check_operator_context(role, body, identity)
     _check_configurable(body)
     command = body.get("command")
@@ -265,7 +280,7 @@ def _check_workflow_input(assistant_id: Any, given: Any) -> None:
         (
             entry
             for name, entry in WORKFLOWS.items()
-            if assistant_id in (name, str(uuid.uuid5(ASSISTANT_NAMESPACE, name)))
+            if str(assistant_id).lower() in (name, str(uuid.uuid5(ASSISTANT_NAMESPACE, name)))
         ),
         None,
     )
@@ -276,6 +291,14 @@ def _check_workflow_input(assistant_id: Any, given: Any) -> None:
     except ContractViolation as error:
         field = error.errors[0].split(":", 1)[0] if error.errors else "(whole object)"
         raise Refusal(422, f"input.{field}", str(error)) from None
+
+
+def _refuse_query(query: bytes) -> None:
+    """Query parameters that act on someone's runs are for operators: cancelling a run when the
+    caller disconnects (`cancel_on_disconnect`), or an `action` on a run."""
+    for name in ("cancel_on_disconnect", "action"):
+        if name.encode() in query:
+            raise Refusal(403, name, f"{name} is for operators")
 
 
 def _check_configurable(body: Mapping[str, Any]) -> None:
@@ -290,9 +313,14 @@ def _check_configurable(body: Mapping[str, Any]) -> None:
             raise Refusal(403, f"config.configurable.{key}", "is set by the server, never a caller")
 
 
+def _configurable(body: Mapping[str, Any]) -> Any:
+    config = body.get("config") or {}
+    return config.get("configurable") or {} if isinstance(config, dict) else {}
+
+
 def _check_operator_context(role: str, body: Mapping[str, Any], identity: str) -> None:
     context = body.get("context") or {}
-    configurable = (body.get("config") or {}).get("configurable") or {}
+    configurable = _configurable(body)
     for source, values in (("context", context), ("config.configurable", configurable)):
         if not isinstance(values, dict):
             raise Refusal(422, source, "must be a JSON object")
@@ -405,21 +433,36 @@ class RequestBoundary:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         headers = [
             (k, v) for k, v in scope.get("headers", []) if k.lower() != BINDING_HEADER.encode()
         ]
         scope = {**scope, "headers": headers}
-        method, path = scope["method"], scope.get("path", "")
-        if method in ("OPTIONS", "HEAD") or PUBLIC.fullmatch(path):
+        keys = [v for k, v in headers if k.lower() == b"x-api-key"]
+        if scope["type"] == "websocket":
+            # Event streams over a socket carry no body to check: operators only.
+            holder = self._holder(keys)
+            if holder is None or holder[1] != "operator":
+                await receive()  # the connect
+                await send({"type": "websocket.close", "code": 1008})
+                return
             await self.app(scope, receive, send)
             return
-        holder = self._holder(headers)
+        method, path = scope["method"], scope.get("path", "")
+        if method == "OPTIONS" or PUBLIC.fullmatch(path):  # CORS preflight, health, docs
+            await self.app(scope, receive, send)
+            return
+        if len(keys) > 1:  # servers read the last, a check might read the first: refuse both
+            await _refuse(send, Refusal(400, "x-api-key", "send exactly one x-api-key header"))
+            return
+        holder = self._holder(keys)
         if holder is None:  # no key, or a wrong one: the server's auth answers 401
             await self.app(scope, receive, send)
             return
+        if method == "HEAD":  # answered like a GET by the server: checked like one
+            method = "GET"
         identity, role = holder
         if role != "operator":
             send = _masking_seals(send)
@@ -431,6 +474,8 @@ class RequestBoundary:
                 raise Refusal(403, route.name, f"{route.name} is not open to a {role}")
             if thread is not None:
                 _thread_field(thread, "thread_id")
+            if role != "operator":
+                _refuse_query(scope.get("query_string", b""))
             body: Any = None
             raw = b""
             if method in ("POST", "PUT", "PATCH"):
@@ -558,13 +603,14 @@ class RequestBoundary:
             return status, None
 
     @staticmethod
-    def _holder(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
+    def _holder(keys: list[bytes]) -> tuple[str, str] | None:
+        """Who the request's one key stands for (the local developer with BATON_AUTH=off)."""
         try:
             if access_settings().auth == "off":
                 return DEVELOPER, "operator"
-            key = next((v.decode() for k, v in headers if k.lower() == b"x-api-key"), None)
+            key = keys[0].decode("utf-8") if len(keys) == 1 else None
             holder = holder_of(key)
-        except AccessMisconfigured:
+        except (AccessMisconfigured, UnicodeDecodeError):
             return None
         return (holder.identity, holder.role) if holder is not None else None
 

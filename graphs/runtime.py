@@ -6,6 +6,7 @@ explicit URL) and gives a `WorkflowRun` helper that starts, resumes and reports 
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,7 +109,7 @@ class WorkflowRun:
         self.portal = portal
         self.traces = TraceStore(database_url)
         self.ledger = SideEffectLedger(database_url)
-        self._held: set[str] = set()
+        self._held: set[tuple[str, int]] = set()
         redact_langsmith_runs()
 
     def config(self, thread_id: str) -> RunnableConfig:
@@ -123,7 +124,8 @@ class WorkflowRun:
     def _exclusive(self, thread_id: str) -> Iterator[None]:
         """Hold the thread's run lock (re-entrant within this object): a second process running
         the same thread at once is refused with ThreadBusy, never interleaved with this one."""
-        if thread_id in self._held:
+        mine = (thread_id, threading.get_ident())  # re-entrant for this OS thread only
+        if mine in self._held:
             yield
             return
         lock = running(self.database_url, thread_id)
@@ -131,11 +133,11 @@ class WorkflowRun:
             lock.__enter__()
         except ThreadBusy as error:
             raise ThreadRunning(str(error)) from None
-        self._held.add(thread_id)
+        self._held.add(mine)
         try:
             yield
         finally:
-            self._held.discard(thread_id)
+            self._held.discard(mine)
             lock.__exit__(None, None, None)
 
     def _invoke(self, payload: Any, config: RunnableConfig) -> None:

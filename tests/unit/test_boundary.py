@@ -127,3 +127,93 @@ def test_seals_are_masked_in_what_non_operators_read() -> None:
     scope = {"type": "http", "method": "GET", "path": "/assistants/x", "headers": []}
     asyncio.run(boundary(scope, receive, send))
     assert seal.encode() not in sent[-1]["body"] and b'"baton_seal": "000' in sent[-1]["body"]
+
+
+def _through_boundary(scope: dict[str, Any], body: bytes = b"") -> tuple[int, bool]:
+    """(status, whether the inner app was reached) for one request through the boundary."""
+    reached = False
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal reached
+        reached = True
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(RequestBoundary(app)(scope, receive, send))
+    status = next((m["status"] for m in sent if m["type"] == "http.response.start"), 0)
+    return status, reached
+
+
+@pytest.fixture
+def keys(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import json
+
+    path = tmp_path / "keys.json"
+    holders = {
+        hashlib.sha256(b"k-alice").hexdigest(): {"identity": "alice", "role": "submitter"},
+        hashlib.sha256(b"k-rita").hexdigest(): {"identity": "rita", "role": "reviewer"},
+    }
+    path.write_text(json.dumps(holders))
+    monkeypatch.setenv("BATON_API_KEYS_FILE", str(path))
+    monkeypatch.delenv("BATON_AUTH", raising=False)
+
+
+def _http(method: str, path: str, *headers: tuple[bytes, bytes], query: bytes = b"") -> Any:
+    return {"type": "http", "method": method, "path": path, "headers": list(headers),
+            "query_string": query}  # fmt: skip
+
+
+def test_a_second_key_header_head_requests_and_sockets_do_not_slip_past(keys: None) -> None:
+    body = b'{"assistant_id": "underwriting", "context": {"database_url": "postgresql://x"}}'
+    two = _http(
+        "POST", "/threads/t1/runs/wait", (b"x-api-key", b"nope"), (b"x-api-key", b"k-alice")
+    )
+    assert _through_boundary(two, body) == (400, False)
+    head = _http("HEAD", "/threads/t1/state", (b"x-api-key", b"k-rita"))
+    assert _through_boundary(head)[1] is False  # checked as a GET: not a waiting case
+    odd = _http("GET", "/threads/t1", (b"x-api-key", b"\xff\xfe"))
+    assert _through_boundary(odd)[0] == 200  # no holder: the server's own auth answers (401)
+    cancel = _http(
+        "GET", "/threads/t1/runs/r1/join", (b"x-api-key", b"k-alice"),
+        query=b"cancel_on_disconnect=true",
+    )  # fmt: skip
+    assert _through_boundary(cancel) == (403, False)
+
+    closed: list[dict[str, Any]] = []
+
+    async def never(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("a reviewer's socket reached the server")
+
+    async def connect() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def record(message: dict[str, Any]) -> None:
+        closed.append(message)
+
+    socket = {"type": "websocket", "path": "/threads/t1/stream/events",
+              "headers": [(b"x-api-key", b"k-rita"), (b"x-baton-binding", b"t1;resume;n")]}  # fmt: skip
+    asyncio.run(RequestBoundary(never)(socket, connect, record))
+    assert closed == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_non_operators_never_preempt_someones_run_and_assistants_choose_no_model() -> None:
+    refusal = _refused(
+        "reviewer", "runs.create", {"command": {"resume": {}}, "multitask_strategy": "rollback"}
+    )
+    assert refusal.field == "multitask_strategy"
+    refusal = _refused(
+        "operator",
+        "assistants.create",
+        {"graph_id": "underwriting", "context": {"models": {"intake": None}}},
+    )
+    assert refusal.field == "context.models"
+    refusal = _refused("operator", "runs.create", {"config": "x"})
+    assert refusal.status == 422
