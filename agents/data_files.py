@@ -34,7 +34,7 @@ def load_yaml(path: Path, model: type[M]) -> M:
         problems = []
         for item in error.errors(include_url=False):
             key = ".".join(str(part) for part in item["loc"]) or "(file)"
-            line = _line_of(text, item["loc"])
+            line = line_of(text, item["loc"])
             where = f"{key} (line {line})" if line else key
             problems.append(f"{where}: {item['msg']} (got {item.get('input')!r})")
         raise DataFileError(f"{path}: " + "; ".join(problems)) from None
@@ -49,7 +49,7 @@ def describe(error: ValidationError) -> list[str]:
     ]
 
 
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """The line of the value at `loc` in the YAML text (the nearest enclosing one found)."""
     node = yaml.compose(text)
     line = None

@@ -19,6 +19,7 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from agents.data_files import line_of
 from graphs.contracts import describe_errors
 from schemas.result import Status
 from schemas.review import FiredRule
@@ -147,15 +148,19 @@ def load_policy(path: Path, contracts: Mapping[str, type[BaseModel]]) -> ReviewP
     """Load and check a policy file. `contracts` maps each agent name to its output contract, so
     that a rule naming an unknown agent or field is refused at load, not ignored at run time."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as error:
         raise PolicyError(f"{path}: cannot read the policy file: {error}") from error
     try:
         policy = ReviewPolicy.model_validate(raw)
     except ValidationError as error:
-        raise PolicyError(
-            f"{path}: " + "; ".join(_rule_named(raw, describe_errors(error)))
-        ) from error
+        lines = [line_of(text, item["loc"]) for item in error.errors(include_url=False)]
+        described = [
+            f"{problem} (line {line})" if line else problem
+            for problem, line in zip(describe_errors(error), lines, strict=True)
+        ]
+        raise PolicyError(f"{path}: " + "; ".join(_rule_named(raw, described))) from error
     for rule in policy.rules:
         if rule.field is not None:
             problem = _field_problem(rule.field, contracts)

@@ -164,3 +164,14 @@ def test_status_rule_tests_how_an_agent_answered(tmp_path: Path) -> None:
     )
     with pytest.raises(PolicyError, match="agent name"):
         load_policy(bad, CONTRACTS)
+
+
+def test_a_wrong_value_in_a_policy_file_is_named_with_its_line(tmp_path: Path) -> None:
+    text = (
+        HEADER
+        + "rules:\n  - name: x\n    description: d\n    field: risk.band\n    in: [high]\n    then: approve\n"
+    )
+    path = write(tmp_path, text)
+    line = text.splitlines().index("    then: approve") + 1
+    with pytest.raises(PolicyError, match=rf"rule 'x': rules\.0\.then: .*\(line {line}\)"):
+        load_policy(path, CONTRACTS)
