@@ -26,6 +26,8 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import anyio
@@ -49,10 +51,11 @@ from graphs.access import (
 from graphs.context import refused_model_choice
 from graphs.contracts import ContractViolation, validate_contract
 from graphs.inputs import InputRejected, check_json_text, check_thread_id
-from graphs.review_gate import ANSWER_KIND, REVIEW_DECISION_KIND
+from graphs.redaction import redact, sensitive_keys
+from graphs.review_gate import ANSWER_KIND, FIRST_REVIEW_KIND, REVIEW_DECISION_KIND
 from graphs.workflows import WORKFLOWS
 from schemas.review import ReviewDecision
-from schemas.trace import EventKind
+from schemas.trace import EventKind, TraceEvent
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -371,11 +374,13 @@ def _resumes(body: Any) -> bool:
 
 def _answers_and_decisions(thread: str) -> tuple[int, int]:
     """How many answers the thread's review gates received, and how many decisions they
-    recorded (the ledger is the deployment's, whatever server ran the gate)."""
+    recorded, a first reviewer's awaiting a second one included (the ledger is the deployment's,
+    whatever server ran the gate)."""
     ledger = SideEffectLedger(database_url())
     return (
         len(ledger.for_thread(thread, ANSWER_KIND)),
-        len(ledger.for_thread(thread, REVIEW_DECISION_KIND)),
+        len(ledger.for_thread(thread, REVIEW_DECISION_KIND))
+        + len(ledger.for_thread(thread, FIRST_REVIEW_KIND)),
     )
 
 
@@ -386,6 +391,72 @@ def _latest_refusal(thread: str) -> str:
         if refused:
             return str(refused[-1])
     return "see the case's review packet (it is still waiting)"
+
+
+REASON_HEADER = "x-baton-reason"
+"""Why an operator changes a thread's history (optional): kept in the trace event."""
+
+
+def _history_change(name: str, body: Any) -> dict[str, Any] | None:
+    """What an operator's request changes in a thread's history, for its trace event (None when
+    it changes nothing: only operators get this far with such a request)."""
+    if not isinstance(body, dict):
+        return None
+    checkpoint = body.get("checkpoint")
+    checkpoint_id = body.get("checkpoint_id") or (
+        checkpoint.get("checkpoint_id") if isinstance(checkpoint, dict) else None
+    )
+    if name == "threads.update_state":
+        return {
+            "via": "a state update",
+            "as_node": body.get("as_node"),
+            "checkpoint_id": checkpoint_id,
+            "values": body.get("values"),
+        }
+    command: dict[str, Any] = body["command"] if isinstance(body.get("command"), dict) else {}
+    if name == "runs.create" and (checkpoint_id or command.get("goto") or command.get("update")):
+        return {
+            "via": "a run from an earlier checkpoint" if checkpoint_id else "a command",
+            "checkpoint_id": checkpoint_id,
+            "goto": command.get("goto"),
+            "values": command.get("update"),
+        }
+    return None
+
+
+def _recording_on_success(send: Send, record: Callable[[], None]) -> Send:
+    """`send`, calling `record` when the response starts with a success, before any of its body
+    goes out (a client may stop reading once it has the body's length): a caller who reads the
+    trace after the response finds the event there."""
+
+    async def recording(message: Message) -> None:
+        if message["type"] == "http.response.start" and 200 <= int(message["status"]) < 300:
+            await anyio.to_thread.run_sync(record)
+        await send(message)
+
+    return recording
+
+
+def _record_history_change(
+    thread: str, identity: str, change: dict[str, Any], reason: bytes | None
+) -> None:
+    """The trace event of an operator's change to a thread's history, as the CLI's rollback
+    writes one: who (from the key), when, how, why, and the values (sensitive fields redacted)."""
+    TraceStore(database_url()).append(
+        TraceEvent(
+            thread_id=thread,
+            kind=EventKind.STATE_CHANGE,
+            node=change.get("as_node"),
+            at=datetime.now(UTC),
+            data={
+                **change,
+                "values": redact(change.get("values"), sensitive_keys()),
+                "by": identity,
+                "identified_by": "api key",
+                "reason": reason.decode("utf-8", "replace")[:2000] if reason else None,
+            },
+        )
+    )
 
 
 def _has_input(body: Any) -> bool:
@@ -503,6 +574,12 @@ class RequestBoundary:
             action = "resume" if _resumes(body) else "run"
             binding = Binding(thread or ANY_THREAD, action, secrets.token_hex(16))  # type: ignore[arg-type]
             headers.append((BINDING_HEADER.encode(), binding.header().encode()))
+        change = _history_change(name, body) if thread is not None else None
+        if change is not None and thread is not None:
+            reason = next((v for k, v in headers if k.lower() == REASON_HEADER.encode()), None)
+            send = _recording_on_success(
+                send, partial(_record_history_change, thread, identity, change, reason)
+            )
         if method in ("POST", "PUT", "PATCH"):
             headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(raw)).encode()))

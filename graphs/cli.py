@@ -286,12 +286,23 @@ def _show_report(report: RunReport, as_json: bool) -> None:
             )
         for refusal in packet.get("refused", []):
             console.print(f"[red]previous answer refused:[/] {escape(refusal)}")
-        if not _in_memory():
+        waiting = packet.get("awaiting_second_review")
+        if waiting and not _in_memory():
+            first = waiting["first"]
+            console.print(
+                f"[yellow]{escape(first['reviewer'])} chose {first['action']}; a second reviewer "
+                f"must confirm it ({escape(waiting['why'])}).[/] Confirm with the same "
+                f'answer as another reviewer, e.g. [bold]BATON_REVIEWER="NAME" {_program()} '
+                f"review {escape(report.thread_id)} --{first['action']}[/]"
+                + (" FILE" if first["action"] == "amend" else "")
+                + ", or --reject or --refer"
+            )
+        elif not _in_memory():
             overriding = packet.get("recommendation") == "decline"
             needs_note = ' --note "WHY"' if overriding else ""
             console.print(
                 f"Continue with: [bold]{_program()} review {escape(report.thread_id)} --approve "
-                f'--reviewer "YOUR NAME"{needs_note}[/] (or --reject, or --amend FILE with any of '
+                f'--reviewer "YOUR NAME"{needs_note}[/] (or --reject, --refer, or --amend FILE with any of '
                 f"{', '.join(packet['amendable_fields'])}; without --reviewer: BATON_REVIEWER, "
                 "else your user name)"
             )
@@ -406,6 +417,9 @@ def review(
     thread_id: Annotated[str, typer.Argument(metavar="THREAD")],
     approve: Annotated[bool, typer.Option("--approve", help="Approve the case.")] = False,
     reject: Annotated[bool, typer.Option("--reject", help="Reject (decline) the case.")] = False,
+    refer: Annotated[
+        bool, typer.Option("--refer", help="Send the case to the referral desk.")
+    ] = False,
     amend: Annotated[
         Path | None,
         typer.Option("--amend", metavar="FILE", help="Approve with corrections from a JSON file."),
@@ -419,21 +433,22 @@ def review(
     note: Annotated[str | None, typer.Option("--note")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Answer THREAD's review gate: --approve, --reject or --amend FILE."""
+    """Answer THREAD's review gate: --approve, --reject, --refer or --amend FILE."""
     chosen = [
         name
         for name, on in (
-            ("--approve", approve),
-            ("--reject", reject),
-            ("--amend", amend is not None),
+            ("approve", approve),
+            ("reject", reject),
+            ("refer", refer),
+            ("amend", amend is not None),
         )
         if on
     ]
     if len(chosen) != 1:
-        raise BadInput("give exactly one of --approve, --reject, --amend FILE")
+        raise BadInput("give exactly one of --approve, --reject, --refer, --amend FILE")
     who, how = _identity(reviewer, "BATON_REVIEWER")
     decision: dict[str, Any] = {
-        "action": "approve" if approve else "reject" if reject else "amend",
+        "action": chosen[0],
         "reviewer": who,
         "identified_by": how,
     }
@@ -545,7 +560,7 @@ def queue(
             )
         console.print(table)
     console.print(
-        f"Decide one with [bold]{_program()} review THREAD --approve|--reject|--amend FILE[/]"
+        f"Decide one with [bold]{_program()} review THREAD --approve|--reject|--refer|--amend FILE[/]"
     )
 
 

@@ -33,8 +33,8 @@ class Settled:
     assessed: dict[str, Any]
     """The agent results the gate assessed (as it recorded them)."""
     outcome: str
-    """`cleared` or `referred` by policy; `cleared_by_reviewer`, `referred` or `rejected` after
-    a person decided."""
+    """`cleared` or `referred` by policy; `cleared_by_reviewer`, `referred` (by the reviewer, or
+    by a refer rule that still holds on the amended results) or `rejected` after a person decided."""
     decided_by: str
     """`policy`, or the reviewer's identity."""
     reasons: list[str]
@@ -63,15 +63,30 @@ def record_decision(
     if review.record is not None:
         decision = review.record.decision
         decided_by = decision.reviewer
-        rejected = decision.action is ReviewAction.REJECT
-        outcome = "rejected" if rejected else "cleared_by_reviewer"
+        outcome = {ReviewAction.REJECT: "rejected", ReviewAction.REFER: "referred"}.get(
+            decision.action, "cleared_by_reviewer"
+        )
         if decision.action is ReviewAction.AMEND:
             changes = ", ".join(f"{k} → {v!r}" for k, v in (decision.corrections or {}).items())
             reasons.append(f"amended by {decision.reviewer}: {changes}")
+        if decision.action is ReviewAction.REFER:
+            reasons.append(f"referred by {decision.reviewer}")
         if decision.note:
             reasons.append(f"reviewer note: {decision.note}")
-        if not rejected and review.referrals:
+        if review.record.confirmed_by is not None:
+            second = review.record.confirmed_by
+            reasons.append(f"confirmed by a second reviewer, {second.reviewer}")
+            if second.note:
+                reasons.append(f"second reviewer's note: {second.note}")
+        if review.record.overruled is not None:
+            first = review.record.overruled
+            reasons.append(
+                f"{first.reviewer}'s {first.action.value} was not confirmed: "
+                f"{decision.reviewer} chose {decision.action.value} as second reviewer"
+            )
+        if outcome == "cleared_by_reviewer" and review.referrals:
             outcome = "referred"
+            reasons += [f"still referred: {r.rule}: {r.detail}" for r in review.referrals]
     else:
         outcome = "referred" if review.action == "refer" else "cleared"
         reasons = reasons or ["no review rule fired"]

@@ -124,6 +124,36 @@ class Rule(BaseModel):
         return f"{self.field} {self.test.replace('_', ' ')} {shown}"
 
 
+BUILT_IN_RULES = (
+    "escalated",
+    "operator_correction",
+    "agent_did_not_run",
+    "agent_failed",
+    "agent_escalated",
+)
+"""Rules every gate applies whatever its file says (see `assess`); a file may name them too."""
+
+
+class SecondReviewer(BaseModel):
+    """When a reviewer's decision must be confirmed by a second, different reviewer (four eyes):
+    approving or amending a case on which one of `rules` fired, or (`overriding_decline`) against
+    the agents' decline recommendation. Rejecting or referring never needs a second reviewer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[str] = Field(default_factory=list)
+    overriding_decline: bool = False
+
+    def needed(self, fired: Sequence[FiredRule], recommendation: str) -> str | None:
+        """Why a second reviewer must confirm an approval or amendment (None when not)."""
+        named = sorted({rule.rule for rule in fired if rule.rule in self.rules})
+        if named:
+            return f"it approves a case on which {', '.join(named)} fired"
+        if self.overriding_decline and recommendation == "decline":
+            return "it overrides the agents' decline recommendation"
+        return None
+
+
 class ReviewPolicy(BaseModel):
     """A workflow's review policy file."""
 
@@ -134,6 +164,8 @@ class ReviewPolicy(BaseModel):
     gate: str
     when_no_rule_fires: Literal["approve", "review"] = "review"
     rules: list[Rule] = Field(default_factory=list)
+    second_reviewer: SecondReviewer | None = None
+    """Which decisions a second, different reviewer must confirm (none when absent)."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
@@ -141,6 +173,13 @@ class ReviewPolicy(BaseModel):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate rule names: {duplicates}")
+        if self.second_reviewer is not None:
+            unknown = sorted(set(self.second_reviewer.rules) - {*names, *BUILT_IN_RULES})
+            if unknown:
+                raise ValueError(
+                    f"second_reviewer names no rule {unknown} (rules: {', '.join(names)}; "
+                    f"built in: {', '.join(BUILT_IN_RULES)})"
+                )
         return self
 
 

@@ -40,6 +40,7 @@ from schemas.review import (
     ReviewDecision,
     ReviewPacket,
     ReviewRecord,
+    SecondReview,
 )
 from schemas.trace import EventKind
 
@@ -168,30 +169,44 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         packet.summary = _summary(gate, packet, config, runtime)
         _enqueue(gate, packet, config, runtime)
         refused: list[str] = []
+        first: ReviewDecision | None = None
+        second: tuple[ReviewDecision | None, ReviewDecision | None] = (None, None)
+        amended: dict[str, Any] = {}
+        asked_times = 0
         while True:
             asked = {**packet.model_dump(mode="json"), "refused": refused}
             emit(EventKind.GATE_FIRED, {"gate": gate.name, "packet": asked}, config)
             answer, who = _answer_and_principal(
-                gate, config, runtime, len(refused), interrupt(asked)
+                gate, config, runtime, asked_times, interrupt(asked)
             )
+            asked_times += 1
             refusal = reviewer_refusal(who, state.get(OWNER_KEY))
             if refusal is not None:
                 refused.append(refusal)
                 continue
             try:
-                decision, amended = _accept_answer(gate, state, answer)
+                if first is None:
+                    decision, amended = _accept_answer(gate, state, answer)
+                    decision = _vouched(decision, who)
+                    why = _second_review_needed(gate, assessment.fired, recommendation, decision)
+                    if why is None:
+                        break
+                    first = decision
+                    packet.awaiting_second_review = SecondReview(first=first, why=why)
+                    _record_first(gate, config, runtime, packet.awaiting_second_review)
+                    continue
+                decision = _vouched(
+                    validate_contract(ReviewDecision, answer, where="review decision"), who
+                )
+                _check_second_review(decision, first)
+                if decision.action in (ReviewAction.REJECT, ReviewAction.REFER):
+                    decision, amended = _accept_answer(gate, state, answer)
+                    decision, second = _vouched(decision, who), (None, first)
+                else:
+                    decision, second = first, (decision, None)
+                break
             except ValueError as error:  # ValidationError and ContractViolation included
                 refused.append(_refusal(error))
-                continue
-            if who is not None and who.identity != DEVELOPER:
-                # The identity the server vouched for, not the request body's (with BATON_AUTH=off
-                # there is none, and the body's reviewer stands).
-                decision = decision.model_copy(
-                    update={"reviewer": who.identity, "identified_by": "api key"}
-                )
-            elif who is not None:
-                decision = decision.model_copy(update={"identified_by": "development mode"})
-            break
         _dequeue(config, runtime)
 
         final = assess(
@@ -201,7 +216,19 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             corrected=corrected,
             escalations=escalations,
         )
-        record, record_key = _record_decision(gate, config, runtime, decision, recommendation)
+        confirmed_by, overruled = second
+        record, record_key = _record_decision(
+            gate,
+            config,
+            runtime,
+            ReviewRecord(
+                decision=decision,
+                recommendation=recommendation,
+                agreed=_agreed(decision, recommendation),
+                confirmed_by=confirmed_by,
+                overruled=overruled,
+            ),
+        )
         outcome = ReviewOutcome(
             required=True,
             action="review",
@@ -389,6 +416,73 @@ def _spend_seal(
     return principal
 
 
+def _vouched(decision: ReviewDecision, who: Principal | None) -> ReviewDecision:
+    """The decision under the identity the server vouched for, not the request body's (with
+    BATON_AUTH=off there is none, and the body's reviewer stands)."""
+    if who is not None and who.identity != DEVELOPER:
+        return decision.model_copy(update={"reviewer": who.identity, "identified_by": "api key"})
+    if who is not None:
+        return decision.model_copy(update={"identified_by": "development mode"})
+    return decision
+
+
+def _second_review_needed(
+    gate: GateSpec,
+    fired: Sequence[FiredRule],
+    recommendation: Recommendation,
+    decision: ReviewDecision,
+) -> str | None:
+    """Why the policy wants a second reviewer to confirm this decision (None when it does not)."""
+    rule = gate.policy.second_reviewer
+    if rule is None or decision.action in (ReviewAction.REJECT, ReviewAction.REFER):
+        return None
+    return rule.needed(fired, recommendation)
+
+
+def _check_second_review(second: ReviewDecision, first: ReviewDecision) -> None:
+    """A second reviewer is someone else, and confirms the first decision (the same action and
+    corrections) or rejects or refers the case; ValueError saying which otherwise."""
+    if _same_person(second.reviewer, first.reviewer):
+        raise ValueError(
+            f"{first.reviewer} made the first decision: a second, different reviewer confirms it"
+        )
+    if second.action in (ReviewAction.REJECT, ReviewAction.REFER):
+        return
+    if second.action is not first.action or second.corrections != first.corrections:
+        raise ValueError(
+            f"a second reviewer confirms {first.reviewer}'s {first.action.value} (the same "
+            "action and corrections), or rejects or refers the case"
+        )
+
+
+def _same_person(one: str, other: str) -> bool:
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
+
+
+FIRST_REVIEW_KIND = "first_review"
+"""Ledger kind of a first reviewer's decision that waits for a second reviewer's."""
+
+
+def _record_first(
+    gate: GateSpec, config: RunnableConfig, runtime: Runtime[BatonContext], waiting: SecondReview
+) -> None:
+    """Keep the first of two reviewers' decisions (once per gate task) and say so in the trace."""
+    thread_id = _thread_id(config)
+    task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
+    kept = SideEffectLedger(resolved_database_url(runtime)).record_once(
+        f"{FIRST_REVIEW_KIND}:{thread_id}:{task}",
+        thread_id=thread_id,
+        kind=FIRST_REVIEW_KIND,
+        payload={"workflow": gate.workflow, "gate": gate.name, **waiting.model_dump(mode="json")},
+    )
+    if kept.created:
+        emit(
+            EventKind.REVIEW_DECISION,
+            {"gate": gate.name, "awaiting_second_review": kept.payload},
+            config,
+        )
+
+
 def _referrals(fired: list[FiredRule]) -> list[FiredRule]:
     return [rule for rule in fired if rule.action == "refer"]
 
@@ -408,7 +502,8 @@ def _accept_answer(
                 f"(amendable: {', '.join(gate.amendable_fields) or 'none'})"
             )
         amended = gate.apply_amendment(state, decision.corrections)
-    problem = gate.refuse(state, decision) if gate.refuse else None
+    # The decision is checked on the results as amended: an amendment may supply what is missing.
+    problem = gate.refuse({**state, **amended}, decision) if gate.refuse else None
     if problem:
         raise ValueError(problem)
     return decision, amended
@@ -422,20 +517,22 @@ def _refusal(error: ValueError) -> str:
     return f"invalid review decision: {error}"
 
 
+def _agreed(decision: ReviewDecision, recommendation: Recommendation) -> bool | None:
+    """Whether the reviewer took the agents' recommendation (None when there was none)."""
+    if recommendation == "none":
+        return None
+    return (decision.action is ReviewAction.APPROVE and recommendation == "approve") or (
+        decision.action is ReviewAction.REJECT and recommendation == "decline"
+    )
+
+
 def _record_decision(
     gate: GateSpec,
     config: RunnableConfig,
     runtime: Runtime[BatonContext],
-    decision: ReviewDecision,
-    recommendation: Recommendation,
+    record: ReviewRecord,
 ) -> tuple[ReviewRecord, str]:
     """Record the reviewer's decision once per gate task (a re-run finds it already there)."""
-    agreed: bool | None = None
-    if recommendation != "none":
-        agreed = (decision.action is ReviewAction.APPROVE and recommendation == "approve") or (
-            decision.action is ReviewAction.REJECT and recommendation == "decline"
-        )
-    record = ReviewRecord(decision=decision, recommendation=recommendation, agreed=agreed)
     thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
     task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
     key = f"{REVIEW_DECISION_KIND}:{thread_id}:{task}"

@@ -230,10 +230,10 @@ class WorkflowRun:
         return after
 
     def _recorded_decision(self, thread_id: str) -> dict[str, Any] | None:
+        """The review record in the thread's state (None when the gate recorded none)."""
         review = self.graph.get_state(self.config(thread_id)).values.get("review") or {}
-        record = review.get("record") or {}
-        decision: dict[str, Any] | None = record.get("decision")
-        return decision
+        record: dict[str, Any] | None = review.get("record")
+        return record
 
     def rollback(
         self,
@@ -395,10 +395,13 @@ class WorkflowRun:
             raise UnknownThread(f"no {self.entry.name} thread {thread_id!r} in this database")
 
 
-def _refuse_other_decision(thread_id: str, recorded: dict[str, Any], sent: dict[str, Any]) -> None:
-    """ReviewConflict unless `sent` is the decision the gate recorded."""
+def _refuse_other_decision(thread_id: str, record: dict[str, Any], sent: dict[str, Any]) -> None:
+    """ReviewConflict unless `sent` is the decision the gate recorded (or, where a second
+    reviewer confirmed it, their confirmation)."""
     fields = ("action", "reviewer", "note", "corrections")
-    if any(recorded.get(name) != sent.get(name) for name in fields):
+    answers = [record.get("decision") or {}, record.get("confirmed_by") or {}]
+    if not any(all(given.get(name) == sent.get(name) for name in fields) for given in answers):
+        recorded = answers[0]
         raise ReviewConflict(
             f"the review gate of {thread_id!r} was already answered by "
             f"{recorded.get('reviewer')} ({recorded.get('action')}); your decision was not recorded"

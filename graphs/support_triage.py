@@ -161,10 +161,11 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
 
 
 def _after_review(state: Mapping[str, Any]) -> str:
-    """A rejected ticket, or one with no route, gets no note."""
+    """A rejected or referred ticket, or one with no route, gets no note."""
     record = (state.get("review") or {}).get("record") or {}
-    rejected = (record.get("decision") or {}).get("action") == ReviewAction.REJECT
-    return FINALIZE if rejected or final_route(state) is None else NOTE_WRITER.name
+    action = (record.get("decision") or {}).get("action")
+    unrouted = action in (ReviewAction.REJECT, ReviewAction.REFER)
+    return FINALIZE if unrouted or final_route(state) is None else NOTE_WRITER.name
 
 
 def _finalize(
@@ -176,9 +177,11 @@ def _finalize(
         amended = (settled.review.amended or {}).get(ROUTER.writes)
         routing = amended or settled.assessed.get("router") or {}
         route = routing.get("value") if routing.get("status") == Status.OK else None
-        outcome: Literal["routed", "routed_by_reviewer", "rejected"]
+        outcome: Literal["routed", "routed_by_reviewer", "rejected", "referred"]
         if settled.rejected:
             outcome, route = "rejected", None
+        elif settled.outcome == "referred":
+            outcome, route = "referred", None
         elif settled.review.record is not None:
             outcome = "routed_by_reviewer"
         else:

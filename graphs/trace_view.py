@@ -32,6 +32,18 @@ def event_summary(event: TraceEvent) -> str:
         if data.get("corrected_input") is not None:
             text += f"; corrected input {data['corrected_input']}"
         return text
+    if kind is EventKind.STATE_CHANGE:
+        text = (
+            f"{data.get('by')} ({data.get('identified_by')}) changed the history: {data.get('via')}"
+        )
+        for name in ("as_node", "checkpoint_id", "goto"):
+            if data.get(name):
+                text += f", {name.replace('_', ' ')} {data[name]}"
+        if data.get("reason"):
+            text += f": {data['reason']}"
+        if data.get("values") is not None:
+            text += f"; values {data['values']}"
+        return text
     if kind is EventKind.ROUTE:
         blocked = "; ".join(f"{k} blocked: {v}" for k, v in (data.get("blocked") or {}).items())
         route = ", ".join(data.get("route") or []) or "finish"
@@ -55,13 +67,25 @@ def event_summary(event: TraceEvent) -> str:
         rules = ", ".join(r["rule"] for r in data.get("fired", [])) or "no rule fired"
         return f"{data['action']} without review ({rules})"
     if kind is EventKind.REVIEW_DECISION:
+        waiting = data.get("awaiting_second_review")
+        if waiting:
+            first = waiting.get("first") or {}
+            return (
+                f"{first.get('reviewer')} chose {first.get('action')}; a second reviewer must "
+                f"confirm it ({waiting.get('why')})"
+            )
         decision = data.get("decision") or {}
         agreed = "agreed with" if data.get("agreed") else "overrode"
-        return (
+        text = (
             f"{decision.get('reviewer')} chose {decision.get('action')} ({agreed} the agents' "
             f"{data.get('recommendation')})"
-            + ("" if data.get("created", True) else " [already recorded]")
         )
+        if data.get("confirmed_by"):
+            text += f", confirmed by {data['confirmed_by'].get('reviewer')}"
+        if data.get("overruled"):
+            overruled = data["overruled"]
+            text += f", overruling {overruled.get('reviewer')}'s {overruled.get('action')}"
+        return text + ("" if data.get("created", True) else " [already recorded]")
     if kind is EventKind.SIDE_EFFECT:
         state = "recorded" if data.get("created") else "already recorded, not repeated"
         return f"{data.get('kind')} {data.get('outcome', '')} {state} (key {data.get('key')})"

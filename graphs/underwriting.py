@@ -32,6 +32,7 @@ from graphs.policy import POLICY_DIR, load_policy
 from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate
 from graphs.supervisor import Worker, build_supervisor
 from graphs.tracing import trace_all_runs
+from schemas.result import AgentResult, Status
 from schemas.review import ReviewAction, ReviewDecision
 from schemas.underwriting import (
     AMENDABLE_QUOTE_FIELDS,
@@ -93,11 +94,13 @@ def _subject(state: Mapping[str, Any]) -> str:
 
 
 def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> dict[str, Any]:
-    """The quote result with the reviewer's corrections, validated strictly against `Quote`."""
+    """The quote result with the reviewer's corrections, validated strictly against `Quote`. With
+    no quote (the quote agent did not answer ok), the reviewer may price one: all of `limit`,
+    `deductible` and `annual_premium`."""
     result = state.get("quote") or {}
-    quote = result.get("value")
-    if result.get("status") != "ok" or not quote:
-        raise ValueError("there is no quote to amend (the quote agent did not answer ok)")
+    quote = result.get("value") if result.get("status") == "ok" else None
+    if not quote:
+        return {"quote": _reviewer_priced_quote(result, corrections)}
     if "limit" in corrections and "annual_premium" not in corrections:
         raise ValueError(
             f"the quote was priced for a limit of {quote['limit']:,.0f}: amend annual_premium "
@@ -118,6 +121,43 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
     return {"quote": {**result, "value": amended.model_dump(mode="json")}}
 
 
+def _reviewer_priced_quote(
+    result: Mapping[str, Any], corrections: dict[str, Any]
+) -> dict[str, Any]:
+    """A quote the reviewer priced where the quote agent gave none, as an `ok` result."""
+    missing = [field for field in AMENDABLE_QUOTE_FIELDS if field not in corrections]
+    if missing:
+        raise ValueError(
+            "there is no quote to amend (the quote agent did not answer ok): to price it "
+            f"yourself give all of {', '.join(AMENDABLE_QUOTE_FIELDS)} (missing: "
+            f"{', '.join(missing)})"
+        )
+    limit, premium = corrections["limit"], corrections["annual_premium"]
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (limit, premium))
+    quote = validate_contract(
+        Quote,
+        {
+            **corrections,
+            "rate_per_thousand": premium / limit * 1000 if numeric and limit > 0 else 0,
+            "band_multiplier": 1.0,
+            "breakdown": [
+                "priced by the reviewer: no quote was calculated "
+                f"({result.get('status', 'did not run')}: {result.get('reason') or 'no result'}); "
+                "the rate is the premium per 1,000 of limit, no band multiplier applied"
+            ],
+        },
+        where="reviewer-priced quote",
+    )
+    return AgentResult[Quote](
+        status=Status.OK,
+        value=quote,
+        agent=QUOTE.name,
+        version=QUOTE.version,
+        implementation="reviewer_amendment",
+        attempts=0,
+    ).model_dump(mode="json")
+
+
 def _finalize(
     state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
 ) -> dict[str, Any]:
@@ -129,17 +169,7 @@ def _finalize(
             "value"
         )
         outcome = {"rejected": "declined", "referred": "referred"}.get(settled.outcome, "approved")
-        reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
-        if review.record is not None:
-            decision = review.record.decision
-            if decision.action is ReviewAction.AMEND:
-                reasons.append(f"amended by {decision.reviewer}: {decision.corrections}")
-            if decision.note:
-                reasons.append(f"reviewer note: {decision.note}")
-            if outcome == "referred":
-                reasons += [f"still referred: {r.rule}: {r.detail}" for r in review.referrals]
-        elif outcome == "approved":
-            reasons = reasons or ["no review rule fired"]
+        reasons = settled.reasons
         return UnderwritingDecision(
             submission_id=str(state.get("submission_id")),
             outcome=outcome,
@@ -166,35 +196,40 @@ def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str 
     """Why this decision cannot be taken on this case (None when it can): an approval needs the
     results a decision rests on, an ineligible class and state are never approved, and approving
     over a sanctions hit needs a note saying why the hit is a false match."""
-    if decision.action is ReviewAction.REJECT:
+    if decision.action in (ReviewAction.REJECT, ReviewAction.REFER):
         return None
-    missing = [
-        f"{name} ({(state.get(name) or {}).get('status', 'did not run')}: "
-        f"{(state.get(name) or {}).get('reason') or 'no result'})"
-        for name in NEEDED_TO_APPROVE
-        if (state.get(name) or {}).get("status") != "ok"
-    ]
+    missing = [name for name in NEEDED_TO_APPROVE if (state.get(name) or {}).get("status") != "ok"]
     if missing:
+        listed = "; ".join(
+            f"{name} ({(state.get(name) or {}).get('status', 'did not run')}: "
+            f"{(state.get(name) or {}).get('reason') or 'no result'})"
+            for name in missing
+        )
+        remedy = (
+            "; or price it yourself: --amend with all of " + ", ".join(AMENDABLE_QUOTE_FIELDS)
+            if missing == ["quote"]
+            else "; or have an operator correct the input and roll the agent back"
+        )
         return (
-            f"an approval needs the results it rests on, and these are missing: {'; '.join(missing)}"
-            ". Reject the case, or have an operator correct the input and roll the agent back"
+            f"an approval needs the results it rests on, and these are missing: {listed}. "
+            f"Reject or refer the case{remedy}"
         )
     facts = (state.get("intake") or {}).get("value") or {}
     if not facts.get("applicant_name"):
         return (
             "the applicant was never read from the documents, so never screened: an approval "
-            "needs it. Reject the case, or have an operator roll intake back with the applicant "
-            "named"
+            "needs it. Reject or refer the case, or have an operator roll intake back with the "
+            "applicant named"
         )
     compliance = (state.get("compliance") or {}).get("value") or {}
     if compliance.get("state_eligible") is False:
-        return f"{compliance.get('eligibility_note')}: it cannot be approved; reject it"
+        return f"{compliance.get('eligibility_note')}: it cannot be approved; reject or refer it"
     hits = compliance.get("sanctions_hits") or []
     noted = bool((decision.note or "").strip())
     if not noted and not hits and recommendation(state) == "decline":
         return (
             "overriding the agents' decline recommendation needs a note saying why (--note); "
-            "or reject the case"
+            "or reject or refer the case"
         )
     if hits and not noted:
         listed = ", ".join(f"{hit['screened_name']} ~ {hit['listed_name']}" for hit in hits)

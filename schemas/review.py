@@ -15,6 +15,9 @@ class ReviewAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     AMEND = "amend"
+    REFER = "refer"
+    """Send the case to the referral desk (outcome `referred`): for a case this desk should not
+    decide, or one whose results are missing and cannot be supplied."""
 
 
 class ReviewDecision(BaseModel):
@@ -68,6 +71,15 @@ class GeneratedSummary(BaseModel):
     notice: str = "Written by a model from the evidence below; it is not used to decide anything."
 
 
+class SecondReview(BaseModel):
+    """A first reviewer's decision that waits for a second reviewer, and why it must."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first: ReviewDecision
+    why: str
+
+
 class ReviewPacket(BaseModel):
     """What a review gate shows the reviewer: the question, the evidence, and what they may do."""
 
@@ -86,6 +98,9 @@ class ReviewPacket(BaseModel):
     amendable_fields: list[str] = Field(default_factory=list)
     summary: GeneratedSummary | None = None
     """When a `review_summary` model is configured: a generated summary of the evidence."""
+    awaiting_second_review: SecondReview | None = None
+    """Set when a first reviewer's decision needs a second, different reviewer (the policy file's
+    `second_reviewer`): they confirm it (the same action and corrections), or reject or refer."""
 
 
 class ReviewRecord(BaseModel):
@@ -96,7 +111,12 @@ class ReviewRecord(BaseModel):
     decision: ReviewDecision
     recommendation: Recommendation
     agreed: bool | None
-    """None when the agents made no recommendation (an agent failed or did not run)."""
+    """None when the agents made no recommendation (an agent failed or did not run). A referral
+    is not agreement: the reviewer did not take the agents' recommendation."""
+    confirmed_by: ReviewDecision | None = None
+    """The second reviewer's confirmation, when the policy asked for one."""
+    overruled: ReviewDecision | None = None
+    """The first reviewer's decision, when the second reviewer rejected or referred instead."""
 
 
 class QueuedCase(BaseModel):

@@ -163,7 +163,8 @@ class TriageDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ticket_id: str
-    outcome: Literal["routed", "routed_by_reviewer", "rejected"]
+    outcome: Literal["routed", "routed_by_reviewer", "rejected", "referred"]
+    """`referred`: a reviewer sent the ticket to the referral desk, unrouted."""
     intent: str | None
     team: str | None
     queue: str | None

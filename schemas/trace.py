@@ -50,6 +50,10 @@ class EventKind(StrEnum):
     ROLLBACK = "rollback"
     """Someone rewound the thread to just before an agent: who (and how that was established),
     when, to which agent, why, and the corrected input if any (sensitive fields redacted)."""
+    STATE_CHANGE = "state_change"
+    """An operator changed a thread's history through a server (a state update, a run from an
+    earlier checkpoint, a command that jumps or writes): who (from the key), when, how, why (the
+    `x-baton-reason` header) and the values written (sensitive fields redacted)."""
 
 
 class TraceEvent(BaseModel):

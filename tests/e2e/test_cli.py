@@ -270,3 +270,34 @@ def test_document_text_is_never_read_as_console_markup(
     )
     assert "[/i]" in out and "[conceal]hidden[/conceal]" in out
     baton(monkeypatch, database_url, "trace", "markup")  # exits 0: nothing in it is taken as markup
+
+
+def test_four_eyes_through_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """The sanctions-hit policy asks for a second reviewer: the first approval leaves the case
+    waiting and says who must confirm; the same person is refused; another confirms it."""
+    run_sample(monkeypatch, database_url, "03_sanctions_hit.json", "eyes")
+    monkeypatch.setenv("BATON_REVIEWER", "Dana")
+    out = baton(monkeypatch, database_url, "review", "eyes", "--approve", "--note", "other FEIN")
+    assert "Dana chose approve; a second reviewer must confirm it" in out
+    assert "baton review eyes --approve" in out
+    refused = baton(monkeypatch, database_url, "review", "eyes", "--approve", code=2)
+    assert "Dana made the first decision" in refused
+    monkeypatch.setenv("BATON_REVIEWER", "Lee")
+    done = baton(monkeypatch, database_url, "review", "eyes", "--approve", "--json")
+    assert done["decision"]["outcome"] == "approved"
+    assert "confirmed by a second reviewer, Lee" in done["decision"]["reasons"]
+    trace = baton(monkeypatch, database_url, "trace", "eyes")
+    assert "Dana chose approve (overrode the agents' decline), confirmed by Lee" in trace
+
+
+def test_refer_sends_the_case_to_the_referral_desk(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    run_sample(monkeypatch, database_url, "02_high_risk_referral.json", "desk")
+    done = baton(
+        monkeypatch, database_url, "review", "desk", "--refer", "--reviewer", "Dana", "--json"
+    )
+    assert done["decision"]["outcome"] == "referred"
+    assert "referred by Dana" in done["decision"]["reasons"]

@@ -26,7 +26,7 @@ def test_interrupt_review_completes_and_records_once(
     )
     assert stopped["status"] == "awaiting_review"
     assert "high_risk" in {r["rule"] for r in stopped["reasons"]}
-    assert stopped["review"]["allowed_actions"] == ["approve", "reject", "amend"]
+    assert stopped["review"]["allowed_actions"] == ["approve", "reject", "amend", "refer"]
 
     status = baton(monkeypatch, database_url, "status", thread, "--json")
     assert status["status"] == "awaiting_review"

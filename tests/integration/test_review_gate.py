@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
@@ -22,7 +23,7 @@ from tests.conftest import load_sample
         ({"action": "approve"}, "reviewer: Field required"),
         (
             {"action": "bless", "reviewer": "x"},
-            "action: Input should be 'approve', 'reject' or 'amend'",
+            "action: Input should be 'approve', 'reject', 'amend' or 'refer'",
         ),
         ({"action": "amend", "reviewer": "x"}, "amend needs corrections"),
         (
@@ -249,7 +250,7 @@ def test_reviewer_agreement_is_kept_per_workflow_not_pooled(database_url: str) -
     ("sample", "refusal"),
     [
         ("08_unreadable_application", "an approval needs the results it rests on"),
-        ("11_ineligible_state", "cannot be approved; reject it"),
+        ("11_ineligible_state", "cannot be approved; reject or refer it"),
     ],
 )
 def test_what_cannot_be_approved_is_refused_and_may_be_rejected(
@@ -265,17 +266,102 @@ def test_what_cannot_be_approved_is_refused_and_may_be_rejected(
     assert done.decision is not None and done.decision["outcome"] == "declined"
 
 
-def test_approving_over_a_sanctions_hit_needs_a_note(database_url: str) -> None:
+def test_approving_over_a_sanctions_hit_needs_a_note_and_a_second_reviewer(
+    database_url: str,
+) -> None:
     with open_workflow("underwriting", database_url) as flow:
         flow.start(load_sample("03_sanctions_hit"), thread_id="hit-note")
         with pytest.raises(ReviewRefused, match="needs a note saying why it is a false match"):
             flow.resume("hit-note", {"action": "approve", "reviewer": "Dana"})
-        done = flow.resume(
+        first = flow.resume(
             "hit-note",
             {"action": "approve", "reviewer": "Dana", "note": "different company, checked FEIN"},
         )
+        assert first.status == "awaiting_review" and first.packet is not None
+        waiting = first.packet["awaiting_second_review"]
+        assert waiting["first"]["reviewer"] == "Dana"
+        assert waiting["why"] == "it approves a case on which sanctions_hit fired"
+        assert SideEffectLedger(database_url).for_thread("hit-note", REVIEW_DECISION_KIND) == []
+        with pytest.raises(ReviewRefused, match="Dana made the first decision"):
+            flow.resume("hit-note", {"action": "approve", "reviewer": " dana "})
+        with pytest.raises(ReviewRefused, match="confirms Dana's approve"):
+            flow.resume(
+                "hit-note",
+                {"action": "amend", "reviewer": "Lee", "corrections": {"deductible": 5000}},
+            )
+        done = flow.resume("hit-note", {"action": "approve", "reviewer": "Lee"})
+        trace = flow.traces.events("hit-note")
     assert done.decision is not None and done.decision["outcome"] == "approved"
+    assert done.decision["decided_by"] == "Dana"
     assert "reviewer note: different company, checked FEIN" in done.decision["reasons"]
+    assert "confirmed by a second reviewer, Lee" in done.decision["reasons"]
+    [record] = SideEffectLedger(database_url).for_thread("hit-note", REVIEW_DECISION_KIND)
+    assert record["payload"]["confirmed_by"]["reviewer"] == "Lee"
+    assert any(
+        (e.data.get("awaiting_second_review") or {}).get("first", {}).get("reviewer") == "Dana"
+        for e in trace
+    )
+
+
+def test_a_second_reviewer_may_overrule_the_first_by_rejecting(database_url: str) -> None:
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("03_sanctions_hit"), thread_id="overrule")
+        flow.resume("overrule", {"action": "approve", "reviewer": "Dana", "note": "false match"})
+        done = flow.resume("overrule", {"action": "reject", "reviewer": "Lee", "note": "too close"})
+    assert done.decision is not None and done.decision["outcome"] == "declined"
+    assert done.decision["decided_by"] == "Lee"
+    assert (
+        "Dana's approve was not confirmed: Lee chose reject as second reviewer"
+        in done.decision["reasons"]
+    )
+
+
+def test_rejecting_or_referring_needs_no_second_reviewer(database_url: str) -> None:
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("03_sanctions_hit"), thread_id="refer-hit")
+        done = flow.resume("refer-hit", {"action": "refer", "reviewer": "Dana"})
+    assert done.decision is not None and done.decision["outcome"] == "referred"
+    assert "referred by Dana" in done.decision["reasons"]
+
+
+def test_a_reviewer_may_price_a_missing_quote_and_the_gate_says_so(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quote agent had no rate for the class: the approval is refused with what may be done,
+    and the reviewer's own price (all three terms, checked against `Quote`) lets it through."""
+    from agents.underwriting import quote as quote_agent
+
+    table = copy.deepcopy(quote_agent.rating_table())
+    table["classes"].pop("bakery")
+    monkeypatch.setattr(quote_agent, "rating_table", lambda: table)
+    with open_workflow("underwriting", database_url) as flow:
+        stopped = flow.start(load_sample("01_clean_straight_through"), thread_id="priced")
+        assert stopped.status == "awaiting_review"
+        values = flow.graph.get_state(flow.config("priced")).values
+        assert values["quote"]["status"] != "ok"
+        with pytest.raises(ReviewRefused, match="or price it yourself: --amend with all of limit"):
+            flow.resume("priced", {"action": "approve", "reviewer": "Dana"})
+        with pytest.raises(ReviewRefused, match="missing: deductible"):
+            flow.resume(
+                "priced",
+                {
+                    "action": "amend",
+                    "reviewer": "Dana",
+                    "corrections": {"limit": 1_000_000, "annual_premium": 4200},
+                },
+            )
+        done = flow.resume(
+            "priced",
+            {
+                "action": "amend",
+                "reviewer": "Dana",
+                "corrections": {"limit": 1_000_000, "deductible": 5000, "annual_premium": 4200},
+            },
+        )
+    assert done.decision is not None and done.decision["outcome"] == "approved"
+    quote = done.decision["quote"]
+    assert quote["annual_premium"] == 4200 and quote["rate_per_thousand"] == 4.2
+    assert quote["breakdown"][0].startswith("priced by the reviewer: no quote was calculated")
 
 
 def test_an_applicant_never_read_cannot_be_approved(database_url: str) -> None:

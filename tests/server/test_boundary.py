@@ -14,7 +14,7 @@ import pytest
 from langgraph_sdk.errors import APIStatusError
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.review_gate import REVIEW_DECISION_KIND
+from graphs.review_gate import FIRST_REVIEW_KIND, REVIEW_DECISION_KIND
 from tests.conftest import SAMPLES, fresh_postgres_database
 from tests.server.conftest import KEYS, Server
 
@@ -246,3 +246,22 @@ def test_no_one_answers_their_own_case_and_is_told_so(server: Server) -> None:
     )
     assert status == 403 and "started this case and may not review it" in body["detail"]
     assert SideEffectLedger(server.database_url).for_thread(thread, REVIEW_DECISION_KIND) == []
+
+
+def test_four_eyes_on_a_server_take_two_keys(server: Server) -> None:
+    """The sanctions-hit policy asks for a second reviewer: the first answer is taken (200, the
+    case still waiting), the same key again is a 422 saying why, and another key confirms."""
+    hit = json.loads((SAMPLES / "03_sanctions_hit.json").read_text(encoding="utf-8"))
+    thread = str(server.client("alice").threads.create()["thread_id"])
+    server.client("alice").runs.wait(thread, "underwriting", input=hit)
+    server.client("rita").runs.wait(thread, "underwriting", command=APPROVE)
+    [first] = SideEffectLedger(server.database_url).for_thread(thread, FIRST_REVIEW_KIND)
+    assert first["payload"]["first"]["reviewer"] == "rita"
+    status, body = _refusal(
+        lambda: server.client("rita").runs.wait(thread, "underwriting", command=APPROVE)
+    )
+    assert status == 422 and "rita made the first decision" in body["detail"]
+    server.client("otto").runs.wait(thread, "underwriting", command=APPROVE)
+    decision = server.client("alice").threads.get_state(thread)["values"]["decision"]
+    assert decision["outcome"] == "approved" and decision["decided_by"] == "rita"
+    assert "confirmed by a second reviewer, otto" in decision["reasons"]

@@ -22,7 +22,7 @@ from graphs.runtime import open_workflow
 from graphs.workflows import WORKFLOWS
 from schemas.trace import EventKind
 from tests.conftest import SAMPLES
-from tests.server.conftest import Server
+from tests.server.conftest import KEYS, Server
 
 REFERRED = json.loads((SAMPLES / "02_high_risk_referral.json").read_text(encoding="utf-8"))
 STRAIGHT = json.loads((SAMPLES / "01_clean_straight_through.json").read_text(encoding="utf-8"))
@@ -126,6 +126,37 @@ def test_fork_from_an_earlier_checkpoint_runs_again_from_there(server: Server) -
     assert state["parent_checkpoint"] is not None
     branch = operator.threads.get_history(thread, limit=200)
     assert any(h["checkpoint"]["checkpoint_id"] == fork_id for h in branch)
+    # Both changes to the history are in the trace, with who made them (from the key).
+    changes = TraceStore(server.database_url).events(thread, EventKind.STATE_CHANGE)
+    assert [(c.data["via"], c.data["by"], c.data["identified_by"]) for c in changes] == [
+        ("a state update", "otto", "api key"),
+        ("a run from an earlier checkpoint", "otto", "api key"),
+    ]
+    assert changes[0].data["as_node"] == "risk"
+    assert changes[0].data["values"] == {"broker": "Forked Brokers"}
+    assert changes[1].data["checkpoint_id"] == fork_id
+
+
+def test_an_operators_change_to_a_history_keeps_the_reason_and_hides_what_is_sensitive(
+    server: Server,
+) -> None:
+    if server.name == "aegra":
+        pytest.skip("Aegra lets an operator reach only its own threads (see the fork test)")
+    thread = _to_gate(server)
+    response = httpx.post(
+        f"{server.url}/threads/{thread}/state",
+        json={
+            "values": {"broker": "Fixed Brokers", "documents": [{"content": "FEIN 12-3456789"}]},
+            "as_node": "risk",
+        },
+        headers={"x-api-key": KEYS["otto"][0], "x-baton-reason": "broker typo, ticket 42"},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    [change] = TraceStore(server.database_url).events(thread, EventKind.STATE_CHANGE)
+    assert change.data["reason"] == "broker typo, ticket 42"
+    assert change.data["values"]["broker"] == "Fixed Brokers"
+    assert "12-3456789" not in json.dumps(change.data)
 
 
 def test_updates_are_streamed_agent_by_agent(server: Server) -> None:

@@ -4,9 +4,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from agents.underwriting import AGENTS
 from graphs.policy import POLICY_DIR, PolicyError, ReviewPolicy, Rule, assess, load_policy
+from schemas.review import FiredRule
 
 CONTRACTS = {spec.name: spec.output_contract for spec in AGENTS}
 NAMES = list(CONTRACTS)
@@ -175,3 +177,33 @@ def test_a_wrong_value_in_a_policy_file_is_named_with_its_line(tmp_path: Path) -
     line = text.splitlines().index("    then: approve") + 1
     with pytest.raises(PolicyError, match=rf"rule 'x': rules\.0\.then: .*\(line {line}\)"):
         load_policy(path, CONTRACTS)
+
+
+def test_second_reviewer_names_rules_the_file_or_the_gate_has() -> None:
+    with pytest.raises(ValidationError, match=r"second_reviewer names no rule \['hitz'\]"):
+        ReviewPolicy.model_validate(
+            {
+                "workflow": "w",
+                "owner": "o",
+                "gate": "g",
+                "rules": [{"name": "hits", "description": "d", "always": True}],
+                "second_reviewer": {"rules": ["hitz"]},
+            }
+        )
+    policy = ReviewPolicy.model_validate(
+        {
+            "workflow": "w",
+            "owner": "o",
+            "gate": "g",
+            "second_reviewer": {"rules": ["agent_failed"], "overriding_decline": True},
+        }
+    )
+    assert policy.second_reviewer is not None
+    fired = [FiredRule(rule="agent_failed", description="d", action="review", detail="x")]
+    assert policy.second_reviewer.needed(fired, "none") == (
+        "it approves a case on which agent_failed fired"
+    )
+    assert policy.second_reviewer.needed([], "decline") == (
+        "it overrides the agents' decline recommendation"
+    )
+    assert policy.second_reviewer.needed([], "approve") is None
