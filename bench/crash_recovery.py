@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.databases import database, kinds
 from bench.samples import ROOT, SAMPLES, STRAIGHT_THROUGH
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 
 REPEATS = 5
 BATON = str(Path(sys.executable).parent / "baton")
@@ -29,7 +29,7 @@ from agents.underwriting import QUOTE
 def die(payload, context):
     os.kill(os.getpid(), signal.SIGKILL)
 object.__setattr__(QUOTE.implementations[0], "run", die)
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 with open_workflow("underwriting", {url!r}) as flow:
     flow.start(json.load(open({sample!r})), thread_id={thread!r})
 """

@@ -25,9 +25,9 @@ from agents.underwriting import AGENTS
 from bench.databases import database, kinds
 from bench.scoped_context import SAMPLES
 from checkpoints.saver import open_saver
-from graphs.context import BatonContext
-from graphs.governed import add_governed_agent
-from graphs.runtime import open_workflow
+from graphs.kit.context import BatonContext
+from graphs.kit.governed import add_governed_agent
+from graphs.kit.runtime import open_workflow
 from graphs.underwriting import UnderwritingState
 from schemas.underwriting import UnderwritingSubmission
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bench.databases import database, kinds
 from bench.samples import APPROVE, REFERRED, sample
 from checkpoints.retention import checkpoint_rows
-from graphs.runtime import WorkflowRun, open_workflow
+from graphs.kit.runtime import WorkflowRun, open_workflow
 
 LENGTHS = (10, 100, 1000)
 TIMED = 5

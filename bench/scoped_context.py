@@ -20,8 +20,8 @@ from typing import Any, get_type_hints
 from agents.registry import WORKFLOW_AGENTS
 from agents.underwriting.llm_intake import prompt
 from checkpoints.rollback import lineage
-from graphs.governed import OVERRIDES_KEY
-from graphs.runtime import open_workflow
+from graphs.kit.governed import OVERRIDES_KEY
+from graphs.kit.runtime import open_workflow
 from schemas.underwriting import Document
 
 ROOT = Path(__file__).resolve().parents[1]

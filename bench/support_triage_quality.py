@@ -14,7 +14,7 @@ other ballot goes to the deterministic arbiter (`agents.support_triage.specs.rul
 whose ruling settles the intent when its confidence is at least `arbiter_min_confidence`, and
 otherwise goes to a person with the ruling's label as the suggestion. The router then routes the
 intent and the review gate's policy (`policies/support_triage.yaml`, through
-`graphs.policy.assess`, as the gate does) says whether a person reviews it; a case the vote did not
+`graphs.kit.policy.assess`, as the gate does) says whether a person reviews it; a case the vote did not
 settle always waits for a person. The chat-model voter is not configured here: it sits out, and
 is left out of the ballot (as is the model arbiter, which falls back to the rule).
 
@@ -51,7 +51,7 @@ from bench.split_csv import DEFAULT_SEED, DEFAULT_TEST_SHARE, stratified_split
 
 if TYPE_CHECKING:
     from agents.spec import AgentContext, AgentSpec
-    from graphs.policy import ReviewPolicy
+    from graphs.kit.policy import ReviewPolicy
     from graphs.support_triage import VoteRules
     from schemas.ballot import Ballot
     from schemas.support_triage import IntentVote
@@ -207,7 +207,7 @@ def gate_review(
     assessed as the gate assesses it (no escalation: the vote settled it)."""
     from agents.support_triage.routing import route_ticket
     from agents.support_triage.specs import ROUTER
-    from graphs.policy import assess
+    from graphs.kit.policy import assess
     from schemas.result import AgentResult, Outcome, Status
     from schemas.support_triage import Route, RouteRequest
 
@@ -304,7 +304,7 @@ def evaluate(
     from agents.support_triage.specs import AGENTS, VOTERS
     from agents.support_triage.training import encode, load_models, train
     from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
-    from graphs.policy import POLICY_DIR, load_policy
+    from graphs.kit.policy import POLICY_DIR, load_policy
     from graphs.support_triage import WORKFLOW, load_vote_rules
 
     rules = load_vote_rules()

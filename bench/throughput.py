@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bench.databases import database, kinds
 from bench.samples import APPROVE, REFERRED, sample
-from graphs.runtime import WorkflowRun, open_workflow
+from graphs.kit.runtime import WorkflowRun, open_workflow
 
 CONCURRENCY = (1, 4, 16)
 REPEATS = 3

@@ -7,7 +7,7 @@ the process. A second run on a thread that is running is refused at once (`Threa
 interleaved with the first (two processes each running half a case, each reporting it
 `incomplete`), and never crashing on the database's unique keys.
 
-The lock is taken by `baton` and `open_workflow` (graphs.runtime). A LangGraph server keeps runs
+The lock is taken by `baton` and `open_workflow` (graphs.kit.runtime). A LangGraph server keeps runs
 on one thread apart itself (multitask strategy `reject`, the only one non-operators may use); an
 operator's `baton` command on a thread a server is running at that moment is not kept apart
 from it."""

@@ -6,7 +6,7 @@ An evaluator may send the chain back to a stage with feedback (capped by
 `BATON_CONTRACT_REVIEW_MAX_LOOPS`, default 2) or escalate to the review gate; the gate stops high-risk
 contracts, failed stages and escalations for a lawyer (`policies/contract_review.yaml`). The input
 is a `ContractDocument`; `graph` is compiled without a checkpointer (for the LangGraph server);
-`graphs.runtime.open_workflow("contract_review")` compiles it with the configured one.
+`graphs.kit.runtime.open_workflow("contract_review")` compiles it with the configured one.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.contract_review.evaluators import judge_clauses, judge_extraction, judge_summary
 from agents.contract_review.specs import AGENTS, CLAUSE_ANALYSIS, EXTRACTION, RISK, SUMMARY
-from graphs.access import first_owner
-from graphs.context import BatonContext
-from graphs.contracts import validate_contract
-from graphs.decisions import Settled, record_decision
+from graphs.kit.access import first_owner
+from graphs.kit.context import BatonContext
+from graphs.kit.contracts import validate_contract
+from graphs.kit.decisions import Settled, record_decision
+from graphs.kit.policy import POLICY_DIR, load_policy
+from graphs.kit.review_gate import REVIEW_KEY, GateSpec, add_review_gate
+from graphs.kit.tracing import trace_all_runs
 from graphs.patterns.chain import ChainState, Evaluator, Stage, build_chain
-from graphs.policy import POLICY_DIR, load_policy
-from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate
-from graphs.tracing import trace_all_runs
 from schemas.contract_review import ContractDecision, ContractDocument, ContractRisk
 from schemas.review import Recommendation
 
@@ -147,7 +147,7 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
 def _finalize(
     state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
 ) -> dict[str, Any]:
-    """Record the decision once, from what the review gate recorded (`graphs.decisions`)."""
+    """Record the decision once, from what the review gate recorded (`graphs.kit.decisions`)."""
 
     def contract_decision(settled: Settled) -> ContractDecision:
         review = settled.review
@@ -210,7 +210,7 @@ def build_contract_review() -> StateGraph[Any, Any, Any, Any]:
 trace_all_runs()
 builder = build_contract_review()
 graph = builder.compile(name=WORKFLOW)
-"""The graph a LangGraph server serves (through `graphs/served.py`) with its checkpointer. Its
+"""The graph a LangGraph server serves (through `graphs/server/served.py`) with its checkpointer. Its
 model-backed nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
 
 STATE_WRITERS = {

@@ -11,7 +11,7 @@ the support lead's (`policies/support_triage_vote.yaml`), as are the routes
 (`policies/support_routing.yaml`) and the gate's rules (`policies/support_triage.yaml`). The
 classifiers are trained by `baton train support_triage` (cached; see
 `agents.support_triage.training`). `graph` is compiled without a checkpointer (for the LangGraph
-server); `graphs.runtime.open_workflow("support_triage")` compiles it with the configured one.
+server); `graphs.kit.runtime.open_workflow("support_triage")` compiles it with the configured one.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agents.structured import validation_errors
 from agents.support_triage.routing import route_for
 from agents.support_triage.specs import AGENTS, ARBITER, NOTE_WRITER, ROUTER, VOTERS, final_route
-from graphs.access import first_owner
-from graphs.context import BatonContext
-from graphs.decisions import Settled, record_decision
-from graphs.governed import add_governed_agent
+from graphs.kit.access import first_owner
+from graphs.kit.context import BatonContext
+from graphs.kit.decisions import Settled, record_decision
+from graphs.kit.governed import add_governed_agent
+from graphs.kit.policy import POLICY_DIR, PolicyError, load_policy
+from graphs.kit.review_gate import GateSpec, add_review_gate
+from graphs.kit.tracing import trace_all_runs
 from graphs.patterns.vote import Arbiter, VoteState, build_vote
-from graphs.policy import POLICY_DIR, PolicyError, load_policy
-from graphs.review_gate import GateSpec, add_review_gate
-from graphs.tracing import trace_all_runs
 from schemas.result import AgentResult, Status
 from schemas.review import Recommendation, ReviewAction, ReviewDecision
 from schemas.support_triage import Route, RouteRequest, SupportTicket, TriageDecision, known_intent
@@ -255,7 +255,7 @@ def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
 trace_all_runs()
 builder = build_support_triage()
 graph = builder.compile(name=WORKFLOW)
-"""The graph a LangGraph server serves (through `graphs/served.py`) with its checkpointer. Its
+"""The graph a LangGraph server serves (through `graphs/server/served.py`) with its checkpointer. Its
 nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
 
 STATE_WRITERS = {

@@ -2,7 +2,7 @@
 
 intake -> (policy_lookup | risk | compliance, in parallel) -> quote -> review gate -> finalize.
 The graph's input is an `UnderwritingSubmission`; `graph` is compiled without a checkpointer (for
-LangGraph Studio and the server); `graphs.runtime.open_workflow("underwriting")` compiles it with
+LangGraph Studio and the server); `graphs.kit.runtime.open_workflow("underwriting")` compiles it with
 the configured one.
 """
 
@@ -24,14 +24,14 @@ from agents.underwriting import (
     RISK,
     recommendation,
 )
-from graphs.access import first_owner
-from graphs.context import BatonContext
-from graphs.contracts import validate_contract
-from graphs.decisions import Settled, record_decision
-from graphs.policy import POLICY_DIR, load_policy
-from graphs.review_gate import REVIEW_KEY, GateSpec, add_review_gate
-from graphs.supervisor import Worker, build_supervisor
-from graphs.tracing import trace_all_runs
+from graphs.kit.access import first_owner
+from graphs.kit.context import BatonContext
+from graphs.kit.contracts import validate_contract
+from graphs.kit.decisions import Settled, record_decision
+from graphs.kit.policy import POLICY_DIR, load_policy
+from graphs.kit.review_gate import REVIEW_KEY, GateSpec, add_review_gate
+from graphs.kit.tracing import trace_all_runs
+from graphs.patterns.supervisor import Worker, build_supervisor
 from schemas.result import AgentResult, Status
 from schemas.review import ReviewAction, ReviewDecision
 from schemas.underwriting import (
@@ -161,7 +161,7 @@ def _reviewer_priced_quote(
 def _finalize(
     state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
 ) -> dict[str, Any]:
-    """Record the decision once, from what the review gate recorded (`graphs.decisions`)."""
+    """Record the decision once, from what the review gate recorded (`graphs.kit.decisions`)."""
 
     def underwriting_decision(settled: Settled) -> UnderwritingDecision:
         review = settled.review
@@ -277,7 +277,7 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
 trace_all_runs()
 builder = build_underwriting()
 graph = builder.compile(name=WORKFLOW)
-"""The graph a LangGraph server serves (through `graphs/served.py`) with its checkpointer. Its
+"""The graph a LangGraph server serves (through `graphs/server/served.py`) with its checkpointer. Its
 model-backed nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
 
 STATE_WRITERS = {

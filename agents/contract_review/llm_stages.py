@@ -19,7 +19,7 @@ contract's words.
 Traces: the contract and the evaluator's feedback only ever travel in message `content`, and the
 answer schemas keep the model's quotes under `quote` and `evidence` and its sentences under
 `text`, which the trace store and the LangSmith client mask in model runs
-(`graphs.tracing.MODEL_TEXT_KEYS`).
+(`graphs.kit.tracing.MODEL_TEXT_KEYS`).
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ from langgraph.types import Command, TracePolicy
 from pydantic import BaseModel, ValidationError
 
 from agents.spec import AgentSpec
-from graphs.contracts import describe_errors
-from graphs.events import emit
-from graphs.governed import add_governed_agent
+from graphs.kit.contracts import describe_errors
+from graphs.kit.events import emit
+from graphs.kit.governed import add_governed_agent
 from graphs.patterns.entry import RECEIVE, add_receive
 from schemas.result import Status, result_status
 from schemas.trace import EventKind

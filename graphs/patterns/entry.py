@@ -14,10 +14,10 @@ from langgraph.types import TracePolicy
 from pydantic import BaseModel
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.access import OWNER_KEY, principal_of, require_starter
-from graphs.context import BatonContext, resolved_database_url
-from graphs.contracts import validate_contract
-from graphs.errors import RequestError
+from graphs.kit.access import OWNER_KEY, principal_of, require_starter
+from graphs.kit.context import BatonContext, resolved_database_url
+from graphs.kit.contracts import validate_contract
+from graphs.kit.errors import RequestError
 
 RECEIVE = "receive"
 """The pattern's entry node: checks the workflow input and who may run it."""

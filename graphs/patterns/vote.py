@@ -28,8 +28,8 @@ from langgraph.types import Command, TracePolicy
 from pydantic import BaseModel
 
 from agents.spec import AgentSpec
-from graphs.events import emit
-from graphs.governed import add_governed_agent
+from graphs.kit.events import emit
+from graphs.kit.governed import add_governed_agent
 from graphs.patterns.entry import RECEIVE, add_receive
 from schemas.ballot import Ballot, Choice, Classification, Ruling, Vote
 from schemas.result import ErrorKind, Status

@@ -128,8 +128,8 @@ def test_decisions_end_as_the_vote_pattern_nodes_end_them(
     from agents.support_triage.training import load_models
     from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
     from bench.support_triage_quality import _voter_results, decide
+    from graphs.kit.policy import POLICY_DIR, load_policy
     from graphs.patterns.vote import Arbiter, _check_ruling, _tally
-    from graphs.policy import POLICY_DIR, load_policy
     from graphs.support_triage import WORKFLOW, load_vote_rules
     from schemas.ballot import ArbitrationCase, Ballot
     from schemas.result import AgentResult, Status

@@ -147,7 +147,7 @@ def test_agents_lists_owner_version_contracts_and_implementations(
 
 
 def test_internal_errors_exit_1(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
-    from graphs import runtime
+    from graphs.kit import runtime
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
@@ -190,7 +190,7 @@ def test_reusing_a_thread_id_for_another_submission_is_refused(
 def test_unexpected_key_or_value_errors_are_internal_errors(
     monkeypatch: pytest.MonkeyPatch, database_url: str, error: Exception
 ) -> None:
-    from graphs import runtime
+    from graphs.kit import runtime
 
     def explode(*args: object, **kwargs: object) -> None:
         raise error

@@ -142,7 +142,7 @@ def test_json_errors_are_one_json_object_on_stdout(
 ) -> None:
     from typer.testing import CliRunner
 
-    from graphs.cli import app
+    from graphs.cli.app import app
 
     monkeypatch.setenv("BATON_DATABASE_URL", database_url)
     path = _write(tmp_path, "input.json", json.dumps({**REFERRED, "broker": 5}))
@@ -173,7 +173,7 @@ def test_queue_and_status_are_readable_at_80_columns(
 ) -> None:
     from typer.testing import CliRunner
 
-    from graphs.cli import app
+    from graphs.cli.app import app
 
     thread = "a-rather-long-thread-id-0123456789abcdef-0123456789"
     run_sample(monkeypatch, database_url, "02_high_risk_referral.json", thread)

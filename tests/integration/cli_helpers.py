@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from graphs.cli import app
+from graphs.cli.app import app
 
 
 def baton(monkeypatch: pytest.MonkeyPatch, url: str, *args: str, code: int = 0) -> Any:

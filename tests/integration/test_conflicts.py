@@ -8,8 +8,8 @@ from langgraph.types import PregelTask, StateSnapshot
 
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.thread_lock import running
-from graphs.errors import ThreadRunning
-from graphs.runtime import open_workflow
+from graphs.kit.errors import ThreadRunning
+from graphs.kit.runtime import open_workflow
 from graphs.underwriting import DECISION_KIND
 from tests.conftest import load_sample
 from tests.integration.cli_helpers import baton, run_sample

@@ -13,8 +13,8 @@ import pytest
 from agents.contract_review.documents import contract_input
 from checkpoints.ledger import SideEffectLedger
 from graphs.contract_review import DECISION_KIND
-from graphs.errors import RequestError
-from graphs.runtime import open_workflow
+from graphs.kit.errors import RequestError
+from graphs.kit.runtime import open_workflow
 from schemas.trace import EventKind
 from tests.conftest import ROOT
 from tests.integration.cli_helpers import baton

@@ -46,7 +46,7 @@ def run_and_get_killed(database_url: str, thread: str, sabotage: str) -> None:
         """
         import json, os, signal
         {sabotage}
-        from graphs.runtime import open_workflow
+        from graphs.kit.runtime import open_workflow
         with open_workflow("underwriting", {url!r}) as flow:
             flow.start(json.load(open({sample!r})), thread_id={thread!r})
         raise SystemExit("the run was meant to be killed")

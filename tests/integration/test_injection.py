@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from graphs.runtime import RunReport, WorkflowRun, open_workflow
+from graphs.kit.runtime import RunReport, WorkflowRun, open_workflow
 from tests.conftest import ROOT, load_sample
 
 BIPIA = ROOT / "data" / "injection" / "bipia_text_attacks.json"

@@ -26,8 +26,8 @@ import pytest
 
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.trace_store import TraceStore
-from graphs.review_gate import REVIEW_DECISION_KIND
-from graphs.runtime import open_workflow
+from graphs.kit.review_gate import REVIEW_DECISION_KIND
+from graphs.kit.runtime import open_workflow
 from graphs.underwriting import DECISION_KIND
 from schemas.trace import EventKind
 from tests.conftest import ROOT, SAMPLES
@@ -53,7 +53,7 @@ DECISION = {"action": "approve", "reviewer": "Kim", "note": "ok"}
 KILLER = """
 import json, os, signal, sys
 from langchain_core.callbacks import BaseCallbackHandler
-from graphs.runtime import WorkflowRun, open_workflow
+from graphs.kit.runtime import WorkflowRun, open_workflow
 
 NODE, MOMENT = {node!r}, {moment!r}
 
@@ -81,7 +81,7 @@ if MOMENT == "saved":  # right after the node's writes are saved, before the ste
 
 if {durability!r} != "sync":  # as the servers run (LangGraph's default durability)
     import functools
-    from graphs.context import BatonContext
+    from graphs.kit.context import BatonContext
     def invoke(self, payload, config):
         run = functools.partial(
             self.graph.ainvoke, payload, config,

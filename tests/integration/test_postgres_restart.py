@@ -15,7 +15,7 @@ import pytest
 from agents.underwriting import RISK
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.trace_store import TraceStore
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from graphs.underwriting import DECISION_KIND
 from schemas.trace import EventKind
 from tests.conftest import fresh_postgres_database, load_sample

@@ -10,7 +10,7 @@ import pytest
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.retention import checkpoint_rows
 from checkpoints.trace_store import TraceStore
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from tests.integration.cli_helpers import baton, run_sample
 
 

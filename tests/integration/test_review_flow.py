@@ -9,8 +9,8 @@ import pytest
 
 import graphs.underwriting as underwriting
 from checkpoints.ledger import SideEffectLedger
-from graphs.errors import ReviewConflict
-from graphs.runtime import open_workflow
+from graphs.kit.errors import ReviewConflict
+from graphs.kit.runtime import open_workflow
 from graphs.underwriting import DECISION_KIND
 from tests.conftest import SAMPLES, load_sample
 from tests.integration.cli_helpers import baton, run_sample

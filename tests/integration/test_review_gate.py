@@ -10,9 +10,9 @@ import pytest
 from langgraph.types import Command
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.context import BatonContext
-from graphs.review_gate import REVIEW_DECISION_KIND
-from graphs.runtime import ReviewRefused, open_workflow
+from graphs.kit.context import BatonContext
+from graphs.kit.review_gate import REVIEW_DECISION_KIND
+from graphs.kit.runtime import ReviewRefused, open_workflow
 from tests.conftest import load_sample
 
 
@@ -132,7 +132,7 @@ def test_approving_a_case_that_a_refer_rule_also_caught_keeps_it_referred(
 def test_no_recommendation_when_an_agent_failed_and_such_cases_are_left_out_of_agreement(
     database_url: str,
 ) -> None:
-    from graphs.review_gate import agreement_rates
+    from graphs.kit.review_gate import agreement_rates
 
     with open_workflow("underwriting", database_url) as flow:
         stopped = flow.start(load_sample("08_unreadable_application"), thread_id="no-rec")
@@ -176,7 +176,7 @@ def test_two_reviewers_at_once_one_decision_and_the_other_is_told(postgres_url: 
     import threading
 
     from checkpoints.ledger import SideEffectLedger
-    from graphs.errors import RequestError
+    from graphs.kit.errors import RequestError
     from graphs.underwriting import DECISION_KIND
 
     thread = f"race-{uuid.uuid4().hex[:8]}"
@@ -231,7 +231,7 @@ def test_amendments_that_make_no_sense_are_refused(
 
 
 def test_reviewer_agreement_is_kept_per_workflow_not_pooled(database_url: str) -> None:
-    from graphs.review_gate import agreement_rates
+    from graphs.kit.review_gate import agreement_rates
     from tests.integration.test_contract_review import sample as contract
 
     with open_workflow("underwriting", database_url) as flow:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from graphs.runtime import WorkflowRun, open_workflow
+from graphs.kit.runtime import WorkflowRun, open_workflow
 from tests.conftest import SAMPLES, load_sample
 
 # sample -> (status, outcome when completed, rules that must be among the review reasons)

@@ -14,7 +14,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from checkpoints.database import parse_database_url
 from checkpoints.saver import open_saver
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from schemas.trace import EventKind
 from tests.conftest import load_sample
 

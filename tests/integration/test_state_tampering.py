@@ -16,11 +16,11 @@ import pytest
 from langgraph.types import Command
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.access import AccessRefused, Binding, Role, user_for
-from graphs.context import BatonContext
-from graphs.errors import RequestError
-from graphs.review_gate import UnrecordedOutcome
-from graphs.runtime import WorkflowRun, open_workflow
+from graphs.kit.access import AccessRefused, Binding, Role, user_for
+from graphs.kit.context import BatonContext
+from graphs.kit.errors import RequestError
+from graphs.kit.review_gate import UnrecordedOutcome
+from graphs.kit.runtime import WorkflowRun, open_workflow
 from graphs.underwriting import DECISION_KIND
 from tests.conftest import load_sample
 

@@ -14,7 +14,7 @@ import pytest
 from agents.support_triage.training import train
 from checkpoints.ledger import SideEffectLedger
 from graphs import support_triage
-from graphs.runtime import open_workflow, queued_cases
+from graphs.kit.runtime import open_workflow, queued_cases
 from schemas.trace import EventKind
 from tests.conftest import ROOT
 from tests.integration.cli_helpers import baton

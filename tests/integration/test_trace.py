@@ -150,7 +150,7 @@ def test_langsmith_gets_runs_with_sensitive_fields_hidden(monkeypatch: pytest.Mo
     from langsmith.run_trees import get_cached_client
     from langsmith.utils import get_env_var
 
-    from graphs.tracing import redact_langsmith_runs
+    from graphs.kit.tracing import redact_langsmith_runs
 
     get_env_var.cache_clear()  # langsmith caches what it read of the environment
     assert redact_langsmith_runs() is False  # off unless LANGSMITH_TRACING is set

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from checkpoints.trace_store import TraceStore
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from schemas.trace import EventKind, TraceEvent
 from tests.conftest import load_sample
 

@@ -27,8 +27,8 @@ from agents.contract_review.llm_stages import (
     summarise_with_model,
 )
 from agents.spec import AgentContext, AgentSpec, Implementation, Owner
-from graphs.context import BatonContext
-from graphs.governed import add_governed_agent, is_transient
+from graphs.kit.context import BatonContext
+from graphs.kit.governed import add_governed_agent, is_transient
 from schemas.contract_review import (
     ClauseCategory,
     ClauseFinding,

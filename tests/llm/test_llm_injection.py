@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from graphs.runtime import WorkflowRun, open_workflow
+from graphs.kit.runtime import WorkflowRun, open_workflow
 from tests.conftest import ROOT, load_sample
 from tests.llm.answers import faithful_answer
 from tests.llm.model_server import ScriptedModelServer
@@ -120,7 +120,7 @@ def test_a_model_derailed_by_an_injection_falls_back_and_decides_nothing(
 
 
 def test_prompts_are_masked_in_what_langsmith_receives() -> None:
-    from graphs.tracing import hide_sensitive
+    from graphs.kit.tracing import hide_sensitive
 
     run_input = {
         "messages": [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from graphs.runtime import WorkflowRun, open_workflow
+from graphs.kit.runtime import WorkflowRun, open_workflow
 from schemas.trace import EventKind
 from tests.conftest import load_sample
 from tests.llm.model_server import ScriptedModelServer

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from graphs.runtime import WorkflowRun, open_workflow
+from graphs.kit.runtime import WorkflowRun, open_workflow
 from tests.conftest import load_sample
 from tests.integration.test_samples import EXPECTED
 from tests.llm.answers import faithful_answer

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from schemas.trace import EventKind
 from tests.conftest import load_sample
 from tests.llm.model_server import ScriptedModelServer

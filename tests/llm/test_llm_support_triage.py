@@ -12,7 +12,7 @@ import pytest
 
 from agents.support_triage.training import load_models, train
 from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from tests.conftest import ROOT
 from tests.llm.model_server import ScriptedModelServer
 

@@ -124,7 +124,7 @@ def test_a_run_can_switch_a_model_off_and_misspelt_roles_are_refused(
 
 
 def test_model_answers_are_masked_for_langsmith() -> None:
-    from graphs.tracing import hide_sensitive
+    from graphs.kit.tracing import hide_sensitive
 
     output = {
         "parsed": {

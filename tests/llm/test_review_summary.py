@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from tests.conftest import load_sample
 from tests.integration.cli_helpers import run_sample
 from tests.llm.model_server import ScriptedModelServer

@@ -11,7 +11,7 @@ import pytest
 from langgraph_sdk.errors import APIStatusError
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.review_gate import REVIEW_DECISION_KIND
+from graphs.kit.review_gate import REVIEW_DECISION_KIND
 from tests.conftest import SAMPLES
 from tests.server.conftest import KEYS, Server
 

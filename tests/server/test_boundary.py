@@ -14,7 +14,7 @@ import pytest
 from langgraph_sdk.errors import APIStatusError
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.review_gate import FIRST_REVIEW_KIND, REVIEW_DECISION_KIND
+from graphs.kit.review_gate import FIRST_REVIEW_KIND, REVIEW_DECISION_KIND
 from tests.conftest import SAMPLES, fresh_postgres_database
 from tests.server.conftest import KEYS, Server
 

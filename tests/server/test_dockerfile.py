@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from graphs.workflows import WORKFLOWS
+from graphs.kit.workflows import WORKFLOWS
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -48,9 +48,9 @@ def test_langgraph_dockerfile_builds_the_official_image_for_this_repo(tmp_path: 
     assert f"ADD . {deps}" in dockerfile
     graphs = _env_value(dockerfile, "LANGSERVE_GRAPHS")
     assert set(graphs) == set(WORKFLOWS)
-    assert all(str(path).startswith(f"{deps}/graphs/served.py:") for path in graphs.values())
+    assert all(str(path).startswith(f"{deps}/graphs/server/served.py:") for path in graphs.values())
     assert _env_value(dockerfile, "LANGGRAPH_AUTH") == {
-        "path": f"{deps}/graphs/served.py:auth",
+        "path": f"{deps}/graphs/server/served.py:auth",
         "disable_studio_auth": True,
     }
     assert (

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from agents.support_triage.training import train
-from graphs.runtime import queued_cases
+from graphs.kit.runtime import queued_cases
 from tests.conftest import ROOT
 from tests.server.conftest import Server
 

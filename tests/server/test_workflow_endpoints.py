@@ -17,9 +17,9 @@ from langgraph_sdk.errors import APIStatusError
 
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.trace_store import TraceStore
-from graphs.review_gate import REVIEW_DECISION_KIND
-from graphs.runtime import open_workflow
-from graphs.workflows import WORKFLOWS
+from graphs.kit.review_gate import REVIEW_DECISION_KIND
+from graphs.kit.runtime import open_workflow
+from graphs.kit.workflows import WORKFLOWS
 from schemas.trace import EventKind
 from tests.conftest import SAMPLES
 from tests.server.conftest import KEYS, Server

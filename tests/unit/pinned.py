@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs.handoffs import handoff_map
+from graphs.kit.handoffs import handoff_map
 
 
 def mermaid_body(graph: Any) -> str:

@@ -1,4 +1,4 @@
-"""API keys, roles and sealed principals (graphs.access, graphs.auth), without a server."""
+"""API keys, roles and sealed principals (graphs.kit.access, graphs.server.auth), without a server."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from langgraph_sdk import Auth
 
-from graphs.access import (
+from graphs.kit.access import (
     AccessMisconfigured,
     AccessRefused,
     Binding,
@@ -22,7 +22,7 @@ from graphs.access import (
     reviewer_refusal,
     user_for,
 )
-from graphs.auth import authenticate
+from graphs.server.auth import authenticate
 
 BOUND = Binding("t", "resume", "n1")
 """What the request boundary binds a reviewer's answer on thread `t` to."""

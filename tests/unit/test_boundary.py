@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from graphs.boundary import (
+from graphs.kit.inputs import InputRejected, check_json_text, check_thread_id
+from graphs.server.boundary import (
     ROUTES,
     Refusal,
     RequestBoundary,
@@ -15,7 +16,6 @@ from graphs.boundary import (
     route_for,
     search_body,
 )
-from graphs.inputs import InputRejected, check_json_text, check_thread_id
 from tests.conftest import load_sample
 
 SUBMISSION = load_sample("02_high_risk_referral")

@@ -9,7 +9,7 @@ import pytest
 
 from agents.data_files import DataFileError, load_yaml
 from agents.underwriting.reference_data import DATA_DIR, RatingTable
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from tests.conftest import load_sample
 
 

@@ -8,8 +8,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 
 from agents.spec import AgentContext
-from graphs.governed import add_governed_agent
-from graphs.tracing import BatonTracer
+from graphs.kit.governed import add_governed_agent
+from graphs.kit.tracing import BatonTracer
 from schemas.trace import EventKind
 from tests.unit.fakes import (
     MemoryTraceStore,

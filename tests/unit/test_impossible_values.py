@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from tests.conftest import load_sample
 
 

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from agents.underwriting import AGENTS
-from graphs.policy import POLICY_DIR, PolicyError, ReviewPolicy, Rule, assess, load_policy
+from graphs.kit.policy import POLICY_DIR, PolicyError, ReviewPolicy, Rule, assess, load_policy
 from schemas.review import FiredRule
 
 CONTRACTS = {spec.name: spec.output_contract for spec in AGENTS}

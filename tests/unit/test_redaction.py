@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 from pydantic import BaseModel
 
-from graphs.redaction import REDACTED, redact
+from graphs.kit.redaction import REDACTED, redact
 
 KEYS = frozenset({"fein", "content"})
 

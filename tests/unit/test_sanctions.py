@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench.sanctions_variants import SHIPPED, build, score
-from graphs.runtime import open_workflow
+from graphs.kit.runtime import open_workflow
 from tests.conftest import load_sample
 
 

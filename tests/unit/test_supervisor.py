@@ -9,7 +9,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END
 
 from agents.spec import AgentContext, AgentSpec, Implementation
-from graphs.supervisor import Worker, build_supervisor, plan_route
+from graphs.patterns.supervisor import Worker, build_supervisor, plan_route
 from schemas.result import ErrorKind, Outcome
 from tests.unit.fakes import OWNER, DoubledOut, NumberIn
 

@@ -9,8 +9,8 @@ from itertools import groupby
 from checkpoints.database import parse_database_url
 from checkpoints.retention import PruneCounts, prune_threads
 from checkpoints.trace_store import TraceStore
-from graphs.errors import RequestError
-from graphs.runtime import open_workflow
+from graphs.kit.errors import RequestError
+from graphs.kit.runtime import open_workflow
 
 
 @dataclass(frozen=True)

@@ -34,16 +34,16 @@ from checkpoints.rollback import RollbackError
 from checkpoints.settings import SettingsError
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
-from graphs.contracts import ContractViolation
-from graphs.errors import RequestError, UnknownThread
-from graphs.handoffs import handoff_map
-from graphs.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
-from graphs.policy import PolicyError
-from graphs.retention import prune_finished
-from graphs.review_gate import agreement_rates
-from graphs.runtime import RunReport, WorkflowRun, open_workflow, queued_cases
-from graphs.trace_view import event_summary
-from graphs.workflows import WORKFLOWS
+from graphs.cli.trace_view import event_summary
+from graphs.kit.contracts import ContractViolation
+from graphs.kit.errors import RequestError, UnknownThread
+from graphs.kit.handoffs import handoff_map
+from graphs.kit.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
+from graphs.kit.policy import PolicyError
+from graphs.kit.retention import prune_finished
+from graphs.kit.review_gate import agreement_rates
+from graphs.kit.runtime import RunReport, WorkflowRun, open_workflow, queued_cases
+from graphs.kit.workflows import WORKFLOWS
 
 app = typer.Typer(
     name="baton",

@@ -11,7 +11,7 @@ import importlib
 from typing import Any, get_type_hints
 
 from agents.registry import WORKFLOW_AGENTS
-from graphs.workflows import get_workflow
+from graphs.kit.workflows import get_workflow
 
 
 def handoff_map(workflow: str) -> list[dict[str, str]]:

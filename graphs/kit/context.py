@@ -3,7 +3,7 @@
 On a server the context is whatever the caller sent, so it is a trust boundary: infrastructure
 (the database) never comes from it, and model choices only from an operator, within the
 deployment's allow-list (`BATON_MODEL_ALLOWLIST`). The server's request boundary
-(`graphs.boundary`) refuses such requests with a 4xx first; this is the graph's own check, for
+(`graphs.server.boundary`) refuses such requests with a 4xx first; this is the graph's own check, for
 servers or routes that boundary does not cover. In-process runs (`baton`, `open_workflow`) carry no
 principal and set the context themselves."""
 
@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 
 from agents.models import ROLES, model_allowlist, model_name
 from checkpoints.settings import database_url
-from graphs.access import AccessRefused, Principal, principal_of
+from graphs.kit.access import AccessRefused, Principal, principal_of
 
 
 @dataclass(frozen=True)

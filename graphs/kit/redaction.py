@@ -69,7 +69,7 @@ def registered_sensitive_fields() -> frozenset[str]:
     """Sensitive field names across the contracts of every registered agent and the input
     contract of every workflow."""
     from agents.registry import all_agents
-    from graphs.workflows import WORKFLOWS
+    from graphs.kit.workflows import WORKFLOWS
 
     contracts = [m for spec in all_agents() for m in (spec.input_contract, spec.output_contract)]
     contracts += [entry.input_model() for entry in WORKFLOWS.values()]

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from graphs.errors import RequestError
+from graphs.kit.errors import RequestError
 
 THREAD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 """A thread id: 1 to 64 characters, letters, digits and `. _ : -`, starting with a letter or a

@@ -2,7 +2,7 @@
 
 Keys come from the file named by `BATON_API_KEYS_FILE`: a JSON object mapping the SHA-256 hex digest
 of each key to `{"identity": …, "role": "submitter" | "reviewer" | "operator"}`. The server's auth
-layer (`graphs.auth`) turns a key into a principal; because servers differ in what their auth
+layer (`graphs.server.auth`) turns a key into a principal; because servers differ in what their auth
 covers, the graph checks again from the principal the server puts into the run's config: a run on
 a thread by anyone but its owner or an operator is refused, and only a reviewer or an operator can
 answer a review gate, never on a case they started. The principal is sealed (HMAC with
@@ -31,7 +31,7 @@ from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from graphs.errors import RequestError
+from graphs.kit.errors import RequestError
 
 Role = Literal["submitter", "reviewer", "operator"]
 STARTERS: frozenset[str] = frozenset({"submitter", "operator"})
@@ -157,7 +157,7 @@ def holder_of(key: str | None) -> KeyHolder | None:
 
 
 BINDING_HEADER = "x-baton-binding"
-"""Request header through which the server's request boundary (`graphs.boundary`) tells the auth
+"""Request header through which the server's request boundary (`graphs.server.boundary`) tells the auth
 layer what a request may do: `THREAD;ACTION;NONCE`. The boundary replaces whatever a client sent."""
 ANY_THREAD = "*"
 """The thread of a binding for a request naming none (an operator's stateless run)."""
@@ -259,7 +259,7 @@ def principal_of(config: RunnableConfig, *, fresh: bool = False) -> Principal | 
             identity,
             None,
             "its credentials are not bound to a request (is the server's "
-            "http.app, graphs.boundary, configured?)",
+            "http.app, graphs.server.boundary, configured?)",
         )
     if binding.thread_id != thread_id and not (
         binding.thread_id == ANY_THREAD and role == "operator"

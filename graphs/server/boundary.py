@@ -36,7 +36,7 @@ from checkpoints.human_queue import HumanQueue
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.settings import database_url
 from checkpoints.trace_store import TraceStore
-from graphs.access import (
+from graphs.kit.access import (
     ANY_THREAD,
     BINDING_HEADER,
     DEVELOPER,
@@ -48,12 +48,12 @@ from graphs.access import (
     access_settings,
     holder_of,
 )
-from graphs.context import refused_model_choice
-from graphs.contracts import ContractViolation, validate_contract
-from graphs.inputs import InputRejected, check_json_text, check_thread_id
-from graphs.redaction import redact, sensitive_keys
-from graphs.review_gate import ANSWER_KIND, FIRST_REVIEW_KIND, REVIEW_DECISION_KIND
-from graphs.workflows import WORKFLOWS
+from graphs.kit.context import refused_model_choice
+from graphs.kit.contracts import ContractViolation, validate_contract
+from graphs.kit.inputs import InputRejected, check_json_text, check_thread_id
+from graphs.kit.redaction import redact, sensitive_keys
+from graphs.kit.review_gate import ANSWER_KIND, FIRST_REVIEW_KIND, REVIEW_DECISION_KIND
+from graphs.kit.workflows import WORKFLOWS
 from schemas.review import ReviewDecision
 from schemas.trace import EventKind, TraceEvent
 

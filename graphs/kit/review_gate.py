@@ -25,13 +25,13 @@ from agents.models import load_chat_model
 from agents.spec import AgentSpec
 from checkpoints.human_queue import HumanQueue
 from checkpoints.ledger import SideEffectLedger
-from graphs.access import DEVELOPER, OWNER_KEY, Principal, principal_of, reviewer_refusal
-from graphs.context import BatonContext, resolved_database_url, resolved_models
-from graphs.contracts import ContractViolation, describe_errors, validate_contract
-from graphs.events import emit
-from graphs.governed import OVERRIDES_KEY
-from graphs.policy import ReviewPolicy, assess
-from graphs.redaction import redact, redacting_trace_policy, sensitive_keys
+from graphs.kit.access import DEVELOPER, OWNER_KEY, Principal, principal_of, reviewer_refusal
+from graphs.kit.context import BatonContext, resolved_database_url, resolved_models
+from graphs.kit.contracts import ContractViolation, describe_errors, validate_contract
+from graphs.kit.events import emit
+from graphs.kit.governed import OVERRIDES_KEY
+from graphs.kit.policy import ReviewPolicy, assess
+from graphs.kit.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.review import (
     FiredRule,
     GeneratedSummary,

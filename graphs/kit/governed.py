@@ -30,10 +30,10 @@ from pydantic import BaseModel, ValidationError
 
 from agents.models import model_settings
 from agents.spec import AgentContext, AgentSpec, Implementation
-from graphs.context import BatonContext, resolved_database_url, resolved_models
-from graphs.contracts import ContractViolation, describe_errors, validate_contract
-from graphs.events import aemit, listened
-from graphs.redaction import redact, redacting_trace_policy, sensitive_keys
+from graphs.kit.context import BatonContext, resolved_database_url, resolved_models
+from graphs.kit.contracts import ContractViolation, describe_errors, validate_contract
+from graphs.kit.events import aemit, listened
+from graphs.kit.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.result import AgentResult, ErrorKind, Outcome, Status
 from schemas.trace import EventKind
 

@@ -24,9 +24,9 @@ from langgraph.types import Command
 from agents.registry import WORKFLOW_AGENTS
 from checkpoints.settings import database_url
 from checkpoints.trace_store import TraceStore
-from graphs.events import EVENT_PREFIX
-from graphs.redaction import redact, registered_sensitive_fields
-from graphs.workflows import WORKFLOWS
+from graphs.kit.events import EVENT_PREFIX
+from graphs.kit.redaction import redact, registered_sensitive_fields
+from graphs.kit.workflows import WORKFLOWS
 from schemas.trace import EventKind, TraceEvent
 
 WORKFLOW_METADATA_KEY = "baton_workflow"

@@ -20,11 +20,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agents.data_files import line_of
-from graphs.contracts import describe_errors
+from graphs.kit.contracts import describe_errors
 from schemas.result import Status
 from schemas.review import FiredRule
 
-POLICY_DIR = Path(__file__).resolve().parents[1] / "policies"
+POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 TESTS = (
     "equals",
     "not_equals",

@@ -23,11 +23,11 @@ from pydantic import BaseModel, Field, create_model
 
 from agents.models import load_chat_model, model_settings
 from agents.spec import AgentSpec
-from graphs.access import OWNER_KEY, principal_of, require_starter
-from graphs.context import BatonContext, resolved_models
-from graphs.contracts import validate_contract
-from graphs.events import aemit
-from graphs.governed import add_governed_agent
+from graphs.kit.access import OWNER_KEY, principal_of, require_starter
+from graphs.kit.context import BatonContext, resolved_models
+from graphs.kit.contracts import validate_contract
+from graphs.kit.events import aemit
+from graphs.kit.governed import add_governed_agent
 from graphs.patterns.entry import RECEIVE, add_receive
 from schemas.result import Status, result_status
 from schemas.trace import EventKind

@@ -1,12 +1,12 @@
 """The LangGraph server's authentication and authorisation (`langgraph_sdk.Auth`, named in
-`langgraph.json`): API keys in the `x-api-key` header, mapped by `graphs.access` to identities and
+`langgraph.json`): API keys in the `x-api-key` header, mapped by `graphs.kit.access` to identities and
 roles. Secure by default: with no keys file every request is refused, unless `BATON_AUTH=off`.
 
 - submitter: starts runs on threads it creates, and sees only those threads;
 - reviewer: answers review gates (runs that resume an interrupt), sees threads waiting for review;
 - operator: everything (history, forks and rollbacks through `update_state`, deletes, the store).
 
-Keys are never logged. The graph checks roles again itself (`graphs.access`)."""
+Keys are never logged. The graph checks roles again itself (`graphs.kit.access`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from langgraph_sdk import Auth
 
-from graphs.access import (
+from graphs.kit.access import (
     BINDING_HEADER,
     DEVELOPER,
     AccessMisconfigured,
@@ -44,7 +44,7 @@ def _header(headers: Mapping[Any, Any], name: str) -> str | None:
 @auth.authenticate
 async def authenticate(headers: Mapping[Any, Any]) -> dict[str, Any]:
     """The principal for the request's `x-api-key`, sealed for what the request may do (the
-    binding the request boundary, `graphs.boundary`, put in its headers); 401 without a known
+    binding the request boundary, `graphs.server.boundary`, put in its headers); 401 without a known
     key."""
     try:
         if access_settings().auth == "off":

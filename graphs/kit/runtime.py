@@ -30,20 +30,20 @@ from checkpoints.saver import open_saver, open_store
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.thread_lock import ThreadBusy, running
 from checkpoints.trace_store import TraceStore
-from graphs.context import BatonContext
-from graphs.contracts import validate_contract
-from graphs.errors import (
+from graphs.kit.context import BatonContext
+from graphs.kit.contracts import validate_contract
+from graphs.kit.errors import (
     RequestError,
     ReviewConflict,
     ReviewRefused,
     ThreadRunning,
     UnknownThread,
 )
-from graphs.governed import OVERRIDES_KEY
-from graphs.inputs import check_json_text, check_thread_id
-from graphs.redaction import redact, sensitive_keys
-from graphs.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
-from graphs.workflows import WorkflowEntry, get_workflow
+from graphs.kit.governed import OVERRIDES_KEY
+from graphs.kit.inputs import check_json_text, check_thread_id
+from graphs.kit.redaction import redact, sensitive_keys
+from graphs.kit.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
+from graphs.kit.workflows import WorkflowEntry, get_workflow
 from schemas.review import QueuedCase, ReviewDecision
 from schemas.trace import EventKind, TraceEvent
 

@@ -18,9 +18,9 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.context import BatonContext, resolved_database_url
-from graphs.events import emit
-from graphs.review_gate import REVIEW_KEY, ReviewOutcome, recorded_outcome
+from graphs.kit.context import BatonContext, resolved_database_url
+from graphs.kit.events import emit
+from graphs.kit.review_gate import REVIEW_KEY, ReviewOutcome, recorded_outcome
 from schemas.review import ReviewAction
 from schemas.trace import EventKind
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from langgraph.graph import StateGraph
 from pydantic import BaseModel
 
-from graphs.errors import UnknownWorkflow
+from graphs.kit.errors import UnknownWorkflow
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         "graphs.underwriting",
         "build_underwriting",
         "schemas.underwriting.UnderwritingSubmission",
-        summary="graphs.summaries.underwriting",
+        summary="graphs.kit.summaries.underwriting",
     ),
     "contract_review": WorkflowEntry(
         "contract_review",
@@ -97,7 +97,7 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         subject_field="contract_id",
         document_reader="agents.contract_review.documents.contract_input",
         rollback="replay",
-        summary="graphs.summaries.contract_review",
+        summary="graphs.kit.summaries.contract_review",
     ),
     "support_triage": WorkflowEntry(
         "support_triage",
@@ -107,7 +107,7 @@ WORKFLOWS: dict[str, WorkflowEntry] = {
         subject_field="ticket_id",
         rollback="replay",
         trainer="agents.support_triage.training.train",
-        summary="graphs.summaries.support_triage",
+        summary="graphs.kit.summaries.support_triage",
     ),
 }
 

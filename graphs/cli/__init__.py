@@ -1,0 +1,1 @@
+"""The `baton` command line (`app`) and how it shows a trace (`trace_view`)."""
