@@ -3,23 +3,26 @@
 `BATON_MODEL` is a `provider:model` string for langchain's `init_chat_model` (for example
 `openai:gpt-4.1-mini`; `OPENAI_BASE_URL` and `OPENAI_API_KEY` reach any OpenAI-compatible server).
 `BATON_MODEL_<ROLE>` overrides it for one role (`BATON_MODEL_INTAKE`, `BATON_MODEL_SUPERVISOR`,
-`BATON_MODEL_REVIEW_SUMMARY`), and a run may override both through its context. With no model
-configured, `model_name` is None and the deterministic implementations run alone.
+`BATON_MODEL_REVIEW_SUMMARY`, or any role an agent's implementation declares), and a run may
+override both through its context. With no model configured, `model_name` is None and the
+deterministic implementations run alone. Roles are not listed here: each implementation declares
+its own (`Implementation.model_role`), and the workflows' declarations collect them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from functools import cache
-from typing import Literal, get_args
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Role = Literal["intake", "supervisor", "review_summary", "contract_analysis", "support_triage"]
-ROLES: tuple[Role, ...] = get_args(Role)
+Role = str
+"""A model role: lower-case letters, digits and `_`, named by the implementation that uses it."""
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 DEFAULT = "default"
 """Key of a per-run override that applies to every role without its own."""
 
@@ -34,11 +37,6 @@ class ModelSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BATON_", extra="ignore")
 
     model: str | None = None
-    model_intake: str | None = None
-    model_supervisor: str | None = None
-    model_review_summary: str | None = None
-    model_contract_analysis: str | None = None
-    model_support_triage: str | None = None
     model_timeout: float = Field(default=60.0, gt=0)
     """Seconds a model-backed node may go without progress before LangGraph cancels the attempt
     (its retry policy then decides). The HTTP client gives up on one request 10 seconds later
@@ -66,6 +64,19 @@ def model_settings() -> ModelSettings:
 
 
 _FIELDS = tuple(ModelSettings.model_fields)
+RESERVED_ROLES = frozenset(name.removeprefix("model_") for name in _FIELDS if name != "model") | {
+    DEFAULT
+}
+"""Names no role may take: `BATON_MODEL_<NAME>` is a setting of its own (the timeout, ...)."""
+
+
+def check_role_name(role: str) -> None:
+    """ValueError unless `role` can name a model role (and its `BATON_MODEL_<ROLE>` variable)."""
+    if not ROLE_NAME.fullmatch(role) or role in RESERVED_ROLES:
+        raise ValueError(
+            f"model role {role!r} must be lower-case letters, digits and _ (at most 41), and "
+            f"not one of {', '.join(sorted(RESERVED_ROLES))}"
+        )
 
 
 class ModelSettingsError(ValueError):
@@ -85,23 +96,30 @@ def _settings_for(environment: tuple[str | None, ...]) -> ModelSettings:
         ) from None
 
 
-def model_name(role: Role, overrides: Mapping[str, str | None] | None = None) -> str | None:
+def model_name(
+    role: Role,
+    overrides: Mapping[str, str | None] | None = None,
+    roles: Collection[str] | None = None,
+) -> str | None:
     """The model for `role`: a per-run override for the role, else one for every role, else
     `BATON_MODEL_<ROLE>`, else `BATON_MODEL`, else None (no model: deterministic only). A per-run
-    override set to None or "" switches the model off for that run, whatever the environment says."""
-    if role not in ROLES:
-        raise ValueError(f"unknown model role {role!r} (roles: {', '.join(ROLES)})")
+    override set to None or "" switches the model off for that run, whatever the environment says.
+    With `roles` (the declared ones), an unknown role, here or in the overrides, is a ValueError."""
+    check_role_name(role)
+    known = ", ".join(sorted(roles)) if roles is not None else ""
+    if roles is not None and role not in roles:
+        raise ValueError(f"unknown model role {role!r} (roles: {known})")
     overrides = overrides or {}
-    unknown = sorted(set(overrides) - {*ROLES, DEFAULT})
+    unknown = sorted(set(overrides) - {*(roles or overrides), DEFAULT})
     if unknown:
         raise ValueError(
-            f"unknown model roles {unknown} in the run's overrides (roles: {', '.join(ROLES)}, {DEFAULT})"
+            f"unknown model roles {unknown} in the run's overrides (roles: {known}, {DEFAULT})"
         )
     for key in (role, DEFAULT):
         if key in overrides:
             return overrides[key] or None
     settings = model_settings()
-    return getattr(settings, f"model_{role}") or settings.model or None
+    return os.environ.get(f"BATON_MODEL_{role.upper()}") or settings.model or None
 
 
 def load_chat_model(name: str) -> BaseChatModel:

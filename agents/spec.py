@@ -10,7 +10,7 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
-from agents.models import Role, load_chat_model
+from agents.models import Role, check_role_name, load_chat_model
 from schemas.result import Outcome
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -63,6 +63,10 @@ class Implementation:
     runs_inline: bool = False
     """A plain function that does no I/O (no files, databases or network) may run on the event
     loop itself; any other runs in a worker thread."""
+
+    def __post_init__(self) -> None:
+        if self.model_role is not None:
+            check_role_name(self.model_role)
 
 
 def _identity(state_slice: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from agents.registry import WORKFLOW_AGENTS
 from agents.underwriting.llm_intake import prompt
 from checkpoints.rollback import lineage
 from graphs.kit.governed import OVERRIDES_KEY
 from graphs.kit.runtime import open_workflow
+from graphs.kit.workflows import get_workflow
 from schemas.underwriting import Document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ class Measurement:
 def measure(sample_files: list[Path], database_url: str = "memory://") -> Measurement:
     """Run each sample (deterministic, offline) and size every agent step's input both ways."""
     result = Measurement()
-    agents = {spec.name for spec in WORKFLOW_AGENTS["underwriting"]}
+    agents = {spec.name for spec in get_workflow("underwriting").agents}
     with open_workflow("underwriting", database_url) as flow:
         slices = {
             name: [k for k in get_type_hints(node.input_schema) if k != OVERRIDES_KEY]

@@ -304,13 +304,11 @@ def evaluate(
     from agents.support_triage.specs import AGENTS, VOTERS
     from agents.support_triage.training import encode, load_models, train
     from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
-    from graphs.kit.policy import POLICY_DIR, load_policy
-    from graphs.support_triage import WORKFLOW, load_vote_rules
+    from graphs.kit.policy import workflow_policy
+    from graphs.support_triage import WORKFLOW_NAME, load_vote_rules
 
     rules = load_vote_rules()
-    policy = load_policy(
-        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
-    )
+    policy = workflow_policy(WORKFLOW_NAME, AGENTS)
     context = AgentContext(database_url="memory://")
 
     started = time.perf_counter()

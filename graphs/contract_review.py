@@ -12,30 +12,28 @@ is a `ContractDocument`; `graph` is compiled without a checkpointer (for the Lan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, TypedDict, cast
+from typing import Any
 
-from langchain_core.runnables import RunnableConfig
-from langgraph.graph import END, StateGraph
-from langgraph.runtime import Runtime
+from langgraph.graph import StateGraph
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.contract_review.documents import contract_input
 from agents.contract_review.evaluators import judge_clauses, judge_extraction, judge_summary
 from agents.contract_review.specs import AGENTS, CLAUSE_ANALYSIS, EXTRACTION, RISK, SUMMARY
-from graphs.kit.access import first_owner
+from graphs.kit import summaries
 from graphs.kit.context import BatonContext
 from graphs.kit.contracts import validate_contract
-from graphs.kit.decisions import Settled, record_decision
-from graphs.kit.policy import POLICY_DIR, load_policy
-from graphs.kit.review_gate import REVIEW_KEY, GateSpec, add_review_gate
-from graphs.kit.tracing import trace_all_runs
+from graphs.kit.decisions import FINALIZE, GovernedState, Settled, add_gate_then_decide
+from graphs.kit.declaration import Workflow
+from graphs.kit.policy import workflow_policy
+from graphs.kit.review_gate import REVIEW_KEY, GateSpec
 from graphs.patterns.chain import ChainState, Evaluator, Stage, build_chain
 from schemas.contract_review import ContractDecision, ContractDocument, ContractRisk
 from schemas.review import Recommendation
 
-WORKFLOW = "contract_review"
+WORKFLOW_NAME = "contract_review"
 GATE = "review_gate"
-FINALIZE = "finalize"
 DECISION_KIND = "contract_decision"
 
 
@@ -47,9 +45,9 @@ class ContractReviewSettings(BaseSettings):
     max_loops: int = Field(default=2, ge=0, le=10)
 
 
-class ContractReviewState(ChainState, total=False):
+class ContractReviewState(ChainState, GovernedState, total=False):
     """The workflow's state: the contract, one `AgentResult` (JSON) per stage, the chain's
-    bookkeeping (`ChainState`), the review outcome and the decision."""
+    bookkeeping (`ChainState`); the review, decision, corrections and owner (`GovernedState`)."""
 
     contract_id: str
     """From the input."""
@@ -69,14 +67,6 @@ class ContractReviewState(ChainState, total=False):
     """AgentResult[ContractRisk]."""
     summary: dict[str, Any] | None
     """AgentResult[ContractSummary]."""
-    review: dict[str, Any] | None
-    """ReviewOutcome: what the policy said and what the reviewer decided."""
-    decision: dict[str, Any] | None
-    """ContractDecision, as recorded once in the ledger."""
-    overrides: dict[str, dict[str, Any]]
-    """Operator-corrected stage inputs (set by rollback), by stage name."""
-    owner: Annotated[str | None, first_owner]
-    """Who started the case through a server (set once on the first run; None in-process)."""
 
 
 STAGES = (
@@ -144,38 +134,23 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
     return {"risk": {**result, "value": amended.model_dump(mode="json")}}
 
 
-def _finalize(
-    state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
-) -> dict[str, Any]:
-    """Record the decision once, from what the review gate recorded (`graphs.kit.decisions`)."""
-
-    def contract_decision(settled: Settled) -> ContractDecision:
-        review = settled.review
-        amended = (review.amended or {}).get("risk")
-        risk = (amended or settled.assessed.get("risk") or {}).get("value") or {}
-        return ContractDecision(
-            contract_id=str(state.get("contract_id")),
-            outcome=settled.outcome,
-            decided_by=settled.decided_by,
-            band=risk.get("band"),
-            reasons=settled.reasons,
-            decision_key=settled.key,
-            supersedes=settled.supersedes,
-        )
-
-    return record_decision(state, config, runtime, DECISION_KIND, contract_decision)
-
-
-class FinalizeSlice(TypedDict, total=False):
-    contract_id: str
-    review: dict[str, Any] | None
+def _decision(state: Mapping[str, Any], settled: Settled) -> ContractDecision:
+    """The contract decision: the outcome and the risk band (as amended)."""
+    amended = (settled.review.amended or {}).get("risk")
+    risk = (amended or settled.assessed.get("risk") or {}).get("value") or {}
+    return ContractDecision(
+        contract_id=str(state.get("contract_id")),
+        outcome=settled.outcome,
+        decided_by=settled.decided_by,
+        band=risk.get("band"),
+        reasons=settled.reasons,
+        decision_key=settled.key,
+        supersedes=settled.supersedes,
+    )
 
 
 def build_contract_review() -> StateGraph[Any, Any, Any, Any]:
     """The contract review workflow, uncompiled."""
-    policy = load_policy(
-        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
-    )
     builder = build_chain(
         ContractReviewState,
         STAGES,
@@ -186,12 +161,12 @@ def build_contract_review() -> StateGraph[Any, Any, Any, Any]:
         context_schema=BatonContext,
         input_schema=ContractDocument,
     )
-    add_review_gate(
+    add_gate_then_decide(
         builder,
         GateSpec(
             name=GATE,
-            workflow=WORKFLOW,
-            policy=policy,
+            workflow=WORKFLOW_NAME,
+            policy=workflow_policy(WORKFLOW_NAME, AGENTS),
             agents=AGENTS,
             subject=_subject,
             recommend=_recommendation,
@@ -200,23 +175,28 @@ def build_contract_review() -> StateGraph[Any, Any, Any, Any]:
             reads=("contract_id", "title", "escalation"),
             escalations=_escalations,
         ),
+        _decision,
+        kind=DECISION_KIND,
+        reads=("contract_id",),
     )
-    builder.add_node(FINALIZE, cast(Any, _finalize), input_schema=FinalizeSlice)
-    builder.add_edge(GATE, FINALIZE)
-    builder.add_edge(FINALIZE, END)
     return builder
 
 
-trace_all_runs()
-builder = build_contract_review()
-graph = builder.compile(name=WORKFLOW)
-"""The graph a LangGraph server serves (through `graphs/server/served.py`) with its checkpointer. Its
-model-backed nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
-
-STATE_WRITERS = {
-    "feedback": ("evaluators", "feedback: list[str] by stage"),
-    "escalation": ("evaluators", "escalation: stage, reason, loops"),
-    REVIEW_KEY: (GATE, "ReviewOutcome"),
-    "decision": (FINALIZE, "ContractDecision"),
-}
-"""State keys written by nodes that are not agents, for the handoff map."""
+WORKFLOW = Workflow(
+    name=WORKFLOW_NAME,
+    description="Contracts: extract parties, law and clauses, score the risk, each stage checked "
+    "by an evaluator; a person decides what the policy stops.",
+    input_contract=ContractDocument,
+    agents=AGENTS,
+    build=build_contract_review,
+    subject_field="contract_id",
+    rollback="replay",
+    document_reader=contract_input,
+    summary=summaries.contract_review,
+    state_writers={
+        "feedback": ("evaluators", "feedback: list[str] by stage"),
+        "escalation": ("evaluators", "escalation: stage, reason, loops"),
+        REVIEW_KEY: (GATE, "ReviewOutcome"),
+        "decision": (FINALIZE, "ContractDecision"),
+    },
+)

@@ -18,32 +18,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypedDict, cast
+from typing import Any, Literal
 
 import yaml
-from langchain_core.runnables import RunnableConfig
-from langgraph.graph import END, StateGraph
-from langgraph.runtime import Runtime
+from langgraph.graph import StateGraph
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.structured import validation_errors
 from agents.support_triage.routing import route_for
 from agents.support_triage.specs import AGENTS, ARBITER, NOTE_WRITER, ROUTER, VOTERS, final_route
-from graphs.kit.access import first_owner
+from agents.support_triage.training import train
+from graphs.kit import summaries
 from graphs.kit.context import BatonContext
-from graphs.kit.decisions import Settled, record_decision
+from graphs.kit.decisions import FINALIZE, GovernedState, Settled, add_gate_then_decide
+from graphs.kit.declaration import Workflow
 from graphs.kit.governed import add_governed_agent
-from graphs.kit.policy import POLICY_DIR, PolicyError, load_policy
-from graphs.kit.review_gate import GateSpec, add_review_gate
-from graphs.kit.tracing import trace_all_runs
+from graphs.kit.policy import POLICY_DIR, PolicyError, workflow_policy
+from graphs.kit.review_gate import GateSpec
 from graphs.patterns.vote import Arbiter, VoteState, build_vote
 from schemas.result import AgentResult, Status
 from schemas.review import Recommendation, ReviewAction, ReviewDecision
 from schemas.support_triage import Route, RouteRequest, SupportTicket, TriageDecision, known_intent
 
-WORKFLOW = "support_triage"
+WORKFLOW_NAME = "support_triage"
 GATE = "review_gate"
-FINALIZE = "finalize"
 DECISION_KIND = "triage_decision"
 VOTE_FILE = POLICY_DIR / "support_triage_vote.yaml"
 
@@ -74,9 +72,10 @@ def load_vote_rules(path: Path | None = None) -> VoteRules:
         raise PolicyError(f"{path}: {validation_errors(error)}") from error
 
 
-class SupportTriageState(VoteState, total=False):
+class SupportTriageState(VoteState, GovernedState, total=False):
     """The workflow's state: the ticket, one `AgentResult` (JSON) per agent, the vote's keys
-    (`VoteState`: ballot, choice, escalation), the review outcome and the decision."""
+    (`VoteState`: ballot, choice, escalation); the review, decision, corrections and owner
+    (`GovernedState`)."""
 
     ticket_id: str
     """From the input."""
@@ -100,13 +99,6 @@ class SupportTriageState(VoteState, total=False):
     """AgentResult[Route]."""
     note: dict[str, Any] | None
     """AgentResult[HandoffNote]."""
-    review: dict[str, Any] | None
-    """ReviewOutcome: what the policy said and what the reviewer decided."""
-    decision: dict[str, Any] | None
-    """TriageDecision, as recorded once in the ledger."""
-    overrides: dict[str, dict[str, Any]]
-    """Operator-corrected agent inputs (set by rollback), by agent name."""
-    owner: Annotated[str | None, first_owner]
 
 
 def _subject(state: Mapping[str, Any]) -> str:
@@ -168,53 +160,40 @@ def _after_review(state: Mapping[str, Any]) -> str:
     return FINALIZE if unrouted or final_route(state) is None else NOTE_WRITER.name
 
 
-def _finalize(
-    state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
-) -> dict[str, Any]:
-    """Record where the ticket went, once, from what the review gate recorded."""
+def _decision(state: Mapping[str, Any], settled: Settled) -> TriageDecision:
+    """Where the ticket went, from what the review gate settled."""
 
-    def triage_decision(settled: Settled) -> TriageDecision:
-        amended = (settled.review.amended or {}).get(ROUTER.writes)
-        routing = amended or settled.assessed.get("router") or {}
-        route = routing.get("value") if routing.get("status") == Status.OK else None
-        outcome: Literal["routed", "routed_by_reviewer", "rejected", "referred"]
-        if settled.rejected:
-            outcome, route = "rejected", None
-        elif settled.outcome == "referred":
-            outcome, route = "referred", None
-        elif settled.review.record is not None:
-            outcome = "routed_by_reviewer"
-        else:
-            outcome = "routed"
-        decided_by = settled.decided_by
-        if decided_by == "policy" and route is not None:
-            decided_by = route["decided_by"]
-        return TriageDecision(
-            ticket_id=str(state.get("ticket_id")),
-            outcome=outcome,
-            intent=route["intent"] if route else None,
-            team=route["team"] if route else None,
-            queue=route["queue"] if route else None,
-            decided_by=decided_by,
-            reasons=settled.reasons,
-            decision_key=settled.key,
-            supersedes=settled.supersedes,
-        )
-
-    return record_decision(state, config, runtime, DECISION_KIND, triage_decision)
-
-
-class FinalizeSlice(TypedDict, total=False):
-    ticket_id: str
-    review: dict[str, Any] | None
+    amended = (settled.review.amended or {}).get(ROUTER.writes)
+    routing = amended or settled.assessed.get("router") or {}
+    route = routing.get("value") if routing.get("status") == Status.OK else None
+    outcome: Literal["routed", "routed_by_reviewer", "rejected", "referred"]
+    if settled.rejected:
+        outcome, route = "rejected", None
+    elif settled.outcome == "referred":
+        outcome, route = "referred", None
+    elif settled.review.record is not None:
+        outcome = "routed_by_reviewer"
+    else:
+        outcome = "routed"
+    decided_by = settled.decided_by
+    if decided_by == "policy" and route is not None:
+        decided_by = route["decided_by"]
+    return TriageDecision(
+        ticket_id=str(state.get("ticket_id")),
+        outcome=outcome,
+        intent=route["intent"] if route else None,
+        team=route["team"] if route else None,
+        queue=route["queue"] if route else None,
+        decided_by=decided_by,
+        reasons=settled.reasons,
+        decision_key=settled.key,
+        supersedes=settled.supersedes,
+    )
 
 
 def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
     """The support triage workflow, uncompiled."""
     rules = load_vote_rules()
-    policy = load_policy(
-        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
-    )
     builder = build_vote(
         SupportTriageState,
         VOTERS,
@@ -228,12 +207,12 @@ def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
         input_schema=SupportTicket,
     )
     add_governed_agent(builder, ROUTER, then=GATE)
-    add_review_gate(
+    add_gate_then_decide(
         builder,
         GateSpec(
             name=GATE,
-            workflow=WORKFLOW,
-            policy=policy,
+            workflow=WORKFLOW_NAME,
+            policy=workflow_policy(WORKFLOW_NAME, AGENTS),
             agents=(ROUTER,),
             subject=_subject,
             recommend=_recommendation,
@@ -244,25 +223,30 @@ def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
             evidence=_ballot_and_ruling,
             refuse=_refuse,
         ),
+        _decision,
+        kind=DECISION_KIND,
+        reads=("ticket_id",),
+        after_review=(_after_review, [NOTE_WRITER]),
     )
-    builder.add_conditional_edges(GATE, _after_review, [NOTE_WRITER.name, FINALIZE])
-    add_governed_agent(builder, NOTE_WRITER, then=FINALIZE)
-    builder.add_node(FINALIZE, cast(Any, _finalize), input_schema=FinalizeSlice)
-    builder.add_edge(FINALIZE, END)
     return builder
 
 
-trace_all_runs()
-builder = build_support_triage()
-graph = builder.compile(name=WORKFLOW)
-"""The graph a LangGraph server serves (through `graphs/server/served.py`) with its checkpointer. Its
-nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
-
-STATE_WRITERS = {
-    "ballot": ("tally", "Ballot"),
-    "choice": ("tally, check_ruling", "Choice"),
-    "escalation": ("tally, check_ruling", "escalation: stage, reason"),
-    "review": (GATE, "ReviewOutcome"),
-    "decision": (FINALIZE, "TriageDecision"),
-}
-"""State keys written by nodes that are not agents, for the handoff map."""
+WORKFLOW = Workflow(
+    name=WORKFLOW_NAME,
+    description="Support tickets: classifiers vote on the intent, an arbiter settles a split, "
+    "and the ticket is routed with a note; a person decides what the policy stops.",
+    input_contract=SupportTicket,
+    agents=AGENTS,
+    build=build_support_triage,
+    subject_field="ticket_id",
+    rollback="replay",
+    trainer=train,
+    summary=summaries.support_triage,
+    state_writers={
+        "ballot": ("tally", "Ballot"),
+        "choice": ("tally, check_ruling", "Choice"),
+        "escalation": ("tally, check_ruling", "escalation: stage, reason"),
+        "review": (GATE, "ReviewOutcome"),
+        "decision": (FINALIZE, "TriageDecision"),
+    },
+)

@@ -9,11 +9,9 @@ the configured one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, TypedDict, cast
+from typing import Any
 
-from langchain_core.runnables import RunnableConfig
-from langgraph.graph import END, StateGraph
-from langgraph.runtime import Runtime
+from langgraph.graph import StateGraph
 
 from agents.underwriting import (
     AGENTS,
@@ -24,13 +22,13 @@ from agents.underwriting import (
     RISK,
     recommendation,
 )
-from graphs.kit.access import first_owner
+from graphs.kit import summaries
 from graphs.kit.context import BatonContext
 from graphs.kit.contracts import validate_contract
-from graphs.kit.decisions import Settled, record_decision
-from graphs.kit.policy import POLICY_DIR, load_policy
-from graphs.kit.review_gate import REVIEW_KEY, GateSpec, add_review_gate
-from graphs.kit.tracing import trace_all_runs
+from graphs.kit.decisions import FINALIZE, GovernedState, Settled, add_gate_then_decide
+from graphs.kit.declaration import Workflow
+from graphs.kit.policy import workflow_policy
+from graphs.kit.review_gate import REVIEW_KEY, GateSpec
 from graphs.patterns.supervisor import Worker, build_supervisor
 from schemas.result import AgentResult, Status
 from schemas.review import ReviewAction, ReviewDecision
@@ -41,14 +39,14 @@ from schemas.underwriting import (
     UnderwritingSubmission,
 )
 
-WORKFLOW = "underwriting"
+WORKFLOW_NAME = "underwriting"
 GATE = "review_gate"
-FINALIZE = "finalize"
 DECISION_KIND = "underwriting_decision"
 
 
-class UnderwritingState(TypedDict, total=False):
-    """The workflow's state: the submission, one `AgentResult` (JSON) per agent, and the outcome."""
+class UnderwritingState(GovernedState, total=False):
+    """The workflow's state: the submission and one `AgentResult` (JSON) per agent (the review,
+    the decision, corrections and owner are `GovernedState`'s)."""
 
     submission_id: str
     """From the submission (input)."""
@@ -68,14 +66,6 @@ class UnderwritingState(TypedDict, total=False):
     """AgentResult[ComplianceReport]."""
     quote: dict[str, Any] | None
     """AgentResult[Quote]."""
-    review: dict[str, Any] | None
-    """ReviewOutcome: what the policy said and what the reviewer decided."""
-    decision: dict[str, Any] | None
-    """UnderwritingDecision, as recorded once in the ledger."""
-    overrides: dict[str, dict[str, Any]]
-    """Operator-corrected agent inputs (set by rollback), by agent name."""
-    owner: Annotated[str | None, first_owner]
-    """Who started the case through a server (set once by the supervisor; None in-process)."""
 
 
 WORKERS = (
@@ -158,34 +148,20 @@ def _reviewer_priced_quote(
     ).model_dump(mode="json")
 
 
-def _finalize(
-    state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
-) -> dict[str, Any]:
-    """Record the decision once, from what the review gate recorded (`graphs.kit.decisions`)."""
-
-    def underwriting_decision(settled: Settled) -> UnderwritingDecision:
-        review = settled.review
-        quote = ((review.amended or {}).get("quote") or settled.assessed.get("quote") or {}).get(
-            "value"
-        )
-        outcome = {"rejected": "declined", "referred": "referred"}.get(settled.outcome, "approved")
-        reasons = settled.reasons
-        return UnderwritingDecision(
-            submission_id=str(state.get("submission_id")),
-            outcome=outcome,
-            decided_by=settled.decided_by,
-            reasons=reasons,
-            quote=Quote.model_validate(quote) if quote and outcome != "declined" else None,
-            decision_key=settled.key,
-            supersedes=settled.supersedes,
-        )
-
-    return record_decision(state, config, runtime, DECISION_KIND, underwriting_decision)
-
-
-class FinalizeSlice(TypedDict, total=False):
-    submission_id: str
-    review: dict[str, Any] | None
+def _decision(state: Mapping[str, Any], settled: Settled) -> UnderwritingDecision:
+    """The underwriting decision: the outcome, and the quote (as amended) unless declined."""
+    amended = (settled.review.amended or {}).get("quote")
+    quote = (amended or settled.assessed.get("quote") or {}).get("value")
+    outcome = {"rejected": "declined", "referred": "referred"}.get(settled.outcome, "approved")
+    return UnderwritingDecision(
+        submission_id=str(state.get("submission_id")),
+        outcome=outcome,
+        decided_by=settled.decided_by,
+        reasons=settled.reasons,
+        quote=Quote.model_validate(quote) if quote and outcome != "declined" else None,
+        decision_key=settled.key,
+        supersedes=settled.supersedes,
+    )
 
 
 NEEDED_TO_APPROVE = ("intake", "risk", "compliance", "quote")
@@ -242,9 +218,6 @@ def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str 
 
 def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
     """The underwriting workflow, uncompiled."""
-    policy = load_policy(
-        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
-    )
     builder = build_supervisor(
         UnderwritingState,
         WORKERS,
@@ -253,12 +226,12 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
         context_schema=BatonContext,
         input_schema=UnderwritingSubmission,
     )
-    add_review_gate(
+    add_gate_then_decide(
         builder,
         GateSpec(
             name=GATE,
-            workflow=WORKFLOW,
-            policy=policy,
+            workflow=WORKFLOW_NAME,
+            policy=workflow_policy(WORKFLOW_NAME, AGENTS),
             agents=AGENTS,
             subject=_subject,
             recommend=recommendation,
@@ -267,21 +240,23 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
             reads=("submission_id",),
             refuse=_refuse_decision,
         ),
+        _decision,
+        kind=DECISION_KIND,
+        reads=("submission_id",),
     )
-    builder.add_node(FINALIZE, cast(Any, _finalize), input_schema=FinalizeSlice)
-    builder.add_edge(GATE, FINALIZE)
-    builder.add_edge(FINALIZE, END)
     return builder
 
 
-trace_all_runs()
-builder = build_underwriting()
-graph = builder.compile(name=WORKFLOW)
-"""The graph a LangGraph server serves (through `graphs/server/served.py`) with its checkpointer. Its
-model-backed nodes are async: run it with `ainvoke`/`astream`, or use `open_workflow`."""
-
-STATE_WRITERS = {
-    REVIEW_KEY: (GATE, "ReviewOutcome"),
-    "decision": (FINALIZE, "UnderwritingDecision"),
-}
-"""State keys written by nodes that are not agents, for the handoff map."""
+WORKFLOW = Workflow(
+    name=WORKFLOW_NAME,
+    description="Commercial property submissions: read, screen, rate and quote; a person decides "
+    "what the policy stops.",
+    input_contract=UnderwritingSubmission,
+    agents=AGENTS,
+    build=build_underwriting,
+    summary=summaries.underwriting,
+    state_writers={
+        REVIEW_KEY: (GATE, "ReviewOutcome"),
+        "decision": (FINALIZE, "UnderwritingDecision"),
+    },
+)

@@ -27,7 +27,6 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.models import ModelSettingsError
-from agents.registry import WORKFLOW_AGENTS
 from checkpoints.database import DatabaseURLError, parse_database_url
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.rollback import RollbackError
@@ -36,14 +35,15 @@ from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
 from graphs.cli.trace_view import event_summary
 from graphs.kit.contracts import ContractViolation
-from graphs.kit.errors import RequestError, UnknownThread
+from graphs.kit.declaration import Workflow
+from graphs.kit.errors import RequestError, UnknownThread, UnknownWorkflow
 from graphs.kit.handoffs import handoff_map
 from graphs.kit.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
 from graphs.kit.policy import PolicyError
 from graphs.kit.retention import prune_finished
 from graphs.kit.review_gate import agreement_rates
 from graphs.kit.runtime import RunReport, WorkflowRun, open_workflow, queued_cases
-from graphs.kit.workflows import WORKFLOWS
+from graphs.kit.workflows import all_workflows, get_workflow, workflow_names
 
 app = typer.Typer(
     name="baton",
@@ -169,6 +169,14 @@ def read_json_file(path: Path, what: str) -> Any:
         return check_json_text(parsed, where="")
     except InputRejected as error:
         raise BadInput(f"{what} file {str(path)!r}: {error}") from None
+
+
+def _declared(workflow: str) -> Workflow:
+    """The declaration of `workflow`; BadInput naming the known ones when there is none."""
+    try:
+        return get_workflow(workflow)
+    except UnknownWorkflow as error:
+        raise BadInput(str(error)) from None
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:
@@ -328,7 +336,7 @@ def _in_memory() -> bool:
 @app.command()
 @handles_errors
 def run(
-    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(WORKFLOWS)}")],
+    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(workflow_names())}")],
     input_file: Annotated[
         Path,
         typer.Argument(
@@ -343,29 +351,27 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Run WORKFLOW on INPUT until it finishes or stops at a review gate."""
-    if workflow not in WORKFLOWS:
-        raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
+    entry = _declared(workflow)
     if thread_id is not None:
         check_thread_id(thread_id)
     if input_file.suffix.lower() == ".json":
         submission = _object(read_json_file(input_file, "input"), f"input {str(input_file)!r}")
     else:
         try:
-            submission = WORKFLOWS[workflow].read_document(input_file)
+            submission = entry.read_document(input_file)
         except ValueError as error:
             raise BadInput(str(error)) from None
-    entry = WORKFLOWS[workflow]
     if entry.trainer is not None:
         with _progress(f"training {workflow}'s classifiers (first run only; cached)…", as_json):
-            _train(workflow, None, force=False)
+            _train(entry, None, force=False)
     with open_workflow(workflow, _url()) as flow, _progress(f"running {workflow}…", as_json):
         report = flow.start(submission, thread_id=thread_id)
     _show_report(report, as_json)
 
 
-def _train(workflow: str, data: Path | None, *, force: bool) -> dict[str, Any] | None:
+def _train(entry: Workflow, data: Path | None, *, force: bool) -> dict[str, Any] | None:
     try:
-        return WORKFLOWS[workflow].train(data, force=force)
+        return entry.train(data, force=force)
     except ValueError as error:
         raise BadInput(str(error)) from None
 
@@ -388,13 +394,12 @@ def train(
 ) -> None:
     """Train WORKFLOW's classifiers on CSV and cache them (reproducible: seeded, keyed by the
     data's hash), so runs load them instead of training."""
-    if workflow not in WORKFLOWS:
-        raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
-    trainable = [name for name, entry in WORKFLOWS.items() if entry.trainer is not None]
-    if WORKFLOWS[workflow].trainer is None:
+    entry = _declared(workflow)
+    trainable = [w.name for w in all_workflows() if w.trainer is not None]
+    if entry.trainer is None:
         raise BadInput(f"{workflow} has nothing to train (trainable: {', '.join(trainable)})")
     with _progress(f"training {workflow}…", as_json):
-        report = _train(workflow, data, force=force) or {}
+        report = _train(entry, data, force=force) or {}
     if as_json:
         _emit_json(report)
         return
@@ -519,14 +524,15 @@ def status(
 @handles_errors
 def queue(
     workflow: Annotated[
-        str | None, typer.Argument(metavar="[WORKFLOW]", help=f"One of: {', '.join(WORKFLOWS)}")
+        str | None,
+        typer.Argument(metavar="[WORKFLOW]", help=f"One of: {', '.join(workflow_names())}"),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The cases waiting for a person, oldest first, and why each waits (decide one with
     `baton review THREAD`)."""
-    if workflow is not None and workflow not in WORKFLOWS:
-        raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
+    if workflow is not None:
+        _declared(workflow)
     cases = queued_cases(workflow, _url())
     if as_json:
         _emit_json({"queue": [case.model_dump(mode="json") for case in cases]})
@@ -737,7 +743,7 @@ def agents(as_json: JsonFlag = False) -> None:
     """Every agent of every workflow: owner, version, contracts and implementations."""
     rows: list[dict[str, Any]] = [
         {
-            "workflow": workflow,
+            "workflow": declared.name,
             "agent": spec.name,
             "owner": spec.owner.team,
             "contact": spec.owner.contact,
@@ -747,13 +753,13 @@ def agents(as_json: JsonFlag = False) -> None:
             "implementations": [f"{impl.name} ({impl.kind})" for impl in spec.implementations],
             "description": spec.description,
         }
-        for workflow, specs in WORKFLOW_AGENTS.items()
-        for spec in specs
+        for declared in all_workflows()
+        for spec in declared.agents
     ]
     if as_json:
         # With the JSON Schema of what each agent reads and writes: what a `rollback --input`
         # file must keep.
-        specs = {(w, spec.name): spec for w, ss in WORKFLOW_AGENTS.items() for spec in ss}
+        specs = {(w.name, spec.name): spec for w in all_workflows() for spec in w.agents}
         for row in rows:
             spec = specs[(row["workflow"], row["agent"])]
             row["input_schema"] = spec.input_contract.model_json_schema()
@@ -778,12 +784,11 @@ def agents(as_json: JsonFlag = False) -> None:
 @app.command()
 @handles_errors
 def handoffs(
-    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(WORKFLOWS)}")],
+    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(workflow_names())}")],
     as_json: JsonFlag = False,
 ) -> None:
     """The handoff map of WORKFLOW: every edge between agents and the contract it carries."""
-    if workflow not in WORKFLOWS:
-        raise BadInput(f"unknown workflow {workflow!r} (workflows: {', '.join(WORKFLOWS)})")
+    _declared(workflow)
     edges = handoff_map(workflow)
     if as_json:
         _emit_json({"workflow": workflow, "handoffs": edges})

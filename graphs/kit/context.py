@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from agents.models import ROLES, model_allowlist, model_name
+from agents.models import model_allowlist, model_name
 from checkpoints.settings import database_url
 from graphs.kit.access import AccessRefused, Principal, principal_of
 
@@ -27,9 +27,8 @@ class BatonContext:
     """Where business data, traces and side effects live; defaults to `BATON_DATABASE_URL`.
     In-process runs only: a server run that carries one is refused."""
     models: dict[str, str | None] | None = None
-    """Per-run model overrides by role (`intake`, `supervisor`, `review_summary`,
-    `contract_analysis`, `support_triage`) or `default`;
-    roles not named use `BATON_MODEL_<ROLE>`, else `BATON_MODEL`. On a server, operators only,
+    """Per-run model overrides by role (`supervisor`, `review_summary`, or any role an agent
+    declares: `intake`, `contract_analysis`, `support_triage`, ...) or `default`; roles not named use `BATON_MODEL_<ROLE>`, else `BATON_MODEL`. On a server, operators only,
     and only models in `BATON_MODEL_ALLOWLIST`."""
 
 
@@ -62,7 +61,18 @@ def resolved_models(runtime: Runtime[BatonContext] | None) -> dict[str, str | No
     overrides = context.models if context is not None else None
     if overrides:
         refused_model_choice(overrides, _server_principal())
-    return {role: model_name(role, overrides) for role in ROLES}
+    from graphs.kit.workflows import declared_model_roles  # the registry imports the workflows
+
+    roles = declared_model_roles()
+    return {role: model_name(role, overrides, roles) for role in roles}
+
+
+def model_for(role: str, overrides: dict[str, str | None] | None = None) -> str | None:
+    """The model for a declared `role` (see `agents.models.model_name`); ValueError naming the
+    declared roles for a role, or an override, that no workflow or the platform declares."""
+    from graphs.kit.workflows import declared_model_roles
+
+    return model_name(role, overrides, declared_model_roles())
 
 
 def refused_model_choice(overrides: dict[str, str | None], principal: Principal | None) -> None:

@@ -9,18 +9,28 @@ rollback re-ran the workflow) is named as superseded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, TypedDict, cast, get_type_hints
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, StateGraph
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
+from agents.spec import AgentSpec
 from checkpoints.ledger import SideEffectLedger
+from graphs.kit.access import first_owner
 from graphs.kit.context import BatonContext, resolved_database_url
 from graphs.kit.events import emit
-from graphs.kit.review_gate import REVIEW_KEY, ReviewOutcome, recorded_outcome
+from graphs.kit.governed import add_governed_agent
+from graphs.kit.review_gate import (
+    REVIEW_KEY,
+    GateSpec,
+    ReviewOutcome,
+    add_review_gate,
+    recorded_outcome,
+)
 from schemas.review import ReviewAction
 from schemas.trace import EventKind
 
@@ -119,3 +129,75 @@ def record_decision(
         config,
     )
     return {"decision": kept.payload}
+
+
+DECISION_KEY = "decision"
+FINALIZE = "finalize"
+
+
+class GovernedState(TypedDict, total=False):
+    """The keys every governed workflow's state has besides its input and its agents' results:
+    a workflow's state extends it (`class MyState(GovernedState, total=False): ...`)."""
+
+    review: dict[str, Any] | None
+    """ReviewOutcome: what the policy said and what the reviewer decided (the review gate)."""
+    decision: dict[str, Any] | None
+    """The workflow's decision record, as recorded once in the ledger (`finalize`)."""
+    overrides: dict[str, dict[str, Any]]
+    """Operator-corrected agent inputs (set by rollback), by agent name."""
+    owner: Annotated[str | None, first_owner]
+    """Who started the case through a server (set once by the entry node; None in-process)."""
+
+
+Decide = Callable[[Mapping[str, Any], Settled], BaseModel]
+"""Builds a workflow's decision record from its state (the keys named in `reads`) and what the
+review gate settled."""
+
+
+def add_gate_then_decide(
+    builder: StateGraph[Any, Any, Any, Any],
+    gate: GateSpec,
+    decide: Decide,
+    *,
+    kind: str,
+    reads: tuple[str, ...] = (),
+    after_review: tuple[Callable[[Mapping[str, Any]], str], Sequence[AgentSpec]] | None = None,
+) -> None:
+    """Add the review gate, then `finalize`, which records the decision `decide` builds once in the
+    ledger (under `kind`) and ends the run.
+
+    Args:
+        builder: the workflow's graph; its state extends `GovernedState`.
+        gate: the review gate (its policy, subject, recommendation, amendments, refusals).
+        decide: builds the decision record from the state's `reads` keys and the settled outcome.
+        kind: the ledger kind of the decision record (e.g. `invoice_decision`).
+        reads: state keys `decide` needs besides the review outcome (e.g. the case's id).
+        after_review: agents that run between the gate and `finalize` when a router (reading the
+            whole state) sends the case to them, e.g. a note writer for an accepted ticket only;
+            the router returns an agent's name or `FINALIZE`. Without it the gate leads straight
+            to `finalize`.
+
+    Example:
+        add_gate_then_decide(builder, GateSpec(...), build_decision, kind="invoice_decision",
+                             reads=("invoice_id",))
+    """
+    add_review_gate(builder, gate)
+    if after_review is not None:
+        route, agents = after_review
+        builder.add_conditional_edges(gate.name, route, [*(a.name for a in agents), FINALIZE])
+        for agent in agents:
+            add_governed_agent(builder, agent, then=FINALIZE)
+    else:
+        builder.add_edge(gate.name, FINALIZE)
+    hints = get_type_hints(builder.state_schema, include_extras=True)
+    fields = {key: hints[key] for key in (*reads, REVIEW_KEY)}
+    slice_type = TypedDict("FinalizeSlice", fields, total=False)  # type: ignore[misc]
+
+    def finalize(
+        state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
+    ) -> dict[str, Any]:
+        """Record the decision once, from what the review gate recorded."""
+        return record_decision(state, config, runtime, kind, lambda s: decide(state, s))
+
+    builder.add_node(FINALIZE, cast(Any, finalize), input_schema=slice_type)
+    builder.add_edge(FINALIZE, END)

@@ -7,10 +7,8 @@ supervisor, which only routes) are not consumers and are left out.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, get_type_hints
 
-from agents.registry import WORKFLOW_AGENTS
 from graphs.kit.workflows import get_workflow
 
 
@@ -18,12 +16,11 @@ def handoff_map(workflow: str) -> list[dict[str, str]]:
     """Edges `{from, to, key, contract}` of a workflow, sorted by consumer then producer."""
     entry = get_workflow(workflow)
     builder = entry.builder()
-    module = importlib.import_module(entry.module)
     writers: dict[str, tuple[str, str]] = {
         spec.writes: (spec.name, f"AgentResult[{spec.output_contract.__name__}]")
-        for spec in WORKFLOW_AGENTS.get(workflow, ())
+        for spec in entry.agents
     }
-    writers.update(getattr(module, "STATE_WRITERS", {}))
+    writers.update(entry.state_writers)
     input_model = entry.input_model()
     edges: list[dict[str, str]] = []
     for name, node in builder.nodes.items():

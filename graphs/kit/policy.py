@@ -208,6 +208,14 @@ def load_policy(path: Path, contracts: Mapping[str, type[BaseModel]]) -> ReviewP
     return policy
 
 
+def workflow_policy(workflow: str, agents: Sequence[Any]) -> ReviewPolicy:
+    """The workflow's policy file (`policies/<workflow>.yaml`), checked against the output
+    contracts of its agents (`AgentSpec`s)."""
+    return load_policy(
+        POLICY_DIR / f"{workflow}.yaml", {spec.name: spec.output_contract for spec in agents}
+    )
+
+
 def _rule_named(raw: Any, errors: list[str]) -> list[str]:
     named = []
     for line in errors:

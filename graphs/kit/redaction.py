@@ -68,11 +68,10 @@ def sensitive_keys(*models: type[BaseModel]) -> frozenset[str]:
 def registered_sensitive_fields() -> frozenset[str]:
     """Sensitive field names across the contracts of every registered agent and the input
     contract of every workflow."""
-    from agents.registry import all_agents
-    from graphs.kit.workflows import WORKFLOWS
+    from graphs.kit.workflows import all_agents, all_workflows
 
     contracts = [m for spec in all_agents() for m in (spec.input_contract, spec.output_contract)]
-    contracts += [entry.input_model() for entry in WORKFLOWS.values()]
+    contracts += [workflow.input_contract for workflow in all_workflows()]
     return sensitive_fields(*contracts)
 
 

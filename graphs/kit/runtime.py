@@ -20,7 +20,6 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from agents.registry import WORKFLOW_AGENTS
 from agents.spec import AgentSpec
 from checkpoints.human_queue import HumanQueue
 from checkpoints.ledger import SideEffectLedger
@@ -32,6 +31,7 @@ from checkpoints.thread_lock import ThreadBusy, running
 from checkpoints.trace_store import TraceStore
 from graphs.kit.context import BatonContext
 from graphs.kit.contracts import validate_contract
+from graphs.kit.declaration import Workflow
 from graphs.kit.errors import (
     RequestError,
     ReviewConflict,
@@ -43,7 +43,7 @@ from graphs.kit.governed import OVERRIDES_KEY
 from graphs.kit.inputs import check_json_text, check_thread_id
 from graphs.kit.redaction import redact, sensitive_keys
 from graphs.kit.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
-from graphs.kit.workflows import WorkflowEntry, get_workflow
+from graphs.kit.workflows import get_workflow
 from schemas.review import QueuedCase, ReviewDecision
 from schemas.trace import EventKind, TraceEvent
 
@@ -98,7 +98,7 @@ class WorkflowRun:
 
     def __init__(
         self,
-        entry: WorkflowEntry,
+        entry: Workflow,
         graph: CompiledStateGraph[Any, Any, Any, Any],
         database_url: str,
         portal: BlockingPortal,
@@ -313,7 +313,7 @@ class WorkflowRun:
             return self._settle(thread_id)
 
     def agent_specs(self) -> list[AgentSpec]:
-        return list(WORKFLOW_AGENTS.get(self.entry.name, ()))
+        return list(self.entry.agents)
 
     def report(self, thread_id: str) -> RunReport:
         """Where the thread stands, from its latest checkpoint."""

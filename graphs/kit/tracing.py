@@ -21,12 +21,11 @@ from langchain_core.tracers.context import register_configure_hook
 from langchain_core.tracers.schemas import Run
 from langgraph.types import Command
 
-from agents.registry import WORKFLOW_AGENTS
 from checkpoints.settings import database_url
 from checkpoints.trace_store import TraceStore
 from graphs.kit.events import EVENT_PREFIX
 from graphs.kit.redaction import redact, registered_sensitive_fields
-from graphs.kit.workflows import WORKFLOWS
+from graphs.kit.workflows import all_workflows, get_workflow, workflow_names
 from schemas.trace import EventKind, TraceEvent
 
 WORKFLOW_METADATA_KEY = "baton_workflow"
@@ -63,14 +62,14 @@ class BatonTracer(BaseTracer):
 
     def _on_chain_start(self, run: Run) -> None:
         thread_id = _metadata(run).get("thread_id")
-        if run.parent_run_id is None and thread_id and run.name in WORKFLOWS:
-            field = WORKFLOWS[run.name].subject_field
+        if run.parent_run_id is None and thread_id and run.name in workflow_names():
+            field = get_workflow(run.name).subject_field
             subject = run.inputs.get(field) if isinstance(run.inputs, dict) else None
             self.store.register_thread(str(thread_id), run.name, subject)
 
     def _on_root_end(self, run: Run, status: str) -> None:
         thread_id = _metadata(run).get("thread_id")
-        if run.parent_run_id is None and thread_id and run.name in WORKFLOWS:
+        if run.parent_run_id is None and thread_id and run.name in workflow_names():
             self.store.set_thread_status(str(thread_id), status)
 
     # --- node runs ---------------------------------------------------------------------------
@@ -335,10 +334,10 @@ def _agent_result(outputs: Any) -> dict[str, Any] | None:
 
 
 def _owner(workflow: str | None, agent: str) -> dict[str, str] | None:
-    for name, specs in WORKFLOW_AGENTS.items():
-        if workflow not in (None, name):
+    for declared in all_workflows():
+        if workflow not in (None, declared.name):
             continue
-        for spec in specs:
+        for spec in declared.agents:
             if spec.name == agent:
                 return {"team": spec.owner.team, "contact": spec.owner.contact}
     return None

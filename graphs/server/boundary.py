@@ -53,7 +53,7 @@ from graphs.kit.contracts import ContractViolation, validate_contract
 from graphs.kit.inputs import InputRejected, check_json_text, check_thread_id
 from graphs.kit.redaction import redact, sensitive_keys
 from graphs.kit.review_gate import ANSWER_KIND, FIRST_REVIEW_KIND, REVIEW_DECISION_KIND
-from graphs.kit.workflows import WORKFLOWS
+from graphs.kit.workflows import get_workflow, workflow_names
 from schemas.review import ReviewDecision
 from schemas.trace import EventKind, TraceEvent
 
@@ -281,8 +281,8 @@ def _check_workflow_input(assistant_id: Any, given: Any) -> None:
     boundary refuses them as the command line does)."""
     workflow = next(
         (
-            entry
-            for name, entry in WORKFLOWS.items()
+            get_workflow(name)
+            for name in workflow_names()
             if str(assistant_id).lower() in (name, str(uuid.uuid5(ASSISTANT_NAMESPACE, name)))
         ),
         None,

@@ -128,9 +128,9 @@ def test_decisions_end_as_the_vote_pattern_nodes_end_them(
     from agents.support_triage.training import load_models
     from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
     from bench.support_triage_quality import _voter_results, decide
-    from graphs.kit.policy import POLICY_DIR, load_policy
+    from graphs.kit.policy import workflow_policy
     from graphs.patterns.vote import Arbiter, _check_ruling, _tally
-    from graphs.support_triage import WORKFLOW, load_vote_rules
+    from graphs.support_triage import WORKFLOW_NAME, load_vote_rules
     from schemas.ballot import ArbitrationCase, Ballot
     from schemas.result import AgentResult, Status
     from schemas.support_triage import IntentRuling, IntentVote
@@ -139,9 +139,7 @@ def test_decisions_end_as_the_vote_pattern_nodes_end_them(
     texts = [m.text for m in read_labelled_csv(test)][:60]
     models = load_models(train, models_dir)
     rules = load_vote_rules()
-    policy = load_policy(
-        POLICY_DIR / f"{WORKFLOW}.yaml", {spec.name: spec.output_contract for spec in AGENTS}
-    )
+    policy = workflow_policy(WORKFLOW_NAME, AGENTS)
     context = AgentContext(database_url="memory://")
     columns: list[list[IntentVote | None]] = [
         keyword_votes(texts, models),

@@ -93,19 +93,19 @@ def test_amend_applies_validated_corrections(
 def test_a_decision_sent_again_after_a_crash_carries_the_run_on_and_another_is_refused(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
-    plain_finalize = underwriting._finalize
+    plain_decision = underwriting._decision
 
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the worker died in finalize")
 
     decision = {"action": "reject", "reviewer": "Kim", "note": "too risky"}
-    monkeypatch.setattr(underwriting, "_finalize", crash)
+    monkeypatch.setattr(underwriting, "_decision", crash)
     with open_workflow("underwriting", sqlite_url) as flow:
         flow.start(load_sample("02_high_risk_referral"), thread_id="crashed-review")
         with pytest.raises(RuntimeError, match="died in finalize"):
             flow.resume("crashed-review", decision)
         assert flow.report("crashed-review").status == "incomplete"
-    monkeypatch.setattr(underwriting, "_finalize", plain_finalize)
+    monkeypatch.setattr(underwriting, "_decision", plain_decision)
     with open_workflow("underwriting", sqlite_url) as flow:
         with pytest.raises(ReviewConflict, match="already answered by Kim"):
             flow.resume("crashed-review", {"action": "approve", "reviewer": "Lee", "note": "ok"})

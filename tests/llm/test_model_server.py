@@ -9,7 +9,8 @@ from langchain_core.exceptions import OutputParserException
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ValidationError
 
-from agents.models import load_chat_model, model_name
+from agents.models import load_chat_model
+from graphs.kit.context import model_for as model_name
 from tests.llm.model_server import ScriptedModelServer
 
 

@@ -13,7 +13,11 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-from graphs.underwriting import graph
+from graphs.kit.tracing import trace_all_runs
+from graphs.underwriting import WORKFLOW
+
+trace_all_runs()
+graph = WORKFLOW.graph
 
 NODE = os.environ["BATON_TEST_KILL_NODE"]
 MOMENT = os.environ["BATON_TEST_KILL_MOMENT"]

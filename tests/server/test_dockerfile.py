@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from graphs.kit.workflows import WORKFLOWS
+from graphs.kit.workflows import workflow_names
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -47,7 +47,7 @@ def test_langgraph_dockerfile_builds_the_official_image_for_this_repo(tmp_path: 
     deps = f"/deps/{ROOT.name}"  # the image names the package folder after the checkout's
     assert f"ADD . {deps}" in dockerfile
     graphs = _env_value(dockerfile, "LANGSERVE_GRAPHS")
-    assert set(graphs) == set(WORKFLOWS)
+    assert set(graphs) == set(workflow_names())
     assert all(str(path).startswith(f"{deps}/graphs/server/served.py:") for path in graphs.values())
     assert _env_value(dockerfile, "LANGGRAPH_AUTH") == {
         "path": f"{deps}/graphs/server/served.py:auth",

@@ -19,7 +19,7 @@ from checkpoints.ledger import SideEffectLedger
 from checkpoints.trace_store import TraceStore
 from graphs.kit.review_gate import REVIEW_DECISION_KIND
 from graphs.kit.runtime import open_workflow
-from graphs.kit.workflows import WORKFLOWS
+from graphs.kit.workflows import workflow_names
 from schemas.trace import EventKind
 from tests.conftest import SAMPLES
 from tests.server.conftest import KEYS, Server
@@ -52,7 +52,7 @@ def _run_error(server: Server, thread: str) -> str:
 
 def test_every_workflow_is_served(server: Server) -> None:
     graphs = {a["graph_id"] for a in server.client("alice").assistants.search()}
-    assert set(WORKFLOWS) <= graphs
+    assert set(workflow_names()) <= graphs
 
 
 def test_run_stops_at_the_review_interrupt_and_a_resume_completes_it(server: Server) -> None:

@@ -3,8 +3,10 @@ deliberate."""
 
 from __future__ import annotations
 
-from graphs.contract_review import graph
+from graphs.contract_review import WORKFLOW
 from tests.unit.pinned import handoff_edges, mermaid_body
+
+graph = WORKFLOW.graph
 
 MERMAID = """\
 graph TD;

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from graphs.underwriting import graph
+from graphs.underwriting import WORKFLOW
 from tests.unit.pinned import handoff_edges, mermaid_body
+
+graph = WORKFLOW.graph
 
 MERMAID = """\
 graph TD;

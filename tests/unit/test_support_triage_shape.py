@@ -3,8 +3,10 @@ deliberate."""
 
 from __future__ import annotations
 
-from graphs.support_triage import graph
+from graphs.support_triage import WORKFLOW
 from tests.unit.pinned import handoff_edges, mermaid_body
+
+graph = WORKFLOW.graph
 
 MERMAID = """\
 graph TD;
