@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
 from agents.models import Role, check_role_name, load_chat_model
-from schemas.result import Outcome
+from schemas.result import AgentResult, Outcome, Status
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -41,21 +41,25 @@ class AgentContext:
         return load_chat_model(name)
 
 
-ImplementationFn = Callable[
-    [Any, AgentContext], BaseModel | Outcome | Awaitable[BaseModel | Outcome]
-]
+In = TypeVar("In", bound=BaseModel)
+"""An agent's input contract."""
+Out = TypeVar("Out", bound=BaseModel)
+"""An agent's output contract."""
+
+ImplementationFn = Callable[[In, AgentContext], Out | Outcome | Awaitable[Out | Outcome]]
 """Takes the validated input contract; returns the output contract (meaning ok) or an Outcome.
 Model-backed implementations are coroutine functions (so a node timeout can cancel them); plain
 functions run in a worker thread, off the event loop, unless marked `runs_inline`."""
 
 
 @dataclass(frozen=True)
-class Implementation:
-    """One way of doing an agent's job; a spec holds an ordered chain of them."""
+class Implementation(Generic[In, Out]):
+    """One way of doing an agent's job; a spec holds an ordered chain of them. Generic in the
+    agent's contracts, so mypy checks `run` against the spec's input and output."""
 
     name: str
     kind: Literal["deterministic", "llm"]
-    run: ImplementationFn
+    run: ImplementationFn[In, Out]
     description: str = ""
     model_role: Role | None = None
     """For an LLM implementation: the model role it uses. It is skipped (not tried, not a
@@ -74,7 +78,7 @@ def _identity(state_slice: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class AgentSpec:
+class AgentSpec(Generic[In, Out]):
     """A specialist agent: identity, ownership, contracts and its implementation chain.
 
     `reads` names the state keys the agent may see (its scoped slice); `select_input` builds the
@@ -88,9 +92,9 @@ class AgentSpec:
     version: str
     description: str
     reads: tuple[str, ...]
-    input_contract: type[BaseModel]
-    output_contract: type[BaseModel]
-    implementations: tuple[Implementation, ...]
+    input_contract: type[In]
+    output_contract: type[Out]
+    implementations: tuple[Implementation[In, Out], ...]
     select_input: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=_identity)
     writes: str = ""
 
@@ -106,3 +110,18 @@ class AgentSpec:
             raise ValueError(f"agent {self.name!r} must declare the state keys it reads")
         if not self.writes:
             object.__setattr__(self, "writes", self.name)
+
+
+def result_of(state: Mapping[str, Any], spec: AgentSpec[Any, Out]) -> AgentResult[Out] | None:
+    """The result `spec`'s agent wrote into `state` (JSON there), validated against its output
+    contract on the way out; None when the agent has not run."""
+    raw = state.get(spec.writes)
+    if raw is None:
+        return None
+    return AgentResult[spec.output_contract].model_validate(raw)  # type: ignore[name-defined]
+
+
+def ok_value(state: Mapping[str, Any], spec: AgentSpec[Any, Out]) -> Out | None:
+    """The value of `spec`'s agent when it answered `ok` (validated), else None."""
+    result = result_of(state, spec)
+    return result.value if result is not None and result.status is Status.OK else None

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from agents.contract_review.documents import contract_input
 from agents.contract_review.evaluators import judge_clauses, judge_extraction, judge_summary
 from agents.contract_review.specs import AGENTS, CLAUSE_ANALYSIS, EXTRACTION, RISK, SUMMARY
+from agents.spec import ok_value, result_of
 from graphs.kit import summaries
 from graphs.kit.context import BatonContext
 from graphs.kit.contracts import validate_contract
@@ -125,24 +126,23 @@ def _escalations(state: Mapping[str, Any]) -> list[str]:
 
 def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> dict[str, Any]:
     """The risk result with the reviewer's band, validated strictly against `ContractRisk`."""
-    result = state.get("risk") or {}
-    if result.get("status") != "ok" or not result.get("value"):
+    result, risk = result_of(state, RISK), ok_value(state, RISK)
+    if result is None or risk is None:
         raise ValueError("there is no risk score to amend (the risk stage did not answer ok)")
     amended = validate_contract(
-        ContractRisk, {**result["value"], **corrections}, where="amended risk"
+        ContractRisk, {**risk.model_dump(mode="json"), **corrections}, where="amended risk"
     )
-    return {"risk": {**result, "value": amended.model_dump(mode="json")}}
+    return {"risk": result.model_copy(update={"value": amended}).model_dump(mode="json")}
 
 
 def _decision(state: Mapping[str, Any], settled: Settled) -> ContractDecision:
     """The contract decision: the outcome and the risk band (as amended)."""
-    amended = (settled.review.amended or {}).get("risk")
-    risk = (amended or settled.assessed.get("risk") or {}).get("value") or {}
+    risk = ok_value({**settled.assessed, **(settled.review.amended or {})}, RISK)
     return ContractDecision(
         contract_id=str(state.get("contract_id")),
         outcome=settled.outcome,
         decided_by=settled.decided_by,
-        band=risk.get("band"),
+        band=risk.band if risk else None,
         reasons=settled.reasons,
         decision_key=settled.key,
         supersedes=settled.supersedes,

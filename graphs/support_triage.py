@@ -24,6 +24,7 @@ import yaml
 from langgraph.graph import StateGraph
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agents.spec import ok_value
 from agents.structured import validation_errors
 from agents.support_triage.routing import route_for
 from agents.support_triage.specs import AGENTS, ARBITER, NOTE_WRITER, ROUTER, VOTERS, final_route
@@ -105,9 +106,9 @@ def _subject(state: Mapping[str, Any]) -> str:
     text = " ".join(str(state.get("text") or "").split())
     shown = text if len(text) <= 80 else text[:77] + "…"
     question = f"Which team takes ticket {state.get('ticket_id')}: “{shown}”?"
-    route = (state.get("routing") or {}).get("value")
+    route = ok_value(state, ROUTER)
     if route:
-        question += f" Suggested: {route['intent']} → {route['queue']}."
+        question += f" Suggested: {route.intent} → {route.queue}."
     return question
 
 

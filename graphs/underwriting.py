@@ -13,6 +13,7 @@ from typing import Any
 
 from langgraph.graph import StateGraph
 
+from agents.spec import ok_value, result_of
 from agents.underwriting import (
     AGENTS,
     COMPLIANCE,
@@ -78,8 +79,8 @@ WORKERS = (
 
 
 def _subject(state: Mapping[str, Any]) -> str:
-    intake = state.get("intake") or {}
-    name = (intake.get("value") or {}).get("applicant_name") or "unknown applicant"
+    facts = ok_value(state, INTAKE)
+    name = (facts.applicant_name if facts else None) or "unknown applicant"
     return f"Bind commercial property submission {state.get('submission_id')} for {name}?"
 
 
@@ -87,28 +88,27 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
     """The quote result with the reviewer's corrections, validated strictly against `Quote`. With
     no quote (the quote agent did not answer ok), the reviewer may price one: all of `limit`,
     `deductible` and `annual_premium`."""
-    result = state.get("quote") or {}
-    quote = result.get("value") if result.get("status") == "ok" else None
-    if not quote:
-        return {"quote": _reviewer_priced_quote(result, corrections)}
+    result, quote = result_of(state, QUOTE), ok_value(state, QUOTE)
+    if result is None or quote is None:
+        return {"quote": _reviewer_priced_quote(state.get("quote") or {}, corrections)}
     if "limit" in corrections and "annual_premium" not in corrections:
         raise ValueError(
-            f"the quote was priced for a limit of {quote['limit']:,.0f}: amend annual_premium "
+            f"the quote was priced for a limit of {quote.limit:,.0f}: amend annual_premium "
             "together with limit"
         )
     changes = "; ".join(
-        f"{field} {quote.get(field)!r} -> {value!r}" for field, value in corrections.items()
+        f"{field} {getattr(quote, field)!r} -> {value!r}" for field, value in corrections.items()
     )
     amended = validate_contract(
         Quote,
         {
-            **quote,
+            **quote.model_dump(mode="json"),
             **corrections,
-            "breakdown": [*quote["breakdown"], f"amended by the reviewer: {changes}"],
+            "breakdown": [*quote.breakdown, f"amended by the reviewer: {changes}"],
         },
         where="amended quote",
     )
-    return {"quote": {**result, "value": amended.model_dump(mode="json")}}
+    return {"quote": result.model_copy(update={"value": amended}).model_dump(mode="json")}
 
 
 def _reviewer_priced_quote(
@@ -150,15 +150,14 @@ def _reviewer_priced_quote(
 
 def _decision(state: Mapping[str, Any], settled: Settled) -> UnderwritingDecision:
     """The underwriting decision: the outcome, and the quote (as amended) unless declined."""
-    amended = (settled.review.amended or {}).get("quote")
-    quote = (amended or settled.assessed.get("quote") or {}).get("value")
+    quote = ok_value({**settled.assessed, **(settled.review.amended or {})}, QUOTE)
     outcome = {"rejected": "declined", "referred": "referred"}.get(settled.outcome, "approved")
     return UnderwritingDecision(
         submission_id=str(state.get("submission_id")),
         outcome=outcome,
         decided_by=settled.decided_by,
         reasons=settled.reasons,
-        quote=Quote.model_validate(quote) if quote and outcome != "declined" else None,
+        quote=quote if outcome != "declined" else None,
         decision_key=settled.key,
         supersedes=settled.supersedes,
     )
@@ -190,17 +189,16 @@ def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str 
             f"an approval needs the results it rests on, and these are missing: {listed}. "
             f"Reject or refer the case{remedy}"
         )
-    facts = (state.get("intake") or {}).get("value") or {}
-    if not facts.get("applicant_name"):
+    facts, compliance = ok_value(state, INTAKE), ok_value(state, COMPLIANCE)
+    if facts is None or compliance is None or not facts.applicant_name:
         return (
             "the applicant was never read from the documents, so never screened: an approval "
             "needs it. Reject or refer the case, or have an operator roll intake back with the "
             "applicant named"
         )
-    compliance = (state.get("compliance") or {}).get("value") or {}
-    if compliance.get("state_eligible") is False:
-        return f"{compliance.get('eligibility_note')}: it cannot be approved; reject or refer it"
-    hits = compliance.get("sanctions_hits") or []
+    if not compliance.state_eligible:
+        return f"{compliance.eligibility_note}: it cannot be approved; reject or refer it"
+    hits = compliance.sanctions_hits
     noted = bool((decision.note or "").strip())
     if not noted and not hits and recommendation(state) == "decline":
         return (
@@ -208,7 +206,7 @@ def _refuse_decision(state: Mapping[str, Any], decision: ReviewDecision) -> str 
             "or reject or refer the case"
         )
     if hits and not noted:
-        listed = ", ".join(f"{hit['screened_name']} ~ {hit['listed_name']}" for hit in hits)
+        listed = ", ".join(f"{hit.screened_name} ~ {hit.listed_name}" for hit in hits)
         return (
             f"approving over a sanctions hit ({listed}) needs a note saying why it is a false "
             "match (--note)"

@@ -439,7 +439,7 @@ def _result(
     attempts: int,
     fallbacks: list[str] | None = None,
 ) -> AgentResult[Any]:
-    return _result_type(spec.output_contract)(
+    return _result_type(cast(type[BaseModel], spec.output_contract))(
         status=status,
         value=value,
         reason=reason,
