@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast, get_args, get_type_hints
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
@@ -112,6 +112,49 @@ class AgentSpec(Generic[In, Out]):
             object.__setattr__(self, "writes", self.name)
 
 
+def rules_agent(
+    run: Callable[[In, AgentContext], Out | Outcome],
+    name: str,
+    workflow: str,
+    owner: Owner,
+    *,
+    version: str = "1.0.0",
+    reads: tuple[str, ...] | None = None,
+) -> AgentSpec[In, Out]:
+    """An agent done by one deterministic function: its contracts are read from `run`'s
+    annotations (the first parameter and the return, `Outcome` aside), its description from
+    `run`'s docstring, and it reads its input contract's fields from the state unless `reads`
+    says otherwise. The function does no I/O (it runs on the event loop); ValueError when the
+    annotations do not name two contracts.
+
+    Example:
+        LIMIT = rules_agent(check_limit, "limit", "expense_claims", FINANCE)
+    """
+    hints = get_type_hints(run)
+    parameters = [hint for key, hint in hints.items() if key != "return"]
+    outputs = [
+        t for t in get_args(hints.get("return")) or [hints.get("return")] if t is not Outcome
+    ]
+    contracts = [parameters[0] if parameters else None, outputs[0] if len(outputs) == 1 else None]
+    if not all(isinstance(c, type) and issubclass(c, BaseModel) for c in contracts):
+        raise ValueError(
+            f"agent {name!r}: {getattr(run, '__name__', run)} must take an input contract and "
+            "return an output contract (pydantic models; `| Outcome` allowed)"
+        )
+    input_contract, output_contract = cast(type[In], contracts[0]), cast(type[Out], contracts[1])
+    return AgentSpec(
+        name=name,
+        workflow=workflow,
+        owner=owner,
+        version=version,
+        description=" ".join((run.__doc__ or name).split()),
+        reads=reads or tuple(input_contract.model_fields),
+        input_contract=input_contract,
+        output_contract=output_contract,
+        implementations=(Implementation("rules", "deterministic", run, runs_inline=True),),
+    )
+
+
 def result_of(state: Mapping[str, Any], spec: AgentSpec[Any, Out]) -> AgentResult[Out] | None:
     """The result `spec`'s agent wrote into `state` (JSON there), validated against its output
     contract on the way out; None when the agent has not run."""
@@ -125,3 +168,15 @@ def ok_value(state: Mapping[str, Any], spec: AgentSpec[Any, Out]) -> Out | None:
     """The value of `spec`'s agent when it answered `ok` (validated), else None."""
     result = result_of(state, spec)
     return result.value if result is not None and result.status is Status.OK else None
+
+
+def value_or_why(state: Mapping[str, Any], key: str) -> tuple[dict[str, Any] | None, str | None]:
+    """An agent's value (JSON) when its result under `key` is ok; else None and why there is
+    none (`did not run`, or its status and reason): for what `baton status` shows."""
+    result = state.get(key)
+    if not isinstance(result, dict):
+        return None, "did not run"
+    if result.get("status") != "ok":
+        return None, f"{result.get('status')}: {result.get('reason')}"
+    value = result.get("value")
+    return (value if isinstance(value, dict) else None), None

@@ -21,13 +21,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from agents.contract_review.documents import contract_input
 from agents.contract_review.evaluators import judge_clauses, judge_extraction, judge_summary
 from agents.contract_review.specs import AGENTS, CLAUSE_ANALYSIS, EXTRACTION, RISK, SUMMARY
+from agents.contract_review.status import status_lines
 from agents.spec import ok_value, result_of
-from graphs.kit import summaries
 from graphs.kit.context import BatonContext
 from graphs.kit.contracts import validate_contract
 from graphs.kit.decisions import FINALIZE, GovernedState, Settled, add_gate_then_decide
 from graphs.kit.declaration import Workflow
-from graphs.kit.policy import workflow_policy
 from graphs.kit.review_gate import REVIEW_KEY, GateSpec
 from graphs.patterns.chain import ChainState, Evaluator, Stage, build_chain
 from schemas.contract_review import ContractDecision, ContractDocument, ContractRisk
@@ -164,9 +163,7 @@ def build_contract_review() -> StateGraph[Any, Any, Any, Any]:
     add_gate_then_decide(
         builder,
         GateSpec(
-            name=GATE,
             workflow=WORKFLOW_NAME,
-            policy=workflow_policy(WORKFLOW_NAME, AGENTS),
             agents=AGENTS,
             subject=_subject,
             recommend=_recommendation,
@@ -192,7 +189,7 @@ WORKFLOW = Workflow(
     subject_field="contract_id",
     rollback="replay",
     document_reader=contract_input,
-    summary=summaries.contract_review,
+    summary=status_lines,
     state_writers={
         "feedback": ("evaluators", "feedback: list[str] by stage"),
         "escalation": ("evaluators", "escalation: stage, reason, loops"),

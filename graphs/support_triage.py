@@ -28,8 +28,8 @@ from agents.spec import ok_value
 from agents.structured import validation_errors
 from agents.support_triage.routing import route_for
 from agents.support_triage.specs import AGENTS, ARBITER, NOTE_WRITER, ROUTER, VOTERS, final_route
+from agents.support_triage.status import status_lines
 from agents.support_triage.training import train
-from graphs.kit import summaries
 from graphs.kit.context import BatonContext
 from graphs.kit.decisions import FINALIZE, GovernedState, Settled, add_gate_then_decide
 from graphs.kit.declaration import Workflow
@@ -211,9 +211,8 @@ def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
     add_gate_then_decide(
         builder,
         GateSpec(
-            name=GATE,
             workflow=WORKFLOW_NAME,
-            policy=workflow_policy(WORKFLOW_NAME, AGENTS),
+            policy=workflow_policy(WORKFLOW_NAME, AGENTS),  # its rules may name any agent
             agents=(ROUTER,),
             subject=_subject,
             recommend=_recommendation,
@@ -242,7 +241,7 @@ WORKFLOW = Workflow(
     subject_field="ticket_id",
     rollback="replay",
     trainer=train,
-    summary=summaries.support_triage,
+    summary=status_lines,
     state_writers={
         "ballot": ("tally", "Ballot"),
         "choice": ("tally, check_ruling", "Choice"),

@@ -23,12 +23,11 @@ from agents.underwriting import (
     RISK,
     recommendation,
 )
-from graphs.kit import summaries
+from agents.underwriting.status import status_lines
 from graphs.kit.context import BatonContext
 from graphs.kit.contracts import validate_contract
 from graphs.kit.decisions import FINALIZE, GovernedState, Settled, add_gate_then_decide
 from graphs.kit.declaration import Workflow
-from graphs.kit.policy import workflow_policy
 from graphs.kit.review_gate import REVIEW_KEY, GateSpec
 from graphs.patterns.supervisor import Worker, build_supervisor
 from schemas.result import AgentResult, Status
@@ -227,9 +226,7 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
     add_gate_then_decide(
         builder,
         GateSpec(
-            name=GATE,
             workflow=WORKFLOW_NAME,
-            policy=workflow_policy(WORKFLOW_NAME, AGENTS),
             agents=AGENTS,
             subject=_subject,
             recommend=recommendation,
@@ -252,7 +249,7 @@ WORKFLOW = Workflow(
     input_contract=UnderwritingSubmission,
     agents=AGENTS,
     build=build_underwriting,
-    summary=summaries.underwriting,
+    summary=status_lines,
     state_writers={
         REVIEW_KEY: (GATE, "ReviewOutcome"),
         "decision": (FINALIZE, "UnderwritingDecision"),

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from bench import databases
@@ -48,14 +49,42 @@ def fresh_postgres_database(prefix: str = "baton_test") -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+def postgres_missing() -> str | None:
+    """Why PostgreSQL cannot be reached at POSTGRES_ADMIN_URL (None when it can)."""
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as error:
+        return f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+
+
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+"""The PostgreSQL case of a saver fixture: marked, so `-m "not postgres"` leaves it out."""
+
+
+def _saver_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    if kind == "memory":
+        yield "memory://"
+    elif kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'baton.db'}"
+    else:
+        missing = postgres_missing()
+        if missing is not None:
+            pytest.skip(f"PostgreSQL is missing at {POSTGRES_ADMIN_URL} ({missing})")
+        with fresh_postgres_database() as url:
+            yield url
+
+
+@pytest.fixture(params=["sqlite", POSTGRES])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each persistence test twice: on a SQLite file and on a PostgreSQL database of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'baton.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
+    yield from _saver_url(request.param, tmp_path)
+
+
+@pytest.fixture(params=["memory", "sqlite", POSTGRES])
+def saver_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each saver test three times: in memory, on a SQLite file, on a PostgreSQL database."""
+    yield from _saver_url(request.param, tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -308,11 +308,12 @@ def _show_report(report: RunReport, as_json: bool) -> None:
         elif not _in_memory():
             overriding = packet.get("recommendation") == "decline"
             needs_note = ' --note "WHY"' if overriding else ""
+            amendable = ", ".join(packet["amendable_fields"])
+            amend = f", or --amend FILE with any of {amendable}" if amendable else ""
             console.print(
                 f"Continue with: [bold]{_program()} review {escape(report.thread_id)} --approve "
-                f'--reviewer "YOUR NAME"{needs_note}[/] (or --reject, --refer, or --amend FILE with any of '
-                f"{', '.join(packet['amendable_fields'])}; without --reviewer: BATON_REVIEWER, "
-                "else your user name)"
+                f'--reviewer "YOUR NAME"{needs_note}[/] (or --reject, --refer{amend}; without '
+                "--reviewer: BATON_REVIEWER, else your user name)"
             )
     if report.decision and report.decision.get("reasons"):
         for reason in report.decision["reasons"]:

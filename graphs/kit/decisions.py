@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypedDict, cast, get_type_hints
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, StateGraph
 from langgraph.runtime import Runtime
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from agents.spec import AgentSpec
 from checkpoints.ledger import SideEffectLedger
@@ -31,6 +31,7 @@ from graphs.kit.review_gate import (
     add_review_gate,
     recorded_outcome,
 )
+from schemas.decision import DecisionRecord
 from schemas.review import ReviewAction
 from schemas.trace import EventKind
 
@@ -54,6 +55,16 @@ class Settled:
     @property
     def rejected(self) -> bool:
         return self.outcome == "rejected"
+
+    def record(self) -> dict[str, Any]:
+        """The fields every decision record has (`schemas.decision.DecisionRecord`)."""
+        return {
+            "outcome": self.outcome,
+            "decided_by": self.decided_by,
+            "reasons": self.reasons,
+            "decision_key": self.key,
+            "supersedes": self.supersedes,
+        }
 
 
 def record_decision(
@@ -149,6 +160,24 @@ class GovernedState(TypedDict, total=False):
     """Who started the case through a server (set once by the entry node; None in-process)."""
 
 
+def governed_state(
+    name: str, input_contract: type[BaseModel], agents: Sequence[AgentSpec]
+) -> type[GovernedState]:
+    """A workflow state made from its input contract and its agents: every input field, one
+    `AgentResult` (JSON) per agent under the key it writes, and `GovernedState`'s keys. A workflow
+    whose pattern keeps keys of its own declares its state by hand instead (e.g. `ChainState`)."""
+    fields: dict[str, Any] = {
+        key: field.annotation for key, field in input_contract.model_fields.items()
+    }
+    fields |= {spec.writes: dict[str, Any] | None for spec in agents}
+    governed = get_type_hints(GovernedState, include_extras=True)
+    clash = sorted(set(fields) & set(governed))
+    if clash or len(fields) < len(input_contract.model_fields) + len(agents):
+        raise ValueError(f"{name}: input fields and agents' keys must be distinct ({clash})")
+    state: Any = TypedDict(name, {**fields, **governed}, total=False)  # type: ignore[misc]
+    return cast(type[GovernedState], state)
+
+
 Decide = Callable[[Mapping[str, Any], Settled], BaseModel]
 """Builds a workflow's decision record from its state (the keys named in `reads`) and what the
 review gate settled."""
@@ -157,20 +186,21 @@ review gate settled."""
 def add_gate_then_decide(
     builder: StateGraph[Any, Any, Any, Any],
     gate: GateSpec,
-    decide: Decide,
+    decide: Decide | None = None,
     *,
-    kind: str,
+    kind: str | None = None,
     reads: tuple[str, ...] = (),
     after_review: tuple[Callable[[Mapping[str, Any]], str], Sequence[AgentSpec]] | None = None,
 ) -> None:
     """Add the review gate, then `finalize`, which records the decision `decide` builds once in the
-    ledger (under `kind`) and ends the run.
+    ledger (under `kind`) and ends the run. Without `decide`, the record is a `DecisionRecord`
+    with the `reads` keys (e.g. the case's id) besides.
 
     Args:
         builder: the workflow's graph; its state extends `GovernedState`.
         gate: the review gate (its policy, subject, recommendation, amendments, refusals).
         decide: builds the decision record from the state's `reads` keys and the settled outcome.
-        kind: the ledger kind of the decision record (e.g. `invoice_decision`).
+        kind: the ledger kind of the decision record (default `<workflow>_decision`).
         reads: state keys `decide` needs besides the review outcome (e.g. the case's id).
         after_review: agents that run between the gate and `finalize` when a router (reading the
             whole state) sends the case to them, e.g. a note writer for an accepted ticket only;
@@ -192,12 +222,28 @@ def add_gate_then_decide(
     hints = get_type_hints(builder.state_schema, include_extras=True)
     fields = {key: hints[key] for key in (*reads, REVIEW_KEY)}
     slice_type = TypedDict("FinalizeSlice", fields, total=False)  # type: ignore[misc]
+    build = decide or _default_decision(gate.workflow, {key: hints[key] for key in reads})
+    ledger_kind = kind or f"{gate.workflow}_decision"
 
     def finalize(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> dict[str, Any]:
         """Record the decision once, from what the review gate recorded."""
-        return record_decision(state, config, runtime, kind, lambda s: decide(state, s))
+        return record_decision(state, config, runtime, ledger_kind, lambda s: build(state, s))
 
     builder.add_node(FINALIZE, cast(Any, finalize), input_schema=slice_type)
     builder.add_edge(FINALIZE, END)
+
+
+def _default_decision(workflow: str, fields: Mapping[str, Any]) -> Decide:
+    """A decision builder for a `DecisionRecord` carrying `fields` (state keys) besides."""
+    name = "".join(part.title() for part in workflow.split("_")) + "Decision"
+    model = create_model(  # type: ignore[call-overload]
+        name, __base__=DecisionRecord, **{key: (hint, None) for key, hint in fields.items()}
+    )
+
+    def decide(state: Mapping[str, Any], settled: Settled) -> BaseModel:
+        record: BaseModel = model(**{key: state.get(key) for key in fields}, **settled.record())
+        return record
+
+    return decide

@@ -8,6 +8,7 @@ read from the declarations, and a test checks `langgraph.json` against them.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,14 +31,16 @@ class Workflow:
     tools around it need to know (how rollback re-runs an agent, what status shows, ...)."""
 
     name: str
-    description: str
     input_contract: type[BaseModel]
     agents: Sequence[AgentSpec]
     build: Callable[[], StateGraph[Any, Any, Any, Any]]
     """Builds the uncompiled graph (a new one each call, so settings read while building, such as
     model timeouts and retries, are the current ones)."""
-    subject_field: str = "submission_id"
-    """The input field that names what a thread is about (shown by `baton status`)."""
+    description: str = ""
+    """One line on what the workflow does (default: its module's docstring, first line)."""
+    subject_field: str = ""
+    """The input field that names what a thread is about, shown by `baton status` (default: the
+    input contract's first field)."""
     rollback: Literal["reroute", "replay"] = "reroute"
     """How `baton rollback` re-runs an agent: `reroute` clears its result where its supervisor
     will send it work again; `replay` forks from the checkpoint it last ran from (graphs whose
@@ -52,6 +55,18 @@ class Workflow:
     state_writers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """State keys written by nodes that are not agents (the gate, the decision, a pattern's
     bookkeeping): key -> (writer, contract), for the handoff map."""
+
+    def __post_init__(self) -> None:
+        if not self.description:
+            doc = sys.modules[self.build.__module__].__doc__ or self.name
+            object.__setattr__(self, "description", doc.strip().splitlines()[0])
+        if not self.subject_field:
+            object.__setattr__(self, "subject_field", next(iter(self.input_contract.model_fields)))
+        if self.subject_field not in self.input_contract.model_fields:
+            raise ValueError(
+                f"workflow {self.name!r}: subject_field {self.subject_field!r} is not a field of "
+                f"{self.input_contract.__name__}"
+            )
 
     def builder(self) -> StateGraph[Any, Any, Any, Any]:
         """A new uncompiled graph."""

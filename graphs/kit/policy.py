@@ -161,7 +161,7 @@ class ReviewPolicy(BaseModel):
 
     workflow: str
     owner: str
-    gate: str
+    gate: str = "review_gate"
     when_no_rule_fires: Literal["approve", "review"] = "review"
     rules: list[Rule] = Field(default_factory=list)
     second_reviewer: SecondReviewer | None = None

@@ -30,7 +30,7 @@ from graphs.kit.context import BatonContext, resolved_database_url, resolved_mod
 from graphs.kit.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.kit.events import emit
 from graphs.kit.governed import OVERRIDES_KEY
-from graphs.kit.policy import ReviewPolicy, assess
+from graphs.kit.policy import ReviewPolicy, assess, workflow_policy
 from graphs.kit.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.review import (
     FiredRule,
@@ -83,15 +83,27 @@ Amend = Callable[[Mapping[str, Any], dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True)
 class GateSpec:
-    """A workflow's review gate: its policy and how to present and check a case."""
+    """A workflow's review gate: its policy and how to present and check a case.
 
-    name: str
+    Args:
+        workflow: the workflow's name; its policy is `policies/<workflow>.yaml` unless `policy`
+            is given.
+        agents: the agents whose results the policy assesses and the reviewer sees.
+        subject: what is decided, in one line, from the gate's slice of the state.
+        recommend: what the agents' results point to (`approve`, `decline`, or `none`).
+        apply_amendment: with `amendable_fields`, applies a reviewer's corrections (none taken
+            without it).
+
+    Example:
+        GateSpec(workflow="expense_claims", agents=AGENTS, subject=lambda s: "Pay it?",
+                 recommend=lambda s: "approve")
+    """
+
     workflow: str
-    policy: ReviewPolicy
     agents: Sequence[AgentSpec]
     subject: Callable[[Mapping[str, Any]], str]
     recommend: Callable[[Mapping[str, Any]], Recommendation]
-    apply_amendment: Amend
+    apply_amendment: Amend | None = None
     """Returns the agent results changed by the corrections (validated strictly against their
     contracts); raises ValueError saying what is wrong when they cannot be applied."""
     amendable_fields: tuple[str, ...] = ()
@@ -107,6 +119,21 @@ class GateSpec:
     refuse: Callable[[Mapping[str, Any], ReviewDecision], str | None] | None = None
     """Why a decision cannot be taken on this case (None when it can): for example, an approval
     where there is nothing to approve. A refused decision leaves the gate open."""
+    name: str = "review_gate"
+    policy: ReviewPolicy | None = None
+    """The policy; by default the workflow's file, checked against `agents`' contracts."""
+
+    def __post_init__(self) -> None:
+        if self.policy is None:
+            object.__setattr__(self, "policy", workflow_policy(self.workflow, self.agents))
+        if self.amendable_fields and self.apply_amendment is None:
+            raise ValueError(f"gate {self.name!r}: amendable_fields need apply_amendment")
+
+    @property
+    def rules(self) -> ReviewPolicy:
+        """The gate's policy (loaded when the gate was declared)."""
+        assert self.policy is not None
+        return self.policy
 
 
 def add_review_gate(builder: StateGraph, gate: GateSpec) -> None:
@@ -135,7 +162,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         corrected = sorted(state.get(OVERRIDES_KEY) or {})
         escalations = gate.escalations(state) if gate.escalations else []
         assessment = assess(
-            gate.policy, results, names, corrected=corrected, escalations=escalations
+            gate.rules, results, names, corrected=corrected, escalations=escalations
         )
         if assessment.action != "review":
             _dequeue(config, runtime)  # a rollback may have changed a waiting case
@@ -210,7 +237,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         _dequeue(config, runtime)
 
         final = assess(
-            gate.policy,
+            gate.rules,
             {**results, **amended},
             names,
             corrected=corrected,
@@ -433,7 +460,7 @@ def _second_review_needed(
     decision: ReviewDecision,
 ) -> str | None:
     """Why the policy wants a second reviewer to confirm this decision (None when it does not)."""
-    rule = gate.policy.second_reviewer
+    rule = gate.rules.second_reviewer
     if rule is None or decision.action in (ReviewAction.REJECT, ReviewAction.REFER):
         return None
     return rule.needed(fired, recommendation)
@@ -501,6 +528,7 @@ def _accept_answer(
                 f"corrections: {unknown} cannot be amended "
                 f"(amendable: {', '.join(gate.amendable_fields) or 'none'})"
             )
+        assert gate.apply_amendment is not None  # amendable fields need it (GateSpec checks)
         amended = gate.apply_amendment(state, decision.corrections)
     # The decision is checked on the results as amended: an amendment may supply what is missing.
     problem = gate.refuse({**state, **amended}, decision) if gate.refuse else None

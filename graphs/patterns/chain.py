@@ -26,6 +26,7 @@ from langgraph.types import Command, TracePolicy
 from pydantic import BaseModel, ValidationError
 
 from agents.spec import AgentSpec
+from graphs.kit.context import BatonContext
 from graphs.kit.contracts import describe_errors
 from graphs.kit.events import emit
 from graphs.kit.governed import add_governed_agent
@@ -118,7 +119,9 @@ def build_chain(
     """
     _check(state_schema, stages, then, escalate_to, max_loops)
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
-        state_schema, context_schema=context_schema, input_schema=input_schema
+        state_schema,
+        context_schema=context_schema or BatonContext,
+        input_schema=input_schema or input_contract,
     )
     add_receive(builder, input_contract)
     builder.add_edge(RECEIVE, stages[0].name)

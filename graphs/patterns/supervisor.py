@@ -78,21 +78,33 @@ def plan_route(workers: Sequence[Worker], state: Mapping[str, Any]) -> RoutePlan
 
 def build_supervisor(
     state_schema: type,
-    workers: Sequence[Worker],
+    agents: Sequence[Worker | AgentSpec],
     *,
-    finish: str,
+    finish: str = "review_gate",
     input_contract: type[BaseModel] | None = None,
     context_schema: type | None = None,
     input_schema: type | None = None,
 ) -> StateGraph:
-    """A supervisor over `workers`, uncompiled. The caller adds the `finish` node (for example a
-    review gate) and what follows it.
+    """A supervisor over `workers`, uncompiled. The caller adds the `finish` node (by default the
+    review gate, e.g. with `add_gate_then_decide`) and what follows it.
+
+    Args:
+        state_schema: the workflow's state (e.g. `governed_state(...)`).
+        agents: the workers, each a `Worker(spec, after=(...))` to wait for others' `ok`
+            results, or an `AgentSpec` that needs none (they run in parallel).
+        finish: the node the supervisor hands the case to when every worker is done or blocked.
+        input_contract: the workflow's input, checked when a run starts.
+
+    Example:
+        builder = build_supervisor(MyState, [INTAKE, Worker(RISK, after=("intake",))],
+                                   input_contract=Application)
 
     `input_contract`, when given, is validated when the run starts; a run whose input breaks it is
     refused with every broken field named. Raises ValueError before anything runs on duplicate
     worker names, an `after` naming an unknown worker, a dependency cycle, or a `finish` that
     collides with a worker.
     """
+    workers = [a if isinstance(a, Worker) else Worker(a) for a in agents]
     names = [w.spec.name for w in workers]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -110,7 +122,9 @@ def build_supervisor(
     _reject_cycles(workers)
 
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
-        state_schema, context_schema=context_schema, input_schema=input_schema
+        state_schema,
+        context_schema=context_schema or BatonContext,
+        input_schema=input_schema or input_contract,
     )
     for worker in workers:
         add_governed_agent(builder, worker.spec, then=SUPERVISOR)

@@ -28,6 +28,7 @@ from langgraph.types import Command, TracePolicy
 from pydantic import BaseModel
 
 from agents.spec import AgentSpec
+from graphs.kit.context import BatonContext
 from graphs.kit.events import emit
 from graphs.kit.governed import add_governed_agent
 from graphs.patterns.entry import RECEIVE, add_receive
@@ -90,7 +91,9 @@ def build_vote(
     if not 0 <= min_vote_confidence <= 1:
         raise ValueError(f"min_vote_confidence must be within [0, 1], not {min_vote_confidence}")
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
-        state_schema, context_schema=context_schema, input_schema=input_schema
+        state_schema,
+        context_schema=context_schema or BatonContext,
+        input_schema=input_schema or input_contract,
     )
     add_receive(builder, input_contract)
     for spec in voters:

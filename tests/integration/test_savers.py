@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
@@ -21,31 +20,21 @@ from tests.conftest import load_sample
 SAVER_TYPES = {"memory": InMemorySaver, "sqlite": AsyncSqliteSaver, "postgres": AsyncPostgresSaver}
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "memory":
-        return "memory://"
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'baton.db'}"
-    value: str = request.getfixturevalue("postgres_url")
-    return value
-
-
-def test_factory_gives_the_official_saver_for_each_url(url: str) -> None:
+def test_factory_gives_the_official_saver_for_each_url(saver_url: str) -> None:
     async def opened() -> type:
-        async with open_saver(url) as saver:
+        async with open_saver(saver_url) as saver:
             return type(saver)
 
-    assert asyncio.run(opened()) is SAVER_TYPES[parse_database_url(url).kind]
+    assert asyncio.run(opened()) is SAVER_TYPES[parse_database_url(saver_url).kind]
 
 
-def test_interrupt_resume_and_rollback_on_every_saver(url: str) -> None:
+def test_interrupt_resume_and_rollback_on_every_saver(saver_url: str) -> None:
     thread = f"saver-{uuid.uuid4().hex[:8]}"
-    with open_workflow("underwriting", url) as flow:
+    with open_workflow("underwriting", saver_url) as flow:
         stopped = flow.start(load_sample("07_missing_loss_run"), thread_id=thread)
         assert stopped.status == "awaiting_review"
     # A new process-like handle on the same database sees the same thread.
-    with open_workflow("underwriting", url) as flow:
+    with open_workflow("underwriting", saver_url) as flow:
         assert flow.report(thread).status == "awaiting_review"
         done = flow.resume(thread, {"action": "approve", "reviewer": "Kim"})
         assert done.status == "completed" and done.decision is not None
