@@ -199,7 +199,7 @@ def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
         SupportTriageState,
         VOTERS,
         then=ROUTER.name,
-        queue_to=ROUTER.name,
+        escalate_to=ROUTER.name,
         arbiter=Arbiter(ARBITER, min_confidence=rules.arbiter_min_confidence),
         quorum=rules.quorum,
         min_vote_confidence=rules.min_vote_confidence,

@@ -218,7 +218,7 @@ def build_underwriting() -> StateGraph[Any, Any, Any, Any]:
     builder = build_supervisor(
         UnderwritingState,
         WORKERS,
-        finish=GATE,
+        then=GATE,
         input_contract=UnderwritingSubmission,
         context_schema=BatonContext,
         input_schema=UnderwritingSubmission,

@@ -116,6 +116,18 @@ def build_chain(
     refused, every broken field named). Raises ValueError before anything runs on: no stages,
     duplicate or colliding names, a loop target that is unknown or later in the chain, a loop target
     that does not read `feedback`, a negative cap, or a state schema without `ChainState`'s keys.
+
+    Args:
+        state_schema: the workflow's state; it extends `ChainState` (feedback, loops, escalation).
+        stages: the agents in order, each with its evaluator (`Stage(spec, evaluator)`).
+        then: where the chain carries on after the last stage passes (e.g. the review gate).
+        escalate_to: where a case goes to a person (an evaluator escalated, or the loop cap).
+        input_contract: the workflow's input, checked when a run starts.
+        max_loops: how many times the evaluators together may send the chain back.
+
+    Example:
+        builder = build_chain(ContractState, STAGES, then="review_gate",
+                              escalate_to="review_gate", input_contract=ContractDocument)
     """
     _check(state_schema, stages, then, escalate_to, max_loops)
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(

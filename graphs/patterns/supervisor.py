@@ -1,9 +1,9 @@
 """The supervisor/worker pattern: a rule router that fans independent workers out in parallel.
 
 Each worker declares which other workers it needs (`after`); the supervisor sends every worker whose
-needs are met to run (in parallel when several are ready), and hands over to `finish` when nothing
+needs are met to run (in parallel when several are ready), and hands over to `then` when nothing
 more can run. A worker runs only on `ok` results of the workers it needs: a `failed` or `empty`
-result is never taken as an answer it can build on, and the finish node sees why it was skipped.
+result is never taken as an answer it can build on, and the `then` node sees why it was skipped.
 """
 
 from __future__ import annotations
@@ -80,19 +80,19 @@ def build_supervisor(
     state_schema: type,
     agents: Sequence[Worker | AgentSpec],
     *,
-    finish: str = "review_gate",
+    then: str = "review_gate",
     input_contract: type[BaseModel] | None = None,
     context_schema: type | None = None,
     input_schema: type | None = None,
 ) -> StateGraph:
-    """A supervisor over `workers`, uncompiled. The caller adds the `finish` node (by default the
+    """A supervisor over `workers`, uncompiled. The caller adds the `then` node (by default the
     review gate, e.g. with `add_gate_then_decide`) and what follows it.
 
     Args:
         state_schema: the workflow's state (e.g. `governed_state(...)`).
         agents: the workers, each a `Worker(spec, after=(...))` to wait for others' `ok`
             results, or an `AgentSpec` that needs none (they run in parallel).
-        finish: the node the supervisor hands the case to when every worker is done or blocked.
+        then: the node the supervisor hands the case to when every worker is done or blocked.
         input_contract: the workflow's input, checked when a run starts.
 
     Example:
@@ -101,7 +101,7 @@ def build_supervisor(
 
     `input_contract`, when given, is validated when the run starts; a run whose input breaks it is
     refused with every broken field named. Raises ValueError before anything runs on duplicate
-    worker names, an `after` naming an unknown worker, a dependency cycle, or a `finish` that
+    worker names, an `after` naming an unknown worker, a dependency cycle, or a `then` that
     collides with a worker.
     """
     workers = [a if isinstance(a, Worker) else Worker(a) for a in agents]
@@ -117,8 +117,8 @@ def build_supervisor(
             raise ValueError(f"worker {worker.spec.name!r} needs unknown workers {unknown}")
     if RECEIVE in names:
         raise ValueError(f"worker name {RECEIVE!r} collides with the supervisor's entry node")
-    if finish in names or finish == SUPERVISOR:
-        raise ValueError(f"finish node {finish!r} collides with a worker or the supervisor")
+    if then in names or then == SUPERVISOR:
+        raise ValueError(f"`then` node {then!r} collides with a worker or the supervisor")
     _reject_cycles(workers)
 
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
@@ -130,13 +130,13 @@ def build_supervisor(
         add_governed_agent(builder, worker.spec, then=SUPERVISOR)
     builder.add_node(
         SUPERVISOR,
-        cast(Any, _supervisor_node(workers, finish, input_contract, state_schema)),
-        destinations=(*names, finish),
+        cast(Any, _supervisor_node(workers, then, input_contract, state_schema)),
+        destinations=(*names, then),
         trace_policy=TracePolicy(process_inputs=lambda state: _statuses(workers, state)),
         # Only the optional model choice can be slow: when it shows no progress for
         # BATON_MODEL_TIMEOUT seconds, LangGraph cancels it and the rules route instead.
         timeout=TimeoutPolicy(idle_timeout=model_settings().model_timeout),
-        error_handler=_rules_after_timeout(workers, finish),
+        error_handler=_rules_after_timeout(workers, then),
     )
     add_receive(builder, input_contract)  # a new input (only) passes through it
     builder.add_edge(RECEIVE, SUPERVISOR)
@@ -145,7 +145,7 @@ def build_supervisor(
 
 def _supervisor_node(
     workers: Sequence[Worker],
-    finish: str,
+    then: str,
     input_contract: type[BaseModel] | None,
     state_schema: type,
 ) -> Callable[..., Awaitable[Command[str]]]:
@@ -158,7 +158,7 @@ def _supervisor_node(
         if input_contract is not None and not plan.done:
             fields = {k: state[k] for k in input_contract.model_fields if k in state}
             validate_contract(input_contract, fields, where="workflow input")
-        route, chooser = plan.ready or [finish], "rules"
+        route, chooser = plan.ready or [then], "rules"
         decided: dict[str, Any] = {}
         model = resolved_models(runtime).get("supervisor")
         if model is not None and len(plan.ready) > 1:  # with one ready worker there is no choice
@@ -176,7 +176,7 @@ def _supervisor_node(
     return supervisor
 
 
-def _rules_after_timeout(workers: Sequence[Worker], finish: str) -> Callable[..., Any]:
+def _rules_after_timeout(workers: Sequence[Worker], then: str) -> Callable[..., Any]:
     """The supervisor's error handler: a timed-out model choice is replaced by the rules' route
     (visibly); any other error is not handled here."""
 
@@ -187,7 +187,7 @@ def _rules_after_timeout(workers: Sequence[Worker], finish: str) -> Callable[...
             raise error.error
         plan = plan_route(workers, state)
         rejected = {"model_choice_rejected": f"NodeTimeoutError: {error.error}"}
-        return await _route(plan, plan.ready or [finish], "rules", rejected, config)
+        return await _route(plan, plan.ready or [then], "rules", rejected, config)
 
     return route_by_rules
 

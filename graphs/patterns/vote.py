@@ -8,7 +8,7 @@ answered `empty` or below the vote's confidence floor (it abstained), nor one th
 here at all (no model configured: it sat out). With no majority (a split or a tie) or no quorum,
 the arbiter rules on the ballot; a ruling at or above its confidence threshold settles the case
 (`then`); a weaker one, a failed arbiter, or a ballot with no votes at all sends the case to a
-person (`queue_to`, a review gate), with its reason in `escalation`. What was decided, by whom
+person (`escalate_to`, a review gate), with its reason in `escalation`. What was decided, by whom
 and how surely, is the `choice`; the ballot and the ruling are trace events.
 
 `build_arbiter` is the arbiter alone (for a workflow that makes its own ballot). Both builders
@@ -68,7 +68,7 @@ def build_vote(
     voters: Sequence[AgentSpec],
     *,
     then: str,
-    queue_to: str,
+    escalate_to: str,
     arbiter: Arbiter | None = None,
     quorum: int | None = None,
     min_vote_confidence: float = 0.0,
@@ -77,8 +77,8 @@ def build_vote(
     input_schema: type | None = None,
 ) -> StateGraph:
     """The vote, uncompiled: START → receive → every voter (in parallel) → tally → `then`, or
-    → arbiter → check_ruling → `then` / `queue_to`; a ballot with no votes goes to `queue_to`
-    (without an arbiter, so does any ballot that is not a majority). `then` and `queue_to` may
+    → arbiter → check_ruling → `then` / `escalate_to`; a ballot with no votes goes to `escalate_to`
+    (without an arbiter, so does any ballot that is not a majority). `then` and `escalate_to` may
     be one node (it reads `choice` and `escalation`); the caller adds them.
 
     `quorum` is how many counted votes the ballot needs (default: two, or one with a single
@@ -86,8 +86,22 @@ def build_vote(
     fewer than two voters, duplicate names or state keys, names colliding with the pattern's own
     nodes, a voter whose output contract is not a `Classification`, an arbiter that does not read
     `ballot` or does not answer a `Ruling`, a quorum beyond the number of voters, a threshold
-    outside [0, 1], or a state schema without `VoteState`'s keys."""
-    quorum = _check_vote(state_schema, voters, then, queue_to, arbiter, quorum)
+    outside [0, 1], or a state schema without `VoteState`'s keys.
+
+    Args:
+        state_schema: the workflow's state; it extends `VoteState` (ballot, choice, escalation).
+        voters: the classifiers, each answering a `Classification`.
+        then: where the vote carries on with a `choice`.
+        escalate_to: where a case goes to a person when the vote cannot settle it.
+        arbiter: settles a split ballot, when its ruling clears its confidence threshold.
+        input_contract: the workflow's input, checked when a run starts.
+
+    Example:
+        builder = build_vote(TicketState, VOTERS, then="router", escalate_to="router",
+                             arbiter=Arbiter(ARBITER, min_confidence=0.6),
+                             input_contract=SupportTicket)
+    """
+    quorum = _check_vote(state_schema, voters, then, escalate_to, arbiter, quorum)
     if not 0 <= min_vote_confidence <= 1:
         raise ValueError(f"min_vote_confidence must be within [0, 1], not {min_vote_confidence}")
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
@@ -100,16 +114,16 @@ def build_vote(
         builder.add_edge(RECEIVE, spec.name)
         # The voters run in one step, so the tally after them runs once, with every result.
         add_governed_agent(builder, spec, then=TALLY)
-    no_decision = arbiter.spec.name if arbiter is not None else queue_to
+    no_decision = arbiter.spec.name if arbiter is not None else escalate_to
     builder.add_node(
         TALLY,
-        cast(Any, _tally(voters, quorum, min_vote_confidence, then, no_decision, queue_to)),
+        cast(Any, _tally(voters, quorum, min_vote_confidence, then, no_decision, escalate_to)),
         input_schema=_slice(state_schema, "TallySlice", [spec.writes for spec in voters]),
-        destinations=tuple(dict.fromkeys((then, no_decision, queue_to))),
+        destinations=tuple(dict.fromkeys((then, no_decision, escalate_to))),
         trace_policy=TracePolicy(process_inputs=lambda _: {}),  # the voters' outputs are traced
     )
     if arbiter is not None:
-        add_arbiter(builder, arbiter, then=then, queue_to=queue_to)
+        add_arbiter(builder, arbiter, then=then, escalate_to=escalate_to)
     return builder
 
 
@@ -118,33 +132,33 @@ def build_arbiter(
     arbiter: Arbiter,
     *,
     then: str,
-    queue_to: str,
+    escalate_to: str,
     input_contract: type[BaseModel] | None = None,
     context_schema: type | None = None,
     input_schema: type | None = None,
 ) -> StateGraph:
     """The arbiter alone, uncompiled: START → receive → arbiter → check_ruling → `then` /
-    `queue_to`, for a workflow whose input (or an earlier graph) carries the `ballot`.
+    `escalate_to`, for a workflow whose input (or an earlier graph) carries the `ballot`.
     ValueError before anything runs on the arbiter checks of `build_vote`."""
     _check_state(state_schema)
-    _check_arbiter(state_schema, arbiter, then, queue_to)
+    _check_arbiter(state_schema, arbiter, then, escalate_to)
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
         state_schema, context_schema=context_schema, input_schema=input_schema
     )
     add_receive(builder, input_contract)
     builder.add_edge(RECEIVE, arbiter.spec.name)
-    add_arbiter(builder, arbiter, then=then, queue_to=queue_to)
+    add_arbiter(builder, arbiter, then=then, escalate_to=escalate_to)
     return builder
 
 
-def add_arbiter(builder: StateGraph, arbiter: Arbiter, *, then: str, queue_to: str) -> None:
+def add_arbiter(builder: StateGraph, arbiter: Arbiter, *, then: str, escalate_to: str) -> None:
     """Add the arbiter (a governed agent) and `check_ruling` after it to `builder`."""
     add_governed_agent(builder, arbiter.spec, then=CHECK_RULING)
     builder.add_node(
         CHECK_RULING,
-        cast(Any, _check_ruling(arbiter, then, queue_to)),
+        cast(Any, _check_ruling(arbiter, then, escalate_to)),
         input_schema=_slice(builder.state_schema, "CheckRulingSlice", [arbiter.spec.writes]),
-        destinations=tuple(dict.fromkeys((then, queue_to))),
+        destinations=tuple(dict.fromkeys((then, escalate_to))),
         trace_policy=TracePolicy(process_inputs=lambda _: {}),  # the ruling is traced with it
     )
 
@@ -169,7 +183,7 @@ def _check_vote(
     state_schema: type,
     voters: Sequence[AgentSpec],
     then: str,
-    queue_to: str,
+    escalate_to: str,
     arbiter: Arbiter | None,
     quorum: int | None,
 ) -> int:
@@ -183,11 +197,11 @@ def _check_vote(
         if doubled:
             raise ValueError(f"duplicate {what}: {doubled}")
     own = {RECEIVE, TALLY, CHECK_RULING, *VoteState.__annotations__}
-    clashes = sorted(set(names) & (own | {then, queue_to}) | ({then, queue_to} & own))
+    clashes = sorted(set(names) & (own | {then, escalate_to}) | ({then, escalate_to} & own))
     if clashes:
         raise ValueError(
             f"names {clashes} collide with the vote's own nodes or keys ({RECEIVE!r}, "
-            f"{TALLY!r}, {CHECK_RULING!r}, then={then!r}, queue_to={queue_to!r})"
+            f"{TALLY!r}, {CHECK_RULING!r}, then={then!r}, escalate_to={escalate_to!r})"
         )
     for spec in voters:
         if not issubclass(spec.output_contract, Classification):
@@ -196,7 +210,7 @@ def _check_vote(
                 "schemas.ballot.Classification"
             )
     if arbiter is not None:
-        _check_arbiter(state_schema, arbiter, then, queue_to)
+        _check_arbiter(state_schema, arbiter, then, escalate_to)
         if arbiter.spec.name in names:
             raise ValueError(f"the arbiter {arbiter.spec.name!r} is also a voter")
     chosen = quorum if quorum is not None else min(2, len(voters))
@@ -205,7 +219,7 @@ def _check_vote(
     return chosen
 
 
-def _check_arbiter(state_schema: type, arbiter: Arbiter, then: str, queue_to: str) -> None:
+def _check_arbiter(state_schema: type, arbiter: Arbiter, then: str, escalate_to: str) -> None:
     spec = arbiter.spec
     if not issubclass(spec.output_contract, Ruling):
         raise ValueError(
@@ -214,7 +228,7 @@ def _check_arbiter(state_schema: type, arbiter: Arbiter, then: str, queue_to: st
         )
     if "ballot" not in spec.reads:
         raise ValueError(f"arbiter {spec.name!r} must read 'ballot' (it rules on the ballot)")
-    if spec.name in {RECEIVE, TALLY, CHECK_RULING, then, queue_to}:
+    if spec.name in {RECEIVE, TALLY, CHECK_RULING, then, escalate_to}:
         raise ValueError(f"the arbiter's name {spec.name!r} collides with a node of the vote")
     if not 0 <= arbiter.min_confidence <= 1:
         raise ValueError(
@@ -306,7 +320,7 @@ def _tally(
     floor: float,
     then: str,
     no_decision: str,
-    queue_to: str,
+    escalate_to: str,
 ) -> Callable[..., Command[str]]:
     def tally(state: Mapping[str, Any], config: RunnableConfig) -> Command[str]:
         ballot = count_ballot(voters, state, quorum, floor)
@@ -324,11 +338,11 @@ def _tally(
             update.update(choice=choice.model_dump(mode="json"), escalation=None)
             return Command(goto=then, update=update)
         label, confidence = _suggestion(ballot)
-        if ballot.outcome == "no_votes" or no_decision == queue_to:
+        if ballot.outcome == "no_votes" or no_decision == escalate_to:
             why = f"the vote did not decide: {ballot.reason}" + "".join(
                 f"; {v.voter} {v.status}: {v.reason}" for v in ballot.votes if v.reason
             )
-            return _to_person(update, "vote", why, label, confidence, queue_to, config)
+            return _to_person(update, "vote", why, label, confidence, escalate_to, config)
         update.update(choice=None, escalation=None)
         return Command(goto=no_decision, update=update)
 
@@ -341,18 +355,18 @@ def _to_person(
     why: str,
     label: str | None,
     confidence: float | None,
-    queue_to: str,
+    escalate_to: str,
     config: RunnableConfig,
 ) -> Command[str]:
     choice = Choice(
         label=label, confidence=confidence, decided_by="none", settled=False, reason=why
     )
-    emit(EventKind.ESCALATION, {"stage": stage, "reason": why, "to": queue_to}, config)
+    emit(EventKind.ESCALATION, {"stage": stage, "reason": why, "to": escalate_to}, config)
     update.update(choice=choice.model_dump(mode="json"), escalation={"stage": stage, "reason": why})
-    return Command(goto=queue_to, update=update)
+    return Command(goto=escalate_to, update=update)
 
 
-def _check_ruling(arbiter: Arbiter, then: str, queue_to: str) -> Callable[..., Command[str]]:
+def _check_ruling(arbiter: Arbiter, then: str, escalate_to: str) -> Callable[..., Command[str]]:
     threshold = arbiter.min_confidence
     name = arbiter.spec.name
 
@@ -367,7 +381,7 @@ def _check_ruling(arbiter: Arbiter, then: str, queue_to: str) -> Callable[..., C
             )
             label, confidence = _suggestion(ballot) if ballot else (None, None)
             emit(EventKind.RULING, {"verdict": "failed", "reason": why}, config)
-            return _to_person(update, name, why, label, confidence, queue_to, config)
+            return _to_person(update, name, why, label, confidence, escalate_to, config)
         ruling = Ruling.model_validate(result["value"])
         settled = ruling.confidence >= threshold
         emit(
@@ -386,7 +400,9 @@ def _check_ruling(arbiter: Arbiter, then: str, queue_to: str) -> Callable[..., C
                 f"the arbiter's ruling {ruling.label} has confidence {ruling.confidence:.2f}, "
                 f"below the threshold of {threshold:.2f}: {ruling.reason}"
             )
-            return _to_person(update, name, why, ruling.label, ruling.confidence, queue_to, config)
+            return _to_person(
+                update, name, why, ruling.label, ruling.confidence, escalate_to, config
+            )
         choice = Choice(
             label=ruling.label,
             confidence=ruling.confidence,

@@ -51,7 +51,7 @@ def empty(payload: NumberIn, _ctx: AgentContext) -> Outcome:
 
 
 def compile_flow(workers: list[Worker]) -> Any:
-    builder = build_supervisor(FlowState, workers, finish="finish")
+    builder = build_supervisor(FlowState, workers, then="finish")
     builder.add_node("finish", lambda state: {"finished": True})
     builder.add_edge("finish", END)
     return builder.compile(checkpointer=InMemorySaver())
@@ -59,17 +59,17 @@ def compile_flow(workers: list[Worker]) -> Any:
 
 def test_rejects_duplicate_unknown_and_cyclic_workers_before_running() -> None:
     with pytest.raises(ValueError, match="duplicate worker names: \\['a'\\]"):
-        build_supervisor(FlowState, [Worker(spec("a", ok)), Worker(spec("a", ok))], finish="finish")
+        build_supervisor(FlowState, [Worker(spec("a", ok)), Worker(spec("a", ok))], then="finish")
     with pytest.raises(ValueError, match="unknown workers \\['zz'\\]"):
-        build_supervisor(FlowState, [Worker(spec("a", ok), after=("zz",))], finish="finish")
+        build_supervisor(FlowState, [Worker(spec("a", ok), after=("zz",))], then="finish")
     with pytest.raises(ValueError, match="cycle"):
         build_supervisor(
             FlowState,
             [Worker(spec("a", ok), after=("b",)), Worker(spec("b", ok), after=("a",))],
-            finish="finish",
+            then="finish",
         )
     with pytest.raises(ValueError, match="collides"):
-        build_supervisor(FlowState, [Worker(spec("a", ok))], finish="a")
+        build_supervisor(FlowState, [Worker(spec("a", ok))], then="a")
 
 
 def test_independent_workers_run_in_parallel() -> None:
@@ -112,7 +112,7 @@ def test_an_empty_result_blocks_dependents_and_says_so() -> None:
 
 def test_workflow_input_is_validated_at_the_entry() -> None:
     builder = build_supervisor(
-        FlowState, [Worker(spec("a", ok))], finish="finish", input_contract=NumberIn
+        FlowState, [Worker(spec("a", ok))], then="finish", input_contract=NumberIn
     )
     builder.add_node("finish", lambda state: {"finished": True})
     builder.add_edge("finish", END)

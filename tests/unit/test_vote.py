@@ -129,7 +129,7 @@ def _toy(voters: Any = VOTERS, *, quorum: int | None = None, threshold: float = 
         ToyState,
         voters,
         then="route",
-        queue_to="human",
+        escalate_to="human",
         arbiter=Arbiter(ARBITER, min_confidence=threshold),
         quorum=quorum,
     )
@@ -304,7 +304,7 @@ def test_a_failed_arbiter_sends_the_case_to_a_person_with_the_best_suggestion() 
         }
     )
     builder = build_vote(
-        ToyState, VOTERS, then="route", queue_to="route", arbiter=Arbiter(broken, 0.5)
+        ToyState, VOTERS, then="route", escalate_to="route", arbiter=Arbiter(broken, 0.5)
     )
     builder.add_node("route", lambda state: {"outcome": "reached"})
     builder.add_edge("route", END)
@@ -326,7 +326,7 @@ def test_a_voter_with_no_model_configured_sits_out() -> None:
 
 
 def test_the_arbiter_alone_rules_on_a_given_ballot() -> None:
-    builder = build_arbiter(ToyState, Arbiter(ARBITER, 0.5), then="route", queue_to="human")
+    builder = build_arbiter(ToyState, Arbiter(ARBITER, 0.5), then="route", escalate_to="human")
     builder.add_node("route", lambda state: {"outcome": f"routed {state['choice']['label']}"})
     builder.add_node("human", lambda state: {"outcome": "queued"})
     builder.add_edge("route", END)
@@ -376,7 +376,7 @@ def test_bad_vote_definitions_are_refused_before_anything_runs(
     arguments: dict[str, Any] = {
         "voters": VOTERS,
         "then": "route",
-        "queue_to": "human",
+        "escalate_to": "human",
         "arbiter": Arbiter(ARBITER),
         **kwargs,
     }
@@ -395,12 +395,12 @@ def test_a_voter_that_does_not_classify_or_an_arbiter_blind_to_the_ballot_is_ref
     )
     object.__setattr__(plain, "output_contract", Plain)
     with pytest.raises(ValueError, match=r"not a schemas\.ballot\.Classification"):
-        build_vote(ToyState, (plain, *VOTERS), then="route", queue_to="human")
+        build_vote(ToyState, (plain, *VOTERS), then="route", escalate_to="human")
     blind = AgentSpec(
         **{**{f: getattr(ARBITER, f) for f in ARBITER.__dataclass_fields__}, "reads": ("a",)}
     )
     with pytest.raises(ValueError, match="must read 'ballot'"):
-        build_vote(ToyState, VOTERS, then="route", queue_to="human", arbiter=Arbiter(blind))
+        build_vote(ToyState, VOTERS, then="route", escalate_to="human", arbiter=Arbiter(blind))
 
 
 def test_a_state_without_the_vote_keys_is_refused() -> None:
@@ -412,7 +412,7 @@ def test_a_state_without_the_vote_keys_is_refused() -> None:
         b: dict[str, Any] | None
 
     with pytest.raises(ValueError, match="lacks the vote's keys"):
-        build_vote(Bare, VOTERS[:2], then="route", queue_to="human")
+        build_vote(Bare, VOTERS[:2], then="route", escalate_to="human")
 
 
 VOTE_SHAPE = """\
