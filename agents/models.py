@@ -119,7 +119,8 @@ def model_name(
         if key in overrides:
             return overrides[key] or None
     settings = model_settings()
-    return os.environ.get(f"BATON_MODEL_{role.upper()}") or settings.model or None
+    chosen = os.environ.get(f"BATON_MODEL_{role.upper()}", "").strip()
+    return chosen or settings.model or None
 
 
 def load_chat_model(name: str) -> BaseChatModel:

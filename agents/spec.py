@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar, cast, get_args, get_type_hints
+from types import UnionType
+from typing import Any, Generic, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
@@ -132,9 +133,9 @@ def rules_agent(
     """
     hints = get_type_hints(run)
     parameters = [hint for key, hint in hints.items() if key != "return"]
-    outputs = [
-        t for t in get_args(hints.get("return")) or [hints.get("return")] if t is not Outcome
-    ]
+    returned = hints.get("return")
+    union = get_origin(returned) in (Union, UnionType)
+    outputs = [t for t in (get_args(returned) if union else [returned]) if t is not Outcome]
     contracts = [parameters[0] if parameters else None, outputs[0] if len(outputs) == 1 else None]
     if not all(isinstance(c, type) and issubclass(c, BaseModel) for c in contracts):
         raise ValueError(

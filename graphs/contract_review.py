@@ -5,7 +5,7 @@ risk -> evaluate_risk -> summary -> evaluate_summary -> review gate -> finalize.
 An evaluator may send the chain back to a stage with feedback (capped by
 `BATON_CONTRACT_REVIEW_MAX_LOOPS`, default 2) or escalate to the review gate; the gate stops high-risk
 contracts, failed stages and escalations for a lawyer (`policies/contract_review.yaml`). The input
-is a `ContractDocument`; `graph` is compiled without a checkpointer (for the LangGraph server);
+is a `ContractDocument`; `WORKFLOW.graph` is compiled without a checkpointer (for the LangGraph server);
 `graphs.kit.runtime.open_workflow("contract_review")` compiles it with the configured one.
 """
 

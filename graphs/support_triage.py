@@ -10,7 +10,7 @@ the suggested intent, amends it (`{"intent": …}`) or rejects the ticket. The v
 the support lead's (`policies/support_triage_vote.yaml`), as are the routes
 (`policies/support_routing.yaml`) and the gate's rules (`policies/support_triage.yaml`). The
 classifiers are trained by `baton train support_triage` (cached; see
-`agents.support_triage.training`). `graph` is compiled without a checkpointer (for the LangGraph
+`agents.support_triage.training`). `WORKFLOW.graph` is compiled without a checkpointer (for the LangGraph
 server); `graphs.kit.runtime.open_workflow("support_triage")` compiles it with the configured one.
 """
 

@@ -1,9 +1,9 @@
 """Underwriting intake, on the supervisor/worker pattern (the flagship workflow).
 
 intake -> (policy_lookup | risk | compliance, in parallel) -> quote -> review gate -> finalize.
-The graph's input is an `UnderwritingSubmission`; `graph` is compiled without a checkpointer (for
-LangGraph Studio and the server); `graphs.kit.runtime.open_workflow("underwriting")` compiles it with
-the configured one.
+The graph's input is an `UnderwritingSubmission`; `WORKFLOW.graph` is compiled without a
+checkpointer (for LangGraph Studio and the server); `graphs.kit.runtime.open_workflow("underwriting")`
+compiles it with the configured one.
 """
 
 from __future__ import annotations

@@ -238,8 +238,11 @@ def add_gate_then_decide(
 def _default_decision(workflow: str, fields: Mapping[str, Any]) -> Decide:
     """A decision builder for a `DecisionRecord` carrying `fields` (state keys) besides."""
     name = "".join(part.title() for part in workflow.split("_")) + "Decision"
+    clash = sorted(set(fields) & set(DecisionRecord.model_fields))
+    if clash:
+        raise ValueError(f"{workflow}: reads {clash} clash with the decision record's own fields")
     model = create_model(  # type: ignore[call-overload]
-        name, __base__=DecisionRecord, **{key: (hint, None) for key, hint in fields.items()}
+        name, __base__=DecisionRecord, **{key: (hint | None, None) for key, hint in fields.items()}
     )
 
     def decide(state: Mapping[str, Any], settled: Settled) -> BaseModel:

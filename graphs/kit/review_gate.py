@@ -200,6 +200,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         second: tuple[ReviewDecision | None, ReviewDecision | None] = (None, None)
         amended: dict[str, Any] = {}
         asked_times = 0
+        kept_first = _kept_first(gate, config, runtime)
         while True:
             asked = {**packet.model_dump(mode="json"), "refused": refused}
             emit(EventKind.GATE_FIRED, {"gate": gate.name, "packet": asked}, config)
@@ -207,6 +208,12 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 gate, config, runtime, asked_times, interrupt(asked)
             )
             asked_times += 1
+            if first is None and kept_first is not None and kept_first[0] == asked_times - 1:
+                # A replay: the first of two decisions stands as it was taken (whatever the
+                # policy or the workflow's rules say now), so the second answer is read as one.
+                first, packet.awaiting_second_review = kept_first[1].first, kept_first[1]
+                amended = _amendment(gate, state, first)
+                continue
             refusal = reviewer_refusal(who, state.get(OWNER_KEY))
             if refusal is not None:
                 refused.append(refusal)
@@ -220,7 +227,9 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                         break
                     first = decision
                     packet.awaiting_second_review = SecondReview(first=first, why=why)
-                    _record_first(gate, config, runtime, packet.awaiting_second_review)
+                    _record_first(
+                        gate, config, runtime, packet.awaiting_second_review, asked_times - 1
+                    )
                     continue
                 decision = _vouched(
                     validate_contract(ReviewDecision, answer, where="review decision"), who
@@ -490,17 +499,51 @@ FIRST_REVIEW_KIND = "first_review"
 """Ledger kind of a first reviewer's decision that waits for a second reviewer's."""
 
 
-def _record_first(
-    gate: GateSpec, config: RunnableConfig, runtime: Runtime[BatonContext], waiting: SecondReview
-) -> None:
-    """Keep the first of two reviewers' decisions (once per gate task) and say so in the trace."""
-    thread_id = _thread_id(config)
+def _first_review_key(gate: GateSpec, config: RunnableConfig) -> str:
     task = str(config.get("configurable", {}).get("checkpoint_ns", gate.name))
+    return f"{FIRST_REVIEW_KIND}:{_thread_id(config)}:{task}"
+
+
+def _kept_first(
+    gate: GateSpec, config: RunnableConfig, runtime: Runtime[BatonContext]
+) -> tuple[int, SecondReview] | None:
+    """The first of two decisions this gate task took, and the answer it was, if any."""
+    kept = SideEffectLedger(resolved_database_url(runtime)).get(_first_review_key(gate, config))
+    if kept is None:
+        return None
+    waiting = SecondReview.model_validate({k: kept[k] for k in ("first", "why")})
+    return int(kept["answer"]), waiting
+
+
+def _amendment(
+    gate: GateSpec, state: Mapping[str, Any], decision: ReviewDecision
+) -> dict[str, Any]:
+    """The results `decision` amends (none unless it is an amendment)."""
+    if decision.action is not ReviewAction.AMEND or gate.apply_amendment is None:
+        return {}
+    return gate.apply_amendment(state, decision.corrections or {})
+
+
+def _record_first(
+    gate: GateSpec,
+    config: RunnableConfig,
+    runtime: Runtime[BatonContext],
+    waiting: SecondReview,
+    answer: int,
+) -> None:
+    """Keep the first of two reviewers' decisions, and which answer it was (once per gate task),
+    and say so in the trace."""
+    thread_id = _thread_id(config)
     kept = SideEffectLedger(resolved_database_url(runtime)).record_once(
-        f"{FIRST_REVIEW_KIND}:{thread_id}:{task}",
+        _first_review_key(gate, config),
         thread_id=thread_id,
         kind=FIRST_REVIEW_KIND,
-        payload={"workflow": gate.workflow, "gate": gate.name, **waiting.model_dump(mode="json")},
+        payload={
+            "workflow": gate.workflow,
+            "gate": gate.name,
+            "answer": answer,
+            **waiting.model_dump(mode="json"),
+        },
     )
     if kept.created:
         emit(

@@ -399,9 +399,9 @@ def _refuse_other_decision(thread_id: str, record: dict[str, Any], sent: dict[st
     """ReviewConflict unless `sent` is the decision the gate recorded (or, where a second
     reviewer confirmed it, their confirmation)."""
     fields = ("action", "reviewer", "note", "corrections")
-    answers = [record.get("decision") or {}, record.get("confirmed_by") or {}]
+    answers = [a for a in (record.get("decision"), record.get("confirmed_by")) if a]
     if not any(all(given.get(name) == sent.get(name) for name in fields) for given in answers):
-        recorded = answers[0]
+        recorded = answers[0] if answers else {}
         raise ReviewConflict(
             f"the review gate of {thread_id!r} was already answered by "
             f"{recorded.get('reviewer')} ({recorded.get('action')}); your decision was not recorded"

@@ -18,6 +18,8 @@ from graphs.kit.declaration import Workflow
 from graphs.kit.errors import UnknownWorkflow
 
 GRAPHS_PACKAGE = Path(__file__).resolve().parents[1]
+RESERVED = frozenset({"app", "auth", "graphs"})
+"""Names the server entry point (`graphs/server/served.py`) uses for itself: never a workflow."""
 PLATFORM_ROLES = frozenset({"supervisor", "review_summary"})
 """Model roles the platform itself uses: a supervisor that routes with a model, and the review
 gate's generated summary. Agents declare the others."""
@@ -28,7 +30,7 @@ def workflow_names() -> list[str]:
     return sorted(
         module.name
         for module in pkgutil.iter_modules([str(GRAPHS_PACKAGE)])
-        if not module.ispkg and not module.name.startswith("_")
+        if not module.ispkg and not module.name.startswith("_") and module.name not in RESERVED
     )
 
 

@@ -449,10 +449,9 @@ def _record_history_change(
             node=change.get("as_node"),
             at=datetime.now(UTC),
             data={
-                **change,
-                "values": redact(change.get("values"), sensitive_keys()),
+                **redact(change, sensitive_keys()),
                 "by": identity,
-                "identified_by": "api key",
+                "identified_by": "development mode" if identity == DEVELOPER else "api key",
                 "reason": reason.decode("utf-8", "replace")[:2000] if reason else None,
             },
         )

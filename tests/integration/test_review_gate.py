@@ -377,3 +377,25 @@ def test_an_applicant_never_read_cannot_be_approved(database_url: str) -> None:
         assert not facts.get("applicant_name")
         with pytest.raises(ReviewRefused, match="never read from the documents, so never screened"):
             flow.resume("nameless", {"action": "approve", "reviewer": "Dana", "note": "ok"})
+
+
+def test_a_first_decision_waiting_for_a_second_holds_when_the_policy_changes(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first decision was taken under a policy asking for four eyes: if the file changes while
+    the case waits, the second reviewer's answer is still read as the second (never dropped)."""
+    from graphs.kit import review_gate
+
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("03_sanctions_hit"), thread_id="changed")
+        flow.resume("changed", {"action": "approve", "reviewer": "Dana", "note": "false match"})
+    loosened = review_gate.workflow_policy
+    monkeypatch.setattr(
+        review_gate,
+        "workflow_policy",
+        lambda *a: loosened(*a).model_copy(update={"second_reviewer": None}),
+    )
+    with open_workflow("underwriting", database_url) as flow:
+        done = flow.resume("changed", {"action": "reject", "reviewer": "Lee", "note": "too close"})
+    assert done.decision is not None and done.decision["outcome"] == "declined"
+    assert done.decision["decided_by"] == "Lee"
