@@ -33,6 +33,11 @@ class AgentContext:
     """Where the workflow's business data lives (the same URL as the checkpointer by default)."""
     models: Mapping[str, str | None] = field(default_factory=dict)
     """The chat model (`provider:model`) for each role for this run; None where none is set."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """The business owner's settings for the workflow (`settings:` in its policy file), as
+    written: an agent checks them with the workflow's settings model."""
+    thread_id: str = ""
+    """The case's thread, for a side effect an agent keys on the case."""
 
     def chat_model(self, role: str) -> BaseChatModel:
         """The chat model for `role` (only called by implementations that declared the role)."""
@@ -121,12 +126,15 @@ def rules_agent(
     *,
     version: str = "1.0.0",
     reads: tuple[str, ...] | None = None,
+    select_input: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
+    does_io: bool = False,
 ) -> AgentSpec[In, Out]:
     """An agent done by one deterministic function: its contracts are read from `run`'s
     annotations (the first parameter and the return, `Outcome` aside), its description from
     `run`'s docstring, and it reads its input contract's fields from the state unless `reads`
-    says otherwise. The function does no I/O (it runs on the event loop); ValueError when the
-    annotations do not name two contracts.
+    (the keys) and `select_input` (the input made from them) say otherwise. A function that
+    does no I/O runs on the event loop; one that reads a database or files says `does_io` and
+    runs in a worker thread. ValueError when the annotations do not name two contracts.
 
     Example:
         LIMIT = rules_agent(check_limit, "limit", "expense_claims", FINANCE)
@@ -152,7 +160,8 @@ def rules_agent(
         reads=reads or tuple(input_contract.model_fields),
         input_contract=input_contract,
         output_contract=output_contract,
-        implementations=(Implementation("rules", "deterministic", run, runs_inline=True),),
+        implementations=(Implementation("rules", "deterministic", run, runs_inline=not does_io),),
+        select_input=select_input or _identity,
     )
 
 

@@ -51,6 +51,11 @@ class Settled:
     reasons: list[str]
     key: str
     supersedes: str | None
+    thread_id: str = ""
+    """The case's thread."""
+    database_url: str = ""
+    """The run's database: for a side effect of the decision that must happen once per thing
+    decided, not per thread (an invoice paid once, whichever thread approves it)."""
 
     @property
     def rejected(self) -> bool:
@@ -77,7 +82,8 @@ def record_decision(
     """Record the decision `build` makes (once, in the ledger under `kind`); returns the state
     update `{"decision": …}` with the record as kept."""
     thread_id = str(config.get("configurable", {}).get("thread_id", "unthreaded"))
-    ledger = SideEffectLedger(resolved_database_url(runtime))
+    database_url = resolved_database_url(runtime)
+    ledger = SideEffectLedger(database_url)
     review, assessed = recorded_outcome(ledger, thread_id, state.get(REVIEW_KEY))
     reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
     decided_by = "policy"
@@ -123,6 +129,8 @@ def record_decision(
             reasons=reasons,
             key=key,
             supersedes=earlier[-1] if earlier else None,
+            thread_id=thread_id,
+            database_url=database_url,
         )
     )
     kept = ledger.record_once(

@@ -33,6 +33,7 @@ from agents.spec import AgentContext, AgentSpec, Implementation
 from graphs.kit.context import BatonContext, resolved_database_url, resolved_models
 from graphs.kit.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.kit.events import aemit, listened
+from graphs.kit.policy import POLICY_DIR, raw_settings
 from graphs.kit.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.result import AgentResult, ErrorKind, Outcome, Status
 from schemas.trace import EventKind
@@ -118,6 +119,7 @@ def _after_retries(spec: AgentSpec, then: str, in_flight: dict[str, str]) -> Any
     """The node's error handler: after LangGraph's retries of a transient model failure or a
     timeout, the rest of the chain runs (a visible fallback hop). Any other error is not handled
     here. `in_flight` says which implementation a timed-out attempt was running, by thread."""
+    settings = workflow_settings(spec.workflow)
 
     async def carry_on(
         state: Mapping[str, Any],
@@ -135,7 +137,10 @@ def _after_retries(spec: AgentSpec, then: str, in_flight: dict[str, str]) -> Any
         else:
             raise failure
         context = AgentContext(
-            database_url=resolved_database_url(runtime), models=resolved_models(runtime)
+            database_url=resolved_database_url(runtime),
+            models=resolved_models(runtime),
+            settings=settings,
+            thread_id=_thread_of(config),
         )
         reason = f"{type(cause).__name__}: {cause} (retries exhausted)"
         result = await _run_chain(spec, state, context, config, failed=(failed, reason))
@@ -143,6 +148,12 @@ def _after_retries(spec: AgentSpec, then: str, in_flight: dict[str, str]) -> Any
 
     carry_on.__name__ = f"{spec.name}_after_retries"
     return carry_on
+
+
+def workflow_settings(workflow: str) -> dict[str, Any]:
+    """The owner's settings for `workflow` (`settings:` in its policy file), read when the graph
+    is built, as its review rules are."""
+    return raw_settings(POLICY_DIR / f"{workflow}.yaml")
 
 
 def _thread_of(config: RunnableConfig) -> str:
@@ -153,6 +164,7 @@ def governed_node(spec: AgentSpec, in_flight: dict[str, str] | None = None) -> A
     """The node function for an agent spec (see the module docstring for what it guarantees).
     The implementation a model-backed attempt is running is kept in `in_flight` (by thread), for
     the error handler to name when the attempt times out."""
+    settings = workflow_settings(spec.workflow)
 
     uses_models = any(impl.model_role is not None for impl in spec.implementations)
 
@@ -162,6 +174,8 @@ def governed_node(spec: AgentSpec, in_flight: dict[str, str] | None = None) -> A
         context = AgentContext(
             database_url=resolved_database_url(runtime),
             models=resolved_models(runtime) if uses_models else {},
+            settings=settings,
+            thread_id=_thread_of(config),
         )
         first_attempt = (
             runtime is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, get_type_hints
 
+from graphs.kit.review_gate import REVIEW_KEY
 from graphs.kit.workflows import get_workflow
 
 
@@ -20,6 +21,7 @@ def handoff_map(workflow: str) -> list[dict[str, str]]:
         spec.writes: (spec.name, f"AgentResult[{spec.output_contract.__name__}]")
         for spec in entry.agents
     }
+    writers[REVIEW_KEY] = ("review_gate", "ReviewOutcome")  # every governed workflow's gate
     writers.update(entry.state_writers)
     input_model = entry.input_model()
     edges: list[dict[str, str]] = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -24,6 +24,7 @@ from graphs.kit.contracts import describe_errors
 from schemas.result import Status
 from schemas.review import FiredRule
 
+M = TypeVar("M", bound=BaseModel)
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies"
 TESTS = (
     "equals",
@@ -166,6 +167,10 @@ class ReviewPolicy(BaseModel):
     rules: list[Rule] = Field(default_factory=list)
     second_reviewer: SecondReviewer | None = None
     """Which decisions a second, different reviewer must confirm (none when absent)."""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """The owner's settings the workflow's agents read (tolerances, windows, thresholds): each
+    workflow checks them with its own model (`policy_settings`); agents get them in
+    `AgentContext.settings`."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
@@ -214,6 +219,41 @@ def workflow_policy(workflow: str, agents: Sequence[Any]) -> ReviewPolicy:
     return load_policy(
         POLICY_DIR / f"{workflow}.yaml", {spec.name: spec.output_contract for spec in agents}
     )
+
+
+def policy_settings(workflow: str, model: type[M], path: Path | None = None) -> M:
+    """The `settings:` of the workflow's policy file, checked against `model`; PolicyError naming
+    the file, the setting and its line."""
+    path = path or POLICY_DIR / f"{workflow}.yaml"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    raw = raw_settings(path)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        problems = [
+            f"settings.{problem}" + (f" (line {line})" if line else "")
+            for problem, line in zip(
+                describe_errors(error),
+                [line_of(text, ("settings", *item["loc"])) for item in error.errors()],
+                strict=True,
+            )
+        ]
+        raise PolicyError(f"{path}: " + "; ".join(problems)) from error
+
+
+def raw_settings(path: Path) -> dict[str, Any]:
+    """The `settings:` mapping of a policy file as written ({} without a file or settings);
+    PolicyError when the file cannot be read or `settings` is not a mapping."""
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise PolicyError(f"{path}: cannot read the policy file: {error}") from error
+    settings = raw.get("settings") if isinstance(raw, dict) else None
+    if settings is not None and not isinstance(settings, dict):
+        raise PolicyError(f"{path}: settings: a mapping of names to values, not {settings!r}")
+    return dict(settings or {})
 
 
 def _rule_named(raw: Any, errors: list[str]) -> list[str]:

@@ -5,12 +5,12 @@ refused."""
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import pytest
 
 from agents.contract_review.documents import contract_input
+from agents.documents import text_pdf
 from checkpoints.ledger import SideEffectLedger
 from graphs.contract_review import DECISION_KIND
 from graphs.kit.errors import RequestError
@@ -92,7 +92,7 @@ def test_the_cli_reads_a_contract_file_and_a_pdf(
     assert out["status"] == "completed" and out["outcome"] == "cleared"
 
     pdf = tmp_path / "services.pdf"
-    pdf.write_bytes(_pdf_of(path.read_text(encoding="utf-8")))
+    pdf.write_bytes(text_pdf(path.read_text(encoding="utf-8")))
     out = baton(monkeypatch, database_url, "run", "contract_review", str(pdf), "--json")
     assert out["status"] == "completed"
 
@@ -114,36 +114,6 @@ def test_bad_contract_input_exits_2_saying_what_is_wrong(
     broken.write_bytes(b"%PDF-1.4 not really")
     out = baton(monkeypatch, database_url, "run", "contract_review", str(broken), code=2)
     assert "broken.pdf" in out
-
-
-def _pdf_of(text: str) -> bytes:
-    """A minimal one-font PDF carrying `text`, a line per text line (enough for pypdf to read)."""
-    lines = [
-        line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        for line in text.encode("latin-1", "replace").decode("latin-1").splitlines()
-    ]
-    stream = "BT /F1 9 Tf 40 800 Td 11 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
-    body = zlib.compress(stream.encode("latin-1"))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 5000] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 def test_rollback_replays_a_stage_of_the_chain_and_what_follows(sqlite_url: str) -> None:

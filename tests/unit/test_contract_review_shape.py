@@ -4,47 +4,9 @@ deliberate."""
 from __future__ import annotations
 
 from graphs.contract_review import WORKFLOW
-from tests.unit.pinned import handoff_edges, mermaid_body
+from tests.unit.pinned import handoff_edges, mermaid_body, snapshot
 
 graph = WORKFLOW.graph
-
-MERMAID = """\
-graph TD;
-\t__start__(<p>__start__</p>)
-\treceive(receive)
-\t__error_handler__extraction(__error_handler__extraction)
-\textraction(extraction)
-\tevaluate_extraction(evaluate_extraction)
-\t__error_handler__clause_analysis(__error_handler__clause_analysis)
-\tclause_analysis(clause_analysis)
-\tevaluate_clause_analysis(evaluate_clause_analysis)
-\trisk(risk)
-\tevaluate_risk(evaluate_risk)
-\t__error_handler__summary(__error_handler__summary)
-\tsummary(summary)
-\tevaluate_summary(evaluate_summary)
-\treview_gate(review_gate)
-\tfinalize(finalize)
-\t__end__(<p>__end__</p>)
-\t__start__ --> receive;
-\tclause_analysis --> evaluate_clause_analysis;
-\tevaluate_clause_analysis -.-> clause_analysis;
-\tevaluate_clause_analysis -.-> review_gate;
-\tevaluate_clause_analysis -.-> risk;
-\tevaluate_extraction -.-> clause_analysis;
-\tevaluate_extraction -.-> extraction;
-\tevaluate_extraction -.-> review_gate;
-\tevaluate_risk -.-> review_gate;
-\tevaluate_risk -.-> summary;
-\tevaluate_summary -.-> review_gate;
-\tevaluate_summary -.-> summary;
-\textraction --> evaluate_extraction;
-\treceive --> extraction;
-\treview_gate --> finalize;
-\trisk --> evaluate_risk;
-\tsummary --> evaluate_summary;
-\tfinalize --> __end__;
-"""
 
 HANDOFFS = [
     ("input", "extraction", "content", "ContractDocument.content"),
@@ -83,7 +45,7 @@ HANDOFFS = [
 
 
 def test_mermaid_drawing_is_pinned() -> None:
-    assert mermaid_body(graph) == MERMAID
+    assert mermaid_body(graph) == snapshot("contract_review", mermaid_body(graph))
 
 
 def test_handoff_map_is_pinned() -> None:

@@ -3,41 +3,9 @@
 from __future__ import annotations
 
 from graphs.underwriting import WORKFLOW
-from tests.unit.pinned import handoff_edges, mermaid_body
+from tests.unit.pinned import handoff_edges, mermaid_body, snapshot
 
 graph = WORKFLOW.graph
-
-MERMAID = """\
-graph TD;
-\t__start__(<p>__start__</p>)
-\t__error_handler__intake(__error_handler__intake)
-\tintake(intake)
-\tpolicy_lookup(policy_lookup)
-\trisk(risk)
-\tcompliance(compliance)
-\tquote(quote)
-\t__error_handler__supervisor(__error_handler__supervisor)
-\tsupervisor(supervisor)
-\treceive(receive)
-\treview_gate(review_gate)
-\tfinalize(finalize)
-\t__end__(<p>__end__</p>)
-\t__start__ --> receive;
-\tcompliance --> supervisor;
-\tintake --> supervisor;
-\tpolicy_lookup --> supervisor;
-\tquote --> supervisor;
-\treceive --> supervisor;
-\treview_gate --> finalize;
-\trisk --> supervisor;
-\tsupervisor -.-> compliance;
-\tsupervisor -.-> intake;
-\tsupervisor -.-> policy_lookup;
-\tsupervisor -.-> quote;
-\tsupervisor -.-> review_gate;
-\tsupervisor -.-> risk;
-\tfinalize --> __end__;
-"""
 
 HANDOFFS = [
     ("input", "intake", "documents", "UnderwritingSubmission.documents"),
@@ -61,7 +29,7 @@ HANDOFFS = [
 
 
 def test_mermaid_drawing_is_pinned() -> None:
-    assert mermaid_body(graph) == MERMAID
+    assert mermaid_body(graph) == snapshot("underwriting", mermaid_body(graph))
 
 
 def test_handoff_map_is_pinned() -> None:

@@ -4,48 +4,9 @@ deliberate."""
 from __future__ import annotations
 
 from graphs.support_triage import WORKFLOW
-from tests.unit.pinned import handoff_edges, mermaid_body
+from tests.unit.pinned import handoff_edges, mermaid_body, snapshot
 
 graph = WORKFLOW.graph
-
-MERMAID = """\
-graph TD;
-\t__start__(<p>__start__</p>)
-\treceive(receive)
-\tkeyword_voter(keyword_voter)
-\ttfidf_voter(tfidf_voter)
-\tembedding_voter(embedding_voter)
-\t__error_handler__model_voter(__error_handler__model_voter)
-\tmodel_voter(model_voter)
-\ttally(tally)
-\t__error_handler__arbiter(__error_handler__arbiter)
-\tarbiter(arbiter)
-\tcheck_ruling(check_ruling)
-\trouter(router)
-\treview_gate(review_gate)
-\t__error_handler__note_writer(__error_handler__note_writer)
-\tnote_writer(note_writer)
-\tfinalize(finalize)
-\t__end__(<p>__end__</p>)
-\t__start__ --> receive;
-\tarbiter --> check_ruling;
-\tcheck_ruling -.-> router;
-\tembedding_voter --> tally;
-\tkeyword_voter --> tally;
-\tmodel_voter --> tally;
-\tnote_writer --> finalize;
-\treceive --> embedding_voter;
-\treceive --> keyword_voter;
-\treceive --> model_voter;
-\treceive --> tfidf_voter;
-\treview_gate -.-> finalize;
-\treview_gate -.-> note_writer;
-\trouter --> review_gate;
-\ttally -.-> arbiter;
-\ttally -.-> router;
-\ttfidf_voter --> tally;
-\tfinalize --> __end__;
-"""
 
 HANDOFFS = [
     ("input", "keyword_voter", "text", "SupportTicket.text"),
@@ -77,7 +38,7 @@ HANDOFFS = [
 
 
 def test_mermaid_drawing_is_pinned() -> None:
-    assert mermaid_body(graph) == MERMAID
+    assert mermaid_body(graph) == snapshot("support_triage", mermaid_body(graph))
 
 
 def test_handoff_map_is_pinned() -> None:

@@ -15,7 +15,12 @@ from tests.conftest import ROOT
 
 
 def test_every_top_level_module_of_graphs_is_a_declared_workflow() -> None:
-    assert workflow_names() == ["contract_review", "support_triage", "underwriting"]
+    assert workflow_names() == [
+        "contract_review",
+        "invoice_review",
+        "support_triage",
+        "underwriting",
+    ]
     for name in workflow_names():
         declared = get_workflow(name)
         assert isinstance(declared, Workflow) and declared.name == name
@@ -30,7 +35,9 @@ def test_langgraph_json_serves_exactly_the_declared_workflows() -> None:
 
 
 def test_an_unknown_workflow_names_the_known_ones() -> None:
-    with pytest.raises(UnknownWorkflow, match="workflows: contract_review, support_triage"):
+    with pytest.raises(
+        UnknownWorkflow, match="workflows: contract_review, invoice_review, support_triage"
+    ):
         get_workflow("nope")
 
 

@@ -1,0 +1,269 @@
+"""The accounts-payable tables the invoice checks read, in the workflow's database: the vendor
+master, purchase orders and their lines, goods receipts, and every invoice already recorded
+(the history, and each invoice this workflow paid). Created and seeded from `data/invoice_review/`
+on first use; `seed_reference_data` loads another folder (a benchmark's world) into an empty
+database. Amounts are kept as decimal strings, so they stay exact on every database."""
+
+from __future__ import annotations
+
+import csv
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+from agents.data_files import DataFileError, describe
+from checkpoints.database import engine_for
+from schemas.invoice_review import invoice_number_key
+
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "invoice_review"
+metadata = MetaData()
+
+vendors = Table(
+    "ap_vendors",
+    metadata,
+    Column("vendor_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("bank_name", String(200), nullable=False),
+    Column("bank_account", String(64), nullable=False),
+)
+po_lines = Table(
+    "ap_po_lines",
+    metadata,
+    Column("po_number", String(64), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("vendor_id", String(64), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("order_date", Date, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("description", String(500), nullable=False),
+    Column("quantity", String(32), nullable=False),
+    Column("unit_price", String(32), nullable=False),
+)
+receipts = Table(
+    "ap_receipts",
+    metadata,
+    Column("receipt_id", String(64), primary_key=True),
+    Column("po_number", String(64), nullable=False, index=True),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", String(32), nullable=False),
+    Column("received_date", Date, nullable=False),
+)
+invoices = Table(
+    "ap_invoices",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_id", String(64), nullable=False),
+    Column("vendor_id", String(64), nullable=False, index=True),
+    Column("invoice_number", String(64), nullable=False),
+    Column("number_key", String(64), nullable=False),
+    Column("invoice_date", Date, nullable=False),
+    Column("po_number", String(64)),
+    Column("currency", String(3), nullable=False),
+    Column("total", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("thread_id", String(200)),  # the thread that paid it (None for the history)
+    Column("payment_id", String(64)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("vendor_id", "number_key", name="ap_invoices_paid_once"),
+)
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VendorRow(_Row):
+    vendor_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    status: str = Field(pattern="^(active|blocked)$")
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    bank_name: str
+    bank_account: str = Field(min_length=4)
+
+
+class PoLineRow(_Row):
+    po_number: str = Field(min_length=1)
+    line_no: int = Field(ge=1)
+    vendor_id: str
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    order_date: date
+    sku: str
+    description: str
+    quantity: Decimal = Field(gt=0)
+    unit_price: Decimal = Field(ge=0)
+
+
+class ReceiptRow(_Row):
+    receipt_id: str = Field(min_length=1)
+    po_number: str
+    sku: str
+    quantity: Decimal = Field(gt=0)
+    received_date: date
+
+
+class InvoiceRow(_Row):
+    invoice_id: str = Field(min_length=1)
+    vendor_id: str
+    invoice_number: str = Field(min_length=1)
+    invoice_date: date
+    po_number: str | None
+    currency: str = Field(pattern="^[A-Z]{3}$")
+    total: Decimal = Field(ge=0)
+    status: str = Field(pattern="^(paid|open|void)$")
+
+
+TABLE_FILES: dict[str, tuple[Table, type[_Row]]] = {
+    "vendors.csv": (vendors, VendorRow),
+    "purchase_orders.csv": (po_lines, PoLineRow),
+    "receipts.csv": (receipts, ReceiptRow),
+    "invoices.csv": (invoices, InvoiceRow),
+}
+"""Each reference file and the table it fills."""
+
+_READY: set[str] = set()
+_SEEDING = threading.Lock()
+"""The checks run in parallel threads: one of them seeds, the others wait for it."""
+
+
+def ap_engine(database_url: str) -> Engine:
+    """The engine holding the AP tables, created and seeded from `REFERENCE_DIR` on first use
+    (idempotent; an already seeded database is left as it is)."""
+    if database_url not in _READY:
+        with _SEEDING:
+            if database_url not in _READY:
+                seed_reference_data(database_url, REFERENCE_DIR)
+    return engine_for(database_url)
+
+
+def seed_reference_data(database_url: str, directory: Path) -> bool:
+    """Create the AP tables and fill them from the CSV files in `directory` unless the vendor
+    master already has rows; True when it seeded. DataFileError naming the file and row on a
+    row that breaks its table's rules (nothing is written then)."""
+    engine = engine_for(database_url)
+    metadata.create_all(engine, checkfirst=True)
+    rows = {name: list(_read(directory / name, model)) for name, (_, model) in TABLE_FILES.items()}
+    seeded = False
+    try:
+        with engine.begin() as conn:
+            if conn.execute(select(func.count()).select_from(vendors)).scalar_one() == 0:
+                for name, (table, _) in TABLE_FILES.items():
+                    if rows[name]:
+                        conn.execute(insert(table), [_stored(table, row) for row in rows[name]])
+                seeded = True
+    except IntegrityError:
+        if not _has_vendors(engine):  # not a concurrent seeding: the files clash
+            raise
+    _READY.add(database_url)
+    return seeded
+
+
+def _has_vendors(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(select(func.count()).select_from(vendors)).scalar_one())
+
+
+def _read(path: Path, model: type[_Row]) -> Iterator[dict[str, Any]]:
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            for number, raw in enumerate(csv.DictReader(handle), start=2):
+                cleaned = {k: (v if v != "" else None) for k, v in raw.items()}
+                try:
+                    yield model.model_validate(cleaned).model_dump()
+                except ValidationError as error:
+                    raise DataFileError(
+                        f"{path}: line {number}: {'; '.join(describe(error))}"
+                    ) from None
+    except OSError as error:
+        raise DataFileError(f"{path}: {error.strerror}") from None
+
+
+def _stored(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    stored = {k: str(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+    if table is invoices:
+        stored["number_key"] = invoice_number_key(row["invoice_number"])
+        stored["recorded_at"] = datetime.now(UTC)
+    return stored
+
+
+def find_vendor(database_url: str, vendor_id: str) -> dict[str, Any] | None:
+    """The vendor master's row, or None when the vendor is not on file."""
+    with ap_engine(database_url).connect() as conn:
+        row = conn.execute(select(vendors).where(vendors.c.vendor_id == vendor_id)).mappings()
+        found = row.first()
+    return dict(found) if found else None
+
+
+def purchase_order(database_url: str, po_number: str) -> list[dict[str, Any]]:
+    """The lines of a purchase order (empty when there is no such order), amounts as Decimal."""
+    query = select(po_lines).where(po_lines.c.po_number == po_number).order_by(po_lines.c.line_no)
+    with ap_engine(database_url).connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [
+        {**row, "quantity": Decimal(row["quantity"]), "unit_price": Decimal(row["unit_price"])}
+        for row in rows
+    ]
+
+
+def received_quantities(database_url: str, po_number: str) -> dict[str, Decimal]:
+    """The quantity received so far of each SKU of a purchase order."""
+    query = select(receipts.c.sku, receipts.c.quantity).where(receipts.c.po_number == po_number)
+    received: dict[str, Decimal] = {}
+    with ap_engine(database_url).connect() as conn:
+        for sku, quantity in conn.execute(query):
+            received[sku] = received.get(sku, Decimal(0)) + Decimal(quantity)
+    return received
+
+
+def vendor_invoices(database_url: str, vendor_id: str) -> list[dict[str, Any]]:
+    """Every invoice recorded for a vendor, oldest first, totals as Decimal."""
+    query = (
+        select(invoices)
+        .where(invoices.c.vendor_id == vendor_id)
+        .order_by(invoices.c.invoice_date, invoices.c.row_id)
+    )
+    with ap_engine(database_url).connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [{**row, "total": Decimal(row["total"])} for row in rows]
+
+
+def pay_once(database_url: str, invoice: dict[str, Any]) -> dict[str, Any]:
+    """Record `invoice` (invoice_id, vendor_id, invoice_number, invoice_date, po_number,
+    currency, total, thread_id, payment_id) as paid, unless an invoice with the same vendor and
+    number key is already recorded: returns the row kept (this one, or the one already there)."""
+    key = invoice_number_key(invoice["invoice_number"])
+    row = {**invoice, "number_key": key, "status": "paid", "recorded_at": datetime.now(UTC)}
+    row["total"] = str(row["total"])
+    engine = ap_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(invoices).values(**row))
+    except IntegrityError:
+        pass  # recorded before (by this thread on a re-run, or by another)
+    query = select(invoices).where(
+        invoices.c.vendor_id == invoice["vendor_id"], invoices.c.number_key == key
+    )
+    with engine.connect() as conn:
+        kept = conn.execute(query).mappings().one()
+    return {**kept, "total": Decimal(kept["total"])}

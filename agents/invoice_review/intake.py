@@ -1,0 +1,261 @@
+"""Intake: the invoice read (from its fields, or from the text of its document) and checked for
+arithmetic: each printed line amount against quantity x unit price, and the lines plus the tax
+against the total, within the owner's rounding tolerance."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from agents.spec import AgentContext
+from agents.structured import validation_errors
+from schemas.invoice_review import (
+    InvoiceFacts,
+    InvoiceLine,
+    InvoiceReviewSettings,
+    InvoiceSubmission,
+    RemitTo,
+    invoice_number_key,
+)
+from schemas.result import Outcome
+
+CENT = Decimal("0.01")
+
+
+def settings_of(context: AgentContext) -> InvoiceReviewSettings:
+    """The owner's tolerances (checked when the graph was built, so valid here)."""
+    return InvoiceReviewSettings.model_validate(context.settings)
+
+
+def read_invoice(invoice: InvoiceSubmission, context: AgentContext) -> InvoiceFacts | Outcome:
+    """The invoice's facts from its fields, or from its document's labels and line table;
+    `escalated` naming what a document does not say (a person reads it)."""
+    if invoice.document is None:
+        fields: dict[str, Any] = invoice.model_dump(exclude={"document", "source_name"})
+        read_from = "fields"
+    else:
+        fields, missing = parse_invoice_text(invoice.document)
+        if missing:
+            source = invoice.source_name or "the invoice document"
+            return Outcome.escalated(
+                f"{source} does not say (or not readably): {', '.join(missing)}: a clerk reads it"
+            )
+        read_from = "document"
+    lines = [InvoiceLine.model_validate(line) for line in fields["lines"]]
+    lines_total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    tolerance = settings_of(context).arithmetic_tolerance
+    errors = [
+        f"line {number} ({line.sku}): printed amount {line.amount} is not "
+        f"{line.quantity} x {line.unit_price} = {_money(line.quantity * line.unit_price)}"
+        for number, line in enumerate(lines, start=1)
+        if line.amount is not None
+        and abs(line.amount - line.quantity * line.unit_price) > tolerance
+    ]
+    expected = lines_total + fields["tax"]
+    if abs(expected - fields["total"]) > tolerance:
+        errors.append(
+            f"the lines ({_money(lines_total)}) plus tax ({fields['tax']}) make "
+            f"{_money(expected)}, but the invoice's total is {fields['total']} "
+            f"(off by {_money(fields['total'] - expected)})"
+        )
+    try:
+        return InvoiceFacts.model_validate(
+            {
+                **fields,
+                "number_key": invoice_number_key(fields["invoice_number"]),
+                "read_from": read_from,
+                "lines_total": _money(lines_total),
+                "arithmetic_errors": errors,
+            }
+        )
+    except ValidationError as error:
+        return Outcome.escalated(
+            f"the document's values break the invoice contract: {validation_errors(error)}"
+        )
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT)
+
+
+_LABELS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+    for name, pattern in {
+        "vendor_id": r"^\s*(?:vendor|supplier)\s*(?:id|no\.?|number|#)\s*[:#]?\s*(\S+)",
+        "vendor_name": r"^\s*(?:supplier|vendor|from)\s*:\s*(.+?)\s*$",
+        "invoice_number": r"^\s*invoice\s*(?:number|no\.?|#|num\.?)\s*[:#]?\s*(\S.{0,63}?)\s*$",
+        "invoice_date": r"^\s*(?:invoice\s*)?date(?:\s*of\s*issue)?\s*:\s*(.+?)\s*$",
+        "po_number": r"^\s*(?:p\.?\s*o\.?|purchase\s*order)\s*(?:number|no\.?|#)?\s*[:#]\s*(\S+)",
+        "currency": r"^\s*currency\s*:\s*([A-Za-z]{3})\b",
+        "tax": r"^\s*(?:tax|vat|gst|sales\s*tax)\b[^:\n]*:\s*(.+?)\s*$",
+        "total": r"^\s*(?:total(?:\s*due)?|amount\s*due|invoice\s*total|grand\s*total)\s*:\s*(.+?)\s*$",
+        "bank_name": r"^\s*(?:remit\s*to|bank(?:\s*name)?|pay\s*to)\s*:\s*(.+?)\s*$",
+        "bank_account": r"^\s*(?:account(?:\s*(?:no\.?|number))?|iban|bank\s*account)\s*:\s*([A-Za-z0-9 .-]+?)\s*$",
+    }.items()
+}
+_NO_PO = {"none", "n/a", "na", "-", "—", "nil"}
+_TABLE_HEAD = re.compile(r"^\s*(?:line\s+)?(?:sku|item|product|part)\b", re.IGNORECASE)
+_TABLE_END = re.compile(r"^\s*(?:sub\s*-?total|tax|vat|gst|total|amount\s*due)\b", re.IGNORECASE)
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+_ROW = re.compile(
+    rf"^\s*(?:\d+[.)]?\s+)?(?P<sku>[A-Za-z0-9][A-Za-z0-9._/-]*)\s+(?P<description>.*?)\s*"
+    rf"(?P<quantity>{_NUMBER})\s+[^\d\s]{{0,3}}\s*(?P<unit_price>{_NUMBER})"
+    rf"(?:\s+[^\d\s]{{0,3}}\s*(?P<amount>{_NUMBER}))?\s*$"
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+
+
+def parse_invoice_text(text: str) -> tuple[dict[str, Any], list[str]]:
+    """The invoice fields a document's text states by label (`Invoice number: …`, `Total due:
+    …`) and in its line table (SKU, description, quantity, unit price, amount), and the required
+    facts it does not state readably."""
+    found: dict[str, Any] = {}
+    missing: list[str] = []
+    for name, pattern in _LABELS.items():
+        match = pattern.search(text)
+        found[name] = match.group(1).strip() if match else None
+    po = found["po_number"]
+    found["po_number"] = None if po is None or po.lower().strip(".") in _NO_PO else po
+    found["currency"] = found["currency"].upper() if found["currency"] else None
+    found["invoice_date"] = _date(found["invoice_date"])
+    for name in ("tax", "total"):
+        found[name] = _amount(found[name])
+    lines = _lines(text)
+    found["lines"] = lines or None
+    account, bank = found.pop("bank_account"), found.pop("bank_name")
+    found["remit_to"] = {"bank_name": bank, "bank_account": account} if account and bank else None
+    for name in ("vendor_id", "invoice_number", "invoice_date", "currency", "lines", "total"):
+        if found[name] is None:
+            missing.append(name.replace("_", " "))
+    if found["remit_to"] is None:
+        missing.append("remit-to bank name and account")
+    if found["tax"] is None:
+        found["tax"] = Decimal(0) if found["total"] is not None else None
+    if found["remit_to"] is not None:
+        try:
+            RemitTo.model_validate(found["remit_to"])
+        except ValidationError:
+            missing.append("a readable bank account")
+    return found, missing
+
+
+def _lines(text: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    inside = False
+    for line in text.splitlines():
+        if not inside:
+            inside = bool(_TABLE_HEAD.match(line))
+            continue
+        if _TABLE_END.match(line):
+            break
+        row = _columns(line) or _loose_row(line)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _columns(line: str) -> dict[str, Any] | None:
+    """A table row whose columns are set apart by two or more spaces or a tab: SKU,
+    description, quantity, unit price and optionally the amount."""
+    parts = re.split(r"\s{2,}|\t", line.strip())
+    if parts and re.fullmatch(r"\d+[.)]?", parts[0]) and len(parts) > 4:
+        parts = parts[1:]  # a line number
+    if len(parts) not in (4, 5):
+        return None
+    numbers = [_amount(part) for part in parts[2:]]
+    if any(number is None for number in numbers):
+        return None
+    return _row(parts[0], parts[1], *numbers)
+
+
+def _loose_row(line: str) -> dict[str, Any] | None:
+    match = _ROW.match(line)
+    if match is None:
+        return None
+    amount = _amount(match["amount"]) if match["amount"] else None
+    return _row(
+        match["sku"],
+        match["description"],
+        _amount(match["quantity"]),
+        _amount(match["unit_price"]),
+        amount,
+    )
+
+
+def _row(
+    sku: str,
+    description: str,
+    quantity: Decimal | None,
+    unit_price: Decimal | None,
+    amount: Decimal | None = None,
+) -> dict[str, Any] | None:
+    if quantity is None or unit_price is None or quantity <= 0 or " " in sku.strip():
+        return None
+    return {
+        "sku": sku.strip(),
+        "description": description.strip()[:500],
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "amount": amount,
+    }
+
+
+def _amount(raw: str | None) -> Decimal | None:
+    """A printed amount (`1,234.50`, `EUR 1,234.50`, `1234,50`) as a Decimal, else None."""
+    if not raw:
+        return None
+    text = re.sub(r"[^\d.,-]", "", raw)
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{2}|\d{4})", text):  # 1.234,50 1234,50
+        text = text.replace(".", "").replace(",", ".")
+    text = text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
+def _date(raw: str | None) -> date | None:
+    """An ISO date, or a day with the month in words (`3 November 2026`, `Nov 3, 2026`); a
+    numeric day/month order that could be read two ways is not guessed."""
+    if not raw:
+        return None
+    text = raw.strip().rstrip(".")
+    try:
+        return datetime.strptime(text[:10], "%Y-%m-%d").date()
+    except ValueError:
+        pass
+    words = re.findall(r"[A-Za-z]+|\d+", text)
+    month = next((_MONTHS[w.lower()] for w in words if w.lower() in _MONTHS), None)
+    numbers = [int(w) for w in words if w.isdigit()]
+    if month is None or len(numbers) != 2:
+        return None
+    day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def facts_of(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The intake facts (JSON) when intake answered ok, else {}."""
+    result = state.get("intake")
+    if not isinstance(result, dict) or result.get("status") != "ok":
+        return {}
+    value = result.get("value")
+    return dict(value) if isinstance(value, dict) else {}

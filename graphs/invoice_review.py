@@ -1,0 +1,110 @@
+"""Invoice review: intake, then a three-way match, duplicate detection and vendor checks in
+parallel, then an anomaly assessment; an AP clerk decides what the policy stops
+(`policies/invoice_review.yaml`, which also holds the tolerances), and an approved invoice is
+paid once, whatever is re-submitted.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from agents.invoice_review import AGENTS, ASSESSMENT, DUPLICATES, INTAKE, VENDOR_CHECK
+from agents.invoice_review import WORKFLOW as NAME
+from agents.invoice_review.documents import invoice_input
+from agents.invoice_review.payments import pay
+from agents.invoice_review.status import status_lines
+from agents.spec import ok_value
+from graphs.kit.decisions import Settled, add_gate_then_decide, governed_state
+from graphs.kit.declaration import Workflow
+from graphs.kit.policy import policy_settings
+from graphs.kit.review_gate import GateSpec
+from graphs.patterns.supervisor import Worker, build_supervisor
+from schemas.invoice_review import InvoiceDecision, InvoiceReviewSettings, InvoiceSubmission
+from schemas.review import Recommendation, ReviewAction, ReviewDecision
+
+InvoiceState = governed_state("InvoiceState", InvoiceSubmission, AGENTS)
+CHECKS = ("matching", "duplicates", "vendor_check")
+
+
+def _subject(state: Mapping[str, Any]) -> str:
+    if (facts := ok_value(state, INTAKE)) is None:
+        return f"Pay invoice {state.get('invoice_id')} (not read)?"
+    billed = f"{facts.invoice_number} from {facts.vendor_id}, {facts.total} {facts.currency}"
+    return f"Pay invoice {state.get('invoice_id')} ({billed})?"
+
+
+def _recommend(results: Mapping[str, Any]) -> Recommendation:
+    """`approve` an invoice with no anomaly, `decline` one paid already or from a blocked
+    vendor, no recommendation on the rest."""
+    assessment = ok_value(results, ASSESSMENT)
+    advice = assessment.recommendation if assessment else "hold"
+    return "approve" if advice == "pay" else "decline" if advice == "reject" else "none"
+
+
+def _refuse(state: Mapping[str, Any], decision: ReviewDecision) -> str | None:
+    """Never pay an invoice paid already, an unknown or blocked vendor, or one whose checks did
+    not all answer; paying over an anomaly needs a note saying why."""
+    if decision.action in (ReviewAction.REJECT, ReviewAction.REFER):
+        return None
+    assessment, vendor = ok_value(state, ASSESSMENT), ok_value(state, VENDOR_CHECK)
+    duplicates = ok_value(state, DUPLICATES)
+    if assessment is None or vendor is None or duplicates is None:
+        return "paying needs every check's answer, and some are missing: reject or refer it"
+    if duplicates.already_paid:
+        return f"{'; '.join(duplicates.reasons)}: an invoice is never paid twice; reject it"
+    if vendor.status != "active":
+        problem = (vendor.unknown_vendor or vendor.blocked_vendor)[0]
+        return f"{problem}: reject or refer the invoice"
+    if assessment.kinds and not (decision.note or "").strip():
+        return f"paying over {', '.join(assessment.kinds)} needs a note saying why (--note)"
+    return None
+
+
+def _decide(state: Mapping[str, Any], settled: Settled) -> InvoiceDecision:
+    """Paid once (when approved), rejected, referred, or not paid because it was paid already."""
+    facts, vendor = ok_value(settled.assessed, INTAKE), ok_value(settled.assessed, VENDOR_CHECK)
+    assessment = ok_value(settled.assessed, ASSESSMENT)
+    outcome = {"rejected": "rejected", "referred": "referred"}.get(settled.outcome, "paid")
+    payment, reasons = None, settled.reasons
+    if outcome == "paid" and facts is not None and vendor is not None:
+        invoice_id = str(state.get("invoice_id"))
+        payment, why = pay(settled.database_url, settled.thread_id, invoice_id, facts, vendor)
+        outcome, reasons = ("paid", reasons) if payment else ("not_paid", [*reasons, str(why)])
+    return InvoiceDecision(
+        **{**settled.record(), "outcome": outcome, "reasons": reasons},
+        invoice_id=str(state.get("invoice_id")),
+        vendor_id=facts.vendor_id if facts else None,
+        invoice_number=facts.invoice_number if facts else None,
+        total=facts.total if facts else None,
+        currency=facts.currency if facts else None,
+        anomalies=assessment.kinds if assessment else [],
+        payment=payment,
+    )
+
+
+def build() -> Any:
+    """The invoice review workflow, uncompiled."""
+    policy_settings(NAME, InvoiceReviewSettings)  # the tolerances are checked here
+    workers = (Worker(INTAKE), *(Worker(s, after=("intake",)) for s in AGENTS[1:4]))
+    builder = build_supervisor(
+        InvoiceState, (*workers, Worker(ASSESSMENT, after=CHECKS)), input_contract=InvoiceSubmission
+    )
+    gate = GateSpec(
+        workflow=NAME,
+        agents=AGENTS,
+        subject=_subject,
+        recommend=_recommend,
+        refuse=_refuse,
+        reads=("invoice_id",),
+    )
+    add_gate_then_decide(builder, gate, _decide, reads=("invoice_id",))
+    return builder
+
+
+WORKFLOW = Workflow(
+    name=NAME,
+    input_contract=InvoiceSubmission,
+    agents=AGENTS,
+    build=build,
+    document_reader=invoice_input,
+    summary=status_lines,
+)
