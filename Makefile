@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test bench bench-quality bench-triage lint typecheck pytest lock clean
+.PHONY: run test bench bench-quality bench-triage bench-invoices lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -53,6 +53,10 @@ BANKING77 ?= data/support_triage/banking77
 bench-triage: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.split_csv $(BANKING77)/train.csv .baton/banking77_split
 	$(BIN)/python -m bench.support_triage_quality .baton/banking77_split/train.csv .baton/banking77_split/test.csv
+
+# Invoice review quality: 400 generated invoices with planted anomalies (seed 2027, not the samples').
+bench-invoices: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.invoice_review_quality --invoices 400
 
 # Re-resolve the lock files (needs uv; the package index must be reachable).
 lock:

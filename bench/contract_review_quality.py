@@ -4,7 +4,8 @@
 clause analysis (`agents.contract_review.clauses.analyse_clauses`) and term extraction
 (`agents.contract_review.extraction.extract_facts`) on every `.txt` contract in `CONTRACTS_DIR`
 that has a row in `LABELS_CSV` (CUAD's `master_clauses.csv` format: `Filename` names the PDF, the
-text file has the same stem) and scores them against the labels.
+text file has the same stem) and scores them against the labels. `--json` prints the figures as
+one object, with, for each key term, the contracts it was wrong on (label and prediction).
 
 Clause presence. A category is present in a contract when its label column holds a non-empty
 list (a Python list literal, `[]` when absent). Per category: precision, recall and F1 of the
@@ -102,6 +103,8 @@ class FieldScore:
 
     right: int = 0
     n: int = 0
+    wrong: list[dict[str, Any]] = field(default_factory=list)
+    """The contracts it was wrong on: file name, label and prediction."""
 
     @property
     def share(self) -> float:
@@ -174,7 +177,7 @@ class QualityReport:
                 for name, s in self.categories.items()
             },
             "fields": {
-                name: {"share": round(s.share, 4), "right": s.right, "n": s.n}
+                name: {"share": round(s.share, 4), "right": s.right, "n": s.n, "wrong": s.wrong}
                 for name, s in self.fields.items()
             },
             "fields_skipped": self.fields_skipped,
@@ -311,7 +314,25 @@ def _score_fields(report: QualityReport, contract: LabelledContract, facts: Any)
     for name, score in report.fields.items():
         predicted = getattr(facts, name, None)
         score.n += 1
-        score.right += field_right(name, contract.answers[name], predicted)
+        if field_right(name, contract.answers[name], predicted):
+            score.right += 1
+        else:
+            score.wrong.append(
+                {
+                    "contract": contract.filename,
+                    "label": contract.answers[name],
+                    "predicted": _shown(predicted),
+                }
+            )
+
+
+def _shown(predicted: Any) -> Any:
+    """An extracted field as JSON: its value, or the values of a list of them (None: nothing)."""
+    if predicted is None:
+        return None
+    if isinstance(predicted, list):
+        return [item.value for item in predicted]
+    return predicted.value
 
 
 def field_right(name: str, label: str, predicted: Any) -> bool:

@@ -16,8 +16,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.databases import database, kinds
-from bench.samples import ROOT, SAMPLES, STRAIGHT_THROUGH
+from bench.samples import DATABASE_PREFIX, POSTGRES_ADMIN_URL, ROOT, SAMPLES, STRAIGHT_THROUGH
+from checkpoints.provisioning import fresh_database, kinds
 from graphs.kit.runtime import open_workflow
 
 REPEATS = 5
@@ -70,10 +70,10 @@ def _restart(url: str, thread: str) -> float:
 
 def measure() -> list[Recovery]:
     rows = []
-    for kind in kinds():
+    for kind in kinds(POSTGRES_ADMIN_URL):
         if kind == "memory":
             continue
-        with database(kind) as url:
+        with fresh_database(kind, POSTGRES_ADMIN_URL, DATABASE_PREFIX) as url:
             restarts, in_process = [], []
             for _ in range(REPEATS):
                 thread = f"bench-crash-{uuid.uuid4().hex[:8]}"

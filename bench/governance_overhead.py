@@ -22,8 +22,9 @@ from langgraph.graph import END, START, StateGraph
 
 from agents.spec import AgentContext, AgentSpec, Implementation
 from agents.underwriting import AGENTS
-from bench.databases import database, kinds
+from bench.samples import DATABASE_PREFIX, POSTGRES_ADMIN_URL
 from bench.scoped_context import SAMPLES
+from checkpoints.provisioning import fresh_database, kinds
 from checkpoints.saver import open_saver
 from graphs.kit.context import BatonContext
 from graphs.kit.governed import add_governed_agent
@@ -158,8 +159,8 @@ async def _paired_rounds(
 def measure() -> list[Overhead]:
     results = recorded_results()
     rows = []
-    for kind in kinds():
-        with database(kind) as url:
+    for kind in kinds(POSTGRES_ADMIN_URL):
+        with fresh_database(kind, POSTGRES_ADMIN_URL, DATABASE_PREFIX) as url:
             governed, plain, ratio = asyncio.run(
                 _paired_rounds(governed_graph(results), plain_graph(results), url)
             )

@@ -10,8 +10,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench.databases import database, kinds
-from bench.samples import APPROVE, REFERRED, sample
+from bench.samples import APPROVE, DATABASE_PREFIX, POSTGRES_ADMIN_URL, REFERRED, sample
+from checkpoints.provisioning import fresh_database, kinds
 from checkpoints.retention import checkpoint_rows
 from graphs.kit.runtime import WorkflowRun, open_workflow
 
@@ -42,7 +42,10 @@ def _ms(action: Callable[[], object]) -> float:
 
 def _measure_on(kind: str) -> list[HistoryLatency]:
     rows = []
-    with database(kind) as url, open_workflow("underwriting", url) as flow:
+    with (
+        fresh_database(kind, POSTGRES_ADMIN_URL, DATABASE_PREFIX) as url,
+        open_workflow("underwriting", url) as flow,
+    ):
         thread = f"bench-history-{uuid.uuid4().hex[:8]}"
         flow.start(sample(REFERRED), thread_id=thread)
 
@@ -75,7 +78,9 @@ def _measure_on(kind: str) -> list[HistoryLatency]:
 
 
 def measure() -> list[HistoryLatency]:
-    return [row for kind in kinds() if kind != "memory" for row in _measure_on(kind)]
+    return [
+        row for kind in kinds(POSTGRES_ADMIN_URL) if kind != "memory" for row in _measure_on(kind)
+    ]
 
 
 def section(rows: list[HistoryLatency]) -> str:

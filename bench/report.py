@@ -14,21 +14,23 @@ from bench import (
     crash_recovery,
     governance_overhead,
     history_latency,
+    invoice_review_quality,
     sanctions_variants,
     scoped_context,
     server_throughput,
     support_triage_quality,
     throughput,
 )
-from bench.databases import postgres_available
+from bench.samples import POSTGRES_ADMIN_URL
 from bench.scoped_context import REPORT, SAMPLES
 from bench.split_csv import DEFAULT_SEED, DEFAULT_TEST_SHARE
+from checkpoints.provisioning import postgres_available
 
 
 def machine() -> str:
     postgres = (
         "PostgreSQL on 127.0.0.1"
-        if postgres_available()
+        if postgres_available(POSTGRES_ADMIN_URL)
         else "no PostgreSQL (its rows are left out)"
     )
     return (
@@ -90,6 +92,10 @@ def main() -> int:
         ("sanctions screening", lambda: sanctions_variants.section(sanctions_variants.score())),
         ("contract review quality", contract_review_section),
         ("support triage quality", support_triage_section),
+        (
+            "invoice review quality",
+            lambda: invoice_review_quality.section(invoice_review_quality.measure()),
+        ),
     ):
         sys.stderr.write(f"measuring {name}…\n")
         sections.append(build())

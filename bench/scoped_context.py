@@ -1,19 +1,21 @@
 """Scoped context, measured: what each agent is given (its declared state slice) against what it
 would be given if every agent saw the whole state, over every underwriting sample.
 
-`make bench` puts it in `docs/benchmarks.md`; `python -m bench.scoped_context` prints it. Tokens are
-estimated as characters / 4 of the JSON an agent would be sent (the same estimate for both sides;
-no tokenizer can be downloaded here), so the reduction is exact for characters and approximate in
-absolute tokens.
+`make bench` puts it in `docs/benchmarks.md`; `python -m bench.scoped_context [SAMPLE.json ...]
+[--json]` prints it (for the samples named, default all of them; `--json`: the figures as one JSON
+object). Tokens are estimated as characters / 4 of the JSON an agent would be sent (the same
+estimate for both sides; no tokenizer can be downloaded here), so the reduction is exact for
+characters and approximate in absolute tokens.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -55,6 +57,16 @@ class Measurement:
     @property
     def full(self) -> int:
         return sum(a.full for a in self.agents.values())
+
+    def as_json(self) -> dict[str, Any]:
+        """The figures as one JSON-ready object."""
+        return {
+            "samples": self.samples,
+            "agents": {name: asdict(totals) for name, totals in sorted(self.agents.items())},
+            "intake_prompt": asdict(self.intake_prompt),
+            "scoped": self.scoped,
+            "full": self.full,
+        }
 
 
 def measure(sample_files: list[Path], database_url: str = "memory://") -> Measurement:
@@ -134,8 +146,25 @@ def report(measurement: Measurement) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
-    sys.stdout.write(report(measure(sorted(SAMPLES.glob("*.json")))))
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.scoped_context",
+        description="Size what each underwriting agent is given against the whole state.",
+    )
+    parser.add_argument(
+        "samples", nargs="*", type=Path, help="submission JSON files (default: every shipped one)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    missing = [str(path) for path in args.samples if not path.is_file()]
+    if missing:
+        print(f"error: no such sample file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    measurement = measure(args.samples or sorted(SAMPLES.glob("*.json")))
+    if args.json:
+        print(json.dumps(measurement.as_json()))
+    else:
+        sys.stdout.write(report(measurement))
     return 0
 
 

@@ -1,9 +1,10 @@
 """Support triage quality on held-out Banking77 messages: each classifier, and the vote + arbiter.
 
-`python -m bench.support_triage_quality TRAIN_CSV TEST_CSV [--json] [--models-dir DIR]` trains
-the offline classifiers on TRAIN_CSV (`agents.support_triage.training.train`, cached by the CSV's
-hash under DIR, default the configured models folder) and scores them on TEST_CSV (`text,category`
-rows; `make bench-triage` makes the two with `bench.split_csv`, seed 2026, test share 0.2).
+`python -m bench.support_triage_quality TRAIN_CSV TEST_CSV [--json] [--json-out FILE]
+[--models-dir DIR] [--decisions FILE]` trains the offline classifiers on TRAIN_CSV
+(`agents.support_triage.training.train`, cached by the CSV's hash under DIR, default the
+configured models folder) and scores them on TEST_CSV (`text,category` rows; `make bench-triage`
+makes the two with `bench.split_csv`, seed 2026, test share 0.2).
 
 Each test message goes down the workflow's offline decision path, with the workflow's own
 functions: the keyword, TF-IDF and neighbour voters' votes (batch versions of the same
@@ -31,6 +32,13 @@ Figures, for the vote and for each classifier alone:
 The curve re-decides at arbiter thresholds 0.0, 0.1, …, 0.9, 0.95 (and the configured one): for
 the vote only the arbiter's step moves (majority decisions stay automatic, the gate's rules still
 apply); for a classifier, its confidence is compared with the threshold.
+
+It prints the Markdown section, or with `--json` the figures as one JSON object (`--json-out FILE`
+writes that object to FILE as well). `--decisions FILE` writes the vote's path for each test
+message, one JSON object a line: the text and its intent, the ballot's outcome, the label and
+confidence of the majority or the ruling, whether the arbiter failed and whether the gate stops
+the settled intent, and where it ends at each threshold of the curve (label, queued, decided by,
+reason).
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -251,6 +259,29 @@ def verdict(decision: Decision, threshold: float) -> Verdict:
     return Verdict(decision.label, False, decided_by, "settled")
 
 
+def _write_decisions(
+    path: Path,
+    texts: Sequence[str],
+    truth: Sequence[str],
+    decisions: Sequence[Decision],
+    thresholds: Sequence[float],
+) -> None:
+    """Each message's decision and its verdict at every threshold, one JSON object a line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for text, intent, decision in zip(texts, truth, decisions, strict=True):
+            line = {
+                "text": text,
+                "intent": intent,
+                **asdict(decision),
+                "verdicts": [
+                    {"threshold": threshold, **asdict(verdict(decision, threshold))}
+                    for threshold in thresholds
+                ],
+            }
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
 def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
@@ -293,9 +324,11 @@ def evaluate(
     models_dir: Path | None = None,
     *,
     split: Mapping[str, Any] | None = None,
+    decisions_file: Path | None = None,
 ) -> dict[str, Any]:
     """Train on `train_csv` (cached), score the classifiers and the vote on `test_csv`; the
-    result is what `--json` prints. `split` (how the two files were made) is kept with it.
+    result is what `--json` prints. `split` (how the two files were made) is kept with it; each
+    message's path is written to `decisions_file` (JSON lines) when it is given.
     BenchInputError naming the file when either cannot be used."""
     test = _read(test_csv)
     training = _read(train_csv)
@@ -346,6 +379,9 @@ def evaluate(
 
     def vote_at(threshold: float) -> list[Verdict]:
         return [verdict(decision, threshold) for decision in decisions]
+
+    if decisions_file is not None:
+        _write_decisions(decisions_file, texts, truth, decisions, thresholds)
 
     def classifier_at(name: str, threshold: float) -> tuple[list[str | None], list[bool]]:
         labels = [vote.label if vote is not None else None for vote in votes[name]]
@@ -578,14 +614,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("test_csv", type=Path, help="text,category CSV to score on")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
+        "--json-out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the JSON object to FILE",
+    )
+    parser.add_argument(
         "--models-dir", type=Path, default=None, help="where trained models are cached"
+    )
+    parser.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write each test message's path through the vote here (JSON lines)",
     )
     args = parser.parse_args(argv)
     try:
-        result = evaluate(args.train_csv, args.test_csv, args.models_dir)
+        result = evaluate(
+            args.train_csv, args.test_csv, args.models_dir, decisions_file=args.decisions
+        )
     except BenchInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.json_out is not None:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(json.dumps(result) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(result))
     else:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bench.databases import database, kinds
-from bench.samples import APPROVE, REFERRED, sample
+from bench.samples import APPROVE, DATABASE_PREFIX, POSTGRES_ADMIN_URL, REFERRED, sample
+from checkpoints.provisioning import fresh_database, kinds
 from graphs.kit.runtime import WorkflowRun, open_workflow
 
 CONCURRENCY = (1, 4, 16)
@@ -55,10 +55,13 @@ def _batch(flow: WorkflowRun, concurrency: int) -> tuple[float, float]:
 
 def measure() -> list[Throughput]:
     rows = []
-    for kind in kinds():
+    for kind in kinds(POSTGRES_ADMIN_URL):
         if kind == "memory":
             continue
-        with database(kind) as url, open_workflow("underwriting", url) as flow:
+        with (
+            fresh_database(kind, POSTGRES_ADMIN_URL, DATABASE_PREFIX) as url,
+            open_workflow("underwriting", url) as flow,
+        ):
             _batch(flow, 1)  # warm-up: tables, caches, connections
             for concurrency in CONCURRENCY:
                 batches = [_batch(flow, concurrency) for _ in range(REPEATS)]

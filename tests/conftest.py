@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
-from bench import databases
+from checkpoints import provisioning
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples" / "underwriting"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "BATON_TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = provisioning.postgres_admin_url("BATON_TEST_POSTGRES_ADMIN_URL")
 
 
 @pytest.fixture(autouse=True)
@@ -45,17 +41,13 @@ def sqlite_url(tmp_path: Path) -> str:
 @contextmanager
 def fresh_postgres_database(prefix: str = "baton_test") -> Iterator[str]:
     """A new PostgreSQL database's URL, dropped (connections and all) afterwards."""
-    with databases.fresh_postgres_database(POSTGRES_ADMIN_URL, prefix) as url:
+    with provisioning.fresh_postgres_database(POSTGRES_ADMIN_URL, prefix) as url:
         yield url
 
 
 def postgres_missing() -> str | None:
     """Why PostgreSQL cannot be reached at POSTGRES_ADMIN_URL (None when it can)."""
-    try:
-        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
-            return None
-    except psycopg.Error as error:
-        return f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+    return provisioning.postgres_missing(POSTGRES_ADMIN_URL)
 
 
 POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)

@@ -6,22 +6,26 @@ import csv
 import json
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from bench.contract_review_quality import (
-    CATEGORIES,
-    FIELD_COLUMNS,
-    field_right,
-    label_date,
-    normalise_text,
-    party_names,
-)
+from schemas.contract_review import FACT_FIELDS, ClauseCategory
 from tests.conftest import ROOT
+
+CATEGORIES = tuple(category.value for category in ClauseCategory)
+"""CUAD's 41 clause categories, each a column of `master_clauses.csv`."""
+FIELD_COLUMNS = {
+    "parties": "Parties-Answer",
+    "agreement_date": "Agreement Date-Answer",
+    "effective_date": "Effective Date-Answer",
+    "expiration_date": "Expiration Date-Answer",
+    "renewal_term": "Renewal Term-Answer",
+    "notice_period": "Notice Period To Terminate Renewal- Answer",
+    "governing_law": "Governing Law-Answer",
+}
+"""The CUAD answer column of each key term (CUAD's own spelling)."""
 
 ALPHA = """SUPPLY AGREEMENT
 
@@ -89,25 +93,32 @@ def columns() -> list[str]:
     return names
 
 
+def write_labels(path: Path, rows: dict[str, tuple[set[str], dict[str, str]]]) -> Path:
+    """A CUAD-format label file: file name → (categories present, key-term answers)."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns())
+        writer.writeheader()
+        for filename, (present, answers) in rows.items():
+            row = {"Filename": filename}
+            for category in CATEGORIES:
+                row[category] = str(["clause text"]) if category in present else "[]"
+            for name, answer in answers.items():
+                row[FIELD_COLUMNS[name]] = answer
+            writer.writerow({column: row.get(column, "") for column in columns()})
+    return path
+
+
 def write_fixture(root: Path) -> tuple[Path, Path]:
     folder = root / "mini_cuad"
     folder.mkdir()
     for name, text in (("Alpha", ALPHA), ("Gamma", GAMMA), ("Epsilon", EPSILON)):
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-    labels = root / "master_clauses.csv"
-    with labels.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns())
-        writer.writeheader()
-        for filename, present in LABELLED.items():
-            row = {"Filename": filename}
-            for category in CATEGORIES:
-                row[category] = str(["clause text"]) if category in present else "[]"
-            parties, day, law = ANSWERS[filename]
-            row[FIELD_COLUMNS["parties"]] = parties
-            row[FIELD_COLUMNS["agreement_date"]] = day
-            row[FIELD_COLUMNS["governing_law"]] = law
-            writer.writerow({column: row.get(column, "") for column in columns()})
-    return folder, labels
+    rows = {}
+    for filename, present in LABELLED.items():
+        parties, day, law = ANSWERS[filename]
+        answers = {"parties": parties, "agreement_date": day, "governing_law": law}
+        rows[filename] = (present, answers)
+    return folder, write_labels(root / "master_clauses.csv", rows)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -157,7 +168,7 @@ def test_json_report_has_the_counts_the_fixture_implies(tmp_path: Path) -> None:
     # at 1.0, anti-assignment at 2/3, audit and insurance at 0).
     assert report["macro_f1"] == pytest.approx((4 + 2 / 3) / 7, abs=1e-4)
     if report["fields"]:
-        assert set(report["fields"]) == set(FIELD_COLUMNS)
+        assert set(report["fields"]) == set(FIELD_COLUMNS) == set(FACT_FIELDS)
         assert all(field["n"] == 3 for field in report["fields"].values())
         assert all(0 <= field["share"] <= 1 for field in report["fields"].values())
     else:
@@ -205,26 +216,136 @@ def test_a_cell_that_is_not_a_list_literal_is_a_clear_error(tmp_path: Path) -> N
     assert f"{labels}, line 2" in done.stderr and "expected a list literal" in done.stderr
 
 
-def test_label_dates_and_names_are_normalised_before_comparing() -> None:
-    assert label_date("5/8/14") == date(2014, 5, 8)
-    assert label_date("12/31/1998") == date(1998, 12, 31)
-    assert label_date("[]/[]/2020") is None
-    assert party_names(['Birch First Global Investments Inc. ("Company")', "Mount Co., Ltd."]) == {
-        "birch first global investments",
-        "mount",
+BIRCH = """DISTRIBUTION AGREEMENT
+
+This Distribution Agreement is made as of May 8, 2014 by and between Birch First Global
+Investments, Inc., a Nevada corporation ("Company"), and Mount Co., Ltd., a Japanese company
+("Distributor").
+
+1. Term. This Agreement shall automatically renew for successive one (1) year periods unless
+either party gives notice of non-renewal.
+
+2. Governing Law. This Agreement shall be governed by the laws of the State of New York.
+"""
+
+OAK = """LEASE AGREEMENT
+
+This Lease Agreement is made as of December 31, 1998 by and between Oak Holdings LLC, a Delaware
+limited liability company ("Landlord"), and Pine Retail Corp., a Texas corporation ("Tenant").
+
+1. Term. This Agreement shall continue in perpetuity unless terminated by either party.
+
+2. Governing Law. This Agreement shall be governed by the laws of the Commonwealth of
+Massachusetts.
+"""
+
+PLAIN = """CONSULTING AGREEMENT
+
+This Consulting Agreement is entered into by and between Cedar Advisors LLC, a Delaware limited
+liability company ("Consultant"), and Elm Foods Inc., an Ohio corporation ("Client").
+
+1. Services. Consultant shall provide the services described in Exhibit A.
+"""
+
+BIRCH_PARTIES = 'Birch First Global Investments Inc. ("Company"); Mount Co., Ltd.'
+OAK_PARTIES = 'Oak Holdings LLC ("Landlord"); Pine Retail Corp. ("Tenant")'
+KEY_TERMS: dict[str, tuple[str, dict[str, str]]] = {
+    # Extraction reads Birch as: parties "Birch First Global Investments, Inc." and "Mount Co.,
+    # Ltd.", agreement date May 8, 2014, renewal "successive 1 year periods", law "New York".
+    "Birch.pdf": (
+        BIRCH,
+        {
+            "parties": BIRCH_PARTIES,  # defined terms, punctuation and suffixes dropped
+            "agreement_date": "5/8/14",  # m/d/yy, a two-digit year below 50 is 20xx
+            "renewal_term": "successive one (1) year period",  # number words, "(1)", plurals
+            "governing_law": "the State of New York",
+        },
+    ),
+    "Birch-Again.pdf": (
+        BIRCH,
+        {
+            "parties": 'Birch First Global Investments Inc. ("Company")',  # one party short
+            "agreement_date": "5/9/14",  # another day
+            "renewal_term": "",  # no label, but a prediction
+            "governing_law": "",
+        },
+    ),
+    # Oak: parties "Oak Holdings LLC" and "Pine Retail Corp.", agreement date December 31, 1998,
+    # expiration "in perpetuity", law "Massachusetts".
+    "Oak.pdf": (
+        OAK,
+        {
+            "parties": OAK_PARTIES,
+            "agreement_date": "12/31/1998",
+            "expiration_date": "In perpetuity",  # not a calendar date: compared as text
+            "governing_law": "Commonwealth of Massachusetts",
+        },
+    ),
+    "Oak-Again.pdf": (
+        OAK,
+        {
+            "parties": OAK_PARTIES,
+            "agreement_date": "12/31/98",  # a two-digit year from 50 up is 19xx
+            "expiration_date": "",
+            "governing_law": "Texas",
+        },
+    ),
+    "Oak-Redacted.pdf": (
+        OAK,
+        {
+            "parties": OAK_PARTIES,
+            "agreement_date": "[]/[]/1998",  # redacted: not a date, and not the text read
+            "expiration_date": "in perpetuity",
+            "governing_law": "Massachusetts",
+        },
+    ),
+    # Plain: parties "Cedar Advisors LLC" and "Elm Foods Inc.", no date and no governing law.
+    "Plain.pdf": (
+        PLAIN,
+        {
+            "parties": 'Cedar Advisors LLC ("Consultant"); Elm Foods Inc. ("Client")',
+            "agreement_date": "",  # no label and no prediction: right
+            "governing_law": "Texas",  # a label and no prediction: wrong
+        },
+    ),
+}
+WRONG = {
+    "parties": {"Birch-Again.pdf"},
+    "agreement_date": {"Birch-Again.pdf", "Oak-Redacted.pdf"},
+    "effective_date": set(),
+    "expiration_date": {"Oak-Again.pdf"},
+    "renewal_term": {"Birch-Again.pdf"},
+    "notice_period": set(),
+    "governing_law": {"Birch-Again.pdf", "Oak-Again.pdf", "Plain.pdf"},
+}
+
+
+def test_a_key_term_is_right_only_when_label_and_prediction_agree(tmp_path: Path) -> None:
+    """Labels are normalised before comparing (dates as days, party names without defined terms
+    and corporate suffixes, text without number words, plurals and "the State of"); an empty
+    label is right only with no prediction."""
+    folder = tmp_path / "key_terms"
+    folder.mkdir()
+    for filename, (text, _) in KEY_TERMS.items():
+        (folder / f"{Path(filename).stem}.txt").write_text(text, encoding="utf-8")
+    labels = write_labels(
+        tmp_path / "labels.csv",
+        {filename: (set(), answers) for filename, (_, answers) in KEY_TERMS.items()},
+    )
+    done = run(str(folder), str(labels), "--json")
+    assert done.returncode == 0, done.stderr
+    fields = json.loads(done.stdout)["fields"]
+    assert {name: {w["contract"] for w in f["wrong"]} for name, f in fields.items()} == WRONG
+    for name, figures in fields.items():
+        assert figures["n"] == len(KEY_TERMS)
+        assert figures["right"] == len(KEY_TERMS) - len(WRONG[name])
+    wrong_day = next(w for w in fields["agreement_date"]["wrong"] if w["label"] == "5/9/14")
+    assert wrong_day == {
+        "contract": "Birch-Again.pdf",
+        "label": "5/9/14",
+        "predicted": "May 8, 2014",
     }
-    assert normalise_text("successive one (1) years") == normalise_text("Successive 1 year")
-    assert normalise_text("the State of New York") == "new york"
-
-
-def test_a_field_is_right_only_when_label_and_prediction_agree() -> None:
-    on = SimpleNamespace(value="May 8, 2014", on=date(2014, 5, 8))
-    assert field_right("agreement_date", "5/8/14", on)
-    assert not field_right("agreement_date", "5/9/14", on)
-    assert field_right("agreement_date", "", None)
-    assert not field_right("agreement_date", "", on)
-    assert not field_right("governing_law", "Texas", None)
-    assert field_right("governing_law", "Texas", SimpleNamespace(value="the State of Texas"))
-    parties = [SimpleNamespace(value="Alpha Parts, Inc."), SimpleNamespace(value="Beta Motors")]
-    assert field_right("parties", 'Alpha Parts Inc. ("A"); Beta Motors LLC ("B")', parties)
-    assert not field_right("parties", 'Alpha Parts Inc. ("A")', parties)
+    short = fields["parties"]["wrong"][0]
+    assert short["predicted"] == ["Birch First Global Investments, Inc.", "Mount Co., Ltd."]
+    unread = next(w for w in fields["governing_law"]["wrong"] if w["contract"] == "Plain.pdf")
+    assert unread["predicted"] is None

@@ -1,29 +1,46 @@
 """The support triage quality benchmark on a small Banking77 split (12 training and 3 test messages
-per intent), trained fresh into a temporary models folder."""
+per intent, made by `bench.split_csv`), trained fresh into a temporary models folder, run as a
+user runs it."""
 
 from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agents.spec import AgentContext, AgentSpec
 from agents.support_triage.intents import DEFAULT_TRAINING_DATA
-from bench.split_csv import stratified_split
-from bench.support_triage_quality import (
-    CLASSIFIERS,
-    CURVE,
-    Decision,
-    main,
-    section,
-    verdict,
-)
+from schemas.result import AgentResult, Status
+from schemas.support_triage import IntentVote
+from tests.conftest import ROOT
 
 PER_INTENT = 15
 FIGURES = ("accuracy", "macro_f1", "queue_rate", "auto_accuracy")
+CLASSIFIERS = ("keywords", "tfidf", "neighbours")
+"""The classifiers the benchmark scores alone, in the voters' order."""
+CURVE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+"""The arbiter thresholds the benchmark's curve re-decides at (with the configured one)."""
+
+
+def run(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS` in the repository."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def triage(*args: str) -> subprocess.CompletedProcess[str]:
+    return run("bench.support_triage_quality", *args)
 
 
 @pytest.fixture(scope="module")
@@ -37,23 +54,47 @@ def small_split(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, P
     for row in rows:
         if taken[row["category"]] < PER_INTENT:
             taken[row["category"]] += 1
-            subset.append(row)
-    train, test = stratified_split(subset, "category", 0.2, 2026)
-    paths = root / "train.csv", root / "test.csv"
-    for path, part in zip(paths, (train, test), strict=True):
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=["text", "category"])
-            writer.writeheader()
-            writer.writerows({"text": r["text"], "category": r["category"]} for r in part)
-    return paths[0], paths[1], root / "models"
+            subset.append({"text": row["text"], "category": row["category"]})
+    source = root / "subset.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["text", "category"])
+        writer.writeheader()
+        writer.writerows(subset)
+    done = run("bench.split_csv", str(source), str(root), "--test-share", "0.2", "--seed", "2026")
+    assert done.returncode == 0, done.stderr
+    return root / "train.csv", root / "test.csv", root / "models"
 
 
 @pytest.fixture(scope="module")
-def report(small_split: tuple[Path, Path, Path]) -> dict[str, Any]:
-    from bench.support_triage_quality import evaluate
-
+def first_run(small_split: tuple[Path, Path, Path]) -> tuple[str, Path, Path]:
+    """The benchmark's first run, training the models: its Markdown section, its JSON report
+    (`--json-out`) and its decision lines (`--decisions`)."""
     train, test, models = small_split
-    return evaluate(train, test, models)
+    report, decisions = train.parent / "report.json", train.parent / "decisions.jsonl"
+    done = triage(
+        str(train),
+        str(test),
+        "--models-dir",
+        str(models),
+        "--json-out",
+        str(report),
+        "--decisions",
+        str(decisions),
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, report, decisions
+
+
+@pytest.fixture(scope="module")
+def report(first_run: tuple[str, Path, Path]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(first_run[1].read_text(encoding="utf-8"))
+    return result
+
+
+@pytest.fixture(scope="module")
+def decisions(first_run: tuple[str, Path, Path]) -> list[dict[str, Any]]:
+    lines = first_run[2].read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
 
 
 def _in_unit(value: float | None) -> bool:
@@ -61,11 +102,12 @@ def _in_unit(value: float | None) -> bool:
 
 
 def test_json_report_has_the_figures_for_the_vote_and_each_classifier(
-    small_split: tuple[Path, Path, Path], report: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    small_split: tuple[Path, Path, Path], report: dict[str, Any]
 ) -> None:
     train, test, models = small_split
-    assert main([str(train), str(test), "--json", "--models-dir", str(models)]) == 0
-    printed = json.loads(capsys.readouterr().out)
+    done = triage(str(train), str(test), "--json", "--models-dir", str(models))
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
     # The second run finds the models the first trained; the figures do not change.
     assert printed["timing"]["training_cached"] is True
     for key in FIGURES:
@@ -110,36 +152,49 @@ def test_the_curve_queues_more_as_the_threshold_rises(report: dict[str, Any]) ->
         assert first[name]["queue_rate"] == pytest.approx(1 - answered, abs=1e-4)
 
 
-def test_the_markdown_section_shows_the_tables(report: dict[str, Any]) -> None:
-    text = section(report)
+def test_the_markdown_section_shows_the_tables(first_run: tuple[str, Path, Path]) -> None:
+    text = first_run[0]
     assert text.startswith("## Support triage quality")
     assert "| vote + arbiter |" in text and "| tfidf alone |" in text
     assert "| decided by | share | accuracy |" in text
     assert "(configured)" in text
 
 
+def _voter_result(vote: IntentVote | None, spec: AgentSpec) -> dict[str, Any]:
+    """A vote as the voter's node writes it: an `AgentResult`, `empty` when the voter abstains."""
+    common: dict[str, Any] = {
+        "agent": spec.name,
+        "version": spec.version,
+        "implementation": spec.implementations[0].name,
+    }
+    if vote is None:
+        result = AgentResult[IntentVote](
+            status=Status.EMPTY, reason="no keyword rule matched the message", **common
+        )
+    else:
+        result = AgentResult[IntentVote](status=Status.OK, value=vote, **common)
+    return result.model_dump(mode="json")
+
+
 def test_decisions_end_as_the_vote_pattern_nodes_end_them(
-    small_split: tuple[Path, Path, Path], report: dict[str, Any]
+    small_split: tuple[Path, Path, Path], decisions: list[dict[str, Any]]
 ) -> None:
-    """The benchmark's path against the workflow's own tally and check_ruling nodes."""
-    from agents.spec import AgentContext
+    """The benchmark's path (its `--decisions`) against the workflow's own tally and check_ruling
+    nodes, at every threshold of its curve."""
     from agents.support_triage.intents import read_labelled_csv
-    from agents.support_triage.specs import AGENTS, ARBITER, VOTERS, rule_on_ballot
+    from agents.support_triage.specs import ARBITER, VOTERS, rule_on_ballot
     from agents.support_triage.training import load_models
     from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
-    from bench.support_triage_quality import _voter_results, decide
-    from graphs.kit.policy import workflow_policy
     from graphs.patterns.vote import Arbiter, _check_ruling, _tally
-    from graphs.support_triage import WORKFLOW_NAME, load_vote_rules
+    from graphs.support_triage import load_vote_rules
     from schemas.ballot import ArbitrationCase, Ballot
-    from schemas.result import AgentResult, Status
-    from schemas.support_triage import IntentRuling, IntentVote
+    from schemas.support_triage import IntentRuling
 
     train, test, models_dir = small_split
     texts = [m.text for m in read_labelled_csv(test)][:60]
+    assert [decision["text"] for decision in decisions[: len(texts)]] == texts
     models = load_models(train, models_dir)
     rules = load_vote_rules()
-    policy = workflow_policy(WORKFLOW_NAME, AGENTS)
     context = AgentContext(database_url="memory://")
     columns: list[list[IntentVote | None]] = [
         keyword_votes(texts, models),
@@ -147,18 +202,20 @@ def test_decisions_end_as_the_vote_pattern_nodes_end_them(
         list(neighbour_votes(texts, models)),
     ]
     by_key = {
-        spec.writes: _voter_results(column, spec, spec.implementations[0].name)
+        spec.writes: [_voter_result(vote, spec) for vote in column]
         for spec, column in zip(VOTERS[:3], columns, strict=True)
     }
     tally = _tally(
         VOTERS[:3], rules.quorum, rules.min_vote_confidence, "router", "arbiter", "router"
     )
-    for threshold in (0.0, rules.arbiter_min_confidence, 0.95):
-        check = _check_ruling(Arbiter(ARBITER, min_confidence=threshold), "router", "router")
-        for index in range(len(texts)):
+    thresholds = {point["threshold"] for point in decisions[0]["verdicts"]}
+    assert {0.0, rules.arbiter_min_confidence, 0.95} <= thresholds
+    for index, decision in enumerate(decisions[: len(texts)]):
+        for mine in decision["verdicts"]:
+            check = _check_ruling(
+                Arbiter(ARBITER, min_confidence=mine["threshold"]), "router", "router"
+            )
             results = {key: column[index] for key, column in by_key.items()}
-            decision, _ = decide(results, rules, policy, context)
-            mine = verdict(decision, threshold)
             command = tally(results, {})
             update = dict(command.update)  # type: ignore[arg-type]
             if command.goto == "arbiter":
@@ -171,35 +228,49 @@ def test_decisions_end_as_the_vote_pattern_nodes_end_them(
                 ).model_dump(mode="json")
                 update = dict(check({"ballot": update["ballot"], "arbitration": result}, {}).update)  # type: ignore[arg-type]
             choice = update["choice"]
-            assert choice["label"] == mine.label
+            assert choice["label"] == mine["label"]
             # The gate may still stop a settled case; a case the vote did not settle always waits.
             if not choice["settled"]:
-                assert mine.queued
+                assert mine["queued"]
             else:
-                assert mine.queued == (mine.reason == "gate")
-                assert mine.decided_by in (choice["decided_by"], "queued")
-                assert choice["confidence"] == pytest.approx(decision.confidence)
+                assert mine["queued"] == (mine["reason"] == "gate")
+                assert mine["decided_by"] in (choice["decided_by"], "queued")
+                assert choice["confidence"] == pytest.approx(decision["confidence"])
 
 
-def test_a_missing_file_is_a_clear_error(
-    small_split: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_missing_file_is_a_clear_error(small_split: tuple[Path, Path, Path]) -> None:
     train, test, models = small_split
     nowhere = train.parent / "nowhere.csv"
-    assert main([str(nowhere), str(test), "--json", "--models-dir", str(models)]) == 2
-    done = capsys.readouterr()
-    assert done.out == "" and str(nowhere) in done.err
-    assert main([str(train), str(nowhere), "--models-dir", str(models)]) == 2
-    assert str(nowhere) in capsys.readouterr().err
+    done = triage(str(nowhere), str(test), "--json", "--models-dir", str(models))
+    assert done.returncode == 2
+    assert done.stdout == "" and str(nowhere) in done.stderr
+    done = triage(str(train), str(nowhere), "--models-dir", str(models))
+    assert done.returncode == 2
+    assert str(nowhere) in done.stderr
 
 
-def test_a_settled_case_can_still_be_stopped_by_the_gate() -> None:
-    weak = Decision("majority", "card_arrival", 0.2, gate_review=True)
-    assert verdict(weak, 0.5).queued and verdict(weak, 0.5).reason == "gate"
-    ruling = Decision("no_majority", "card_arrival", 0.6)
-    assert verdict(ruling, 0.5).decided_by == "arbiter"
-    assert (
-        verdict(ruling, 0.7).reason == "weak_ruling"
-        and verdict(ruling, 0.7).label == "card_arrival"
-    )
-    assert verdict(Decision("no_votes", None, None), 0.0).label is None
+def test_a_settled_case_can_still_be_stopped_by_the_gate(decisions: list[dict[str, Any]]) -> None:
+    """Where each decision ends at each threshold: a majority the gate stops waits for the gate; a
+    ruling settles at thresholds up to its confidence and waits as a weak ruling above them, its
+    label kept as the suggestion; a ballot with no votes (or a failed arbiter) ends with no label."""
+    seen: dict[str, int] = defaultdict(int)
+    for decision in decisions:
+        for end in decision["verdicts"]:
+            if decision["outcome"] == "no_votes" or decision["arbiter_failed"]:
+                assert end["label"] is None and end["queued"]
+                continue
+            assert end["label"] == decision["label"]
+            majority = decision["outcome"] == "majority"
+            if not majority and decision["confidence"] < end["threshold"]:
+                assert end["queued"] and end["reason"] == "weak_ruling"
+                seen["weak ruling"] += 1
+            elif decision["gate_review"]:
+                assert end["queued"] and end["reason"] == "gate"
+                seen["gate stops a majority" if majority else "gate stops a ruling"] += 1
+            else:
+                assert not end["queued"] and end["reason"] == "settled"
+                assert end["decided_by"] == ("majority" if majority else "arbiter")
+                seen["settled by majority" if majority else "settled by arbiter"] += 1
+    # The split has these endings (no ruling here is confident enough to pass the gate, and
+    # TF-IDF always votes, so every ballot has votes).
+    assert {"weak ruling", "gate stops a majority", "gate stops a ruling"} <= set(seen), seen

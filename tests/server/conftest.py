@@ -21,7 +21,7 @@ import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
-from bench.server_throughput import config_in
+from graphs.server.dev import config_in
 from tests.conftest import ROOT, free_port, fresh_postgres_database
 
 BIN = Path(sys.executable).parent

@@ -9,9 +9,9 @@ import json
 import pytest
 from langgraph_sdk import get_sync_client
 
-from bench.server_throughput import dev_server
 from checkpoints.ledger import SideEffectLedger
 from graphs.kit.review_gate import REVIEW_DECISION_KIND
+from graphs.server.dev import dev_server
 from tests.conftest import SAMPLES, fresh_postgres_database
 
 pytestmark = pytest.mark.slow

@@ -18,10 +18,10 @@ import httpx
 import pytest
 from langgraph_sdk import get_sync_client
 
-from bench.server_throughput import dev_server
 from checkpoints.ledger import SideEffectLedger
 from checkpoints.trace_store import TraceStore
 from graphs.kit.runtime import open_workflow
+from graphs.server.dev import dev_server
 from graphs.underwriting import DECISION_KIND
 from schemas.trace import EventKind
 from tests.conftest import ROOT, SAMPLES, fresh_postgres_database

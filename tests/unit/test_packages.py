@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,31 @@ def test_imports_go_one_way() -> None:
                     assert not stripped.startswith((f"from {other}", f"import {other}")), (
                         f"{path.relative_to(ROOT)} imports {other}: {stripped}"
                     )
+
+
+def _imported_modules(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """(line, module) of every absolute import in `tree`, and of every `importlib.import_module`
+    or `__import__` call with a literal name."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+        elif isinstance(node, ast.Call) and node.args:
+            called = node.func
+            name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+            first = node.args[0]
+            if name in ("import_module", "__import__") and isinstance(first, ast.Constant):
+                yield node.lineno, str(first.value)
+
+
+def test_tests_do_not_import_bench() -> None:
+    """Tests run a benchmark as a user does (`python -m bench.…`); what tests and benchmarks share
+    lives in the product (`checkpoints.provisioning`, `graphs.server.dev`)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for line, module in _imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+        if module == "bench" or module.startswith("bench.")
+    ]
+    assert found == []
