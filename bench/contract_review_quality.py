@@ -46,18 +46,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from schemas.contract_review import FACT_FIELDS, ClauseCategory, ClauseReport, StageInput
+from schemas.contract_review import (
+    CUAD_ANSWER_COLUMNS,
+    FACT_FIELDS,
+    ClauseCategory,
+    ClauseReport,
+    StageInput,
+)
 
 CATEGORIES = tuple(category.value for category in ClauseCategory)
-FIELD_COLUMNS = {
-    "parties": "Parties-Answer",
-    "agreement_date": "Agreement Date-Answer",
-    "effective_date": "Effective Date-Answer",
-    "expiration_date": "Expiration Date-Answer",
-    "renewal_term": "Renewal Term-Answer",
-    "notice_period": "Notice Period To Terminate Renewal- Answer",
-    "governing_law": "Governing Law-Answer",
-}
+FIELD_COLUMNS = CUAD_ANSWER_COLUMNS
 MACRO_CONVENTION = (
     "mean of per-category F1 over categories with at least one labelled or predicted positive"
 )

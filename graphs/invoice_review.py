@@ -12,14 +12,21 @@ from agents.invoice_review import WORKFLOW as NAME
 from agents.invoice_review.documents import invoice_input
 from agents.invoice_review.payments import pay
 from agents.invoice_review.status import status_lines
-from agents.spec import ok_value
-from graphs.kit.decisions import Settled, add_gate_then_decide, governed_state
-from graphs.kit.declaration import Workflow
-from graphs.kit.policy import policy_settings
-from graphs.kit.review_gate import GateSpec
-from graphs.patterns.supervisor import Worker, build_supervisor
+from graphs.kit import (
+    GateSpec,
+    Recommendation,
+    ReviewAction,
+    ReviewDecision,
+    Settled,
+    Worker,
+    Workflow,
+    add_gate_then_decide,
+    build_supervisor,
+    governed_state,
+    ok_value,
+    policy_settings,
+)
 from schemas.invoice_review import InvoiceDecision, InvoiceReviewSettings, InvoiceSubmission
-from schemas.review import Recommendation, ReviewAction, ReviewDecision
 
 InvoiceState = governed_state("InvoiceState", InvoiceSubmission, AGENTS)
 CHECKS = ("matching", "duplicates", "vendor_check")

@@ -149,6 +149,16 @@ FACT_FIELDS = (
     "notice_period",
     "governing_law",
 )
+CUAD_ANSWER_COLUMNS = {
+    "parties": "Parties-Answer",
+    "agreement_date": "Agreement Date-Answer",
+    "effective_date": "Effective Date-Answer",
+    "expiration_date": "Expiration Date-Answer",
+    "renewal_term": "Renewal Term-Answer",
+    "notice_period": "Notice Period To Terminate Renewal- Answer",
+    "governing_law": "Governing Law-Answer",
+}
+"""The CUAD `master_clauses.csv` answer column of each key term (CUAD's own spelling)."""
 
 
 class ClauseFinding(BaseModel):

@@ -5,27 +5,17 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from schemas.contract_review import FACT_FIELDS, ClauseCategory
-from tests.conftest import ROOT
+from schemas.contract_review import CUAD_ANSWER_COLUMNS, FACT_FIELDS, ClauseCategory
+from tests.conftest import python_module
 
 CATEGORIES = tuple(category.value for category in ClauseCategory)
 """CUAD's 41 clause categories, each a column of `master_clauses.csv`."""
-FIELD_COLUMNS = {
-    "parties": "Parties-Answer",
-    "agreement_date": "Agreement Date-Answer",
-    "effective_date": "Effective Date-Answer",
-    "expiration_date": "Expiration Date-Answer",
-    "renewal_term": "Renewal Term-Answer",
-    "notice_period": "Notice Period To Terminate Renewal- Answer",
-    "governing_law": "Governing Law-Answer",
-}
-"""The CUAD answer column of each key term (CUAD's own spelling)."""
+FIELD_COLUMNS = CUAD_ANSWER_COLUMNS
 
 ALPHA = """SUPPLY AGREEMENT
 
@@ -122,13 +112,7 @@ def write_fixture(root: Path) -> tuple[Path, Path]:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bench.contract_review_quality", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return python_module("bench.contract_review_quality", *args, timeout=120)
 
 
 def test_json_report_has_the_counts_the_fixture_implies(tmp_path: Path) -> None:

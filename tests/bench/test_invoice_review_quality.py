@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from typing import Any
 
 from schemas.invoice_review import ANOMALY_KINDS
-from tests.conftest import ROOT
+from tests.conftest import python_module
 
 
 def _bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bench.invoice_review_quality", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return python_module("bench.invoice_review_quality", *args)
 
 
 def test_the_benchmark_scores_every_kind_on_its_own_seed() -> None:

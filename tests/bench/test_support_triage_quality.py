@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from agents.spec import AgentContext, AgentSpec
 from agents.support_triage.intents import DEFAULT_TRAINING_DATA
 from schemas.result import AgentResult, Status
 from schemas.support_triage import IntentVote
-from tests.conftest import ROOT
+from tests.conftest import python_module
 
 PER_INTENT = 15
 FIGURES = ("accuracy", "macro_f1", "queue_rate", "auto_accuracy")
@@ -28,15 +27,7 @@ CURVE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 """The arbiter thresholds the benchmark's curve re-decides at (with the configured one)."""
 
 
-def run(module: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m MODULE ARGS` in the repository."""
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
+run = python_module
 
 
 def triage(*args: str) -> subprocess.CompletedProcess[str]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, python_module
 
 REPORT = ROOT / "docs" / "benchmarks.md"
 TWO_SAMPLES = [SAMPLES / "01_clean_straight_through.json", SAMPLES / "02_high_risk_referral.json"]
@@ -14,13 +12,7 @@ TWO_SAMPLES = [SAMPLES / "01_clean_straight_through.json", SAMPLES / "02_high_ri
 
 def _scoped_context(*args: str) -> str:
     """`python -m bench.scoped_context ARGS`: its output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.scoped_context", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    done = python_module("bench.scoped_context", *args, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

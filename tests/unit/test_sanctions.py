@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graphs.kit.runtime import open_workflow
-from tests.conftest import ROOT, load_sample
+from tests.conftest import ROOT, load_sample, python_module
 
 SHIPPED = ROOT / "data" / "underwriting" / "sanctions_variants.csv"
 
 
 def _variants(*args: str) -> str:
     """`python -m bench.sanctions_variants ARGS`, as its docstring says to run it: its output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.sanctions_variants", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    done = python_module("bench.sanctions_variants", *args, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
