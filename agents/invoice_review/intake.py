@@ -84,29 +84,27 @@ def _money(value: Decimal) -> Decimal:
 
 
 _LABELS: dict[str, re.Pattern[str]] = {
-    name: re.compile(pattern, re.IGNORECASE | re.MULTILINE)
-    for name, pattern in {
-        "vendor_id": r"^\s*(?:vendor|supplier)\s*(?:id|no\.?|number|#)\s*[:#]?\s*(\S+)",
-        "vendor_name": r"^\s*(?:supplier|vendor|from)\s*:\s*(.+?)\s*$",
-        "invoice_number": r"^\s*invoice\s*(?:number|no\.?|#|num\.?)\s*[:#]?\s*(\S.{0,63}?)\s*$",
-        "invoice_date": r"^\s*(?:invoice\s*)?date(?:\s*of\s*issue)?\s*:\s*(.+?)\s*$",
-        "po_number": r"^\s*(?:p\.?\s*o\.?|purchase\s*order)\s*(?:number|no\.?|#)?\s*[:#]\s*(\S+)",
-        "currency": r"^\s*currency\s*:\s*([A-Za-z]{3})\b",
-        "tax": r"^\s*(?:tax|vat|gst|sales\s*tax)\b[^:\n]*:\s*(.+?)\s*$",
-        "total": r"^\s*(?:total(?:\s*due)?|amount\s*due|invoice\s*total|grand\s*total)\s*:\s*(.+?)\s*$",
-        "bank_name": r"^\s*(?:remit\s*to|bank(?:\s*name)?|pay\s*to)\s*:\s*(.+?)\s*$",
-        "bank_account": r"^\s*(?:account(?:\s*(?:no\.?|number))?|iban|bank\s*account)\s*:\s*([A-Za-z0-9 .-]+?)\s*$",
+    name: re.compile(pattern.replace(" ", "[ \t]*"), re.IGNORECASE | re.MULTILINE)
+    for name, pattern in {  # a space in a pattern is any run of blanks on the line
+        "vendor_id": r"^ (?:vendor|supplier) (?:id|no\.?|number|#) [:#]? (\S+)",
+        "vendor_name": r"^ (?:supplier|vendor|from) : (.*\S)",
+        "invoice_number": r"^ invoice (?:number|no\.?|#|num\.?) [:#]? (\S[^\n]{0,63}?) $",
+        "invoice_date": r"^ (?:invoice )?date(?: of issue)? : (.*\S)",
+        "po_number": r"^ (?:p\.?o\.?|purchase order) (?:number|no\.?|#)? [:#] (\S+)",
+        "currency": r"^ currency : ([A-Za-z]{3})\b",
+        "tax": r"^ (?:tax|vat|gst|sales tax)\b[^:\n]*: (.*\S)",
+        "total": r"^ (?:total(?: due)?|amount due|invoice total|grand total) : (.*\S)",
+        "bank_name": r"^ (?:remit to|bank(?: name)?|pay to) : (.*\S)",
+        "bank_account": r"^ (?:account(?: (?:no\.?|number))?|iban|bank account) : "
+        r"([A-Za-z0-9][A-Za-z0-9\x20.-]*[A-Za-z0-9]) $",
     }.items()
 }
 _NO_PO = {"none", "n/a", "na", "-", "—", "nil"}
 _TABLE_HEAD = re.compile(r"^\s*(?:line\s+)?(?:sku|item|product|part)\b", re.IGNORECASE)
 _TABLE_END = re.compile(r"^\s*(?:sub\s*-?total|tax|vat|gst|total|amount\s*due)\b", re.IGNORECASE)
-_NUMBER = r"\d[\d,]*(?:\.\d+)?"
-_ROW = re.compile(
-    rf"^\s*(?:\d+[.)]?\s+)?(?P<sku>[A-Za-z0-9][A-Za-z0-9._/-]*)\s+(?P<description>.*?)\s*"
-    rf"(?P<quantity>{_NUMBER})\s+[^\d\s]{{0,3}}\s*(?P<unit_price>{_NUMBER})"
-    rf"(?:\s+[^\d\s]{{0,3}}\s*(?P<amount>{_NUMBER}))?\s*$"
-)
+_CURRENCY_TOKEN = re.compile(r"[A-Z]{3}|[$€£¥]")
+MAX_ROW_CHARS = 1_000
+"""A longer line is not a row of an invoice's line table (and is not parsed as one)."""
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -155,15 +153,20 @@ def parse_invoice_text(text: str) -> tuple[dict[str, Any], list[str]]:
 
 
 def _lines(text: str) -> list[dict[str, Any]]:
+    """The rows of the line table: after its header line, up to the subtotal, tax or total. A
+    header naming an amount column says each row ends with three numbers, else two."""
     rows: list[dict[str, Any]] = []
-    inside = False
+    header: str | None = None
     for line in text.splitlines():
-        if not inside:
-            inside = bool(_TABLE_HEAD.match(line))
+        if header is None:
+            header = line if _TABLE_HEAD.match(line) else None
             continue
         if _TABLE_END.match(line):
             break
-        row = _columns(line) or _loose_row(line)
+        if len(line) > MAX_ROW_CHARS:
+            continue
+        with_amount = bool(re.search(r"amount|line\s*total|\bext", header, re.IGNORECASE))
+        row = _columns(line) or _tokens(line, with_amount)
         if row is not None:
             rows.append(row)
     return rows
@@ -173,7 +176,7 @@ def _columns(line: str) -> dict[str, Any] | None:
     """A table row whose columns are set apart by two or more spaces or a tab: SKU,
     description, quantity, unit price and optionally the amount."""
     parts = re.split(r"\s{2,}|\t", line.strip())
-    if parts and re.fullmatch(r"\d+[.)]?", parts[0]) and len(parts) > 4:
+    if parts and re.fullmatch(r"\d+[.)]", parts[0]) and len(parts) > 4:
         parts = parts[1:]  # a line number
     if len(parts) not in (4, 5):
         return None
@@ -183,18 +186,27 @@ def _columns(line: str) -> dict[str, Any] | None:
     return _row(parts[0], parts[1], *numbers)
 
 
-def _loose_row(line: str) -> dict[str, Any] | None:
-    match = _ROW.match(line)
-    if match is None:
+def _tokens(line: str, with_amount: bool) -> dict[str, Any] | None:
+    """A row read word by word: the SKU first (after a line number like `1.`), then the
+    description, then the quantity, the unit price and (`with_amount`) the amount, each maybe
+    after a currency; linear in the line's length, whatever it holds."""
+    words = line.split()
+    if words and re.fullmatch(r"\d+[.)]", words[0]):
+        words = words[1:]
+    wanted = 3 if with_amount else 2
+    numbers: list[Decimal] = []
+    end = len(words)
+    while end > 1 and len(numbers) < wanted:
+        word = words[end - 1]
+        value = None if _CURRENCY_TOKEN.fullmatch(word) else _amount(word)
+        if value is None and not _CURRENCY_TOKEN.fullmatch(word):
+            return None
+        if value is not None:
+            numbers.insert(0, value)
+        end -= 1
+    if len(numbers) < wanted or end < 1:
         return None
-    amount = _amount(match["amount"]) if match["amount"] else None
-    return _row(
-        match["sku"],
-        match["description"],
-        _amount(match["quantity"]),
-        _amount(match["unit_price"]),
-        amount,
-    )
+    return _row(words[0], " ".join(words[1:end]), *numbers)
 
 
 def _row(
