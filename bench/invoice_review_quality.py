@@ -183,7 +183,10 @@ def section(result: dict[str, Any]) -> str:
         f"order, with the shipped policy and tolerances; every third one ({result['documents']}) "
         "is sent as a text document, in three layouts (labels in full; European numbers and "
         "dates; US style), for intake to read. Planted anomalies are near the edges: prices "
-        "from just over the 2% tolerance, one unit too many, totals a cent or two off; clean "
+        "from just over the 2% tolerance, one unit too many, totals a cent or two off, paid "
+        "invoices sent again (same number, respelt, near-same, a new number within days, or the "
+        "same goods billed weeks later under a new number, which only the three-way match "
+        "against what was paid already can see); clean "
         "invoices carry prices up to the tolerance, partial deliveries billed as received, bank "
         "details written another way and monthly fees of one amount.",
         "",
@@ -213,11 +216,13 @@ def section(result: dict[str, Any]) -> str:
         "the workflow carrying its rules out end to end (reading three document layouts, matching, "
         "the gate, paying once, the invoice history growing as invoices are paid), near the edges "
         "of its tolerances and among confounders. They do not measure it on real "
-        "accounts-payable data, where a reader meets layouts it was not written for. An earlier "
-        "run found two faults, since fixed: a one-digit difference counted as a near-same invoice "
-        "number (so a monthly fee of one amount from a vendor numbering in sequence was flagged "
-        "every month), and a generated world that billed one vendor's monthly fee many times in "
-        "a month.",
+        "accounts-payable data, where a reader meets layouts it was not written for. Earlier "
+        "runs and a review found faults since fixed: a one-digit difference counted as a "
+        "near-same invoice number (a monthly fee of one amount from a vendor numbering in "
+        "sequence was flagged every month); the match compared billed with received quantities "
+        "only, so the same goods billed again under a new number weeks later were paid twice "
+        "(now it counts what paid invoices billed of the order, and the set plants such "
+        "re-bills).",
         "",
     ]
     return "\n".join(lines)

@@ -7,16 +7,14 @@ paid once, whatever is re-submitted.
 from collections.abc import Mapping
 from typing import Any
 
-from agents.invoice_review import AGENTS, ASSESSMENT, DUPLICATES, INTAKE, VENDOR_CHECK
+from agents.invoice_review import AGENTS, ASSESSMENT, INTAKE, VENDOR_CHECK
 from agents.invoice_review import WORKFLOW as NAME
 from agents.invoice_review.documents import invoice_input
-from agents.invoice_review.payments import pay
+from agents.invoice_review.payments import pay, payment_before
+from agents.invoice_review.review import recommend, refuse, subject
 from agents.invoice_review.status import status_lines
 from graphs.kit import (
     GateSpec,
-    Recommendation,
-    ReviewAction,
-    ReviewDecision,
     Settled,
     Worker,
     Workflow,
@@ -32,40 +30,6 @@ InvoiceState = governed_state("InvoiceState", InvoiceSubmission, AGENTS)
 CHECKS = ("matching", "duplicates", "vendor_check")
 
 
-def _subject(state: Mapping[str, Any]) -> str:
-    if (facts := ok_value(state, INTAKE)) is None:
-        return f"Pay invoice {state.get('invoice_id')} (not read)?"
-    billed = f"{facts.invoice_number} from {facts.vendor_id}, {facts.total} {facts.currency}"
-    return f"Pay invoice {state.get('invoice_id')} ({billed})?"
-
-
-def _recommend(results: Mapping[str, Any]) -> Recommendation:
-    """`approve` an invoice with no anomaly, `decline` one paid already or from a blocked
-    vendor, no recommendation on the rest."""
-    assessment = ok_value(results, ASSESSMENT)
-    advice = assessment.recommendation if assessment else "hold"
-    return "approve" if advice == "pay" else "decline" if advice == "reject" else "none"
-
-
-def _refuse(state: Mapping[str, Any], decision: ReviewDecision) -> str | None:
-    """Never pay an invoice paid already, an unknown or blocked vendor, or one whose checks did
-    not all answer; paying over an anomaly needs a note saying why."""
-    if decision.action in (ReviewAction.REJECT, ReviewAction.REFER):
-        return None
-    assessment, vendor = ok_value(state, ASSESSMENT), ok_value(state, VENDOR_CHECK)
-    duplicates = ok_value(state, DUPLICATES)
-    if assessment is None or vendor is None or duplicates is None:
-        return "paying needs every check's answer, and some are missing: reject or refer it"
-    if duplicates.already_paid:
-        return f"{'; '.join(duplicates.reasons)}: an invoice is never paid twice; reject it"
-    if vendor.status != "active":
-        problem = (vendor.unknown_vendor or vendor.blocked_vendor)[0]
-        return f"{problem}: reject or refer the invoice"
-    if assessment.kinds and not (decision.note or "").strip():
-        return f"paying over {', '.join(assessment.kinds)} needs a note saying why (--note)"
-    return None
-
-
 def _decide(state: Mapping[str, Any], settled: Settled) -> InvoiceDecision:
     """Paid once (when approved), rejected, referred, or not paid because it was paid already."""
     facts, vendor = ok_value(settled.assessed, INTAKE), ok_value(settled.assessed, VENDOR_CHECK)
@@ -76,6 +40,8 @@ def _decide(state: Mapping[str, Any], settled: Settled) -> InvoiceDecision:
         invoice_id = str(state.get("invoice_id"))
         payment, why = pay(settled.database_url, settled.thread_id, invoice_id, facts, vendor)
         outcome, reasons = ("paid", reasons) if payment else ("not_paid", [*reasons, str(why)])
+    elif standing := payment_before(settled.database_url, settled.thread_id):
+        reasons = [*reasons, standing]
     return InvoiceDecision(
         **{**settled.record(), "outcome": outcome, "reasons": reasons},
         invoice_id=str(state.get("invoice_id")),
@@ -98,9 +64,9 @@ def build() -> Any:
     gate = GateSpec(
         workflow=NAME,
         agents=AGENTS,
-        subject=_subject,
-        recommend=_recommend,
-        refuse=_refuse,
+        subject=subject,
+        recommend=recommend,
+        refuse=refuse,
         reads=("invoice_id",),
     )
     add_gate_then_decide(builder, gate, _decide, reads=("invoice_id",))

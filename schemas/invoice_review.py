@@ -4,11 +4,12 @@ anomaly assessment and the payment decision. Money is `Decimal` (JSON strings in
 from __future__ import annotations
 
 import re
-from datetime import date
+import unicodedata
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from schemas.decision import DecisionRecord
 from schemas.sensitive import SENSITIVE
@@ -38,13 +39,37 @@ AnomalyKind = Literal[
 ANOMALY_KINDS: tuple[AnomalyKind, ...] = AnomalyKind.__args__  # type: ignore[attr-defined]
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 
 def invoice_number_key(number: str) -> str:
-    """The form two spellings of one invoice number share: upper case, letters and digits only,
-    no leading zeros in a run of digits (`inv-00412` and `INV 412` are both `INV412`)."""
-    return _NOT_ALNUM.sub("", _LEADING_ZEROS.sub("", number.upper()))
+    """The form two spellings of one invoice number share: compatibility-normalised (full-width
+    letters and digits are the ASCII ones), upper case, letters and digits only, no leading
+    zeros in a run of digits (`inv-00412` and `INV 412` are both `INV412`)."""
+    folded = unicodedata.normalize("NFKC", number).upper()
+    return _NOT_ALNUM.sub("", _LEADING_ZEROS.sub("", folded))
+
+
+def _invoice_number(number: str) -> str:
+    if _CONTROL.search(number):
+        raise ValueError("an invoice number is one line, without control characters")
+    if not invoice_number_key(number):
+        raise ValueError(f"{number!r} has no letter or digit (A-Z, 0-9) to tell invoices apart by")
+    return number.strip()
+
+
+def _plausible_date(day: date) -> date:
+    latest = date.today() + timedelta(days=366)
+    if not date(1990, 1, 1) <= day <= latest:
+        raise ValueError(f"{day} is not a plausible invoice date (1990-01-01 to {latest})")
+    return day
+
+
+InvoiceNumber = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_invoice_number)]
+"""An invoice number as the supplier prints it: one line, with a letter or a digit."""
+InvoiceDate = Annotated[date, AfterValidator(_plausible_date)]
+"""An invoice date from 1990 to a year from today."""
 
 
 def account_key(account: str) -> str:
@@ -106,16 +131,18 @@ class InvoiceSubmission(BaseModel):
     invoice_id: Identifier
     """The accounts-payable system's id for this submission."""
     vendor_id: Identifier | None = None
-    invoice_number: str | None = Field(default=None, min_length=1, max_length=64)
-    invoice_date: date | None = None
+    invoice_number: InvoiceNumber | None = None
+    invoice_date: InvoiceDate | None = None
     po_number: Identifier | None = None
     """The purchase order the invoice quotes; null when it quotes none."""
     currency: Currency | None = None
     lines: list[InvoiceLine] | None = Field(default=None, min_length=1, max_length=500)
     tax: Amount | None = None
-    total: Amount | None = None
+    total: Annotated[Amount, Field(gt=0)] | None = None
     remit_to: RemitTo | None = None
-    document: str | None = Field(default=None, min_length=1, max_length=500_000)
+    document: str | None = Field(
+        default=None, min_length=1, max_length=500_000, json_schema_extra=SENSITIVE
+    )
     """The invoice document's text, when the invoice came as a document."""
     source_name: str | None = Field(default=None, max_length=300)
     """The document's file name."""
@@ -150,15 +177,15 @@ class InvoiceFacts(BaseModel):
     vendor_id: str
     vendor_name: str | None = None
     """The supplier's name as the document prints it (documents only)."""
-    invoice_number: str
+    invoice_number: InvoiceNumber
     number_key: str
     """`invoice_number_key(invoice_number)`: what duplicate checks compare."""
-    invoice_date: date
+    invoice_date: InvoiceDate
     po_number: str | None
     currency: Currency
     lines: list[InvoiceLine]
     tax: Amount
-    total: Amount
+    total: Annotated[Amount, Field(gt=0)]
     remit_to: RemitTo
     read_from: Literal["fields", "document"]
     lines_total: Decimal

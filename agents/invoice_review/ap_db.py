@@ -20,16 +20,16 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
-    UniqueConstraint,
     func,
     insert,
     select,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from agents.data_files import DataFileError, describe
 from checkpoints.database import engine_for
@@ -86,8 +86,27 @@ invoices = Table(
     Column("thread_id", String(200)),  # the thread that paid it (None for the history)
     Column("payment_id", String(64)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("vendor_id", "number_key", name="ap_invoices_paid_once"),
 )
+Index(
+    "ap_invoices_paid_once",
+    invoices.c.vendor_id,
+    invoices.c.number_key,
+    unique=True,
+    sqlite_where=invoices.c.status == "paid",
+    postgresql_where=invoices.c.status == "paid",
+)  # a void invoice and its re-issue under the same number may both be on record
+invoice_lines = Table(
+    "ap_invoice_lines",
+    metadata,
+    Column("row_id", Integer, primary_key=True, autoincrement=True),
+    Column("invoice_id", String(64), nullable=False),
+    Column("vendor_id", String(64), nullable=False),
+    Column("po_number", String(64), index=True),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", String(32), nullable=False),
+    Column("thread_id", String(200)),  # the thread that paid it (None for the history)
+)
+"""What each paid invoice billed, line by line: what the three-way match counts as invoiced."""
 
 
 class _Row(BaseModel):
@@ -123,6 +142,12 @@ class ReceiptRow(_Row):
     received_date: date
 
 
+class InvoiceLineRow(_Row):
+    invoice_id: str = Field(min_length=1)
+    sku: str = Field(min_length=1)
+    quantity: Decimal = Field(gt=0)
+
+
 class InvoiceRow(_Row):
     invoice_id: str = Field(min_length=1)
     vendor_id: str
@@ -139,6 +164,7 @@ TABLE_FILES: dict[str, tuple[Table, type[_Row]]] = {
     "purchase_orders.csv": (po_lines, PoLineRow),
     "receipts.csv": (receipts, ReceiptRow),
     "invoices.csv": (invoices, InvoiceRow),
+    "invoice_lines.csv": (invoice_lines, InvoiceLineRow),
 }
 """Each reference file and the table it fills."""
 
@@ -160,10 +186,31 @@ def ap_engine(database_url: str) -> Engine:
 def seed_reference_data(database_url: str, directory: Path) -> bool:
     """Create the AP tables and fill them from the CSV files in `directory` unless the vendor
     master already has rows; True when it seeded. DataFileError naming the file and row on a
-    row that breaks its table's rules (nothing is written then)."""
+    row that breaks its table's rules, or on files that clash (nothing is written then). Safe
+    when several processes start on one new database at once: one seeds, the others find it
+    seeded."""
     engine = engine_for(database_url)
-    metadata.create_all(engine, checkfirst=True)
+    try:
+        metadata.create_all(engine, checkfirst=True)
+    except (IntegrityError, OperationalError, ProgrammingError):
+        # Another process created a table between the check and the creation (PostgreSQL says
+        # so with a unique violation in its catalogue, SQLite with "already exists").
+        metadata.create_all(engine, checkfirst=True)
     rows = {name: list(_read(directory / name, model)) for name, (_, model) in TABLE_FILES.items()}
+    of_invoice = {row["invoice_id"]: row for row in rows["invoices.csv"]}
+    unknown = [
+        r["invoice_id"] for r in rows["invoice_lines.csv"] if r["invoice_id"] not in of_invoice
+    ]
+    if unknown:
+        raise DataFileError(
+            f"{directory / 'invoice_lines.csv'}: lines of invoices not in invoices.csv: "
+            f"{', '.join(sorted(set(unknown))[:5])}"
+        )
+    rows["invoice_lines.csv"] = [
+        {**line, "vendor_id": of_invoice[line["invoice_id"]]["vendor_id"],
+         "po_number": of_invoice[line["invoice_id"]]["po_number"]}
+        for line in rows["invoice_lines.csv"]
+    ]  # fmt: skip
     seeded = False
     try:
         with engine.begin() as conn:
@@ -172,9 +219,12 @@ def seed_reference_data(database_url: str, directory: Path) -> bool:
                     if rows[name]:
                         conn.execute(insert(table), [_stored(table, row) for row in rows[name]])
                 seeded = True
-    except IntegrityError:
+    except IntegrityError as error:
         if not _has_vendors(engine):  # not a concurrent seeding: the files clash
-            raise
+            raise DataFileError(
+                f"{directory}: the reference files clash (a key given twice, or a paid invoice "
+                f"number paid twice): {str(error.orig).splitlines()[0]}"
+            ) from None
     _READY.add(database_url)
     return seeded
 
@@ -236,6 +286,33 @@ def received_quantities(database_url: str, po_number: str) -> dict[str, Decimal]
     return received
 
 
+def invoiced_quantities(
+    database_url: str, po_number: str, other_than_thread: str = ""
+) -> dict[str, Decimal]:
+    """The quantity of each SKU of a purchase order billed by invoices already paid (but those
+    this thread paid: a re-run of a case does not count its own payment against it)."""
+    query = select(invoice_lines.c.sku, invoice_lines.c.quantity).where(
+        invoice_lines.c.po_number == po_number
+    )
+    if other_than_thread:
+        query = query.where(
+            (invoice_lines.c.thread_id.is_(None)) | (invoice_lines.c.thread_id != other_than_thread)
+        )
+    invoiced: dict[str, Decimal] = {}
+    with ap_engine(database_url).connect() as conn:
+        for sku, quantity in conn.execute(query):
+            invoiced[sku] = invoiced.get(sku, Decimal(0)) + Decimal(quantity)
+    return invoiced
+
+
+def paid_by_thread(database_url: str, thread_id: str) -> list[dict[str, Any]]:
+    """The invoices a thread paid (a case rolled back after it was paid keeps its payment)."""
+    query = select(invoices).where(invoices.c.thread_id == thread_id, invoices.c.status == "paid")
+    with ap_engine(database_url).connect() as conn:
+        rows = conn.execute(query.order_by(invoices.c.row_id)).mappings().all()
+    return [{**row, "total": Decimal(row["total"])} for row in rows]
+
+
 def vendor_invoices(database_url: str, vendor_id: str) -> list[dict[str, Any]]:
     """Every invoice recorded for a vendor, oldest first, totals as Decimal."""
     query = (
@@ -248,10 +325,13 @@ def vendor_invoices(database_url: str, vendor_id: str) -> list[dict[str, Any]]:
     return [{**row, "total": Decimal(row["total"])} for row in rows]
 
 
-def pay_once(database_url: str, invoice: dict[str, Any]) -> dict[str, Any]:
+def pay_once(
+    database_url: str, invoice: dict[str, Any], lines: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Record `invoice` (invoice_id, vendor_id, invoice_number, invoice_date, po_number,
-    currency, total, thread_id, payment_id) as paid, unless an invoice with the same vendor and
-    number key is already recorded: returns the row kept (this one, or the one already there)."""
+    currency, total, thread_id, payment_id) and its `lines` (sku, quantity) as paid, unless an
+    invoice with the same vendor and number key is paid already: returns the row kept (this
+    one, or the one already there)."""
     key = invoice_number_key(invoice["invoice_number"])
     row = {**invoice, "number_key": key, "status": "paid", "recorded_at": datetime.now(UTC)}
     row["total"] = str(row["total"])
@@ -259,10 +339,20 @@ def pay_once(database_url: str, invoice: dict[str, Any]) -> dict[str, Any]:
     try:
         with engine.begin() as conn:
             conn.execute(insert(invoices).values(**row))
+            billed = [
+                {"invoice_id": invoice["invoice_id"], "vendor_id": invoice["vendor_id"],
+                 "po_number": invoice["po_number"], "sku": line["sku"],
+                 "quantity": str(line["quantity"]), "thread_id": invoice["thread_id"]}
+                for line in lines
+            ]  # fmt: skip
+            if billed:
+                conn.execute(insert(invoice_lines), billed)
     except IntegrityError:
-        pass  # recorded before (by this thread on a re-run, or by another)
+        pass  # paid before (by this thread on a re-run, or by another)
     query = select(invoices).where(
-        invoices.c.vendor_id == invoice["vendor_id"], invoices.c.number_key == key
+        invoices.c.vendor_id == invoice["vendor_id"],
+        invoices.c.number_key == key,
+        invoices.c.status == "paid",
     )
     with engine.connect() as conn:
         kept = conn.execute(query).mappings().one()

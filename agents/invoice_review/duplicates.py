@@ -30,8 +30,9 @@ class DuplicateInput(BaseModel):
 
 
 def find_duplicates(invoice: DuplicateInput, context: AgentContext) -> DuplicateReport | Outcome:
-    """Recorded invoices this one may repeat; `failed` when the invoice table cannot be read
-    (never read as "no duplicate")."""
+    """Recorded invoices this one may repeat; `already_paid` when one with the same or a
+    near-same number (for the same amount) was paid; `failed` when the invoice table cannot be
+    read (never read as "no duplicate")."""
     window = settings_of(context).duplicate_window_days
     try:
         recorded = vendor_invoices(context.database_url, invoice.vendor_id)
@@ -43,7 +44,8 @@ def find_duplicates(invoice: DuplicateInput, context: AgentContext) -> Duplicate
     reasons: list[str] = []
     for row in recorded:
         how = _repeat(invoice, row, window)
-        if how is None or row["status"] == "void":
+        ours = context.thread_id and row["thread_id"] == context.thread_id  # a re-run's own payment
+        if how is None or row["status"] == "void" or ours:
             continue
         candidates.append(DuplicateCandidate.model_validate({**row, "how": how}))
         when = f"{row['invoice_number']} of {row['invoice_date']} ({row['total']} {row['currency']}, {row['status']})"
@@ -56,7 +58,7 @@ def find_duplicates(invoice: DuplicateInput, context: AgentContext) -> Duplicate
                 "confirm with the supplier that it is a different invoice",
             }[how]
         )
-    paid = any(c.how == "same_number" and c.status == "paid" for c in candidates)
+    paid = any(c.how != "same_amount_within_days" and c.status == "paid" for c in candidates)
     return DuplicateReport(
         window_days=window, candidates=candidates, already_paid=paid, reasons=reasons
     )
@@ -74,14 +76,16 @@ def _repeat(invoice: DuplicateInput, row: dict[str, Any], window: int) -> str | 
 
 
 def near_number(left: str, right: str) -> bool:
-    """Two number keys one slip apart: one holds the other (a dropped prefix or an added
-    suffix), one character more or less, two neighbours swapped, or one letter changed. One
-    digit changed is not a slip: it is what the next number of a sequence looks like (a monthly
-    fee of the same amount would be flagged every month)."""
+    """Two number keys one slip apart: one holds the other with letters added (a dropped
+    prefix, a suffix like `A`), two neighbours swapped, or one letter more, less or changed. A
+    digit more or changed is not a slip: it is what a later number of a sequence looks like (a
+    monthly fee of the same amount would be flagged every month)."""
     if not left or not right:
         return False
-    if min(len(left), len(right)) >= 3 and (left in right or right in left):
-        return True
+    shorter, longer = sorted((left, right), key=len)
+    if len(shorter) >= 3 and shorter in longer:
+        added = longer.replace(shorter, "", 1)
+        return not any(c.isdigit() for c in added)  # INV10 is not INV1 with a slip
     if abs(len(left) - len(right)) > 1:
         return False
     if len(left) == len(right):
@@ -96,5 +100,5 @@ def near_number(left: str, right: str) -> bool:
             left[differ[0]].isdigit() and right[differ[0]].isdigit()
         )
         return one_letter or swapped
-    shorter, longer = sorted((left, right), key=len)
-    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+    dropped = [i for i in range(len(longer)) if longer[:i] + longer[i + 1 :] == shorter]
+    return any(not longer[i].isdigit() for i in dropped)

@@ -292,6 +292,10 @@ def write_world(world: World, directory: Path) -> None:
         for o in world.orders for i, (sku, quantity) in enumerate(o.received.items(), start=1)
         if quantity > 0
     ])  # fmt: skip
+    _csv(directory / "invoice_lines.csv", [
+        {"invoice_id": h["invoice_id"], "sku": x["sku"], "quantity": x["quantity"]}
+        for h in world.history for x in h["lines"]
+    ])  # fmt: skip
     _csv(directory / "invoices.csv", [
         {k: h[k] for k in ("invoice_id", "vendor_id", "invoice_number", "invoice_date",
                            "po_number", "currency", "total", "status")}
@@ -417,23 +421,25 @@ def _confound(invoice: dict[str, Any], rng: random.Random) -> str:
 
 def _duplicate(world: World, rng: random.Random, invoice_id: str) -> Planted:
     """A recorded invoice sent again: the same number (perhaps spelt another way), a near-same
-    number for the same amount, or a new number for the same amount within days."""
+    number for the same amount, or a new number for the same amount within days; or the same
+    goods billed again weeks later under a new number, which only the three-way match sees."""
     active = {v.vendor_id for v in world.vendors if v.status == "active"}
     past = rng.choice([h for h in world.history if h["vendor_id"] in active])
     vendor = world.vendor(past["vendor_id"])
-    how = rng.choice(("same", "respelt", "near", "new_number"))
+    how = rng.choice(("same", "respelt", "near", "new_number", "rebilled"))
     number = past["invoice_number"]
     if how == "respelt":
         number = number.replace("-", " ").lower() if "-" in number else f"No. {number}"
     elif how == "near":
         number = f"{number}A"
-    elif how == "new_number":
+    elif how in ("new_number", "rebilled"):
         number = _number(vendor, rng)
     invoice = {
         "invoice_id": invoice_id,
         "vendor_id": vendor.vendor_id,
         "invoice_number": number,
-        "invoice_date": past["invoice_date"] + timedelta(days=rng.randint(0, 6)),
+        "invoice_date": past["invoice_date"]
+        + timedelta(days=rng.randint(0, 6) if how != "rebilled" else rng.randint(20, 60)),
         "po_number": past["po_number"],
         "currency": past["currency"],
         "lines": [dict(line) for line in past["lines"]],
@@ -441,7 +447,11 @@ def _duplicate(world: World, rng: random.Random, invoice_id: str) -> Planted:
         "total": past["total"],
         "remit_to": {"bank_name": vendor.bank_name, "bank_account": vendor.bank_account},
     }
-    return Planted(invoice=invoice, kinds=frozenset({"duplicate"}), note=f"duplicate ({how})")
+    # It bills again goods that were paid for: the three-way match sees that too.
+    kinds = frozenset(
+        {"duplicate", "quantity_above_received"} - ({"duplicate"} if how == "rebilled" else set())
+    )
+    return Planted(invoice=invoice, kinds=kinds, note=f"duplicate ({how})")
 
 
 def as_json(invoice: dict[str, Any]) -> dict[str, Any]:
@@ -536,7 +546,8 @@ def write_samples(world: World, directory: Path) -> list[Path]:
     for index, (name, kind) in enumerate(SAMPLES):
         order = partial[0] if kind == "quantity_above_received" and partial else orders[index]
         planted = plant(world, order, kind, rng, f"AP-S{index + 1:03d}")
-        while kind is None and planted.note != "clean":  # the clean sample carries no confounder
+        wanted = {None: "clean", "duplicate": "duplicate (respelt)"}.get(kind)
+        while wanted and planted.note != wanted:  # the clean sample carries no confounder
             planted = plant(world, order, kind, rng, f"AP-S{index + 1:03d}")
         path = directory / f"{name}.json"
         path.write_text(json.dumps(as_json(planted.invoice), indent=2) + "\n", encoding="utf-8")

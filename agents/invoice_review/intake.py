@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
@@ -46,9 +46,21 @@ def read_invoice(invoice: InvoiceSubmission, context: AgentContext) -> InvoiceFa
                 f"{source} does not say (or not readably): {', '.join(missing)}: a clerk reads it"
             )
         read_from = "document"
-    lines = [InvoiceLine.model_validate(line) for line in fields["lines"]]
-    lines_total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    lines: list[InvoiceLine] = []
+    for number, line in enumerate(fields["lines"], start=1):
+        try:
+            lines.append(InvoiceLine.model_validate(line))
+        except ValidationError as error:
+            return Outcome.escalated(
+                f"line {number} breaks the contract: {validation_errors(error)}"
+            )
+    exact = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    rounded = sum((_money(line.quantity * line.unit_price) for line in lines), Decimal(0))
     tolerance = settings_of(context).arithmetic_tolerance
+    # An invoice rounds each line or only the sum: either way it adds up.
+    lines_total = min(
+        (exact, rounded), key=lambda total: abs(total + fields["tax"] - fields["total"])
+    )
     errors = [
         f"line {number} ({line.sku}): printed amount {line.amount} is not "
         f"{line.quantity} x {line.unit_price} = {_money(line.quantity * line.unit_price)}"
@@ -80,7 +92,7 @@ def read_invoice(invoice: InvoiceSubmission, context: AgentContext) -> InvoiceFa
 
 
 def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)  # as invoices round: 24.445 is 24.45
 
 
 _LABELS: dict[str, re.Pattern[str]] = {
@@ -131,6 +143,7 @@ def parse_invoice_text(text: str) -> tuple[dict[str, Any], list[str]]:
     found["po_number"] = None if po is None or po.lower().strip(".") in _NO_PO else po
     found["currency"] = found["currency"].upper() if found["currency"] else None
     found["invoice_date"] = _date(found["invoice_date"])
+    printed_tax = found["tax"] is not None
     for name in ("tax", "total"):
         found[name] = _amount(found[name])
     lines = _lines(text)
@@ -142,7 +155,9 @@ def parse_invoice_text(text: str) -> tuple[dict[str, Any], list[str]]:
             missing.append(name.replace("_", " "))
     if found["remit_to"] is None:
         missing.append("remit-to bank name and account")
-    if found["tax"] is None:
+    if found["tax"] is None and printed_tax:
+        missing.append("a readable tax amount")
+    elif found["tax"] is None:  # an invoice that prints no tax line charges none
         found["tax"] = Decimal(0) if found["total"] is not None else None
     if found["remit_to"] is not None:
         try:
@@ -228,10 +243,16 @@ def _row(
 
 
 def _amount(raw: str | None) -> Decimal | None:
-    """A printed amount (`1,234.50`, `EUR 1,234.50`, `1234,50`) as a Decimal, else None."""
-    if not raw:
-        return None
-    text = re.sub(r"[^\d.,-]", "", raw)
+    """The first amount printed in `raw` (`1,234.50`, `EUR 1,234.50 (net 30)`, `1234,50`) as a
+    Decimal, else None (also for one of more than 15 digits: no invoice is that large)."""
+    found = re.search(r"-?\d[\d.,]*", raw or "")
+    if (
+        found is None
+        or found.group().startswith("-")
+        or sum(c.isdigit() for c in found.group()) > 15
+    ):
+        return None  # a negative amount is no invoice's: a credit note is not read here
+    text = found.group().rstrip(".,")
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{2}|\d{4})", text):  # 1.234,50 1234,50
         text = text.replace(".", "").replace(",", ".")
     text = text.replace(",", "")

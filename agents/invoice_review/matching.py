@@ -1,6 +1,7 @@
 """Matching: the three-way match of the invoice against its purchase order and the goods
 received on it. Each billed line is compared with the PO line of the same SKU (price, within the
-owner's tolerance) and with the quantity received so far on the order."""
+owner's tolerance) and with the quantity received so far on the order, less what invoices
+already paid billed of it (so the same goods are never paid twice, whatever the number)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from decimal import Decimal
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
-from agents.invoice_review.ap_db import purchase_order, received_quantities
+from agents.invoice_review.ap_db import (
+    invoiced_quantities,
+    purchase_order,
+    received_quantities,
+)
 from agents.invoice_review.intake import settings_of
 from agents.spec import AgentContext
 from schemas.invoice_review import InvoiceLine, LineMatch, MatchReport
@@ -49,6 +54,7 @@ def match_invoice(invoice: MatchingInput, context: AgentContext) -> MatchReport 
     try:
         order = purchase_order(context.database_url, invoice.po_number)
         received = received_quantities(context.database_url, invoice.po_number)
+        invoiced = invoiced_quantities(context.database_url, invoice.po_number, context.thread_id)
     except SQLAlchemyError as error:
         return Outcome.failed(
             f"the purchase-order tables are unavailable ({type(error).__name__})",
@@ -78,11 +84,13 @@ def match_invoice(invoice: MatchingInput, context: AgentContext) -> MatchReport 
         billed[line.sku] = billed.get(line.sku, Decimal(0)) + line.quantity
         _match_line(report, number, line, ordered.get(line.sku), received.get(line.sku))
     for sku, quantity in billed.items():
-        got = received.get(sku, Decimal(0))
-        if sku in ordered and quantity > got:
+        got, before = received.get(sku, Decimal(0)), invoiced.get(sku, Decimal(0))
+        if sku in ordered and quantity + before > got:
+            earlier = f", {_plain(before)} of it invoiced already" if before else ""
             report.quantity_above_received.append(
                 f"{sku}: {_plain(quantity)} billed, {_plain(got)} received on "
-                f"{invoice.po_number}: pay for what was received, or wait for the goods"
+                f"{invoice.po_number}{earlier}: pay for what was received and not yet paid, or "
+                "wait for the goods"
             )
     return report
 
@@ -112,12 +120,13 @@ def _match_line(
         )
         return
     po_price = Decimal(str(po_line["unit_price"]))
-    over = (
-        ((line.unit_price - po_price) / po_price * 100).quantize(Decimal("0.01"))
+    exact = (
+        (line.unit_price - po_price) / po_price * 100
         if po_price > 0
         else (Decimal(0) if line.unit_price == 0 else Decimal(100))
     )
-    if over > report.price_tolerance_pct:
+    over = exact.quantize(Decimal("0.01"))
+    if exact > report.price_tolerance_pct:  # compared unrounded: 2.003% is above 2%
         report.price_above_po.append(
             f"line {number} ({line.sku}): {line.unit_price} per unit against {po_price} on "
             f"{report.po_number} (+{over}%, tolerance {report.price_tolerance_pct}%): pay the "

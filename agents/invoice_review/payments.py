@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
-from agents.invoice_review.ap_db import pay_once
+from agents.invoice_review.ap_db import paid_by_thread, pay_once
 from schemas.invoice_review import InvoiceFacts, Payment, VendorReport
 
 
@@ -15,6 +15,13 @@ def pay(
 ) -> tuple[Payment | None, str | None]:
     """The payment of this invoice (recorded now, or by this thread before), or None and why it
     was not paid: the same invoice was paid already, by another thread or in the history."""
+    earlier = [
+        row
+        for row in paid_by_thread(database_url, thread_id)
+        if row["number_key"] != facts.number_key
+    ]
+    if earlier:
+        return None, f"not paid: {earlier_payment(earlier)}; a rollback does not pay a case again"
     digest = hashlib.sha256(f"{facts.vendor_id}|{facts.number_key}".encode()).hexdigest()
     kept = pay_once(
         database_url,
@@ -29,6 +36,7 @@ def pay(
             "thread_id": thread_id,
             "payment_id": f"PAY-{digest[:12].upper()}",
         },
+        [line.model_dump() for line in facts.lines],
     )
     if kept["thread_id"] != thread_id:
         by = f"payment {kept['payment_id']}" if kept["payment_id"] else "the invoice history"
@@ -47,3 +55,23 @@ def pay(
         pay_to=vendor.bank_on_file or "",
         thread_id=thread_id,
     ), None
+
+
+def earlier_payment(rows: list[dict[str, object]]) -> str:
+    """What a case paid before (for a decision taken after a rollback of a paid case)."""
+    return "; ".join(
+        f"this case paid {row['invoice_number']} ({row['total']} {row['currency']}) as "
+        f"{row['payment_id']}"
+        for row in rows
+    )
+
+
+def payment_before(database_url: str, thread_id: str) -> str | None:
+    """Why a decision that does not pay must say a payment stands: what this case paid under an
+    earlier decision (a rejection after a rollback does not reverse it), or None."""
+    rows = paid_by_thread(database_url, thread_id)
+    if not rows:
+        return None
+    return (
+        f"{earlier_payment(rows)} under an earlier decision: it stands; recover it if it was wrong"
+    )

@@ -24,7 +24,7 @@ EXPECTED = {
     "02_price_above_po": ("awaiting_review", {"price_above_po"}),
     "03_quantity_above_received": ("awaiting_review", {"quantity_above_received"}),
     "04_arithmetic": ("awaiting_review", {"arithmetic"}),
-    "05_duplicate_of_paid": ("awaiting_review", {"duplicate"}),
+    "05_duplicate_of_paid": ("awaiting_review", {"duplicate", "quantity_above_received"}),
     "06_bank_details_changed": ("awaiting_review", {"bank_details_changed"}),
     "07_no_po": ("awaiting_review", {"no_po"}),
     "08_currency_mismatch": ("awaiting_review", {"currency_mismatch"}),
@@ -198,3 +198,83 @@ def test_bad_input_is_refused_naming_the_field(
     both.write_text(json.dumps({**sample("01_clean_straight_through"), "document": "x"}))
     out = baton(monkeypatch, sqlite_url, "run", "invoice_review", str(both), code=2)
     assert "not both" in out
+
+
+def test_the_same_goods_billed_again_under_a_new_number_and_date_stop(sqlite_url: str) -> None:
+    """No number or date check would see it: the three-way match counts what was paid for."""
+    invoice = sample("01_clean_straight_through")
+    rebilled = {**invoice, "invoice_id": "AP-AGAIN", "invoice_number": "INV-99001",
+                "invoice_date": "2026-12-03"}  # fmt: skip
+    with open_workflow("invoice_review", sqlite_url) as flow:
+        assert flow.start(invoice, thread_id="paid").status == "completed"
+        again = flow.start(rebilled, thread_id="again")
+        assert again.status == "awaiting_review"
+        assert _kinds(flow, "again") == {"quantity_above_received"}
+    assert again.packet is not None
+    reason = next(r for r in again.packet["reasons"] if r["rule"] == "quantity_above_received")
+    assert "invoiced already" in reason["detail"]
+
+
+def test_a_near_same_number_of_a_paid_invoice_is_never_paid(sqlite_url: str) -> None:
+    invoice = sample("01_clean_straight_through")
+    near = {**invoice, "invoice_id": "AP-NEAR", "invoice_number": invoice["invoice_number"] + "A"}
+    approve = {"action": "approve", "reviewer": "Ann", "note": "the supplier confirmed it"}
+    with open_workflow("invoice_review", sqlite_url) as flow:
+        flow.start(invoice, thread_id="paid")
+        flow.start(near, thread_id="near")
+        with pytest.raises(ValueError, match="never paid twice"):
+            flow.resume("near", approve)
+
+
+def test_a_corrected_check_needs_a_note_and_a_second_clerk(sqlite_url: str) -> None:
+    """An operator who re-runs the vendor check with the master's account cannot then pay the
+    changed bank details alone."""
+    invoice = sample("06_bank_details_changed")
+    with open_workflow("invoice_review", sqlite_url) as flow:
+        flow.start(invoice, thread_id="bank")
+        master = flow.graph.get_state(flow.config("bank")).values
+        assert master["vendor_check"]["value"]["bank_details_changed"]
+        corrected = {"vendor_id": invoice["vendor_id"], "remit_to": invoice["remit_to"]}
+        corrected["remit_to"] = {**invoice["remit_to"], "bank_account": _master_account(invoice)}
+        rolled = flow.rollback("bank", "vendor_check", corrected, by="mallory")
+        assert rolled.status == "awaiting_review"
+        with pytest.raises(ValueError, match="operator corrected the input of vendor_check"):
+            flow.resume("bank", {"action": "approve", "reviewer": "mallory"})
+        first = flow.resume("bank", {"action": "approve", "reviewer": "mallory", "note": "ok"})
+        assert first.status == "awaiting_review"  # a second, different clerk must confirm
+        done = flow.resume("bank", {"action": "reject", "reviewer": "Bo"})
+    assert done.decision is not None and done.decision["outcome"] == "rejected"
+
+
+def _master_account(invoice: dict[str, Any]) -> str:
+    import csv
+
+    from agents.invoice_review.ap_db import REFERENCE_DIR
+
+    with (REFERENCE_DIR / "vendors.csv").open(encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["vendor_id"] == invoice["vendor_id"])
+    return row["bank_account"]
+
+
+def test_a_rolled_back_paid_case_is_not_paid_again_and_a_rejection_says_the_payment_stands(
+    sqlite_url: str,
+) -> None:
+    invoice = sample("01_clean_straight_through")
+    with open_workflow("invoice_review", sqlite_url) as flow:
+        paid = flow.start(invoice, thread_id="c1")
+        assert paid.decision is not None and paid.decision["outcome"] == "paid"
+        payment = paid.decision["payment"]["payment_id"]
+        renumbered = {**invoice, "invoice_number": "INV-77777"}
+        again = flow.rollback("c1", "intake", renumbered, by="otto")
+        assert again.status == "awaiting_review"
+        approved = flow.resume("c1", {"action": "approve", "reviewer": "Ann", "note": "fixed"})
+        assert approved.status == "awaiting_review"  # four eyes after a correction
+        approved = flow.resume("c1", {"action": "approve", "reviewer": "Bo", "note": "agreed"})
+        assert approved.decision is not None and approved.decision["outcome"] == "not_paid"
+        assert any(payment in reason for reason in approved.decision["reasons"])
+        flow.rollback("c1", "duplicates", by="otto")
+        rejected = flow.resume("c1", {"action": "reject", "reviewer": "Ann"})
+    assert rejected.decision is not None and rejected.decision["outcome"] == "rejected"
+    assert any(payment in r and "stands" in r for r in rejected.decision["reasons"])
+    paid_rows = [r for r in vendor_invoices(sqlite_url, invoice["vendor_id"]) if r["thread_id"]]
+    assert [r["payment_id"] for r in paid_rows] == [payment]

@@ -44,7 +44,12 @@ def _invoice(**changes: Any) -> InvoiceSubmission:
 
 @pytest.mark.parametrize(
     ("left", "right"),
-    [("INV-00412", "inv 412"), ("NF/2026/0412", "NF-2026-412"), ("0412", "412")],
+    [
+        ("INV-00412", "inv 412"),
+        ("NF/2026/0412", "NF-2026-412"),
+        ("0412", "412"),
+        ("\uff29\uff2e\uff36\uff0d\uff10\uff14\uff11\uff12", "INV-412"),  # full-width
+    ],
 )
 def test_spellings_of_one_number_share_a_key(left: str, right: str) -> None:
     assert invoice_number_key(left) == invoice_number_key(right)
@@ -61,6 +66,8 @@ def test_spellings_of_one_number_share_a_key(left: str, right: str) -> None:
         ("INV412", "INB412", True),  # one letter
         ("INV412", "INV9999", False),
         ("", "412", False),
+        ("INV1", "INV10", False),  # a digit more: a later number
+        ("FEE20261", "FEE202611", False),
     ],
 )
 def test_near_same_numbers_are_one_slip_apart(left: str, right: str, near: bool) -> None:
@@ -228,3 +235,46 @@ def test_the_assessment_recommends_rejecting_what_was_paid_already() -> None:
     )
     assessment = assess_anomalies(checks, AgentContext(database_url="sqlite://"))
     assert assessment.recommendation == "reject" and assessment.kinds == ["duplicate"]
+
+
+@pytest.mark.parametrize("number", ["---", "  ", "INV\n1", "\u2014"])
+def test_an_invoice_number_needs_a_letter_or_digit_on_one_line(number: str) -> None:
+    with pytest.raises(ValidationError, match="invoice_number"):
+        InvoiceSubmission.model_validate({**_invoice().model_dump(), "invoice_number": number})
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_an_impossible_invoice_date_is_refused(day: str) -> None:
+    with pytest.raises(ValidationError, match="plausible invoice date"):
+        InvoiceSubmission.model_validate({**_invoice().model_dump(), "invoice_date": day})
+
+
+def test_amounts_are_read_from_what_surrounds_them() -> None:
+    found, _ = parse_invoice_text("Total due: USD 1,108.31 (net 30)\nTax: 12345678901234567.00\n")
+    assert found["total"] == Decimal("1108.31") and found["tax"] is None
+    assert "a readable tax amount" in parse_invoice_text("Tax: lots\n")[1]
+
+
+def test_lines_rounded_one_by_one_add_up(tmp_path: Path) -> None:
+    line = {"sku": "A-1", "quantity": 10, "unit_price": "2.4445", "amount": "24.45"}
+    invoice = {**_invoice().model_dump(), "lines": [line] * 4, "tax": 0, "total": "97.80"}
+    facts = read_invoice(InvoiceSubmission.model_validate(invoice), _context(tmp_path))
+    assert isinstance(facts, InvoiceFacts) and facts.arithmetic_errors == []
+
+
+def test_a_void_invoice_and_its_reissue_under_one_number_load(tmp_path: Path) -> None:
+    import shutil
+
+    from agents.invoice_review.ap_db import REFERENCE_DIR, seed_reference_data, vendor_invoices
+
+    world = tmp_path / "world"
+    shutil.copytree(REFERENCE_DIR, world)
+    with (world / "invoices.csv").open(encoding="utf-8") as handle:
+        first = handle.readlines()[1]
+    void = first.replace(",paid", ",void").replace(first.split(",")[0], "AP-VOID", 1)
+    with (world / "invoices.csv").open("a", encoding="utf-8") as handle:
+        handle.write(void)
+    url = f"sqlite:///{tmp_path / 'ap.db'}"
+    assert seed_reference_data(url, world)
+    statuses = [r["status"] for r in vendor_invoices(url, first.split(",")[1])]
+    assert "void" in statuses and "paid" in statuses
