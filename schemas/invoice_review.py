@@ -187,7 +187,8 @@ class InvoiceFacts(BaseModel):
     tax: Amount
     total: Annotated[Amount, Field(gt=0)]
     remit_to: RemitTo
-    read_from: Literal["fields", "document"]
+    read_from: Literal["fields", "document", "model"]
+    """`model`: a chat model read the document, every value checked against its words."""
     lines_total: Decimal
     """The sum of quantity x unit price over the lines."""
     arithmetic_errors: list[str]

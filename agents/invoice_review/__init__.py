@@ -11,10 +11,11 @@ from pydantic import BaseModel
 from agents.invoice_review.assessment import assess_anomalies
 from agents.invoice_review.duplicates import DuplicateInput, find_duplicates
 from agents.invoice_review.intake import facts_of, read_invoice
+from agents.invoice_review.llm_reader import read_invoice_with_model
 from agents.invoice_review.matching import MatchingInput, match_invoice
 from agents.invoice_review.vendors import VendorInput, check_vendor
-from agents.spec import AgentSpec, Owner, rules_agent
-from schemas.invoice_review import AssessmentInput
+from agents.spec import AgentSpec, Implementation, Owner, rules_agent
+from schemas.invoice_review import AssessmentInput, InvoiceFacts, InvoiceSubmission
 
 WORKFLOW = "invoice_review"
 AP_OPERATIONS = Owner(team="Accounts Payable", contact="ap-operations@baton.example")
@@ -36,7 +37,33 @@ def _all_checks(state: Mapping[str, Any]) -> dict[str, Any]:
     return {key: (state.get(key) or {}).get("value") for key in AssessmentInput.model_fields}
 
 
-INTAKE = rules_agent(read_invoice, "intake", WORKFLOW, AP_OPERATIONS)
+INTAKE: AgentSpec[InvoiceSubmission, InvoiceFacts] = AgentSpec(
+    name="intake",
+    workflow=WORKFLOW,
+    owner=AP_OPERATIONS,
+    version="1.0.0",
+    description="Reads the invoice (its fields, or its document: by labels and line table, else by "
+    "a model quoting every value) and checks that the lines and the tax make the total.",
+    reads=tuple(InvoiceSubmission.model_fields),
+    input_contract=InvoiceSubmission,
+    output_contract=InvoiceFacts,
+    implementations=(
+        Implementation(
+            "label_reader",
+            "deterministic",
+            read_invoice,
+            "fields, or a document's labels and line table",
+            runs_inline=True,
+        ),
+        Implementation(
+            "llm_reader",
+            "llm",
+            read_invoice_with_model,
+            "a chat model reads a document the labels do not, every value quoted and checked",
+            model_role="invoice_intake",
+        ),
+    ),
+)
 MATCHING = rules_agent(
     match_invoice,
     "matching",

@@ -22,7 +22,7 @@ from schemas.invoice_review import (
     RemitTo,
     invoice_number_key,
 )
-from schemas.result import Outcome
+from schemas.result import ErrorKind, Outcome
 
 CENT = Decimal("0.01")
 
@@ -34,18 +34,27 @@ def settings_of(context: AgentContext) -> InvoiceReviewSettings:
 
 def read_invoice(invoice: InvoiceSubmission, context: AgentContext) -> InvoiceFacts | Outcome:
     """The invoice's facts from its fields, or from its document's labels and line table;
-    `escalated` naming what a document does not say (a person reads it)."""
+    `failed` (unreadable input) naming what a document does not say readably, so a model reads it
+    when one is configured, and a clerk when not."""
     if invoice.document is None:
         fields: dict[str, Any] = invoice.model_dump(exclude={"document", "source_name"})
-        read_from = "fields"
-    else:
-        fields, missing = parse_invoice_text(invoice.document)
-        if missing:
-            source = invoice.source_name or "the invoice document"
-            return Outcome.escalated(
-                f"{source} does not say (or not readably): {', '.join(missing)}: a clerk reads it"
-            )
-        read_from = "document"
+        return checked_facts(fields, "fields", context)
+    fields, missing = parse_invoice_text(invoice.document)
+    if missing:
+        source = invoice.source_name or "the invoice document"
+        return Outcome.failed(
+            f"{source} does not say (or not readably): {', '.join(missing)}: a clerk reads it",
+            ErrorKind.UNREADABLE_INPUT,
+        )
+    return checked_facts(fields, "document", context)
+
+
+def checked_facts(
+    fields: dict[str, Any], read_from: str, context: AgentContext
+) -> InvoiceFacts | Outcome:
+    """The invoice facts from the fields read, with the arithmetic checked: the printed line
+    amounts, and the lines plus the tax against the total (within the owner's tolerance);
+    `escalated` naming a value that breaks the contract."""
     lines: list[InvoiceLine] = []
     for number, line in enumerate(fields["lines"], start=1):
         try:

@@ -48,6 +48,7 @@ def test_model_roles_are_the_ones_the_specs_declare() -> None:
         "intake",
         "contract_analysis",
         "support_triage",
+        "invoice_intake",
     }
 
 
