@@ -10,7 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from checkpoints.settings import pool_size
 
@@ -98,3 +99,13 @@ def engine_for(url: str) -> Engine:
     return create_engine(
         parsed.sqlalchemy_url, pool_pre_ping=True, pool_size=size, max_overflow=size
     )
+
+
+def create_tables(metadata: MetaData, engine: Engine) -> None:
+    """Create `metadata`'s tables that are missing. Safe when several threads or processes start
+    on one new database at once: the loser of a race to create a table (PostgreSQL says so with
+    a unique violation in its catalogue, SQLite with "already exists") finds it made and goes on."""
+    try:
+        metadata.create_all(engine, checkfirst=True)
+    except (IntegrityError, OperationalError, ProgrammingError):
+        metadata.create_all(engine, checkfirst=True)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from checkpoints.database import engine_for
+from checkpoints.database import create_tables, engine_for
 from schemas.review import QueuedCase
 
 metadata = MetaData()
@@ -40,7 +40,7 @@ class HumanQueue:
 
     def __init__(self, database_url: str) -> None:
         self.engine = engine_for(database_url)
-        metadata.create_all(self.engine, checkfirst=True)
+        create_tables(metadata, self.engine)
 
     def enqueue(self, case: dict[str, Any]) -> tuple[QueuedCase, bool]:
         """Put a case on the queue (validated as a `QueuedCase`); returns the entry and whether it

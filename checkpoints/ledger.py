@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from checkpoints.database import engine_for
+from checkpoints.database import create_tables, engine_for
 
 metadata = MetaData()
 
@@ -45,7 +45,7 @@ class SideEffectLedger:
 
     def __init__(self, database_url: str) -> None:
         self.engine = engine_for(database_url)
-        metadata.create_all(self.engine, checkfirst=True)
+        create_tables(metadata, self.engine)
 
     def record_once(
         self, key: str, *, thread_id: str, kind: str, payload: dict[str, Any]

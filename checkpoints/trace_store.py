@@ -20,7 +20,7 @@ from sqlalchemy import (
     update,
 )
 
-from checkpoints.database import engine_for
+from checkpoints.database import create_tables, engine_for
 from schemas.trace import EventKind, TraceEvent
 
 metadata = MetaData()
@@ -57,7 +57,7 @@ class TraceStore:
 
     def __init__(self, database_url: str) -> None:
         self.engine = engine_for(database_url)
-        metadata.create_all(self.engine, checkfirst=True)
+        create_tables(metadata, self.engine)
 
     def append(self, event: TraceEvent) -> None:
         with self.engine.begin() as conn:

@@ -29,10 +29,10 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 
 from agents.data_files import DataFileError, describe
-from checkpoints.database import engine_for
+from checkpoints.database import create_tables, engine_for
 from schemas.invoice_review import invoice_number_key
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "invoice_review"
@@ -190,12 +190,7 @@ def seed_reference_data(database_url: str, directory: Path) -> bool:
     when several processes start on one new database at once: one seeds, the others find it
     seeded."""
     engine = engine_for(database_url)
-    try:
-        metadata.create_all(engine, checkfirst=True)
-    except (IntegrityError, OperationalError, ProgrammingError):
-        # Another process created a table between the check and the creation (PostgreSQL says
-        # so with a unique violation in its catalogue, SQLite with "already exists").
-        metadata.create_all(engine, checkfirst=True)
+    create_tables(metadata, engine)
     rows = {name: list(_read(directory / name, model)) for name, (_, model) in TABLE_FILES.items()}
     of_invoice = {row["invoice_id"]: row for row in rows["invoices.csv"]}
     unknown = [

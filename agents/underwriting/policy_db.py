@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Column, Date, Engine, Float, MetaData, String, Table, func, insert, select
 
 from agents.underwriting.reference_data import policy_seed_rows
-from checkpoints.database import engine_for
+from checkpoints.database import create_tables, engine_for
 
 metadata = MetaData()
 
@@ -31,7 +31,7 @@ def policy_engine(database_url: str) -> Engine:
     """The engine holding the policy table, created and seeded on first use (idempotent)."""
     engine = engine_for(database_url)
     if database_url not in _READY:
-        metadata.create_all(engine, checkfirst=True)
+        create_tables(metadata, engine)
         with engine.begin() as conn:
             count = conn.execute(select(func.count()).select_from(policies)).scalar_one()
             if count == 0:

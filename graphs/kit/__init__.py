@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from graphs.kit.review_gate import GateSpec
     from graphs.kit.runtime import open_workflow
     from graphs.patterns.chain import Evaluator, Stage, build_chain
+    from graphs.patterns.hierarchy import Department, build_hierarchy, department_agent
     from graphs.patterns.supervisor import Worker, build_supervisor
     from graphs.patterns.vote import Arbiter, build_vote
     from schemas.decision import DecisionRecord
@@ -58,6 +59,7 @@ _HOMES = {
     "graphs.kit.review_gate": ("GateSpec",),
     "graphs.kit.runtime": ("open_workflow",),
     "graphs.patterns.chain": ("Evaluator", "Stage", "build_chain"),
+    "graphs.patterns.hierarchy": ("Department", "build_hierarchy", "department_agent"),
     "graphs.patterns.supervisor": ("Worker", "build_supervisor"),
     "graphs.patterns.vote": ("Arbiter", "build_vote"),
     "schemas.decision": ("DecisionRecord",),
@@ -74,6 +76,7 @@ __all__ = [
     "Arbiter",
     "BatonContext",
     "DecisionRecord",
+    "Department",
     "ErrorKind",
     "Evaluator",
     "GateSpec",
@@ -92,8 +95,10 @@ __all__ = [
     "Workflow",
     "add_gate_then_decide",
     "build_chain",
+    "build_hierarchy",
     "build_supervisor",
     "build_vote",
+    "department_agent",
     "governed_state",
     "ok_value",
     "open_workflow",

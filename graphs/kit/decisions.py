@@ -179,9 +179,13 @@ def governed_state(
     }
     fields |= {spec.writes: dict[str, Any] | None for spec in agents}
     governed = get_type_hints(GovernedState, include_extras=True)
-    clash = sorted(set(fields) & set(governed))
-    if clash or len(fields) < len(input_contract.model_fields) + len(agents):
-        raise ValueError(f"{name}: input fields and agents' keys must be distinct ({clash})")
+    keys = [*input_contract.model_fields, *(spec.writes for spec in agents)]
+    clash = sorted({key for key in keys if keys.count(key) > 1} | (set(fields) & set(governed)))
+    if clash:
+        raise ValueError(
+            f"{name}: input fields, agents' keys and the governed keys must be distinct "
+            f"(given more than once: {', '.join(clash)})"
+        )
     state: Any = TypedDict(name, {**fields, **governed}, total=False)  # type: ignore[misc]
     return cast(type[GovernedState], state)
 
