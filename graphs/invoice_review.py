@@ -36,9 +36,13 @@ def _decide(state: Mapping[str, Any], settled: Settled) -> InvoiceDecision:
     assessment = ok_value(settled.assessed, ASSESSMENT)
     outcome = {"rejected": "rejected", "referred": "referred"}.get(settled.outcome, "paid")
     payment, reasons = None, settled.reasons
-    if outcome == "paid" and facts is not None and vendor is not None:
+    if outcome == "paid":
         invoice_id = str(state.get("invoice_id"))
-        payment, why = pay(settled.database_url, settled.thread_id, invoice_id, facts, vendor)
+        payment, why = (
+            pay(settled.database_url, settled.thread_id, invoice_id, facts, vendor)
+            if facts is not None and vendor is not None
+            else (None, "not paid: the invoice was never read, or its vendor never checked")
+        )
         outcome, reasons = ("paid", reasons) if payment else ("not_paid", [*reasons, str(why)])
     elif standing := payment_before(settled.database_url, settled.thread_id):
         reasons = [*reasons, standing]

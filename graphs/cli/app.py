@@ -307,18 +307,13 @@ def _show_report(report: RunReport, as_json: bool) -> None:
             )
         elif not _in_memory():
             # Against the agents' advice (or without it) an approval usually needs a why.
-            advice = packet.get("recommendation")
-            first, other = (
-                ("--reject", "--approve") if advice == "decline" else ("--approve", "--reject")
-            )
-            needs_note = ' --note "WHY"' if advice != "approve" and first == "--approve" else ""
+            needs_note = ' --note "WHY"' if packet.get("recommendation") != "approve" else ""
             amendable = ", ".join(packet["amendable_fields"])
             amend = f", or --amend FILE with any of {amendable}" if amendable else ""
             console.print(
-                f"Continue with: [bold]{_program()} review {escape(report.thread_id)} {first} "
-                f'--reviewer "YOUR NAME"{needs_note}[/] (or {other}'
-                + (' --note "WHY"' if other == "--approve" else "")
-                + f", --refer{amend}; without --reviewer: BATON_REVIEWER, else your user name)"
+                f"Continue with: [bold]{_program()} review {escape(report.thread_id)} --approve "
+                f'--reviewer "YOUR NAME"{needs_note}[/] (or --reject, --refer{amend}; without '
+                "--reviewer: BATON_REVIEWER, else your user name)"
             )
     if report.decision and report.decision.get("reasons"):
         for reason in report.decision["reasons"]:
