@@ -133,3 +133,5 @@ class QueuedCase(BaseModel):
     recommendation: Recommendation
     queued_at: str
     """When it joined the queue (ISO 8601, UTC); the queue is served oldest first."""
+    awaiting_second_review: str | None = None
+    """Whose decision waits for a second, different reviewer to confirm it, and why (four eyes)."""

@@ -44,6 +44,7 @@ from graphs.kit.retention import prune_finished
 from graphs.kit.review_gate import agreement_rates
 from graphs.kit.runtime import RunReport, WorkflowRun, open_workflow, queued_cases
 from graphs.kit.workflows import all_workflows, get_workflow, workflow_names
+from schemas.review import QueuedCase
 
 app = typer.Typer(
     name="baton",
@@ -522,6 +523,10 @@ def status(
         console.print(stats)
 
 
+def _waiting_for_second(case: QueuedCase) -> list[str]:
+    return [f"⧗ {case.awaiting_second_review}"] if case.awaiting_second_review else []
+
+
 @app.command()
 @handles_errors
 def queue(
@@ -552,6 +557,8 @@ def queue(
             console.print(Padding(Text(case.subject), (0, 0, 0, 2)))
             for reason in case.reasons:
                 console.print(Padding(Text(f"· {reason}"), (0, 0, 0, 2)))
+            if case.awaiting_second_review:
+                console.print(Padding(Text(f"⧗ {case.awaiting_second_review}"), (0, 0, 0, 2)))
     else:
         table = Table(title="Human queue")
         table.add_column("queued")
@@ -564,7 +571,7 @@ def queue(
                 escape(case.thread_id),
                 case.workflow,
                 escape(case.subject),
-                escape("\n".join(case.reasons)),
+                escape("\n".join([*case.reasons, *_waiting_for_second(case)])),
             )
         console.print(table)
     console.print(

@@ -230,6 +230,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                     _record_first(
                         gate, config, runtime, packet.awaiting_second_review, asked_times - 1
                     )
+                    _enqueue(gate, packet, config, runtime)  # the queue says whom it waits for
                     continue
                 decision = _vouched(
                     validate_contract(ReviewDecision, answer, where="review decision"), who
@@ -297,10 +298,21 @@ def _enqueue(
             "subject": packet.subject,
             "reasons": [f"{rule.rule}: {rule.detail}" for rule in packet.reasons],
             "recommendation": packet.recommendation,
+            "awaiting_second_review": _second_review_line(packet.awaiting_second_review),
         }
     )
     if new:
         emit(EventKind.QUEUED, entry.model_dump(mode="json"), config)
+
+
+def _second_review_line(waiting: SecondReview | None) -> str | None:
+    if waiting is None:
+        return None
+    first = waiting.first
+    return (
+        f"{first.reviewer} chose {first.action.value}; a second, different reviewer must confirm "
+        f"it ({waiting.why})"
+    )
 
 
 def _dequeue(config: RunnableConfig, runtime: Runtime[BatonContext]) -> None:

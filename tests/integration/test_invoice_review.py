@@ -113,6 +113,9 @@ def test_paying_over_an_anomaly_needs_a_note_and_bank_changes_need_four_eyes(
             "bank", {"action": "approve", "reviewer": "Ann", "note": "called the vendor"}
         )
         assert first.status == "awaiting_review"
+        waiting = [c for c in queued_cases("invoice_review", sqlite_url) if c.thread_id == "bank"]
+        assert waiting[0].awaiting_second_review is not None
+        assert waiting[0].awaiting_second_review.startswith("Ann chose approve")
         with pytest.raises(ValueError):
             flow.resume("bank", {"action": "approve", "reviewer": "Ann", "note": "again"})
         done = flow.resume("bank", {"action": "approve", "reviewer": "Bo", "note": "agreed"})
