@@ -100,7 +100,7 @@ def rewind_to_node(
     Returns the config of the new checkpoint; invoke the graph with `None` and that config.
     """
     later: StateSnapshot | None = None
-    for snapshot in _back_along_branch(graph, config):
+    for snapshot in back_along_branch(graph, config):
         if later is not None and any(
             task.name == node and task.result is not None for task in snapshot.tasks
         ):
@@ -127,7 +127,7 @@ def replay_node(
     Returns the config of the new checkpoint; invoke the graph with `None` and that config.
     """
     before: StateSnapshot | None = None
-    for snapshot in _back_along_branch(graph, config):
+    for snapshot in back_along_branch(graph, config):
         if before is not None:
             return _fork_towards(graph, before, snapshot, node, values(dict(before.values)))
         if any(task.name == node and task.result is not None for task in snapshot.tasks):
@@ -153,7 +153,7 @@ def _fork_towards(
     return graph.update_state(before.config, Command(goto=node, update=update), as_node=ran[0])
 
 
-def _back_along_branch(graph: Pregel, config: RunnableConfig) -> Iterator[StateSnapshot]:
+def back_along_branch(graph: Pregel, config: RunnableConfig) -> Iterator[StateSnapshot]:
     """The current branch from its latest checkpoint backwards, one lookup per checkpoint, so a
     rollback costs what it walks back over, not the length of the thread's history."""
     snapshot: StateSnapshot | None = graph.get_state(config)

@@ -21,14 +21,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Generic
 
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from pydantic import BaseModel
+from langgraph.pregel import Pregel
+from langgraph.types import StateSnapshot
+from pydantic import BaseModel, create_model
 
 from agents.spec import AgentContext, AgentSpec, Implementation, In, Out, Owner
+from checkpoints.rollback import RollbackError, back_along_branch
 from graphs.kit.context import BatonContext
+from graphs.kit.decisions import governed_state
 from graphs.patterns.supervisor import Worker, build_supervisor
 from schemas.result import Outcome
 
@@ -39,7 +46,9 @@ class Department(Generic[In, Out]):
 
     Args:
         name: the department's name (snake_case): its node, and the state key of its result.
-        graph: the department's compiled graph, without a checkpointer of its own.
+        graph: the department's compiled graph, without a checkpointer of its own, or a function
+            that compiles it (called once, when the department first runs or is checked: a
+            workflow module can then declare its departments without building graphs on import).
         input_contract: what the department's graph takes; built from the orchestrator's state
             keys `reads` (by `select_input`, or those keys as they are).
         output_contract: the department's only handoff upward.
@@ -55,7 +64,10 @@ class Department(Generic[In, Out]):
     """
 
     name: str
-    graph: CompiledStateGraph[Any, Any, Any, Any]
+    graph: (
+        CompiledStateGraph[Any, Any, Any, Any]
+        | Callable[[], CompiledStateGraph[Any, Any, Any, Any]]
+    )
     input_contract: type[In]
     output_contract: type[Out]
     output: Callable[[Mapping[str, Any]], Out | Outcome]
@@ -63,40 +75,152 @@ class Department(Generic[In, Out]):
     reads: tuple[str, ...] = ()
     select_input: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     after: tuple[str, ...] = ()
+    agents: tuple[AgentSpec[Any, Any], ...] = ()
+    """The department's specialists, in the order they run: a rollback to one of them re-runs
+    it and those listed after it, and keeps the results of those before it."""
     description: str = ""
     version: str = "1.0.0"
+
+    def compiled(self) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """The department's compiled graph."""
+        return _compiled(self)
+
+
+@cache
+def _compiled(department: Department[Any, Any]) -> CompiledStateGraph[Any, Any, Any, Any]:
+    graph = department.graph
+    return graph if isinstance(graph, CompiledStateGraph) else graph()
+
+
+RERUNS_KEY = "department_reruns"
+"""Orchestrator state key: per department, the specialists' results a rollback into it keeps
+(`{department: {"resume_at": agent, "seed": {key: AgentResult}}}`)."""
 
 
 def department_agent(department: Department[Any, Any], workflow: str) -> AgentSpec[Any, Any]:
     """The department as the orchestrator's agent: its implementation runs the department's graph
-    (on the orchestrator's checkpointer and run context) and reads its result with `output`."""
-    graph, output = department.graph, department.output
+    (on the orchestrator's checkpointer and run context) and reads its result with `output`.
+
+    Its input is the department's input contract plus `rerun`: after a rollback into the
+    department, the results of its specialists that are kept, which the department's graph
+    starts from (so only the rolled-back specialist and those after it run again)."""
+    output = department.output
+    call = create_model(
+        f"{department.input_contract.__name__}Call",
+        __base__=department.input_contract,
+        rerun=(dict[str, Any] | None, None),
+    )
+    select = department.select_input or _fields_as_given
 
     async def run_department(payload: BaseModel, context: AgentContext) -> Any:
+        given = payload.model_dump(mode="json")
+        rerun = given.pop("rerun", None) or {}
         # The run's config (thread, checkpoint namespace, checkpointer, context) is inherited.
-        final = await graph.ainvoke(payload.model_dump(mode="json"))
+        final = await department.compiled().ainvoke({**given, **(rerun.get("seed") or {})})
         return output(final)
 
+    def select_input(state: Mapping[str, Any]) -> dict[str, Any]:
+        rerun = (state.get(RERUNS_KEY) or {}).get(department.name)
+        return {**select(state), "rerun": rerun}
+
     run_department.__name__ = f"run_{department.name}"
+    reads = department.reads or tuple(department.input_contract.model_fields)
     return AgentSpec(
         name=department.name,
         workflow=workflow,
         owner=department.owner,
         version=department.version,
         description=department.description or f"The {department.name} department.",
-        reads=department.reads or tuple(department.input_contract.model_fields),
-        input_contract=department.input_contract,
+        reads=(*reads, RERUNS_KEY),
+        input_contract=call,
         output_contract=department.output_contract,
         implementations=(
             Implementation(
                 "department",
                 "deterministic",
                 run_department,
-                f"the {department.name} department's graph ({graph.name})",
+                f"the {department.name} department's graph",
             ),
         ),
-        select_input=department.select_input or _fields_as_given,
+        select_input=select_input,
     )
+
+
+def hierarchy_state(
+    name: str,
+    case: type[BaseModel],
+    department_agents: Sequence[AgentSpec[Any, Any]],
+) -> type:
+    """The orchestrator's state: the case's fields (its input contract, or a model extending it
+    with the orchestrator's own keys), one `AgentResult` per department, the governed keys, and
+    the keys rollback into a department uses."""
+    fields: dict[str, Any] = {RERUNS_KEY: (dict[str, Any] | None, None)}
+    with_reruns = create_model(f"{case.__name__}WithReruns", __base__=case, **fields)
+    return governed_state(name, with_reruns, department_agents)
+
+
+def department_with(
+    departments: Sequence[Department[Any, Any]], agent: str
+) -> Department[Any, Any] | None:
+    """The department `agent` is a specialist of (None when it is none's)."""
+    return next((d for d in departments if any(s.name == agent for s in d.agents)), None)
+
+
+def rewind_into_department(
+    graph: Pregel,
+    config: RunnableConfig,
+    *,
+    department: Department[Any, Any],
+    agent: str,
+    values: Callable[[dict[str, Any]], dict[str, Any]],
+) -> RunnableConfig:
+    """Fork the thread so that `agent`, a specialist of `department`, runs again with those after
+    it in the department, then the orchestrator's later steps; nothing else runs again.
+
+    LangGraph's own time travel into a subgraph re-runs the whole subgraph and its parallel
+    siblings (langgraph#8458); so the fork is the orchestrator's: taken right after the
+    department's last run (as `rewind_to_node` does for an agent), it clears the department's
+    result and gives it, in `RERUNS_KEY`, the results its specialists before `agent` had in that
+    run (read from the department's own checkpoint), which its graph starts from. `values` is
+    given the state at the fork point and returns more of the update (corrections).
+    Returns the config of the new checkpoint; invoke the graph with `None` and that config.
+    """
+    names = [spec.name for spec in department.agents]
+    if agent not in names:
+        raise RollbackError(f"{agent!r} is not a specialist of department {department.name!r}")
+    kept = {spec.writes for spec in department.agents[: names.index(agent)]}
+    thread_id = config["configurable"]["thread_id"]
+    later: StateSnapshot | None = None
+    for snapshot in back_along_branch(graph, config):
+        task = next(
+            (t for t in snapshot.tasks if t.name == department.name and t.result is not None),
+            None,
+        )
+        if later is not None and task is not None:
+            inner = _department_checkpoint(graph, thread_id, f"{department.name}:{task.id}")
+            seed = {key: inner[key] for key in kept if inner.get(key) is not None}
+            update = {
+                **values(dict(later.values)),
+                department.name: None,
+                RERUNS_KEY: {department.name: {"resume_at": agent, "seed": seed}},
+            }
+            return graph.update_state(later.config, update, as_node=department.name)
+        later = snapshot
+    raise RollbackError(
+        f"department {department.name!r} has not finished on this thread, so there is nothing "
+        f"to rewind {agent!r} in"
+    )
+
+
+def _department_checkpoint(graph: Pregel, thread_id: str, namespace: str) -> dict[str, Any]:
+    """The channel values of a department run's last checkpoint (its own namespace)."""
+    saver = graph.checkpointer
+    if not isinstance(saver, BaseCheckpointSaver):
+        raise RollbackError("rolling back into a department needs the graph's checkpointer")
+    found = saver.get_tuple({"configurable": {"thread_id": thread_id, "checkpoint_ns": namespace}})
+    if found is None:
+        raise RollbackError(f"the department's checkpoints ({namespace}) are gone")
+    return dict(found.checkpoint["channel_values"])
 
 
 def _fields_as_given(state_slice: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,7 +264,7 @@ def build_hierarchy(
                 f"department {department.name!r} needs an output contract (a pydantic model), "
                 f"not {contract!r}: it is its only handoff upward"
             )
-        if department.graph.checkpointer not in (None, False):
+        if department.compiled().checkpointer not in (None, False):
             raise ValueError(
                 f"department {department.name!r}: compile its graph without a checkpointer; it "
                 "runs on the orchestrator's"
