@@ -335,4 +335,5 @@ WORKFLOW = Workflow(
         "replans": (RECONCILE, "int"),
         "plan_escalations": (RECONCILE, "list[str]"),
     },
+    departments=DEPARTMENTS,
 )

@@ -310,6 +310,13 @@ class ProcurementInput(BaseModel):
     avoid: list[Avoid] = []
 
 
+class RequirementsInput(BaseModel):
+    """What the requirements specialist takes: the SKUs' stock and the forecast."""
+
+    skus: list[SkuStock]
+    forecast: DemandForecast
+
+
 class Requirement(BaseModel):
     """Units to buy for a SKU: forecast demand plus safety stock, less what is on hand."""
 

@@ -11,7 +11,7 @@ from agents.supply_chain.forecasting import demand_series, forecast_demand
 from agents.supply_chain.logistics import lane_options, route_offers
 from agents.supply_chain.plan import value_of
 from agents.supply_chain.procurement import requirements, source
-from schemas.supply_chain import DemandForecast, ProcurementInput
+from schemas.supply_chain import RequirementsInput
 
 WORKFLOW = "supply_chain"
 DEMAND_PLANNING = Owner(team="Demand Planning", contact="demand-planning@baton.example")
@@ -85,13 +85,6 @@ def skus_to_buy(state: Mapping[str, Any]) -> list[str]:
     forecast = value_of(state.get("forecasting"))
     if forecast is None:
         return []
-    need = ProcurementInput.model_validate(
-        {
-            **{k: state.get(k) for k in ("plan_id", "order_date", "need_by", "currency", "skus")},
-            "suppliers": [],
-            "lanes": [],
-            "forecast": DemandForecast.model_validate(forecast),
-        }
-    )
+    need = RequirementsInput.model_validate({"skus": state.get("skus"), "forecast": forecast})
     lines = requirements(need, AgentContext(database_url="")).lines
     return [line.sku for line in lines if line.net_units > 0]

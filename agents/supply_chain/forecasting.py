@@ -64,17 +64,20 @@ def demand_series(history: DemandInput, _: AgentContext) -> DemandSeries:
 @dataclass(frozen=True)
 class Fitted:
     mean: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    """The interval's bounds (None when only the mean was asked for: a backtest)."""
 
 
-Candidate = Callable[[pd.Series, int, int | None], Fitted]
+Candidate = Callable[[pd.Series, int, int | None, bool], Fitted]
 
 
 def _ets(trend: bool) -> Candidate:
-    def fit(y: pd.Series, h: int, _: int | None) -> Fitted:
+    def fit(y: pd.Series, h: int, _: int | None, interval: bool) -> Fitted:
         kwargs = {"trend": "add", "damped_trend": True} if trend else {}
         result = ETSModel(y, error="add", **kwargs).fit(disp=False)
+        if not interval:
+            return Fitted(np.asarray(result.forecast(h)))
         frame = result.get_prediction(start=len(y), end=len(y) + h - 1).summary_frame(
             alpha=1 - INTERVAL
         )
@@ -85,14 +88,16 @@ def _ets(trend: bool) -> Candidate:
     return fit
 
 
-def _theta(y: pd.Series, h: int, period: int | None) -> Fitted:
+def _theta(y: pd.Series, h: int, period: int | None, interval: bool) -> Fitted:
     result = ThetaModel(y, period=period or 1, deseasonalize=period is not None).fit()
     mean = result.forecast(h).to_numpy()
+    if not interval:
+        return Fitted(mean)
     bounds = result.prediction_intervals(h, alpha=1 - INTERVAL)
     return Fitted(mean, bounds["lower"].to_numpy(), bounds["upper"].to_numpy())
 
 
-def _stl_ets(y: pd.Series, h: int, period: int | None) -> Fitted:
+def _stl_ets(y: pd.Series, h: int, period: int | None, interval: bool) -> Fitted:
     model = STLForecast(
         y,
         ETSModel,
@@ -100,6 +105,8 @@ def _stl_ets(y: pd.Series, h: int, period: int | None) -> Fitted:
         period=period or YEAR,
     )
     result = model.fit(fit_kwargs={"disp": False})
+    if not interval:
+        return Fitted(np.asarray(result.forecast(h)))
     frame = result.get_prediction(start=len(y), end=len(y) + h - 1).summary_frame(
         alpha=1 - INTERVAL
     )
@@ -126,9 +133,14 @@ DESCRIBED = {
 
 
 def backtest_weeks(length: int) -> int:
-    """How many of the latest weeks are held back to choose a model by: a quarter, or a sixth of
-    the history when that is shorter, and at least four."""
-    return max(4, min(13, length // 6))
+    """How many weeks each backtest fold holds back: eight, or a sixth of the history when that
+    is shorter, and at least four."""
+    return max(4, min(8, length // 6))
+
+
+FOLDS = 3
+"""Backtest origins per SKU (rolling: each fold holds back the weeks after its origin); one fold
+alone picks by noise as often as by skill."""
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray, period: int | None) -> float:
@@ -144,25 +156,36 @@ def _candidates(period: int | None) -> list[str]:
     return [name for name, (_, seasonal) in CANDIDATES.items() if period or not seasonal]
 
 
-def _fit(name: str, y: pd.Series, h: int, period: int | None) -> Fitted:
+def _fit(name: str, y: pd.Series, h: int, period: int | None, interval: bool = False) -> Fitted:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels' convergence chatter: errors still raise
-        return CANDIDATES[name][0](y, h, period)
+        return CANDIDATES[name][0](y, h, period, interval)
 
 
 def choose_model(values: list[float], period: int | None) -> tuple[str, dict[str, float]]:
-    """The candidate with the lowest MASE on the held-back weeks, and every candidate's MASE."""
+    """The candidate with the lowest mean MASE over rolling-origin backtest folds (each holding
+    back `backtest_weeks` weeks), and every candidate's mean MASE."""
     held = backtest_weeks(len(values))
-    train, test = np.asarray(values[:-held]), np.asarray(values[-held:])
-    scores: dict[str, float] = {}
-    for name in _candidates(period if period and len(train) >= 2 * period else None):
-        try:
-            fitted = _fit(name, pd.Series(train), held, period)
-            scores[name] = round(mase(test, np.maximum(fitted.mean, 0), train, period), 4)
-        except (ValueError, np.linalg.LinAlgError):
-            continue  # a model that cannot fit this series is not a candidate for it
-    if not scores:
+    least = 2 * period if period else 2 * held + 8
+    folds = [f for f in range(FOLDS) if len(values) - held * (f + 1) >= least]
+    if not folds and period:  # too short for yearly seasonality in every fold: go without it
+        return choose_model(values, None)
+    errors: dict[str, list[float]] = {}
+    for fold in folds or [0]:
+        end = len(values) - held * fold
+        train, test = np.asarray(values[: end - held]), np.asarray(values[end - held : end])
+        for name in _candidates(period):
+            try:
+                fitted = _fit(name, pd.Series(train), held, period)
+            except (ValueError, np.linalg.LinAlgError):
+                continue  # a model that cannot fit this series is not a candidate for it
+            errors.setdefault(name, []).append(
+                mase(test, np.maximum(fitted.mean, 0), train, period)
+            )
+    complete = {name: e for name, e in errors.items() if len(e) == len(folds or [0])}
+    if not complete:
         raise ValueError("no forecasting model could be fitted")
+    scores = {name: round(float(np.mean(e)), 4) for name, e in complete.items()}
     return min(scores, key=lambda name: (scores[name], name)), scores
 
 
@@ -172,7 +195,10 @@ def forecast_sku(series: SkuSeries, horizon: int, start_week: str) -> SkuForecas
     chosen, scores = choose_model(series.values, series.seasonal_period)
     after_history = week_start(series.first_week) + timedelta(weeks=len(series.values))
     gap = max(0, (week_start(start_week) - after_history).days // 7)
-    fitted = _fit(chosen, pd.Series(series.values), gap + horizon, series.seasonal_period)
+    fitted = _fit(
+        chosen, pd.Series(series.values), gap + horizon, series.seasonal_period, interval=True
+    )
+    assert fitted.low is not None and fitted.high is not None
     first = week_start(start_week)
     weeks = [
         ForecastWeek(
@@ -187,8 +213,8 @@ def forecast_sku(series: SkuSeries, horizon: int, start_week: str) -> SkuForecas
         f"{name} {score:.2f}" for name, score in sorted(scores.items()) if name != chosen
     )
     why = (
-        f"{DESCRIBED[chosen]}: lowest MASE {scores[chosen]:.2f} on the last "
-        f"{backtest_weeks(len(series.values))} weeks held back"
+        f"{chosen}, {DESCRIBED[chosen]}: lowest mean MASE {scores[chosen]:.2f} over {FOLDS} "
+        f"backtests of {backtest_weeks(len(series.values))} weeks held back"
         + (f" (others: {runners})" if runners else "")
     )
     return SkuForecast(

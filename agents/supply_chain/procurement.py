@@ -18,11 +18,11 @@ from agents.spec import AgentContext
 from schemas.result import ErrorKind, Outcome
 from schemas.supply_chain import (
     Lane,
-    ProcurementInput,
     PurchaseOrderDraft,
     PurchasePlan,
     Requirement,
     Requirements,
+    RequirementsInput,
     Shortfall,
     SourcingInput,
     SupplierOffer,
@@ -42,7 +42,7 @@ class SourcingSettings(BaseModel):
     unreliability (1 - on-time rate)."""
 
 
-def requirements(need: ProcurementInput, _: AgentContext) -> Requirements:
+def requirements(need: RequirementsInput, _: AgentContext) -> Requirements:
     """Units to buy per SKU: the forecast over the horizon, plus safety stock (its weeks of the
     forecast's average week), less what is on hand; never below zero."""
     forecasts = {f.sku: f for f in need.forecast.skus}

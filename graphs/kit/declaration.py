@@ -55,6 +55,9 @@ class Workflow:
     state_writers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """State keys written by nodes that are not agents (the gate, the decision, a pattern's
     bookkeeping): key -> (writer, contract), for the handoff map."""
+    departments: Sequence[Any] = ()
+    """A hierarchy's departments (`graphs.patterns.hierarchy.Department`): their specialists
+    belong to the workflow too (`baton rollback --to` one of them; the handoff map's levels)."""
 
     def __post_init__(self) -> None:
         if not self.description:
@@ -100,11 +103,15 @@ class Workflow:
         the file when the training data cannot be used."""
         return self.trainer(path, force=force) if self.trainer is not None else None
 
+    def specialists(self) -> list[AgentSpec]:
+        """The agents inside the departments of a hierarchy (none for another pattern)."""
+        return [spec for department in self.departments for spec in department.agents]
+
     def model_roles(self) -> set[str]:
         """The model roles this workflow's agents declare."""
         return {
             impl.model_role
-            for spec in self.agents
+            for spec in (*self.agents, *self.specialists())
             for impl in spec.implementations
             if impl.model_role is not None
         }

@@ -40,6 +40,9 @@ from schemas.trace import EventKind
 
 OVERRIDES_KEY = "overrides"
 """State key holding operator-corrected inputs, by agent name (set by rollback)."""
+RERUNS_KEY = "department_reruns"
+"""A hierarchy's state key: per department, the results of its specialists a rollback into it
+keeps (`{department: {"resume_at": agent, "seed": {key: AgentResult}}}`), set by rollback."""
 
 
 def slice_schema(state_schema: type, spec: AgentSpec) -> type:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Generic
+from typing import Any, Generic, get_type_hints
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -36,6 +36,7 @@ from agents.spec import AgentContext, AgentSpec, Implementation, In, Out, Owner
 from checkpoints.rollback import RollbackError, back_along_branch
 from graphs.kit.context import BatonContext
 from graphs.kit.decisions import governed_state
+from graphs.kit.governed import RERUNS_KEY
 from graphs.patterns.supervisor import Worker, build_supervisor
 from schemas.result import Outcome
 
@@ -90,11 +91,6 @@ class Department(Generic[In, Out]):
 def _compiled(department: Department[Any, Any]) -> CompiledStateGraph[Any, Any, Any, Any]:
     graph = department.graph
     return graph if isinstance(graph, CompiledStateGraph) else graph()
-
-
-RERUNS_KEY = "department_reruns"
-"""Orchestrator state key: per department, the specialists' results a rollback into it keeps
-(`{department: {"resume_at": agent, "seed": {key: AgentResult}}}`)."""
 
 
 def department_agent(department: Department[Any, Any], workflow: str) -> AgentSpec[Any, Any]:
@@ -161,34 +157,61 @@ def hierarchy_state(
 
 def department_with(
     departments: Sequence[Department[Any, Any]], agent: str
-) -> Department[Any, Any] | None:
-    """The department `agent` is a specialist of (None when it is none's)."""
-    return next((d for d in departments if any(s.name == agent for s in d.agents)), None)
+) -> tuple[Department[Any, Any], str] | None:
+    """The department `agent` is a specialist of, and the specialist's name (None when it is no
+    department's). `agent` may name its department (`procurement/sourcing`); it must where two
+    departments have a specialist of that name (ValueError saying so)."""
+    wanted, _, name = agent.rpartition("/")
+    found = [
+        d
+        for d in departments
+        if (not wanted or d.name == wanted) and any(s.name == name for s in d.agents)
+    ]
+    if len(found) > 1:
+        raise ValueError(
+            f"{name!r} is a specialist of several departments ({', '.join(d.name for d in found)}):"
+            f" name one, e.g. {found[0].name}/{name}"
+        )
+    return (found[0], name) if found else None
 
 
 def rewind_into_department(
     graph: Pregel,
     config: RunnableConfig,
     *,
-    department: Department[Any, Any],
+    departments: Sequence[Department[Any, Any]],
     agent: str,
     values: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> RunnableConfig:
-    """Fork the thread so that `agent`, a specialist of `department`, runs again with those after
-    it in the department, then the orchestrator's later steps; nothing else runs again.
+    """Fork the thread so that `agent`, a specialist of one of `departments`, runs again with
+    those after it in its department, then the orchestrator's later steps; nothing else runs
+    again.
 
     LangGraph's own time travel into a subgraph re-runs the whole subgraph and its parallel
     siblings (langgraph#8458); so the fork is the orchestrator's: taken right after the
     department's last run (as `rewind_to_node` does for an agent), it clears the department's
     result and gives it, in `RERUNS_KEY`, the results its specialists before `agent` had in that
-    run (read from the department's own checkpoint), which its graph starts from. `values` is
-    given the state at the fork point and returns more of the update (corrections).
+    run (read from the department's own checkpoint), which its graph starts from. Departments
+    that do not need it keep their latest results (a sibling redone since stays redone). `values`
+    is given the state at the fork point and returns more of the update (corrections).
     Returns the config of the new checkpoint; invoke the graph with `None` and that config.
     """
+    try:
+        found = department_with(departments, agent)
+    except ValueError as error:
+        raise RollbackError(str(error)) from None
+    if found is None:
+        raise RollbackError(f"{agent!r} is not a specialist of any department")
+    department, agent = found
     names = [spec.name for spec in department.agents]
-    if agent not in names:
-        raise RollbackError(f"{agent!r} is not a specialist of department {department.name!r}")
     kept = {spec.writes for spec in department.agents[: names.index(agent)]}
+    downstream = _needing(departments, department.name)
+    head = graph.get_state(config).values
+    latest = {
+        d.name: head.get(d.name)
+        for d in departments
+        if d.name != department.name and d.name not in downstream
+    }
     thread_id = config["configurable"]["thread_id"]
     later: StateSnapshot | None = None
     for snapshot in back_along_branch(graph, config):
@@ -201,6 +224,7 @@ def rewind_into_department(
             seed = {key: inner[key] for key in kept if inner.get(key) is not None}
             update = {
                 **values(dict(later.values)),
+                **latest,
                 department.name: None,
                 RERUNS_KEY: {department.name: {"resume_at": agent, "seed": seed}},
             }
@@ -210,6 +234,17 @@ def rewind_into_department(
         f"department {department.name!r} has not finished on this thread, so there is nothing "
         f"to rewind {agent!r} in"
     )
+
+
+def _needing(departments: Sequence[Department[Any, Any]], name: str) -> set[str]:
+    """The departments that need `name`'s result, directly or through others."""
+    needing: set[str] = set()
+    grew = True
+    while grew:
+        found = {d.name for d in departments if {name, *needing} & set(d.after)} - needing
+        needing |= found
+        grew = bool(found)
+    return needing
 
 
 def _department_checkpoint(graph: Pregel, thread_id: str, namespace: str) -> dict[str, Any]:
@@ -255,7 +290,8 @@ def build_hierarchy(
 
     Raises ValueError before anything runs on duplicate department names, an output contract that
     is not a pydantic model, a department graph with a checkpointer of its own, an `after` naming
-    an unknown department, or departments that need each other in a cycle.
+    an unknown department, departments that need each other in a cycle, or a state not made by
+    `hierarchy_state` (it lacks the key rollback into a department uses).
     """
     for department in departments:
         contract = department.output_contract
@@ -269,6 +305,15 @@ def build_hierarchy(
                 f"department {department.name!r}: compile its graph without a checkpointer; it "
                 "runs on the orchestrator's"
             )
+    names = [d.name for d in departments]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate department names: {duplicates}")
+    if RERUNS_KEY not in get_type_hints(state_schema):
+        raise ValueError(
+            f"the orchestrator's state {state_schema.__name__} has no {RERUNS_KEY!r} key: build "
+            "it with hierarchy_state(...)"
+        )
     workers = [Worker(department_agent(d, workflow), after=d.after) for d in departments]
     return build_supervisor(
         state_schema,

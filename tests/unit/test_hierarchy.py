@@ -22,7 +22,7 @@ from graphs.kit import GateSpec, build_supervisor, governed_state
 from graphs.kit.context import BatonContext
 from graphs.kit.policy import ReviewPolicy, Rule
 from graphs.kit.review_gate import add_review_gate
-from graphs.patterns.hierarchy import Department, build_hierarchy, department_agent
+from graphs.patterns.hierarchy import Department, build_hierarchy, department_agent, hierarchy_state
 from schemas.result import Outcome
 
 OWNER = Owner("Toy Team", "toy@example.com")
@@ -101,7 +101,7 @@ def _department(name: str, *, gate: bool = True, **changes: Any) -> Department[A
 
 def _orchestrator(departments: list[Department[Any, Any]]) -> Any:
     agents = [department_agent(d, "toy") for d in departments]
-    state = governed_state("ToyPlanState", Brief, agents)
+    state = hierarchy_state("ToyPlanState", Brief, agents)
     builder: StateGraph[Any, Any, Any, Any] = build_hierarchy(
         state, departments, workflow="toy", then="reconcile", input_contract=Brief
     )
@@ -182,8 +182,12 @@ def test_bad_departments_are_refused_before_anything_runs() -> None:
     sales = _department("sales")
     with pytest.raises(ValueError, match="given more than once: sales"):
         _orchestrator([sales, _department("sales")])
-    with pytest.raises(ValueError, match="duplicate worker names"):
-        build_hierarchy(governed_state("S", Brief, []), [sales, sales], workflow="toy")
+    with pytest.raises(ValueError, match=r"duplicate department names: \['sales'\]"):
+        build_hierarchy(hierarchy_state("S", Brief, []), [sales, sales], workflow="toy")
+    with pytest.raises(
+        ValueError, match="no 'department_reruns' key: build it with hierarchy_state"
+    ):
+        build_hierarchy(governed_state("S", Brief, []), [sales], workflow="toy")
     with pytest.raises(ValueError, match="needs an output contract"):
         _orchestrator([_department("sales", output_contract=dict)])
     own = _department(
