@@ -8,8 +8,7 @@ supplier with the usual trade-offs; and the lanes from each country.
 Assumptions (documented in docs/supply_chain.md):
 - Demand: level 80-600 units a week, a trend of -0.2% to +0.5% a week, a yearly season (amplitude
   10-40% of the level, peak in a random week), Gaussian noise with a coefficient of variation of
-  8-18%; 130 weeks of history end the week before the order date; a few weeks have no row (read as
-  zero demand).
+  8-18%; 130 weeks of history end the week before the order date.
 - Suppliers: offshore (CN or VN) is cheapest (price p) with the longest lead time (12-20 days) and
   on-time rate 0.86-0.94; nearshore (MX) costs 1.12-1.25 p, 7-12 days, 0.91-0.96; domestic (US)
   costs 1.35-1.55 p, 3-7 days, 0.95-0.99. Weekly capacity, as multiples of the SKU's mean week:
@@ -176,12 +175,7 @@ def replenishment_request(
         sku = f"SKU-{n + 1:03d}"
         profile = demand_profile(rng)
         rows = weekly_demand(rng, profile, history_weeks, first)
-        gaps = set(rng.choice(history_weeks, size=2, replace=False).tolist())
-        history += [
-            {"sku": sku, "week": week, "quantity": units}
-            for i, (week, units) in enumerate(rows)
-            if i not in gaps
-        ]
+        history += [{"sku": sku, "week": week, "quantity": units} for week, units in rows]
         recent = float(np.mean([units for _, units in rows[-8:]]))
         stock.append(
             {
@@ -219,8 +213,13 @@ def scenario(name: str, seed: int = SAMPLE_SEED) -> dict[str, Any]:
         for offer in _sku_offers(request, "SKU-002")[:1]:  # the cheapest cannot make it all
             offer["capacity_per_week"] = max(1, offer["capacity_per_week"] // 4)
     if name in ("large_po", "both_wait"):
-        for offer in _sku_offers(request, "SKU-003"):  # a high-value SKU
-            offer["unit_price"] = f"{float(offer['unit_price']) * 2:.2f}"
+        # SKU-003 becomes a high-value SKU: its order comes to about twice the policy's limit.
+        recent = [r["quantity"] for r in request["order_history"] if r["sku"] == "SKU-003"][-8:]
+        units = max(1.0, sum(recent) / len(recent) * request["horizon_weeks"])
+        offers = _sku_offers(request, "SKU-003")
+        factor = 500_000 / (units * float(offers[0]["unit_price"]))
+        for offer in offers:
+            offer["unit_price"] = f"{float(offer['unit_price']) * factor:.2f}"
     if name == "both_wait":
         # SKU-004 has one supplier, unreliable, that can land it only by air on the last day.
         offshore = _sku_offers(request, "SKU-004")[0]

@@ -112,7 +112,11 @@ def department_agent(department: Department[Any, Any], workflow: str) -> AgentSp
         given = payload.model_dump(mode="json")
         rerun = given.pop("rerun", None) or {}
         # The run's config (thread, checkpoint namespace, checkpointer, context) is inherited.
-        final = await department.compiled().ainvoke({**given, **(rerun.get("seed") or {})})
+        # Named apart from the node, so the trace counts the department's node once.
+        final = await department.compiled().ainvoke(
+            {**given, **(rerun.get("seed") or {})},
+            {"run_name": f"{department.name} department"},
+        )
         return output(final)
 
     def select_input(state: Mapping[str, Any]) -> dict[str, Any]:
