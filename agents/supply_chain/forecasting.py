@@ -97,37 +97,40 @@ def _theta(y: pd.Series, h: int, period: int | None, interval: bool) -> Fitted:
     return Fitted(mean, bounds["lower"].to_numpy(), bounds["upper"].to_numpy())
 
 
-def _stl_ets(y: pd.Series, h: int, period: int | None, interval: bool) -> Fitted:
-    model = STLForecast(
-        y,
-        ETSModel,
-        model_kwargs={"error": "add", "trend": "add", "damped_trend": True},
-        period=period or YEAR,
-    )
-    result = model.fit(fit_kwargs={"disp": False})
-    if not interval:
-        return Fitted(np.asarray(result.forecast(h)))
-    frame = result.get_prediction(start=len(y), end=len(y) + h - 1).summary_frame(
-        alpha=1 - INTERVAL
-    )
-    return Fitted(
-        frame["mean"].to_numpy(),
-        frame["mean_ci_lower"].to_numpy(),
-        frame["mean_ci_upper"].to_numpy(),
-    )
+def _stl_ets(trend: bool) -> Candidate:
+    def fit(y: pd.Series, h: int, period: int | None, interval: bool) -> Fitted:
+        kwargs = {"trend": "add", "damped_trend": True} if trend else {}
+        model = STLForecast(
+            y, ETSModel, model_kwargs={"error": "add", **kwargs}, period=period or YEAR
+        )
+        result = model.fit(fit_kwargs={"disp": False})
+        if not interval:
+            return Fitted(np.asarray(result.forecast(h)))
+        frame = result.get_prediction(start=len(y), end=len(y) + h - 1).summary_frame(
+            alpha=1 - INTERVAL
+        )
+        return Fitted(
+            frame["mean"].to_numpy(),
+            frame["mean_ci_lower"].to_numpy(),
+            frame["mean_ci_upper"].to_numpy(),
+        )
+
+    return fit
 
 
 CANDIDATES: dict[str, tuple[Candidate, bool]] = {
     "ets_simple": (_ets(trend=False), False),
     "ets_damped_trend": (_ets(trend=True), False),
     "theta": (_theta, False),
-    "stl_ets_damped_trend": (_stl_ets, True),
+    "stl_ets_simple": (_stl_ets(trend=False), True),
+    "stl_ets_damped_trend": (_stl_ets(trend=True), True),
 }
 """The models tried on every SKU: name -> (fit, whether it needs yearly seasonality)."""
 DESCRIBED = {
     "ets_simple": "simple exponential smoothing (level only)",
     "ets_damped_trend": "exponential smoothing with a damped trend",
     "theta": "the theta method",
+    "stl_ets_simple": "yearly seasonality (STL) with simple smoothing of the rest",
     "stl_ets_damped_trend": "yearly seasonality (STL) with a damped-trend smoothing of the rest",
 }
 
@@ -152,8 +155,29 @@ def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray, period: in
     return error / scale if scale > 0 else (0.0 if error == 0 else math.inf)
 
 
-def _candidates(period: int | None) -> list[str]:
-    return [name for name, (_, seasonal) in CANDIDATES.items() if period or not seasonal]
+STRONG_SEASONALITY = 0.3
+"""The yearly autocorrelation from which only seasonal models are tried: white noise over two
+and a half years stays below it (p < 0.01), and a yearly pattern that strong is not noise a
+non-seasonal model could win a short backtest by."""
+
+
+def yearly_autocorrelation(values: list[float], period: int) -> float:
+    """The correlation of the series, its linear trend removed, with itself a year earlier."""
+    y = np.asarray(values, dtype=float)
+    t = np.arange(len(y))
+    detrended = y - np.polyval(np.polyfit(t, y, 1), t)
+    later, earlier = detrended[period:], detrended[:-period]
+    if len(later) < 3 or np.std(later) == 0 or np.std(earlier) == 0:
+        return 0.0
+    return float(np.corrcoef(later, earlier)[0, 1])
+
+
+def _candidates(period: int | None, strong: bool = False) -> list[str]:
+    return [
+        name
+        for name, (_, seasonal) in CANDIDATES.items()
+        if (period or not seasonal) and (seasonal or not strong)
+    ]
 
 
 def _fit(name: str, y: pd.Series, h: int, period: int | None, interval: bool = False) -> Fitted:
@@ -164,17 +188,19 @@ def _fit(name: str, y: pd.Series, h: int, period: int | None, interval: bool = F
 
 def choose_model(values: list[float], period: int | None) -> tuple[str, dict[str, float]]:
     """The candidate with the lowest mean MASE over rolling-origin backtest folds (each holding
-    back `backtest_weeks` weeks), and every candidate's mean MASE."""
+    back `backtest_weeks` weeks), and every candidate's mean MASE. Where two years of history
+    show a strong yearly season, only seasonal models are candidates."""
     held = backtest_weeks(len(values))
     least = 2 * period if period else 2 * held + 8
     folds = [f for f in range(FOLDS) if len(values) - held * (f + 1) >= least]
     if not folds and period:  # too short for yearly seasonality in every fold: go without it
         return choose_model(values, None)
+    strong = period is not None and yearly_autocorrelation(values, period) >= STRONG_SEASONALITY
     errors: dict[str, list[float]] = {}
     for fold in folds or [0]:
         end = len(values) - held * fold
         train, test = np.asarray(values[: end - held]), np.asarray(values[end - held : end])
-        for name in _candidates(period):
+        for name in _candidates(period, strong):
             try:
                 fitted = _fit(name, pd.Series(train), held, period)
             except (ValueError, np.linalg.LinAlgError):
@@ -212,8 +238,10 @@ def forecast_sku(series: SkuSeries, horizon: int, start_week: str) -> SkuForecas
     runners = ", ".join(
         f"{name} {score:.2f}" for name, score in sorted(scores.items()) if name != chosen
     )
+    seasonal_only = all(CANDIDATES[name][1] for name in scores)
     why = (
-        f"{chosen}, {DESCRIBED[chosen]}: lowest mean MASE {scores[chosen]:.2f} over {FOLDS} "
+        ("a strong yearly season, so seasonal models only; " if seasonal_only else "")
+        + f"{chosen}, {DESCRIBED[chosen]}: lowest mean MASE {scores[chosen]:.2f} over {FOLDS} "
         f"backtests of {backtest_weeks(len(series.values))} weeks held back"
         + (f" (others: {runners})" if runners else "")
     )

@@ -20,6 +20,7 @@ from agents.supply_chain.forecasting import (
     demand_series,
     forecast_demand,
     mase,
+    yearly_autocorrelation,
 )
 from agents.supply_chain.generator import SAMPLES_DIR, replenishment_request, scenario
 from agents.supply_chain.logistics import lane_options, late_risk, route_offers
@@ -123,12 +124,17 @@ def _series(weeks: int, seed: int = 3) -> list[float]:
 
 
 def test_the_model_is_chosen_by_backtest_error_and_says_why() -> None:
-    chosen, scores = choose_model(_series(156), 52)
-    assert set(scores) == set(CANDIDATES)  # two years and more: the seasonal model competes
+    seasonal = _series(156)
+    assert yearly_autocorrelation(seasonal, 52) > 0.3
+    chosen, scores = choose_model(seasonal, 52)
+    assert set(scores) == {"stl_ets_simple", "stl_ets_damped_trend"}  # a strong season
     assert scores[chosen] == min(scores.values())
-    assert chosen == "stl_ets_damped_trend"  # yearly seasonality wins on a seasonal series
-    short, _ = choose_model(_series(40), None)
-    assert short != "stl_ets_damped_trend"
+    noise = list(np.random.default_rng(5).normal(200, 20, 156))
+    assert yearly_autocorrelation(noise, 52) < 0.3
+    chosen, scores = choose_model(noise, 52)
+    assert set(scores) == set(CANDIDATES)  # no season to speak of: every model competes
+    _, scores = choose_model(_series(40), None)
+    assert not any(name.startswith("stl") for name in scores)
 
 
 def test_mase_scales_by_the_naive_forecast() -> None:
