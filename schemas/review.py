@@ -127,6 +127,9 @@ class QueuedCase(BaseModel):
     workflow: str
     thread_id: str
     gate: str
+    department: str | None = None
+    """The department of a hierarchy whose gate this is (its node's name); None for a gate of
+    the workflow's own graph. A thread waits at as many gates as its departments stop at."""
     subject: str
     reasons: list[str] = Field(min_length=1)
     """Why it is waiting: the rules that fired, with what in the case made them fire."""

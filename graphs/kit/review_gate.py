@@ -165,7 +165,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             gate.rules, results, names, corrected=corrected, escalations=escalations
         )
         if assessment.action != "review":
-            _dequeue(config, runtime)  # a rollback may have changed a waiting case
+            _dequeue(gate, config, runtime)  # a rollback may have changed a waiting case
             emit(
                 EventKind.GATE_PASSED,
                 {
@@ -244,7 +244,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 break
             except ValueError as error:  # ValidationError and ContractViolation included
                 refused.append(_refusal(error))
-        _dequeue(config, runtime)
+        _dequeue(gate, config, runtime)
 
         final = assess(
             gate.rules,
@@ -285,16 +285,31 @@ def _thread_id(config: RunnableConfig) -> str:
     return str(config.get("configurable", {}).get("thread_id", "unthreaded"))
 
 
+def department_of(checkpoint_ns: str) -> str | None:
+    """The department a gate task runs in, from its checkpoint namespace: a department's graph
+    runs under its node's task (`sales:<task>|review_gate:<task>`), so its gate's namespace has
+    more than one segment, the first naming the department's node; a gate of the workflow's own
+    graph has one segment (None)."""
+    segments = checkpoint_ns.split("|")
+    return segments[0].split(":", 1)[0] if len(segments) > 1 else None
+
+
+def _department(config: RunnableConfig) -> str | None:
+    return department_of(str(config.get("configurable", {}).get("checkpoint_ns", "")))
+
+
 def _enqueue(
     gate: GateSpec, packet: ReviewPacket, config: RunnableConfig, runtime: Runtime[BatonContext]
 ) -> None:
-    """Put the case on the human queue before the gate stops (kept once per thread, so a gate
-    that runs again neither duplicates it nor moves it back)."""
+    """Put the case on the human queue before the gate stops (kept once per gate of a thread, so
+    a gate that runs again neither duplicates it nor moves it back; a department's gate is queued
+    apart from the other departments' and the workflow's own)."""
     entry, new = HumanQueue(resolved_database_url(runtime)).enqueue(
         {
             "workflow": gate.workflow,
             "thread_id": _thread_id(config),
             "gate": gate.name,
+            "department": _department(config),
             "subject": packet.subject,
             "reasons": [f"{rule.rule}: {rule.detail}" for rule in packet.reasons],
             "recommendation": packet.recommendation,
@@ -315,9 +330,12 @@ def _second_review_line(waiting: SecondReview | None) -> str | None:
     )
 
 
-def _dequeue(config: RunnableConfig, runtime: Runtime[BatonContext]) -> None:
-    """Take the thread's case off the human queue (a no-op when it is not there)."""
-    HumanQueue(resolved_database_url(runtime)).dequeue(_thread_id(config))
+def _dequeue(gate: GateSpec, config: RunnableConfig, runtime: Runtime[BatonContext]) -> None:
+    """Take this gate's case off the human queue (a no-op when it is not there); other gates of
+    the thread (other departments') stay queued."""
+    HumanQueue(resolved_database_url(runtime)).dequeue(
+        _thread_id(config), gate.name, department=_department(config)
+    )
 
 
 SUMMARY_KIND = "review_summary"
@@ -634,6 +652,21 @@ def _record_decision(
         config,
     )
     return record, key
+
+
+def department_review_record(
+    ledger: SideEffectLedger, thread_id: str, department: str
+) -> dict[str, Any] | None:
+    """The review record a gate inside `department` last recorded in the thread (the ledger's
+    payload: the decision, who confirmed or overruled it…), None when it recorded none. A
+    department's state never reaches the top, so its decisions are read from the ledger."""
+    prefix = f"{REVIEW_DECISION_KIND}:{thread_id}:"
+    for row in reversed(ledger.for_thread(thread_id, REVIEW_DECISION_KIND)):
+        key = str(row["key"])
+        if key.startswith(prefix) and department_of(key[len(prefix) :]) == department:
+            payload: dict[str, Any] = row["payload"]
+            return payload
+    return None
 
 
 def agreement_rates(ledger: SideEffectLedger) -> dict[str, dict[str, Any]]:

@@ -42,6 +42,7 @@ from graphs.kit.errors import (
 from graphs.kit.governed import OVERRIDES_KEY
 from graphs.kit.inputs import check_json_text, check_thread_id
 from graphs.kit.redaction import redact, sensitive_keys
+from graphs.kit.review_gate import department_review_record
 from graphs.kit.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
 from graphs.kit.workflows import get_workflow
 from schemas.review import QueuedCase, ReviewDecision
@@ -52,6 +53,32 @@ RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started",
 state was changed behind the workflow's back, for example through a server's state endpoint)."""
 
 
+@dataclass(frozen=True)
+class WaitingGate:
+    """A review gate a thread waits at: one pending interrupt."""
+
+    interrupt_id: str
+    """What answers this gate alone: `Command(resume={interrupt_id: decision})`."""
+    department: str | None
+    """The department (of a hierarchy) whose gate it is; None for the workflow's own gate."""
+    gate: str
+    packet: dict[str, Any]
+    """The review packet the gate asked with."""
+
+    def describe(self) -> str:
+        """The gate in words: `department sales, gate review_gate (interrupt 1f2e…)`."""
+        where = f"department {self.department}, " if self.department else ""
+        return f"{where}gate {self.gate} (interrupt {self.interrupt_id})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "interrupt_id": self.interrupt_id,
+            "department": self.department,
+            "gate": self.gate,
+            "packet": self.packet,
+        }
+
+
 @dataclass
 class RunReport:
     """Where a thread stands."""
@@ -60,7 +87,9 @@ class RunReport:
     workflow: str
     status: RunStatus
     packet: dict[str, Any] | None = None
-    """The review packet, when awaiting review."""
+    """The review packet, when awaiting review (the first gate's, when several wait)."""
+    waiting: list[WaitingGate] = field(default_factory=list)
+    """Every gate the thread waits at (departments of a hierarchy may wait at once)."""
     decision: dict[str, Any] | None = None
     """The recorded decision, when completed."""
     next: list[str] = field(default_factory=list)
@@ -79,6 +108,8 @@ class RunReport:
         if self.packet is not None:
             report["review"] = self.packet
             report["reasons"] = self.packet.get("reasons", [])
+        if self.waiting:
+            report["waiting"] = [gate.as_json() for gate in self.waiting]
         if self.decision is not None:
             report["decision"] = self.decision
             report["outcome"] = self.decision.get("outcome")
@@ -190,47 +221,97 @@ class WorkflowRun:
             self._invoke(None, self.config(thread_id))
             return self._settle(thread_id)
 
-    def resume(self, thread_id: str, decision: dict[str, Any]) -> RunReport:
-        """Answer a thread's review gate. The decision is validated here first (ContractViolation names the
-        field); the gate validates it again, so other clients get the same rules."""
+    def resume(
+        self,
+        thread_id: str,
+        decision: dict[str, Any],
+        *,
+        interrupt_id: str | None = None,
+        department: str | None = None,
+    ) -> RunReport:
+        """Answer one of a thread's review gates. The decision is validated here first
+        (ContractViolation names the field); the gate validates it again, so other clients get
+        the same rules.
+
+        With one gate waiting, it is the one answered. Where several wait (departments of a
+        hierarchy stopping at once), name one: `department` (the department's name) or
+        `interrupt_id` (see `report(thread_id).waiting`); RequestError otherwise, naming each.
+        A department answered before is answered again as the workflow's gate is: the same
+        decision is a success that changes nothing, another a ReviewConflict."""
         self._require(thread_id)
         check_json_text(decision, where="review decision")
         with self._exclusive(thread_id):
-            return self._resume(thread_id, decision)
+            return self._resume(thread_id, decision, interrupt_id, department)
 
-    def _resume(self, thread_id: str, decision: dict[str, Any]) -> RunReport:
+    def _resume(
+        self,
+        thread_id: str,
+        decision: dict[str, Any],
+        interrupt_id: str | None,
+        department: str | None,
+    ) -> RunReport:
         report = self.report(thread_id)
-        recorded = self._recorded_decision(thread_id)
+        if report.status == "awaiting_review":
+            target = _chosen_gate(thread_id, report.waiting, interrupt_id, department)
+            if target is not None:
+                return self._answer(thread_id, report, target, decision)
+        # Here the gate answered is not waiting: the workflow's own gate of a thread that does
+        # not wait, or a department that does not (while others may).
+        recorded = self._recorded_decision(thread_id, department)
+        where = _gate_words(thread_id, department)
         if report.status == "incomplete" and recorded is not None:
             # The decision was recorded, then the run stopped (a crash): the same decision sent
             # again carries the run on; a different one is a conflict.
-            _refuse_other_decision(thread_id, recorded, decision)
+            _refuse_other_decision(where, recorded, decision)
             return self.continue_thread(thread_id)
-        if report.status == "completed" and recorded is not None:
+        if report.status in ("completed", "awaiting_review") and recorded is not None:
             # Sent again after it was recorded (a retry after a crash that had in fact
-            # completed): the same decision is a success that changes nothing; another, a conflict.
-            _refuse_other_decision(thread_id, recorded, decision)
+            # completed, or a department answered while others still wait): the same decision
+            # is a success that changes nothing; another, a conflict.
+            _refuse_other_decision(where, recorded, decision)
             return report
-        if report.status != "awaiting_review":
+        if department is not None:
+            waiting = f"; waiting: {_listed(report.waiting)}" if report.waiting else ""
             raise RequestError(
-                f"thread {thread_id!r} is not awaiting review (status: {report.status})"
+                f"department {department!r} of thread {thread_id!r} is not waiting for review "
+                f"and recorded no decision (status: {report.status}){waiting}"
             )
+        raise RequestError(f"thread {thread_id!r} is not awaiting review (status: {report.status})")
+
+    def _answer(
+        self, thread_id: str, report: RunReport, target: WaitingGate, decision: dict[str, Any]
+    ) -> RunReport:
+        """Send `decision` to the waiting gate `target` (by its interrupt id, so it reaches that
+        gate alone), then check what that gate did with it."""
         validate_contract(ReviewDecision, decision, where="review decision")
-        refused_before = len((report.packet or {}).get("refused", []))
-        self._invoke(Command(resume=decision), self.config(thread_id))
+        refused_before = len(target.packet.get("refused", []))
+        self._invoke(Command(resume={target.interrupt_id: decision}), self.config(thread_id))
         after = self._settle(thread_id)
-        refused = (
-            (after.packet or {}).get("refused", []) if after.status == "awaiting_review" else []
-        )
-        if len(refused) > refused_before:
-            raise ReviewRefused(f"{refused[-1]} (the review gate of {thread_id!r} is still open)")
-        recorded = self._recorded_decision(thread_id)
+        where = _gate_words(thread_id, target.department)
+        # A gate that asks again (a refusal, a second reviewer) has a new interrupt id: it is
+        # found by its place.
+        same = [
+            gate
+            for gate in after.waiting
+            if (gate.department, gate.gate) == (target.department, target.gate)
+        ]
+        if same:
+            refused = same[0].packet.get("refused", [])
+            if len(refused) > refused_before:
+                raise ReviewRefused(f"{refused[-1]} ({where} is still open)")
+            return after  # waiting for a second reviewer: nothing recorded yet
+        recorded = self._recorded_decision(thread_id, target.department)
         if recorded is not None:
-            _refuse_other_decision(thread_id, recorded, decision)
+            _refuse_other_decision(where, recorded, decision)
         return after
 
-    def _recorded_decision(self, thread_id: str) -> dict[str, Any] | None:
-        """The review record in the thread's state (None when the gate recorded none)."""
+    def _recorded_decision(
+        self, thread_id: str, department: str | None = None
+    ) -> dict[str, Any] | None:
+        """The review record of the thread's gate (None when it recorded none): the workflow's
+        own gate's from the thread's state, a department's from the ledger."""
+        if department is not None:
+            return department_review_record(self.ledger, thread_id, department)
         review = self.graph.get_state(self.config(thread_id)).values.get("review") or {}
         record: dict[str, Any] | None = review.get("record")
         return record
@@ -320,13 +401,18 @@ class WorkflowRun:
         snapshot = self.graph.get_state(self.config(thread_id))
         if not snapshot.values and not snapshot.next:
             return RunReport(thread_id, self.entry.name, "not_started")
-        interrupts = [i for task in snapshot.tasks for i in task.interrupts]
-        if interrupts:
+        waiting = [
+            _waiting_gate(task.name, interrupt.id, interrupt.value)
+            for task in snapshot.tasks
+            for interrupt in task.interrupts
+        ]
+        if waiting:
             return RunReport(
                 thread_id,
                 self.entry.name,
                 "awaiting_review",
-                packet=interrupts[-1].value,
+                packet=waiting[0].packet,
+                waiting=waiting,
                 summary=self._summary(snapshot.values),
             )
         # A task whose writes were saved before a crash, and not yet applied by a checkpoint, is
@@ -395,15 +481,71 @@ class WorkflowRun:
             raise UnknownThread(f"no {self.entry.name} thread {thread_id!r} in this database")
 
 
-def _refuse_other_decision(thread_id: str, record: dict[str, Any], sent: dict[str, Any]) -> None:
-    """ReviewConflict unless `sent` is the decision the gate recorded (or, where a second
-    reviewer confirmed it, their confirmation)."""
+def _waiting_gate(task: str, interrupt_id: str, value: Any) -> WaitingGate:
+    """A pending interrupt as a waiting gate. A gate of the workflow's own graph is the task
+    itself (the task is named after the gate); a department's gate interrupts inside the
+    department's task, which is named after the department."""
+    packet: dict[str, Any] = value if isinstance(value, dict) else {"value": value}
+    gate = str(packet.get("gate") or task)
+    return WaitingGate(interrupt_id, None if gate == task else task, gate, packet)
+
+
+def _chosen_gate(
+    thread_id: str,
+    waiting: list[WaitingGate],
+    interrupt_id: str | None,
+    department: str | None,
+) -> WaitingGate | None:
+    """The waiting gate a resume names (the only one, when it names none). None when it names a
+    department that is not waiting (it may have been answered before); RequestError when the
+    choice is missing, ambiguous or names nothing waiting, listing what waits."""
+    chosen = [
+        gate
+        for gate in waiting
+        if interrupt_id in (None, gate.interrupt_id) and department in (None, gate.department)
+    ]
+    if interrupt_id is None and department is None and len(chosen) > 1:
+        raise RequestError(
+            f"thread {thread_id!r} waits at {len(chosen)} review gates: {_listed(chosen)}. "
+            "Answer one at a time, naming it by its department (--department NAME; in Python "
+            "department=NAME) or by its interrupt id (--interrupt ID; interrupt_id=ID)"
+        )
+    if len(chosen) > 1:
+        raise RequestError(
+            f"department {department!r} of thread {thread_id!r} waits at {len(chosen)} gates: "
+            f"{_listed(chosen)}; name one by its interrupt id (--interrupt ID; interrupt_id=ID)"
+        )
+    if chosen:
+        return chosen[0]
+    if interrupt_id is None:
+        return None  # a department not waiting: the caller looks for its recorded decision
+    named = f"interrupt {interrupt_id!r}" + (
+        f" of department {department!r}" if department is not None else ""
+    )
+    raise RequestError(
+        f"no review gate of thread {thread_id!r} waits with {named}; waiting: {_listed(waiting)}"
+    )
+
+
+def _listed(waiting: list[WaitingGate]) -> str:
+    return "; ".join(gate.describe() for gate in waiting) or "none"
+
+
+def _gate_words(thread_id: str, department: str | None) -> str:
+    if department is None:
+        return f"the review gate of {thread_id!r}"
+    return f"the review gate of department {department!r} in {thread_id!r}"
+
+
+def _refuse_other_decision(where: str, record: dict[str, Any], sent: dict[str, Any]) -> None:
+    """ReviewConflict unless `sent` is the decision the gate (`where`, in words) recorded (or,
+    where a second reviewer confirmed it, their confirmation)."""
     fields = ("action", "reviewer", "note", "corrections")
     answers = [a for a in (record.get("decision"), record.get("confirmed_by")) if a]
     if not any(all(given.get(name) == sent.get(name) for name in fields) for given in answers):
         recorded = answers[0] if answers else {}
         raise ReviewConflict(
-            f"the review gate of {thread_id!r} was already answered by "
+            f"{where} was already answered by "
             f"{recorded.get('reviewer')} ({recorded.get('action')}); your decision was not recorded"
         )
 
@@ -417,15 +559,16 @@ def queued_cases(workflow: str | None = None, database_url: str | None = None) -
 
 
 @contextmanager
-def open_workflow(name: str, database_url: str | None = None) -> Iterator[WorkflowRun]:
-    """Compile workflow `name` with the saver for `database_url` (default: `BATON_DATABASE_URL`,
-    else `sqlite:///.baton/baton.db`) and yield a `WorkflowRun` for it."""
-    entry = get_workflow(name)
+def open_workflow(name: str | Workflow, database_url: str | None = None) -> Iterator[WorkflowRun]:
+    """Compile workflow `name` (or a declaration not in the registry, such as a test's) with the
+    saver for `database_url` (default: `BATON_DATABASE_URL`, else `sqlite:///.baton/baton.db`)
+    and yield a `WorkflowRun` for it."""
+    entry = name if isinstance(name, Workflow) else get_workflow(name)
     url = configured_database_url(database_url)
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(open_saver(url)) as saver,
         portal.wrap_async_context_manager(open_store(url)) as store,
     ):
-        graph = entry.builder().compile(checkpointer=saver, store=store, name=name)
+        graph = entry.builder().compile(checkpointer=saver, store=store, name=entry.name)
         yield WorkflowRun(entry, graph, url, portal)

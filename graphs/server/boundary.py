@@ -264,11 +264,36 @@ def refused_fields(role: str, route: str, body: Any, identity: str = "") -> None
     if body.get("input") is not None:
         _check_workflow_input(body.get("assistant_id"), body["input"])
     if _resumes(body):
+        where, decision = _resume_decision(body["command"]["resume"])
         try:
-            validate_contract(ReviewDecision, body["command"]["resume"], where="command.resume")
+            validate_contract(ReviewDecision, decision, where=where)
         except ContractViolation as error:
             field = error.errors[0].split(":", 1)[0] if error.errors else "(whole object)"
-            raise Refusal(422, f"command.resume.{field}", str(error)) from None
+            raise Refusal(422, f"{where}.{field}", str(error)) from None
+
+
+INTERRUPT_ID = re.compile(r"[0-9a-f]{32}")
+"""An interrupt's id. LangGraph reads a resume whose keys are all such ids as a map from
+interrupt to answer: how one of several gates waiting in a thread (departments of a hierarchy)
+is answered on its own."""
+
+
+def _resume_decision(resume: Any) -> tuple[str, Any]:
+    """The review decision a resume carries, and where it is in the body: the resume itself, or
+    the one answer of a map `{interrupt_id: decision}`. A request answers one gate: with
+    several answers a refusal of one could not be told apart from a success of another (and a
+    request's seal answers once)."""
+    if not (isinstance(resume, dict) and all(INTERRUPT_ID.fullmatch(str(k)) for k in resume)):
+        return "command.resume", resume
+    if len(resume) != 1:
+        raise Refusal(
+            422,
+            "command.resume",
+            "answer one review gate per request: a decision, or {interrupt_id: decision} "
+            f"naming one interrupt (this names {len(resume)})",
+        )
+    ((interrupt_id, decision),) = resume.items()
+    return f"command.resume.{interrupt_id}", decision
 
 
 ASSISTANT_NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")

@@ -56,7 +56,7 @@ def test_no_planted_value_reaches_a_trace_the_queue_or_an_export(
         "history": json.dumps(baton(monkeypatch, database_url, "history", "pii", "--json")),
     }
     with engine_for(database_url).connect() as conn:
-        for table in ("baton_trace", "baton_human_queue", "baton_threads"):
+        for table in ("baton_trace", "baton_human_queue_gates", "baton_threads"):
             rows = conn.execute(text(f"SELECT * FROM {table}")).fetchall()
             exports[table] = json.dumps([list(map(str, row)) for row in rows])
     leaks = [

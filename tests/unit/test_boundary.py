@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 
+from checkpoints.human_queue import HumanQueue
 from graphs.kit.inputs import InputRejected, check_json_text, check_thread_id
 from graphs.server.boundary import (
     ROUTES,
@@ -217,3 +219,39 @@ def test_non_operators_never_preempt_someones_run_and_assistants_choose_no_model
     assert refusal.field == "context.models"
     refusal = _refused("operator", "runs.create", {"config": "x"})
     assert refusal.status == 422
+
+
+def test_a_reviewer_answers_one_of_several_waiting_gates_by_its_interrupt_id(
+    keys: None, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Departments of a hierarchy wait at once in one thread: each is answered with
+    `{"resume": {interrupt_id: decision}}`, checked as the decision it carries, one per request;
+    the thread stays open to its reviewers while any of its gates waits."""
+    sales, legal = "a" * 32, "b" * 32
+    decision = {"action": "approve", "reviewer": "Rita"}
+    refused_fields("reviewer", "runs.create", {"command": {"resume": {sales: decision}}})
+    refusal = _refused("reviewer", "runs.create", {"command": {"resume": {sales: {"x": 1}}}})
+    assert (refusal.status, refusal.field) == (422, f"command.resume.{sales}.action")
+    both = {"command": {"resume": {sales: decision, legal: decision}}}
+    refusal = _refused("reviewer", "runs.create", both)
+    assert (refusal.status, refusal.field) == (422, "command.resume")
+    assert "one review gate per request" in refusal.detail
+    assert _refused("reviewer", "runs.create", {"command": {"resume": {}}}).status == 422
+
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    monkeypatch.setenv("BATON_DATABASE_URL", url)
+    queue = HumanQueue(url)
+    case = {"workflow": "toy", "thread_id": "t1", "gate": "review_gate", "subject": "Sign?",
+            "reasons": ["always"], "recommendation": "approve"}  # fmt: skip
+    queue.enqueue({**case, "department": "sales"})
+    queue.enqueue({**case, "department": "legal"})
+    answer = json.dumps({"assistant_id": "toy", "command": {"resume": {sales: decision}}})
+    post = _http("POST", "/threads/t1/runs", (b"x-api-key", b"k-rita"))
+    assert _through_boundary(post, answer.encode()) == (200, True)
+    queue.dequeue("t1", "review_gate", department="sales")  # sales answered: legal waits
+    assert _through_boundary(post, answer.encode()) == (200, True)
+    read = _http("GET", "/threads/t1/state", (b"x-api-key", b"k-rita"))
+    assert _through_boundary(read) == (200, True)
+    queue.dequeue("t1", "review_gate", department="legal")
+    assert _through_boundary(post, answer.encode()) == (409, False)
+    assert _through_boundary(read) == (404, False)
