@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test bench bench-quality bench-triage bench-invoices lint typecheck pytest lock clean
+.PHONY: run test bench bench-quality bench-triage bench-invoices bench-supply lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -57,6 +57,10 @@ bench-triage: $(VENV)/.dev-installed
 # Invoice review quality: 400 generated invoices with planted anomalies (seed 2027, not the samples').
 bench-invoices: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.invoice_review_quality --invoices 400
+
+# The supply-chain hierarchy: forecast error, plan cost and fill rate, latency per level (seed 2028).
+bench-supply: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.supply_chain --plans 20 --skus 6 --runs 5
 
 # Re-resolve the lock files (needs uv; the package index must be reachable).
 lock:

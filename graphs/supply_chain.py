@@ -98,6 +98,8 @@ def _department_result(
     value = value_of(raw)
     if value is None:
         return Outcome.escalated(f"{who} could not finish: {key} is {raw.get('status', 'missing')}")
+    if "signed_off_by" in contract.model_fields:
+        value = {**value, "signed_off_by": reviewer or None}
     return contract.model_validate(value)
 
 
@@ -294,6 +296,11 @@ def _decide(state: Mapping[str, Any], settled: Settled) -> ReplenishmentPlan:
         late_orders=[o.po_number for o in orders if o.late],
         replans=int(state.get("replans") or 0),
         forecast_models={f["sku"]: f["model"] for f in forecast.get("skus", [])},
+        signed_off={
+            name: str(part["signed_off_by"])
+            for name, part in (("procurement", purchases), ("logistics", routing))
+            if part and part.get("signed_off_by")
+        },
     )
 
 

@@ -380,6 +380,8 @@ class PurchasePlan(BaseModel):
     split_skus: list[Identifier] = []
     solver: str
     avoided: list[Avoid] = []
+    signed_off_by: str | None = None
+    """Who approved it at procurement's gate (None when the policy let it through)."""
 
 
 # --- Logistics ----------------------------------------------------------------------------
@@ -443,6 +445,8 @@ class RoutingPlan(BaseModel):
     """Over the SKUs in demand, the late risk of the best route each has: high means even the
     best plan is likely to miss `need_by`."""
     unroutable: list[str] = []
+    signed_off_by: str | None = None
+    """Who approved it at logistics' gate (None when the policy let it through)."""
 
 
 # --- The released plan ------------------------------------------------------------------------
@@ -481,3 +485,5 @@ class ReplenishmentPlan(DecisionRecord):
     late_orders: list[str] = []
     replans: int = 0
     forecast_models: dict[str, str] = {}
+    signed_off: dict[str, str] = {}
+    """Department -> the reviewer who approved its part at its gate."""

@@ -32,4 +32,6 @@ def status_lines(state: Mapping[str, Any]) -> dict[str, str]:
     decision = state.get("decision") or {}
     if decision:
         lines["outcome"] = f"{decision.get('outcome')}: {len(decision.get('orders', []))} orders"
+        for department, reviewer in (decision.get("signed_off") or {}).items():
+            lines[f"{department} signed off by"] = reviewer
     return lines

@@ -22,7 +22,7 @@ import hmac
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -90,6 +90,8 @@ class Principal:
     made for another thread or action."""
     nonce: str | None = None
     """The one-time number of the request the seal was made for."""
+    action: str | None = field(default=None, compare=False)
+    """What the request was sealed for (`run`, `resume`, `read`); None in process."""
 
 
 def access_settings() -> AccessSettings:
@@ -278,7 +280,7 @@ def principal_of(config: RunnableConfig, *, fresh: bool = False) -> Principal | 
                 f"its credentials were sealed {age} s ago, outside BATON_PRINCIPAL_TTL ({ttl} s): "
                 "send the answer again",
             )
-    return Principal(identity, role, nonce=binding.nonce)
+    return Principal(identity, role, nonce=binding.nonce, action=binding.action)
 
 
 def user_field(user: Any, name: str) -> Any:
@@ -303,8 +305,12 @@ def first_owner(current: str | None, update: str | None) -> str | None:
 
 
 def require_starter(principal: Principal | None, owner: str | None) -> None:
-    """A run on a thread: its owner (a submitter) or an operator; AccessRefused otherwise."""
+    """A run on a thread: its owner (a submitter) or an operator; AccessRefused otherwise. A
+    reviewer's answer to a review gate carries the run on past the gate (in a hierarchy, a
+    department's gate answered sends the case on through the orchestrator)."""
     if principal is None or principal.role == "operator":
+        return
+    if principal.role in REVIEWERS and principal.action == "resume":
         return
     if principal.role is None:
         raise AccessRefused(f"{principal.identity!r} has no Baton role: runs are refused")

@@ -39,7 +39,7 @@ from graphs.kit.errors import (
     ThreadRunning,
     UnknownThread,
 )
-from graphs.kit.governed import OVERRIDES_KEY
+from graphs.kit.governed import OVERRIDES_KEY, RERUNS_KEY
 from graphs.kit.inputs import check_json_text, check_thread_id
 from graphs.kit.redaction import redact, sensitive_keys
 from graphs.kit.review_gate import department_review_record
@@ -330,13 +330,21 @@ class WorkflowRun:
         input, when given, is validated against the agent's input contract first. The rollback is
         a trace event: who ran it (`by`, and how that was established), why, and the correction."""
         self._require(thread_id)
-        spec = next((s for s in self.agent_specs() if s.name == agent), None)
+        spec = next((s for s in self.entry.agents if s.name == agent), None)
+        department = self._department_of(agent) if spec is None else None
+        if department is not None:
+            spec = next(s for s in department.agents if s.name == agent.rpartition("/")[2])
         if spec is None:
             names = ", ".join(s.name for s in self.agent_specs())
             raise RequestError(
                 f"no agent {agent!r} in workflow {self.entry.name} (agents: {names})"
             )
         takes_overrides = OVERRIDES_KEY in get_type_hints(self.graph.builder.state_schema)
+        if corrected_input is not None and department is not None:
+            raise RequestError(
+                f"{agent!r} runs inside department {department.name!r}: a corrected input is not "
+                "taken there (roll back without one)"
+            )
         if corrected_input is not None and not takes_overrides:
             raise RequestError(f"workflow {self.entry.name} does not take corrected inputs")
         if corrected_input is not None:
@@ -351,6 +359,10 @@ class WorkflowRun:
             # Rerouting clears the agent's result, so its supervisor sends it work again;
             # replaying forks from where it last ran, so it runs again anyway.
             update: dict[str, Any] = {} if replay else {spec.writes: None}
+            if self.entry.departments:
+                # A department re-run from its start takes no specialists' results from an
+                # earlier rollback into it.
+                update[RERUNS_KEY] = {}
             if takes_overrides:
                 # Corrections in force at the fork point hold for the agents that do not run
                 # again; the agent re-run keeps a correction only when it is given again.
@@ -389,12 +401,40 @@ class WorkflowRun:
                     },
                 )
             )
-            forked = fork(self.graph, config, node=agent, values=rewind)
+            if department is not None:
+                forked = self._rewind_into_department(config, agent)
+            else:
+                forked = fork(self.graph, config, node=agent, values=rewind)
             self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
             return self._settle(thread_id)
 
     def agent_specs(self) -> list[AgentSpec]:
-        return list(self.entry.agents)
+        """The workflow's agents, and the specialists inside its departments (a hierarchy)."""
+        return [*self.entry.agents, *self.entry.specialists()]
+
+    def _department_of(self, agent: str) -> Any:
+        """The department whose specialist `agent` is (`sourcing`, or `procurement/sourcing`
+        where two departments have one of that name); None when it is none's."""
+        if not self.entry.departments:
+            return None
+        from graphs.patterns.hierarchy import department_with  # only hierarchies need it
+
+        try:
+            found = department_with(self.entry.departments, agent)
+        except ValueError as error:
+            raise RequestError(str(error)) from None
+        return found[0] if found else None
+
+    def _rewind_into_department(self, config: RunnableConfig, agent: str) -> RunnableConfig:
+        from graphs.patterns.hierarchy import rewind_into_department
+
+        return rewind_into_department(
+            self.graph,
+            config,
+            departments=self.entry.departments,
+            agent=agent,
+            values=lambda _: {},
+        )
 
     def report(self, thread_id: str) -> RunReport:
         """Where the thread stands, from its latest checkpoint."""

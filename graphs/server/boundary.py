@@ -505,6 +505,28 @@ async def _waiting_for_review(thread: str) -> None:
         )
 
 
+async def _one_gate_named(thread: str, resume: Any) -> None:
+    """Where several gates of a thread wait (departments of a hierarchy), a resume names the one
+    it answers by its interrupt id; a bare decision is refused (422) with the gates listed,
+    before any run starts."""
+    where, _ = _resume_decision(resume)
+    if where != "command.resume":
+        return
+    queue = HumanQueue(database_url())
+    waiting = await anyio.to_thread.run_sync(queue.of_thread, thread)
+    if len(waiting) > 1:
+        places = ", ".join(
+            f"{case.department}/{case.gate}" if case.department else case.gate for case in waiting
+        )
+        raise Refusal(
+            422,
+            "command.resume",
+            f"{len(waiting)} review gates of thread {thread!r} wait ({places}): answer one with "
+            '{"resume": {interrupt_id: decision}} (the ids: GET /threads/{thread_id}/state, '
+            "`interrupts`)",
+        )
+
+
 async def _reviewer_may_see(route: Route | None, thread: str) -> None:
     """A reviewer reaches a thread only while its case waits for review (the human queue)."""
     if route is None or route.name not in REVIEWER_READS or await _is_waiting(thread):
@@ -584,6 +606,7 @@ class RequestBoundary:
                 await self._submitter_may_reach(scope, thread)
             if name == "runs.create" and thread is not None and _resumes(body):
                 await _waiting_for_review(thread)
+                await _one_gate_named(thread, body["command"]["resume"])
                 await self._not_own_case(scope, thread, identity)
             if name == "runs.create" and thread is not None and _has_input(body):
                 await self._holds_no_case(scope, thread)

@@ -174,3 +174,15 @@ def test_the_auth_layer_seals_the_binding_the_boundary_sent(keys: Path) -> None:
     headers = {"x-api-key": "k-rita", "x-baton-binding": "t;resume;n9"}
     user = asyncio.run(authenticate(headers))
     assert principal_of(_run(user), fresh=True) == Principal("rita", "reviewer", nonce="n9")
+
+
+def test_a_reviewers_answer_carries_the_run_on_but_a_reviewer_starts_nothing() -> None:
+    from graphs.kit.access import AccessRefused, Principal, require_starter
+
+    answering = Principal("rita", "reviewer", action="resume")
+    require_starter(answering, "alice")  # past a department's gate, through the orchestrator
+    for action in ("run", None):
+        with pytest.raises(AccessRefused, match="'rita' is a reviewer"):
+            require_starter(Principal("rita", "reviewer", action=action), "alice")
+    with pytest.raises(AccessRefused, match="does not own this case"):
+        require_starter(Principal("bob", "submitter", action="resume"), "alice")
