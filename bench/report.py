@@ -18,6 +18,7 @@ from bench import (
     sanctions_variants,
     scoped_context,
     server_throughput,
+    supply_chain,
     support_triage_quality,
     throughput,
 )
@@ -96,6 +97,7 @@ def main() -> int:
             "invoice review quality",
             lambda: invoice_review_quality.section(invoice_review_quality.measure()),
         ),
+        ("supply-chain hierarchy", lambda: supply_chain.section(supply_chain.measure())),
     ):
         sys.stderr.write(f"measuring {name}…\n")
         sections.append(build())
