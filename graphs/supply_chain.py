@@ -11,7 +11,7 @@ from typing import Any, TypedDict, cast
 
 from langgraph.graph import END
 from langgraph.types import Command
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 
 from agents.spec import AgentSpec
 from agents.supply_chain import (
@@ -25,7 +25,9 @@ from agents.supply_chain import (
     skus_to_buy,
 )
 from agents.supply_chain import WORKFLOW as NAME
+from agents.supply_chain.logistics import RoutingSettings
 from agents.supply_chain.plan import late_orders, planned_orders, release, value_of
+from agents.supply_chain.procurement import SourcingSettings
 from agents.supply_chain.status import status_lines
 from graphs.kit import (
     Department,
@@ -39,7 +41,15 @@ from graphs.kit import (
     department_agent,
     governed_state,
 )
-from graphs.kit.policy import POLICY_DIR, ReviewPolicy, load_policy, raw_settings
+from graphs.kit.contracts import describe_errors
+from graphs.kit.policy import (
+    POLICY_DIR,
+    PolicyError,
+    ReviewPolicy,
+    load_policy,
+    policy_settings,
+    raw_settings,
+)
 from graphs.kit.review_gate import add_review_gate
 from graphs.patterns.hierarchy import RERUNS_KEY, hierarchy_state
 from graphs.patterns.supervisor import SUPERVISOR, Worker
@@ -87,19 +97,26 @@ def _decision(final: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _department_result(
-    final: Mapping[str, Any], key: str, contract: type[BaseModel], who: str
+    final: Mapping[str, Any],
+    agents: Sequence[AgentSpec[Any, Any]],
+    contract: type[BaseModel],
+    who: str,
 ) -> Any:
-    """The department's handoff from its final state: its specialist's value, unless its
-    reviewer rejected or referred it, or the specialist did not answer ok."""
+    """The department's handoff from its final state: its last specialist's value, unless its
+    reviewer rejected or referred it, or a specialist did not answer ok (the first that did not
+    is named, with its reason)."""
     action, reviewer = _decision(final)
     if action in ("reject", "refer"):
         return Outcome.escalated(f"{who}'s reviewer {reviewer} chose {action}")
-    raw = final.get(key) or {}
-    value = value_of(raw)
-    if value is None:
-        return Outcome.escalated(f"{who} could not finish: {key} is {raw.get('status', 'missing')}")
+    for spec in agents:
+        raw = final.get(spec.writes) or {}
+        if value_of(raw) is None:
+            status = raw.get("status", "missing (it never ran)")
+            why = f": {raw['reason']}" if raw.get("reason") else ""
+            return Outcome.escalated(f"{who} could not finish: {spec.name} is {status}{why}")
+    value = dict(value_of(final.get(agents[-1].writes)) or {})
     if "signed_off_by" in contract.model_fields:
-        value = {**value, "signed_off_by": reviewer or None}
+        value["signed_off_by"] = reviewer or None
     return contract.model_validate(value)
 
 
@@ -108,6 +125,17 @@ def _gate_subject(department: str) -> Callable[[Mapping[str, Any]], str]:
         return f"{department.title()} for plan {state.get('plan_id')}: sign it off?"
 
     return subject
+
+
+def _all_answered(agents: Sequence[AgentSpec[Any, Any]]) -> Callable[[Mapping[str, Any]], Any]:
+    """A department gate's recommendation: approve what its specialists all answered ok; no
+    recommendation where one did not (the reviewer decides on the evidence)."""
+
+    def recommend(state: Mapping[str, Any]) -> Recommendation:
+        answered = all(value_of(state.get(spec.writes)) is not None for spec in agents)
+        return "approve" if answered else "none"
+
+    return recommend
 
 
 def _department_graph(
@@ -130,7 +158,7 @@ def _department_graph(
                 workflow=NAME,
                 agents=agents,
                 subject=_gate_subject(name),
-                recommend=lambda _: "approve",
+                recommend=_all_answered(agents),
                 reads=("plan_id",),
                 name=gate,
                 policy=gate_policy(gate, agents),
@@ -159,7 +187,9 @@ FORECASTING = Department(
     graph=lambda: _department_graph("forecasting", FORECASTING_AGENTS, DemandInput, None),
     input_contract=DemandInput,
     output_contract=DemandForecast,
-    output=lambda final: _department_result(final, "forecaster", DemandForecast, "forecasting"),
+    output=lambda final: _department_result(
+        final, FORECASTING_AGENTS, DemandForecast, "forecasting"
+    ),
     owner=DEMAND_PLANNING,
     agents=FORECASTING_AGENTS,
     description="Forecasts each SKU's weekly demand over the horizon, by the model that did best "
@@ -172,7 +202,7 @@ PROCUREMENT = Department(
     ),
     input_contract=ProcurementInput,
     output_contract=PurchasePlan,
-    output=lambda final: _department_result(final, "sourcing", PurchasePlan, "procurement"),
+    output=lambda final: _department_result(final, PROCUREMENT_AGENTS, PurchasePlan, "procurement"),
     owner=PROCUREMENT_TEAM,
     agents=PROCUREMENT_AGENTS,
     reads=(*(k for k in ProcurementInput.model_fields if k != "forecast"), "forecasting"),
@@ -188,7 +218,7 @@ LOGISTICS = Department(
     ),
     input_contract=LogisticsInput,
     output_contract=RoutingPlan,
-    output=lambda final: _department_result(final, "routing", RoutingPlan, "logistics"),
+    output=lambda final: _department_result(final, LOGISTICS_AGENTS, RoutingPlan, "logistics"),
     owner=LOGISTICS_TEAM,
     agents=LOGISTICS_AGENTS,
     reads=(
@@ -221,15 +251,27 @@ class ReconcileSlice(TypedDict, total=False):
     replans: int
 
 
-def max_replans() -> int:
-    """How many re-plans the policy allows (`settings.max_replans`, default 1)."""
-    return int(raw_settings(POLICY_FILE).get("max_replans", 1))
+class PlanSettings(BaseModel):
+    """The orchestrator's settings in the policy file (`settings:`)."""
+
+    max_replans: int = Field(default=1, ge=0, le=5)
+    """How many times procurement is asked to re-plan orders that would land late."""
+    plan_late_risk_limit: float = Field(default=0.3, ge=0, le=1)
+    """An order of the plan whose late risk is at or above this escalates the plan to the
+    supply-chain lead, unless logistics' reviewer signed its routing off."""
+
+
+def plan_settings() -> PlanSettings:
+    """The orchestrator's settings, checked (PolicyError naming the setting and its line)."""
+    raw = raw_settings(POLICY_FILE)
+    return policy_settings(NAME, PlanSettings, POLICY_FILE) if raw else PlanSettings()
 
 
 def reconcile(state: dict[str, Any]) -> Command[Any]:
     """Join the purchase orders with their routes. Orders that would land after need_by send the
     plan back to procurement (avoiding those offers) up to `max_replans` times; after that they
-    escalate the plan to the supply-chain lead."""
+    escalate the plan to the supply-chain lead, as do orders likely to land late (late risk at
+    or above `plan_late_risk_limit`) that logistics' reviewer did not sign off."""
     purchases, routing = value_of(state.get("procurement")), value_of(state.get("logistics"))
     if purchases is None or routing is None:
         return Command(goto="review_gate")  # the gate's built-in rules say which did not finish
@@ -237,8 +279,8 @@ def reconcile(state: dict[str, Any]) -> Command[Any]:
         PurchasePlan.model_validate(purchases), RoutingPlan.model_validate(routing)
     )
     late = late_orders(orders)
-    replans = int(state.get("replans") or 0)
-    if late and replans < max_replans():
+    replans, settings = int(state.get("replans") or 0), plan_settings()
+    if late and replans < settings.max_replans:
         avoid = [*(state.get("avoid") or []), *(a.model_dump() for a in late)]
         return Command(
             goto=SUPERVISOR,
@@ -253,6 +295,15 @@ def reconcile(state: dict[str, Any]) -> Command[Any]:
         if late
         else []
     )
+    risky = [
+        o for o in orders if not o.late and (o.late_risk or 0) >= settings.plan_late_risk_limit
+    ]
+    if risky and not routing.get("signed_off_by"):
+        escalations.append(
+            f"{len(risky)} purchase order(s) are likely to land after need_by (late risk at or "
+            f"above {settings.plan_late_risk_limit:.0%}): "
+            + "; ".join(f"{o.po_number} by {o.lane_id} {o.late_risk:.0%}" for o in risky)
+        )
     return Command(goto="review_gate", update={"plan_escalations": escalations})
 
 
@@ -286,8 +337,14 @@ def _decide(state: Mapping[str, Any], settled: Settled) -> ReplenishmentPlan:
     if released:
         orders = release(settled.database_url, settled.thread_id, str(state.get("plan_id")), orders)
     outcome = "released" if released else settled.outcome
+    reasons = settled.reasons + [
+        f"{o.po_number}: an order of this plan to {o.supplier_id} for {o.sku} was recorded before "
+        "with another quantity or value; it stands, and this one was not sent"
+        for o in orders
+        if o.recorded == "ordered_differently"
+    ]
     return ReplenishmentPlan(
-        **{**settled.record(), "outcome": outcome},
+        **{**settled.record(), "outcome": outcome, "reasons": reasons},
         plan_id=str(state.get("plan_id")),
         currency=str(state.get("currency") or "USD"),
         orders=orders,
@@ -306,6 +363,14 @@ def _decide(state: Mapping[str, Any], settled: Settled) -> ReplenishmentPlan:
 
 def build() -> Any:
     """The supply-chain replenishment workflow, uncompiled."""
+    settings = raw_settings(POLICY_FILE)  # the owner's settings are checked here, not mid-run
+    plan_settings()
+    for section, model in (("sourcing", SourcingSettings), ("routing", RoutingSettings)):
+        try:
+            model.model_validate(settings.get(section) or {})
+        except ValidationError as error:
+            problems = "; ".join(f"settings.{section}.{p}" for p in describe_errors(error))
+            raise PolicyError(f"{POLICY_FILE}: {problems}") from None
     builder = build_hierarchy(
         PlanState, DEPARTMENTS, workflow=NAME, then=RECONCILE, input_contract=ReplenishmentRequest
     )

@@ -163,7 +163,17 @@ class ReplenishmentRequest(BaseModel):
                 )
             listed.add(stock.sku)
         weeks: dict[str, set[str]] = defaultdict(set)
+        order_week = self.order_date - timedelta(days=self.order_date.weekday())
         for i, row in enumerate(self.order_history):
+            if week_start(row.week) >= order_week:
+                problems.append(
+                    (
+                        ("order_history", i, "week"),
+                        f"week {row.week} is not before the week of order_date "
+                        f"{self.order_date}: the history is what was ordered before the plan",
+                        row.week,
+                    )
+                )
             if row.sku not in listed:
                 problems.append(
                     (("order_history", i, "sku"), f"history for unknown SKU {row.sku!r}", row.sku)
@@ -354,7 +364,7 @@ class PurchaseOrderDraft(BaseModel):
     unit_price: Money
     value: Money
     landed_unit_cost: Money
-    """Unit price plus the cheapest freight from the supplier's country (procurement's view)."""
+    """Unit price plus the freight of the cheapest lane that lands it by need_by (else the fastest)."""
     country: Country
     lead_time_days: int = Field(ge=0)
 
@@ -467,9 +477,13 @@ class PlannedOrder(BaseModel):
     arrival: date | None
     late_risk: Rate | None
     late: bool
-    recorded: Literal["ordered", "ordered_before", "not_ordered"] = "not_ordered"
+    recorded: Literal["ordered", "ordered_before", "ordered_differently", "not_ordered"] = (
+        "not_ordered"
+    )
     """`ordered`: recorded in the ledger by this decision; `ordered_before`: the same order of the
-    same plan was recorded earlier (by this or another thread) and was not sent again."""
+    same plan was recorded earlier (by this or another thread) and was not sent again;
+    `ordered_differently`: an order of this plan to this supplier for this SKU was recorded
+    earlier with another quantity or value, and stands (this one was not sent)."""
 
 
 class ReplenishmentPlan(DecisionRecord):

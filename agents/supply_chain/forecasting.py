@@ -4,7 +4,6 @@ by its error on held-back weeks (a rolling backtest), with an 80% prediction int
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
@@ -151,8 +150,11 @@ def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray, period: in
     (or, without seasonality, last-value) naive forecast inside the training weeks."""
     lag = period if period and len(train) > period else 1
     scale = float(np.mean(np.abs(train[lag:] - train[:-lag])))
-    error = float(np.mean(np.abs(actual - forecast)))
-    return error / scale if scale > 0 else (0.0 if error == 0 else math.inf)
+    if scale <= 1e-9 * (float(np.mean(np.abs(train))) + 1):
+        # A flat history: the naive forecast never errs, so scale by the level (or by one unit)
+        # to keep the error finite and comparable.
+        scale = max(float(np.mean(np.abs(train))), 1.0)
+    return float(np.mean(np.abs(actual - forecast))) / scale
 
 
 STRONG_SEASONALITY = 0.3
@@ -167,7 +169,8 @@ def yearly_autocorrelation(values: list[float], period: int) -> float:
     t = np.arange(len(y))
     detrended = y - np.polyval(np.polyfit(t, y, 1), t)
     later, earlier = detrended[period:], detrended[:-period]
-    if len(later) < 3 or np.std(later) == 0 or np.std(earlier) == 0:
+    flat = 1e-9 * (float(np.mean(np.abs(y))) + 1)  # what is left of a straight line is rounding
+    if len(later) < 3 or np.std(later) <= flat or np.std(earlier) <= flat:
         return 0.0
     return float(np.corrcoef(later, earlier)[0, 1])
 
@@ -186,13 +189,20 @@ def _fit(name: str, y: pd.Series, h: int, period: int | None, interval: bool = F
         return CANDIDATES[name][0](y, h, period, interval)
 
 
+def backtest_folds(length: int, period: int | None) -> int:
+    """How many rolling backtests fit in `length` weeks, each training on at least two years
+    (with yearly seasonality) or on twice the held-back weeks and eight more."""
+    held = backtest_weeks(length)
+    least = 2 * period if period else 2 * held + 8
+    return sum(1 for f in range(FOLDS) if length - held * (f + 1) >= least)
+
+
 def choose_model(values: list[float], period: int | None) -> tuple[str, dict[str, float]]:
     """The candidate with the lowest mean MASE over rolling-origin backtest folds (each holding
     back `backtest_weeks` weeks), and every candidate's mean MASE. Where two years of history
     show a strong yearly season, only seasonal models are candidates."""
     held = backtest_weeks(len(values))
-    least = 2 * period if period else 2 * held + 8
-    folds = [f for f in range(FOLDS) if len(values) - held * (f + 1) >= least]
+    folds = list(range(backtest_folds(len(values), period)))
     if not folds and period:  # too short for yearly seasonality in every fold: go without it
         return choose_model(values, None)
     strong = period is not None and yearly_autocorrelation(values, period) >= STRONG_SEASONALITY

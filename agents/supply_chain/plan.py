@@ -4,6 +4,7 @@ and the release, which records each purchase order once in the ledger."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -65,25 +66,35 @@ def late_orders(orders: list[PlannedOrder]) -> list[Avoid]:
     ]
 
 
+def order_key(plan_id: str, supplier_id: str, sku: str) -> str:
+    """The ledger key of a plan's order to a supplier for a SKU (JSON, so ids holding `:` or `/`
+    never make two orders one key)."""
+    return f"{PURCHASE_ORDER_KIND}:{json.dumps([plan_id, supplier_id, sku])}"
+
+
 def release(
     database_url: str, thread_id: str, plan_id: str, orders: list[PlannedOrder]
 ) -> list[PlannedOrder]:
     """Record each purchase order once in the ledger, keyed by the plan, the supplier and the
-    SKU: an order recorded before (by this thread or another one for the same plan) is
-    `ordered_before` and not sent again."""
+    SKU. An order recorded before (by this thread or another one for the same plan) is not sent
+    again: `ordered_before` when it was the same order, `ordered_differently` when the one on
+    record has another quantity or value (the record is what was ordered)."""
     ledger = SideEffectLedger(database_url)
     released = []
     for order in orders:
+        terms = order.model_dump(mode="json", exclude={"recorded"})
         kept = ledger.record_once(
-            f"{PURCHASE_ORDER_KIND}:{plan_id}:{order.supplier_id}:{order.sku}",
+            order_key(plan_id, order.supplier_id, order.sku),
             thread_id=thread_id,
             kind=PURCHASE_ORDER_KIND,
-            payload={"thread_id": thread_id, **order.model_dump(mode="json", exclude={"recorded"})},
+            payload={"thread_id": thread_id, "plan_id": plan_id, **terms},
         )
-        mine = kept.created or kept.payload.get("thread_id") == thread_id
-        released.append(
-            order.model_copy(update={"recorded": "ordered" if mine else "ordered_before"})
-        )
+        same = all(kept.payload.get(k) == terms[k] for k in ("quantity", "value"))
+        if kept.created or (same and kept.payload.get("thread_id") == thread_id):
+            recorded = "ordered"
+        else:
+            recorded = "ordered_before" if same else "ordered_differently"
+        released.append(order.model_copy(update={"recorded": recorded}))
     return released
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import defaultdict
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -65,13 +66,23 @@ def requirements(need: RequirementsInput, _: AgentContext) -> Requirements:
     return Requirements(lines=lines)
 
 
-def cheapest_freight(lanes: list[Lane]) -> dict[str, Decimal]:
-    """The cheapest freight per unit from each origin country."""
-    best: dict[str, Decimal] = {}
-    for lane in lanes:
-        if lane.origin_country not in best or lane.cost_per_unit < best[lane.origin_country]:
-            best[lane.origin_country] = lane.cost_per_unit
-    return best
+def freight_in_time(
+    offer: SupplierOffer, lanes: list[Lane], order_date: date, need_by: date
+) -> Decimal | None:
+    """The freight per unit of the cheapest lane from the offer's country that lands its goods
+    by need_by (order date, plus its lead time, plus the lane's transit); where none does, of
+    the fastest (an expedite that is still late). None when no lane leaves its country."""
+    from_country = [lane for lane in lanes if lane.origin_country == offer.country]
+    if not from_country:
+        return None
+    ready = order_date + timedelta(days=offer.lead_time_days)
+    in_time = [
+        lane for lane in from_country if ready + timedelta(days=lane.transit_days) <= need_by
+    ]
+    if in_time:
+        return min(lane.cost_per_unit for lane in in_time)
+    fastest = min(from_country, key=lambda lane: (lane.transit_days, lane.cost_per_unit))
+    return fastest.cost_per_unit
 
 
 def _po_number(plan_id: str, supplier_id: str, sku: str) -> str:
@@ -114,12 +125,16 @@ def split_order(
 
 
 def source(need: SourcingInput, context: AgentContext) -> PurchasePlan | Outcome:
-    """Chooses suppliers and quantities per SKU by landed cost (unit price plus the cheapest
-    freight from the supplier's country), reliability (an expected lateness cost) and capacity
+    """Chooses suppliers and quantities per SKU by landed cost (unit price plus the freight of
+    the cheapest lane from the supplier's country that lands by need_by after its lead time,
+    else of the fastest), reliability (an expected lateness cost) and capacity
     (its weekly capacity for each week until need_by), splitting an order across suppliers by an
     optimisation when one lacks capacity; drafts one purchase order per supplier and SKU."""
     settings = SourcingSettings.model_validate(context.settings.get("sourcing", {}))
-    freight = cheapest_freight(need.lanes)
+    freight = {
+        (o.supplier_id, o.sku): freight_in_time(o, need.lanes, need.order_date, need.need_by)
+        for o in need.suppliers
+    }
     avoided = {(a.supplier_id, a.sku) for a in need.avoid}
     offers_by_sku: dict[str, list[SupplierOffer]] = defaultdict(list)
     for offer in need.suppliers:
@@ -132,7 +147,11 @@ def source(need: SourcingInput, context: AgentContext) -> PurchasePlan | Outcome
     for line in need.requirements:
         if line.net_units == 0:
             continue
-        routable = [o for o in offers_by_sku.get(line.sku, []) if o.country in freight]
+        routable = [
+            o
+            for o in offers_by_sku.get(line.sku, [])
+            if freight[(o.supplier_id, o.sku)] is not None
+        ]
         # A re-plan avoids the offers logistics cannot land in time, unless nothing else offers
         # the SKU: then a late order beats none, and the orchestrator escalates it.
         usable = [o for o in routable if (o.supplier_id, o.sku) not in avoided] or routable
@@ -145,7 +164,7 @@ def source(need: SourcingInput, context: AgentContext) -> PurchasePlan | Outcome
                 )
             )
             continue
-        landed = [o.unit_price + freight[o.country] for o in usable]
+        landed = [o.unit_price + (freight[(o.supplier_id, o.sku)] or Decimal(0)) for o in usable]
         unit_costs = [
             float(cost)
             + settings.unreliability_cost_share * float(o.unit_price) * (1 - o.on_time_rate)

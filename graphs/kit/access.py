@@ -306,11 +306,12 @@ def first_owner(current: str | None, update: str | None) -> str | None:
 
 def require_starter(principal: Principal | None, owner: str | None) -> None:
     """A run on a thread: its owner (a submitter) or an operator; AccessRefused otherwise. A
-    reviewer's answer to a review gate carries the run on past the gate (in a hierarchy, a
-    department's gate answered sends the case on through the orchestrator)."""
+    reviewer's answer to a review gate of a case someone owns carries that case on past the
+    gate (in a hierarchy, a department's gate answered sends it on through the orchestrator);
+    a reviewer never starts a case (a case without an owner is a new one)."""
     if principal is None or principal.role == "operator":
         return
-    if principal.role in REVIEWERS and principal.action == "resume":
+    if principal.role in REVIEWERS and principal.action == "resume" and owner is not None:
         return
     if principal.role is None:
         raise AccessRefused(f"{principal.identity!r} has no Baton role: runs are refused")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -401,10 +401,16 @@ class WorkflowRun:
                     },
                 )
             )
-            if department is not None:
-                forked = self._rewind_into_department(config, agent)
+            if department is not None or agent in {d.name for d in self.entry.departments}:
+                # A department's own agent clears its result as `rewind` says; a specialist's
+                # result is inside its department (the fork clears the department's).
+                within = rewind if department is None else (lambda _: {})
+                forked = self._rewind_into_department(config, agent, within)
             else:
                 forked = fork(self.graph, config, node=agent, values=rewind)
+            # The fork drops the gates that were waiting: those that still apply ask again (and
+            # queue the case again) when the run reaches them.
+            HumanQueue(self.database_url).dequeue(thread_id)
             self._invoke(None, {**config, "configurable": {**forked["configurable"]}})
             return self._settle(thread_id)
 
@@ -425,15 +431,16 @@ class WorkflowRun:
             raise RequestError(str(error)) from None
         return found[0] if found else None
 
-    def _rewind_into_department(self, config: RunnableConfig, agent: str) -> RunnableConfig:
+    def _rewind_into_department(
+        self,
+        config: RunnableConfig,
+        agent: str,
+        values: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> RunnableConfig:
         from graphs.patterns.hierarchy import rewind_into_department
 
         return rewind_into_department(
-            self.graph,
-            config,
-            departments=self.entry.departments,
-            agent=agent,
-            values=lambda _: {},
+            self.graph, config, departments=self.entry.departments, agent=agent, values=values
         )
 
     def report(self, thread_id: str) -> RunReport:

@@ -43,13 +43,18 @@ def _receive(input_contract: type[BaseModel] | None) -> Callable[..., dict[str, 
     ) -> dict[str, Any]:
         principal = principal_of(config)
         require_starter(principal, state.get(OWNER_KEY))
+        update: dict[str, Any] = {}
         if input_contract is not None:
             fields = {k: state[k] for k in inputs if k in state}
             require_same_case(fields, config, runtime)
-            validate_contract(input_contract, fields, where="workflow input")
+            case = validate_contract(input_contract, fields, where="workflow input")
+            # Defaults the caller left out (a date that is today unless given) are written once,
+            # here, so every agent and every later run reads the same value.
+            given = case.model_dump(mode="json")
+            update = {k: v for k, v in given.items() if k not in fields and v is not None}
         if principal is not None and state.get(OWNER_KEY) is None:
-            return {OWNER_KEY: principal.identity}
-        return {}
+            update[OWNER_KEY] = principal.identity
+        return update
 
     return receive
 

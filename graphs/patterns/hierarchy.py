@@ -29,11 +29,11 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.pregel import Pregel
-from langgraph.types import StateSnapshot
 from pydantic import BaseModel, create_model
 
 from agents.spec import AgentContext, AgentSpec, Implementation, In, Out, Owner
 from checkpoints.rollback import RollbackError, back_along_branch
+from graphs.kit.access import OWNER_KEY
 from graphs.kit.context import BatonContext
 from graphs.kit.decisions import governed_state
 from graphs.kit.governed import RERUNS_KEY
@@ -105,12 +105,16 @@ def department_agent(department: Department[Any, Any], workflow: str) -> AgentSp
         f"{department.input_contract.__name__}Call",
         __base__=department.input_contract,
         rerun=(dict[str, Any] | None, None),
+        owner=(str | None, None),
     )
     select = department.select_input or _fields_as_given
 
     async def run_department(payload: BaseModel, context: AgentContext) -> Any:
         given = payload.model_dump(mode="json")
         rerun = given.pop("rerun", None) or {}
+        # The case's owner goes down with it: the department's entry and supervisor check who
+        # runs the case as the orchestrator's do.
+        given[OWNER_KEY] = given.pop("owner", None)
         # The run's config (thread, checkpoint namespace, checkpointer, context) is inherited.
         # Named apart from the node, so the trace counts the department's node once.
         final = await department.compiled().ainvoke(
@@ -121,7 +125,7 @@ def department_agent(department: Department[Any, Any], workflow: str) -> AgentSp
 
     def select_input(state: Mapping[str, Any]) -> dict[str, Any]:
         rerun = (state.get(RERUNS_KEY) or {}).get(department.name)
-        return {**select(state), "rerun": rerun}
+        return {**select(state), "rerun": rerun, "owner": state.get(OWNER_KEY)}
 
     run_department.__name__ = f"run_{department.name}"
     reads = department.reads or tuple(department.input_contract.model_fields)
@@ -131,7 +135,7 @@ def department_agent(department: Department[Any, Any], workflow: str) -> AgentSp
         owner=department.owner,
         version=department.version,
         description=department.description or f"The {department.name} department.",
-        reads=(*reads, RERUNS_KEY),
+        reads=(*reads, RERUNS_KEY, OWNER_KEY),
         input_contract=call,
         output_contract=department.output_contract,
         implementations=(
@@ -187,56 +191,65 @@ def rewind_into_department(
     agent: str,
     values: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> RunnableConfig:
-    """Fork the thread so that `agent`, a specialist of one of `departments`, runs again with
-    those after it in its department, then the orchestrator's later steps; nothing else runs
-    again.
+    """Fork the thread so that `agent` runs again with what follows it, and nothing else:
+    `agent` is a department (it runs again from its start) or a specialist of one (it and those
+    after it in its department run again), then the departments that need that department's
+    result, then the orchestrator's later steps.
 
     LangGraph's own time travel into a subgraph re-runs the whole subgraph and its parallel
-    siblings (langgraph#8458); so the fork is the orchestrator's: taken right after the
-    department's last run (as `rewind_to_node` does for an agent), it clears the department's
-    result and gives it, in `RERUNS_KEY`, the results its specialists before `agent` had in that
-    run (read from the department's own checkpoint), which its graph starts from. Departments
-    that do not need it keep their latest results (a sibling redone since stays redone). `values`
-    is given the state at the fork point and returns more of the update (corrections).
+    siblings (langgraph#8458), and a fork from an older checkpoint would bring back the
+    orchestrator's state of that time (a re-plan undone, its cap re-armed); so the fork is taken
+    from the thread's latest checkpoint, as the department's own write: it clears the
+    department's result, the results of the departments that need it and the case's decision,
+    and gives the department, in `RERUNS_KEY`, the results its specialists before `agent` had in
+    its last run (read from the department's own checkpoint), which its graph starts from. A gate
+    that was waiting is dropped; the gates that still apply ask again. `values` is given the
+    latest state and returns more of the update (corrections).
     Returns the config of the new checkpoint; invoke the graph with `None` and that config.
     """
-    try:
-        found = department_with(departments, agent)
-    except ValueError as error:
-        raise RollbackError(str(error)) from None
-    if found is None:
-        raise RollbackError(f"{agent!r} is not a specialist of any department")
-    department, agent = found
-    names = [spec.name for spec in department.agents]
-    kept = {spec.writes for spec in department.agents[: names.index(agent)]}
-    downstream = _needing(departments, department.name)
-    head = graph.get_state(config).values
-    latest = {
-        d.name: head.get(d.name)
-        for d in departments
-        if d.name != department.name and d.name not in downstream
+    whole = next((d for d in departments if d.name == agent), None)
+    if whole is not None:
+        department, kept = whole, set[str]()
+    else:
+        try:
+            found = department_with(departments, agent)
+        except ValueError as error:
+            raise RollbackError(str(error)) from None
+        if found is None:
+            raise RollbackError(f"{agent!r} is no department and no department's specialist")
+        department, agent = found
+        names = [spec.name for spec in department.agents]
+        kept = {spec.writes for spec in department.agents[: names.index(agent)]}
+    head = graph.get_state(config)
+    seed = _kept_results(graph, config, department, kept)  # refused unless it ran
+    rerun = {department.name: {"resume_at": agent, "seed": seed}} if whole is None else {}
+    update = {
+        **values(dict(head.values)),
+        **{name: None for name in _needing(departments, department.name)},
+        department.name: None,
+        "decision": None,
+        RERUNS_KEY: rerun,
     }
+    return graph.update_state(head.config, update, as_node=department.name)
+
+
+def _kept_results(
+    graph: Pregel, config: RunnableConfig, department: Department[Any, Any], kept: set[str]
+) -> dict[str, Any]:
+    """The results under `kept` in the department's last run on the thread's current branch;
+    RollbackError when it never finished there."""
     thread_id = config["configurable"]["thread_id"]
-    later: StateSnapshot | None = None
     for snapshot in back_along_branch(graph, config):
         task = next(
             (t for t in snapshot.tasks if t.name == department.name and t.result is not None),
             None,
         )
-        if later is not None and task is not None:
+        if task is not None:
             inner = _department_checkpoint(graph, thread_id, f"{department.name}:{task.id}")
-            seed = {key: inner[key] for key in kept if inner.get(key) is not None}
-            update = {
-                **values(dict(later.values)),
-                **latest,
-                department.name: None,
-                RERUNS_KEY: {department.name: {"resume_at": agent, "seed": seed}},
-            }
-            return graph.update_state(later.config, update, as_node=department.name)
-        later = snapshot
+            return {key: inner[key] for key in kept if inner.get(key) is not None}
     raise RollbackError(
         f"department {department.name!r} has not finished on this thread, so there is nothing "
-        f"to rewind {agent!r} in"
+        "to rewind in it"
     )
 
 

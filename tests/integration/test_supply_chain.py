@@ -245,3 +245,66 @@ def test_the_command_line_answers_two_waiting_departments_separately(
         "--json",
     )
     assert done["status"] == "completed" and done["outcome"] == "released"
+
+
+def test_rolling_back_into_logistics_after_a_replan_keeps_the_replan_and_its_cap(
+    sqlite_url: str,
+) -> None:
+    with open_workflow("supply_chain", sqlite_url) as flow:
+        flow.start(sample("05_cannot_meet_need_by"), thread_id="rp")
+        flow.resume("rp", LEE, department="logistics")
+        flow.resume("rp", ANN, department="procurement")
+        escalated = flow.resume("rp", ANN, department="procurement")  # after the one re-plan
+        assert [(g.department, g.gate) for g in escalated.waiting] == [(None, "review_gate")]
+        sourced = [e.node for e in flow.traces.events("rp", EventKind.STEP)].count("sourcing")
+        report = flow.rollback("rp", "routing", by="Ops", reason="a new lane")
+        # Only logistics' routing runs again; its gate asks again, and only it is queued.
+        assert [(g.department, g.gate) for g in report.waiting] == [
+            ("logistics", "logistics_review")
+        ]
+        queued = [(c.department, c.gate) for c in queued_cases("supply_chain", sqlite_url)]
+        assert queued == [("logistics", "logistics_review")]
+        report = flow.resume("rp", LEE, department="logistics")
+        state = flow.graph.get_state(flow.config("rp")).values
+        assert state["replans"] == 1 and state["avoid"]  # the re-plan stands: its cap is spent
+        assert [(g.department, g.gate) for g in report.waiting] == [(None, "review_gate")]
+        steps = [e.node for e in flow.traces.events("rp", EventKind.STEP)]
+    assert steps.count("sourcing") == sourced  # procurement was not asked again
+    assert steps.count("lane_options") == 1 and steps.count("routing") == 2
+
+
+def test_an_order_likely_to_land_late_escalates_the_plan(sqlite_url: str) -> None:
+    request = sample("01_clean")
+    risky = next(o for o in request["suppliers"] if o["supplier_id"] == "S-VN-SKU-001")
+    risky |= {"unit_price": "5.00", "on_time_rate": 0.3, "lead_time_days": 56}
+    with open_workflow("supply_chain", sqlite_url) as flow:
+        report = flow.start(request, thread_id="risky")
+        (gate,) = report.waiting
+        assert (gate.department, gate.gate) == (None, "review_gate")
+        details = " ".join(r["detail"] for r in gate.packet["reasons"])
+        assert "likely to land after need_by" in details and "S-VN-SKU-001" in details
+        assert _orders_recorded(sqlite_url, "risky") == []
+
+
+def test_a_request_without_its_optional_fields_runs_on_their_defaults(sqlite_url: str) -> None:
+    import asyncio
+    from datetime import date, timedelta
+
+    from checkpoints.saver import open_saver
+    from graphs.kit.context import BatonContext
+    from graphs.supply_chain import WORKFLOW
+
+    request = {k: v for k, v in sample("01_clean").items() if k not in ("order_date", "currency")}
+    request["need_by"] = (date.today() + timedelta(days=63)).isoformat()  # whatever today is
+
+    async def run() -> dict[str, Any]:
+        async with open_saver(sqlite_url) as saver:
+            graph = WORKFLOW.builder().compile(checkpointer=saver)
+            config = {"configurable": {"thread_id": "defaults"}}
+            context = BatonContext(database_url=sqlite_url)
+            await graph.ainvoke(request, config, context=context)
+            return dict((await graph.aget_state(config)).values)
+
+    values = asyncio.run(run())
+    assert values["order_date"] == date.today().isoformat() and values["currency"] == "USD"
+    assert values["forecasting"]["status"] == "ok" and values["procurement"]["status"] == "ok"

@@ -181,6 +181,8 @@ def test_a_reviewers_answer_carries_the_run_on_but_a_reviewer_starts_nothing() -
 
     answering = Principal("rita", "reviewer", action="resume")
     require_starter(answering, "alice")  # past a department's gate, through the orchestrator
+    with pytest.raises(AccessRefused, match="'rita' is a reviewer"):
+        require_starter(answering, None)  # a case no one owns yet is a new one: never a reviewer's
     for action in ("run", None):
         with pytest.raises(AccessRefused, match="'rita' is a reviewer"):
             require_starter(Principal("rita", "reviewer", action=action), "alice")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -85,8 +86,15 @@ def test_a_week_that_is_not_an_iso_week_is_named(week: str) -> None:
 
 def test_week_53_is_a_week_in_the_years_that_have_one() -> None:
     raw = _request()
-    raw["order_history"][0]["week"] = "2026-W53"  # 2026 has 53 ISO weeks
+    raw["order_history"][0]["week"] = "2020-W53"  # 2020 had 53 ISO weeks
     ReplenishmentRequest.model_validate(raw)
+
+
+def test_history_from_the_order_week_on_is_refused() -> None:
+    raw = _request()
+    raw["order_history"][4]["week"] = "2026-W49"  # the week of the order date, 2026-11-30
+    ((loc, message),) = _problems(raw)
+    assert loc == ("order_history", 4, "week") and "not before the week of order_date" in message
 
 
 def test_fewer_than_26_weeks_of_history_names_the_sku() -> None:
@@ -288,3 +296,93 @@ def test_routing_expedites_by_air_when_the_cheap_lane_is_late() -> None:
     asian = [r for r in plan.routes if r.supplier_id.startswith(("S-CN", "S-VN"))]
     assert asian and all(r.mode == "air" and r.meets_need_by for r in asian)
     assert all("ocean" not in r.why for r in asian)
+
+
+def test_a_flat_history_is_forecast_flat_not_failed() -> None:
+    raw = replenishment_request(4, skus=2)
+    for row in raw["order_history"]:
+        if row["sku"] == "SKU-001":
+            row["quantity"] = 100
+    request = ReplenishmentRequest.model_validate(raw)
+    series = demand_series(DemandInput.model_validate(request.model_dump()), CONTEXT)
+    forecast = forecast_demand(series, CONTEXT)
+    flat = next(sku for sku in forecast.skus if sku.sku == "SKU-001")
+    assert flat.total == pytest.approx(800, rel=0.01)
+    assert all(np.isfinite(v) for v in flat.backtest_mase.values())
+    assert "strong yearly season" not in flat.why
+
+
+def test_landed_cost_uses_a_lane_that_lands_in_time() -> None:
+    # Offshore is cheapest by price and by ocean, but only air lands it by need_by: nearshore
+    # by truck is then the cheaper landed cost.
+    need = _sourcing(
+        need_by=date(2026, 12, 21),  # three weeks: offshore lead 10 days + ocean 30 is late
+        suppliers=[_offer("far", "4.00", 1000), _offer("near", "5.00", 1000, "MX")],
+        lanes=[
+            {
+                "lane_id": "CN-OCEAN",
+                "origin_country": "CN",
+                "mode": "ocean",
+                "carrier": "c",
+                "transit_days": 30,
+                "cost_per_unit": "0.40",
+                "on_time_rate": 0.8,
+            },
+            {
+                "lane_id": "CN-AIR",
+                "origin_country": "CN",
+                "mode": "air",
+                "carrier": "a",
+                "transit_days": 4,
+                "cost_per_unit": "3.20",
+                "on_time_rate": 0.95,
+            },
+            {
+                "lane_id": "MX-TRUCK",
+                "origin_country": "MX",
+                "mode": "truck",
+                "carrier": "t",
+                "transit_days": 5,
+                "cost_per_unit": "1.00",
+                "on_time_rate": 0.95,
+            },
+        ],
+    )
+    plan = source(need, CONTEXT)
+    assert not isinstance(plan, Outcome)
+    assert [o.supplier_id for o in plan.orders] == ["near"]
+    assert plan.orders[0].landed_unit_cost == Decimal("6.00")
+
+
+def test_orders_are_recorded_once_under_keys_no_id_can_confuse(tmp_path: Path) -> None:
+    from agents.supply_chain.plan import order_key, release
+    from schemas.supply_chain import PlannedOrder
+
+    assert order_key("P", "A:B", "C") != order_key("P", "A", "B:C")
+    assert order_key("P:X", "S1", "K") != order_key("P", "X:S1", "K")
+
+    def order(supplier: str, sku: str, quantity: int) -> PlannedOrder:
+        return PlannedOrder(
+            po_number=f"P/{supplier}/{sku}",
+            supplier_id=supplier,
+            sku=sku,
+            quantity=quantity,
+            value=Decimal(quantity),
+            freight=Decimal(0),
+            lane_id=None,
+            mode=None,
+            carrier=None,
+            arrival=None,
+            late_risk=None,
+            late=False,
+        )
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    first = release(url, "t1", "P", [order("A:B", "C", 100), order("A", "B:C", 7)])
+    assert [o.recorded for o in first] == ["ordered", "ordered"]
+    again = release(url, "t1", "P", [order("A:B", "C", 100)])
+    assert [o.recorded for o in again] == ["ordered"]  # the same order, the same thread: a retry
+    other = release(url, "t2", "P", [order("A:B", "C", 100), order("A", "B:C", 9)])
+    assert [o.recorded for o in other] == ["ordered_before", "ordered_differently"]
+    changed = release(url, "t1", "P", [order("A", "B:C", 9)])
+    assert [o.recorded for o in changed] == ["ordered_differently"]
