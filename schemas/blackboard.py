@@ -38,15 +38,17 @@ class Hypothesis(PostBase):
 
 
 class Evidence(PostBase):
-    """A number and the test behind it, about a hypothesis: the estimate, its confidence
-    interval, the p-value where the test gives one, and the sample size."""
+    """A number and the test behind it: what was measured (`measure`), the estimate, its
+    confidence interval, the p-value where the test gives one, and the sample size. It is about
+    a post (a hypothesis, or a challenge it backs) or, without `about`, about the question."""
 
     kind: Literal["evidence"] = "evidence"
-    about: PostId
+    about: PostId | None = None
+    measure: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
     test: Text
-    estimate: float
-    ci_low: float
-    ci_high: float
+    estimate: float = Field(allow_inf_nan=False)
+    ci_low: float = Field(allow_inf_nan=False)
+    ci_high: float = Field(allow_inf_nan=False)
     p_value: float | None = Field(default=None, ge=0, le=1)
     n: int = Field(ge=0)
     summary: Text
@@ -91,3 +93,31 @@ Post = Annotated[
 POST = TypeAdapter(Post)
 """Validates one post (JSON or a model) against its kind's contract."""
 POST_KINDS = ("hypothesis", "evidence", "challenge", "support", "concession", "request")
+REFERRING = {
+    "evidence": "about",
+    "challenge": "target",
+    "support": "target",
+    "concession": "target",
+}
+"""The field by which a post of each kind names another post."""
+
+
+class Turn(BaseModel):
+    """What a peer answers in one round: the posts it adds to the board (none is a valid turn).
+    A peer's output contract is this or extends it. Its k-th post of round r gets the id
+    `r<r>.<peer>.<k>`, so a post may refer to one the same turn makes before it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    posts: list[Post] = Field(default_factory=list, max_length=50)
+
+
+class Settlement(BaseModel):
+    """What a mesh's arbiter answers (its output contract is this or extends it): whether the
+    debate settled the question, how surely, why, and the posts it rests on."""
+
+    settled: bool
+    confidence: float = Field(ge=0, le=1)
+    reason: Text
+    cites: list[PostId] = Field(default_factory=list)
+    """The board posts the settlement rests on (each must be on the board)."""

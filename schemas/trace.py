@@ -45,6 +45,13 @@ class EventKind(StrEnum):
     """A vote was tallied: every voter's line (label, confidence, or why it did not count)."""
     RULING = "ruling"
     """An arbiter's ruling was checked against its confidence threshold."""
+    POST = "post"
+    """A peer's post joined a mesh's blackboard (its round, id, kind and content)."""
+    TURN_FAILED = "turn_failed"
+    """A peer's turn in a mesh was refused (it failed, or a post broke the board's rules): none
+    of its posts joined the board."""
+    DEBATE_ENDED = "debate_ended"
+    """A mesh's debate ended: the rule (or the loop) that ended it, why, and what it settled."""
     QUEUED = "queued"
     """A case joined the human queue (it waits at a review gate)."""
     ROLLBACK = "rollback"

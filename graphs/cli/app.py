@@ -33,7 +33,7 @@ from checkpoints.rollback import RollbackError
 from checkpoints.settings import SettingsError
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
-from graphs.cli.trace_view import event_summary
+from graphs.cli.trace_view import debate_rounds, event_summary
 from graphs.kit.contracts import ContractViolation
 from graphs.kit.declaration import Workflow
 from graphs.kit.errors import RequestError, UnknownThread, UnknownWorkflow
@@ -778,7 +778,8 @@ def trace(
     thread_id: Annotated[str, typer.Argument(metavar="THREAD")],
     as_json: JsonFlag = False,
 ) -> None:
-    """THREAD's run reconstructed step by step from the trace store."""
+    """THREAD's run reconstructed step by step from the trace store; a debate (a mesh's) is
+    then replayed round by round, post by post."""
     url = _url()
     store = TraceStore(url)
     if store.thread(thread_id) is None:
@@ -799,6 +800,10 @@ def trace(
             escape(event_summary(event)),
         )
     console.print(table)
+    for round_, lines in debate_rounds(events):
+        console.print(f"[bold]Round {round_}[/bold]")
+        for line in lines:
+            console.print(f"  {escape(line)}")
 
 
 @app.command()

@@ -112,6 +112,20 @@ def event_summary(event: TraceEvent) -> str:
             for v in data.get("votes") or []
         ]
         return f"ballot {data.get('outcome')}: {data.get('reason')} | " + "; ".join(lines)
+    if kind is EventKind.POST:
+        return f"round {data.get('round')} · {post_line(data)}"
+    if kind is EventKind.TURN_FAILED:
+        return (
+            f"round {data.get('round')} · {data.get('peer')}'s turn refused: {data.get('reason')}"
+        )
+    if kind is EventKind.DEBATE_ENDED:
+        text = f"debate ended after {data.get('rounds')} round(s) by {data.get('rule')}: {data.get('reason')}"
+        return text + (f" (settled {data['settled']})" if data.get("settled") else "")
+    if kind is EventKind.RULING and "cites" in data:
+        return (
+            f"arbiter: {data.get('verdict')} (confidence {data.get('confidence')}): "
+            f"{data.get('reason')} [cites {', '.join(data.get('cites') or []) or 'nothing'}]"
+        )
     if kind is EventKind.RULING:
         return (
             f"arbiter {data.get('verdict')}: {data.get('label')} "
@@ -123,3 +137,43 @@ def event_summary(event: TraceEvent) -> str:
     if kind is EventKind.STEP_ERROR:
         return f"error: {data.get('error')}"
     return str(data)[:200]
+
+
+def post_line(post: dict[str, Any]) -> str:
+    """One blackboard post, in words: its id, author and kind, and what it says."""
+    kind = post.get("kind")
+    head = f"{post.get('id')} {post.get('author')} {kind}"
+    if kind == "hypothesis":
+        return f"{head}: {post.get('dimension')} = {post.get('value')}: {post.get('claim')}"
+    if kind == "evidence":
+        about = f" about {post['about']}" if post.get("about") else ""
+        p_value = post.get("p_value")
+        test = f"{post.get('test')}" + (f", p={p_value:.3g}" if p_value is not None else "")
+        return (
+            f"{head}{about}: {post.get('measure')} {post.get('estimate'):+.4g} "
+            f"[{post.get('ci_low'):+.4g}, {post.get('ci_high'):+.4g}] (n={post.get('n')}; "
+            f"{test}): {post.get('summary')}"
+        )
+    if kind == "request":
+        return f"{head} to {post.get('to')}: {post.get('ask')}"
+    return f"{head} of {post.get('target')}: {post.get('reason')}"
+
+
+def debate_rounds(events: list[TraceEvent]) -> list[tuple[int, list[str]]]:
+    """A mesh thread's debate, round by round: each round's posts and refused turns, in words
+    (empty for a thread without a debate)."""
+    rounds: dict[int, list[str]] = {}
+    for event in events:
+        data = event.data
+        if event.kind is EventKind.POST:
+            rounds.setdefault(int(data.get("round") or 0), []).append(post_line(data))
+        elif event.kind is EventKind.TURN_FAILED:
+            rounds.setdefault(int(data.get("round") or 0), []).append(
+                f"{data.get('peer')}'s turn refused: {data.get('reason')}"
+            )
+        elif event.kind is EventKind.DEBATE_ENDED:
+            last = int(data.get("rounds") or 1) - 1
+            rounds.setdefault(last, []).append(
+                f"— the debate ended ({data.get('rule')}): {data.get('reason')}"
+            )
+    return sorted(rounds.items())

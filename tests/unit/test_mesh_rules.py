@@ -43,6 +43,7 @@ def evidence(author: str, round_: int, about: str, estimate: float = 0.12) -> di
         "author": author,
         "round": round_,
         "about": about,
+        "measure": "late_rate_change",
         "test": "two-proportion z-test",
         "estimate": estimate,
         "ci_low": 0.08,
@@ -111,7 +112,11 @@ def test_consensus_needs_a_quorum_and_no_standing_challenge() -> None:
         [post("support", "mode", 1, "r0.carrier.0"), post("support", "country", 1, "r0.carrier.0")],
     )
     ending = rule.ended(board, 1)
-    assert ending is not None and ending.settled == "r0.carrier.0" and "3 peers" in ending.reason
+    assert (
+        ending is not None
+        and ending.settled == "r0.carrier.0"
+        and "3 peers (carrier, country, mode) back r0.carrier.0" in ending.reason
+    )
     challenged = append_posts(board, [post("challenge", "supplier", 2, "r0.carrier.0")])
     assert rule.ended(challenged, 2) is None  # a challenge stands
     conceded = append_posts(challenged, [post("concession", "supplier", 3, "r2.supplier.0")])
