@@ -395,7 +395,7 @@ def run(
         with _progress(f"training {workflow}'s classifiers (first run only; cached)…", as_json):
             _train(entry, None, force=False)
     with open_workflow(workflow, _url()) as flow, _progress(f"running {workflow}…", as_json):
-        report = flow.start(submission, thread_id=thread_id)
+        report = flow.start(submission, thread_id=thread_id, base=input_file.parent)
     _show_report(report, as_json)
 
 

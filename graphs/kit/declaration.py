@@ -20,6 +20,7 @@ from langgraph.graph.state import CompiledStateGraph
 from pydantic import BaseModel
 
 from agents.spec import AgentSpec
+from graphs.kit.inputs import InputRejected
 
 Summary = Callable[[Mapping[str, Any]], dict[str, str]]
 """What `baton status` shows of a case in this state: `{label: text}`."""
@@ -55,6 +56,10 @@ class Workflow:
     state_writers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """State keys written by nodes that are not agents (the gate, the decision, a pattern's
     bookkeeping): key -> (writer, contract), for the handoff map."""
+    file_fields: Mapping[str, Callable[[Path], Any]] = field(default_factory=dict)
+    """Input fields that may name a file instead of holding its content (a CSV of rows): the
+    command line and `WorkflowRun.start` read a path given there, relative to the input file
+    (or the working directory), into the field. The reader raises ValueError naming the file."""
     departments: Sequence[Any] = ()
     """A hierarchy's departments (`graphs.patterns.hierarchy.Department`): their specialists
     belong to the workflow too (`baton rollback --to` one of them; the handoff map's levels)."""
@@ -97,6 +102,21 @@ class Workflow:
                 f"{self.name} takes a JSON input file, not {path.suffix or path.name!r}"
             )
         return self.document_reader(path)
+
+    def read_files(self, submission: dict[str, Any], base: Path) -> dict[str, Any]:
+        """`submission` with each of `file_fields` that names a file (a string) read from it,
+        the path taken relative to `base`. InputRejected naming the field and the file."""
+        read = dict(submission)
+        for name, reader in self.file_fields.items():
+            given = read.get(name)
+            if not isinstance(given, str):
+                continue
+            path = base / Path(given).expanduser()
+            try:
+                read[name] = reader(path)
+            except ValueError as error:
+                raise InputRejected(f"{name}: {error}", name) from None
+        return read
 
     def train(self, path: Path | None = None, *, force: bool = False) -> dict[str, Any] | None:
         """Train the workflow's models (None when it has nothing to train); ValueError naming

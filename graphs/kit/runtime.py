@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal, cast, get_type_hints
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -181,12 +182,17 @@ class WorkflowRun:
         )
         self.portal.call(run)
 
-    def start(self, submission: dict[str, Any], thread_id: str | None = None) -> RunReport:
+    def start(
+        self, submission: dict[str, Any], thread_id: str | None = None, base: Path | None = None
+    ) -> RunReport:
         """Validate the input contract, then run a new thread until it finishes or stops at a gate.
+        A file field (`Workflow.file_fields`) given as a path is read first, relative to `base`
+        (default: the working directory).
 
         On an existing thread that has not finished, continue it instead (the input is not re-sent);
         on one that is awaiting review or completed, just report it."""
         check_json_text(submission, where="input")
+        submission = self.entry.read_files(submission, base if base is not None else Path.cwd())
         model = validate_contract(self.entry.input_model(), submission, where="input")
         thread_id = check_thread_id(thread_id) if thread_id is not None else str(uuid.uuid4())
         with self._exclusive(thread_id):

@@ -27,6 +27,7 @@ from langgraph.graph import StateGraph
 from langgraph.types import Command, TracePolicy
 from pydantic import BaseModel
 
+from agents.board import append_posts, standing_claims
 from agents.spec import AgentSpec
 from graphs.kit.context import BatonContext
 from graphs.kit.events import emit
@@ -42,29 +43,6 @@ CHECK_SETTLEMENT = "check_settlement"
 """The node that checks the arbiter's settlement (its citations) and routes the case."""
 
 
-def append_posts(
-    board: list[dict[str, Any]] | None, new: list[dict[str, Any]] | None
-) -> list[dict[str, Any]]:
-    """The board's reducer: validate each new post against its kind's contract, give it its id
-    (`r<round>.<author>.<n>`, n counting the author's posts in that round), and keep the board
-    ordered by round, then author, then id, whatever order a round's concurrent writes arrive
-    in. Nothing is ever removed or changed. ValueError on a malformed post (a peer's turn
-    validates its posts first, so a bad one fails that turn, never the board)."""
-    board = list(board or [])
-    for raw in new or []:
-        post = POST.validate_python(raw).model_dump(mode="json")
-        if post["id"] is None:
-            mine = [
-                p for p in board if (p["round"], p["author"]) == (post["round"], post["author"])
-            ]
-            post["id"] = f"r{post['round']}.{post['author']}.{len(mine)}"
-        elif any(p["id"] == post["id"] for p in board):
-            continue  # the same post written again (a retried turn): kept once
-        board.append(post)
-    board.sort(key=lambda p: (p["round"], p["author"], int(p["id"].rsplit(".", 1)[1])))
-    return board
-
-
 @dataclass(frozen=True)
 class Ending:
     """Why a debate ended: the rule, in words, and the hypothesis it settled on (if any)."""
@@ -76,83 +54,41 @@ class Ending:
 
 
 class Rule(Protocol):
-    name: str
+    """A termination rule: its name, and whether the board ends the debate."""
+
+    @property
+    def name(self) -> str: ...
 
     def ended(self, board: Sequence[dict[str, Any]], round_: int) -> Ending | None:
         """The ending, when the board after `round_` rounds meets this rule; None otherwise."""
         ...
 
 
-def open_challenges(board: Sequence[dict[str, Any]], target: str) -> list[dict[str, Any]]:
-    """Challenges of `target` that stand: their author has not conceded them."""
-    conceded = {(p["author"], p["target"]) for p in board if p["kind"] == "concession"}
-    return [
-        p
-        for p in board
-        if p["kind"] == "challenge"
-        and p["target"] == target
-        and (p["author"], p["id"]) not in conceded
-    ]
-
-
-def withdrawn(board: Sequence[dict[str, Any]], hypothesis: dict[str, Any]) -> bool:
-    """Whether the hypothesis's author conceded it."""
-    return any(
-        p["kind"] == "concession"
-        and p["target"] == hypothesis["id"]
-        and p["author"] == hypothesis["author"]
-        for p in board
-    )
-
-
-def claim_of(post: dict[str, Any]) -> tuple[str, str]:
-    """What a hypothesis claims: (dimension, value). Peers who post the same claim back it
-    together."""
-    return str(post["dimension"]), str(post["value"])
-
-
-def standing_claims(board: Sequence[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Every claim still proposed (some hypothesis of it not withdrawn by its author), with its
-    hypotheses' ids (the first is the claim's id), its backers (the hypotheses' authors and the
-    peers who support one of them) and the challenges of it that stand."""
-    claims: dict[tuple[str, str], dict[str, Any]] = {}
-    for hypothesis in (p for p in board if p["kind"] == "hypothesis"):
-        if withdrawn(board, hypothesis):
-            continue
-        claim = claims.setdefault(
-            claim_of(hypothesis), {"ids": [], "backers": set(), "challenges": []}
-        )
-        claim["ids"].append(hypothesis["id"])
-        claim["backers"].add(hypothesis["author"])
-    for claim in claims.values():
-        ids = set(claim["ids"])
-        claim["backers"] |= {
-            p["author"] for p in board if p["kind"] == "support" and p["target"] in ids
-        }
-        claim["challenges"] = [c for i in claim["ids"] for c in open_challenges(board, i)]
-    return claims
-
-
 @dataclass(frozen=True)
 class Consensus:
     """A quorum of peers back one claim (by posting it, or supporting a hypothesis of it), and
-    no challenge of it stands."""
+    no challenge of it stands. Two rival claims that both meet it settle nothing: the debate goes
+    on, and what it leaves open goes to the arbiter."""
 
     quorum: int
     name: str = "consensus"
 
     def ended(self, board: Sequence[dict[str, Any]], round_: int) -> Ending | None:
-        for (dimension, value), claim in standing_claims(board).items():
-            if claim["challenges"] or len(claim["backers"]) < self.quorum:
-                continue
-            backers = sorted(claim["backers"])
-            return Ending(
-                self.name,
-                f"{len(backers)} peers ({', '.join(backers)}) back {claim['ids'][0]} "
-                f"({dimension} = {value}) and no challenge of it stands",
-                settled=claim["ids"][0],
-            )
-        return None
+        met = [
+            (key, claim)
+            for key, claim in standing_claims(board).items()
+            if not claim["challenges"] and len(claim["backers"]) >= self.quorum
+        ]
+        if len(met) != 1:
+            return None  # none yet, or rival claims both backed: the debate goes on
+        (dimension, value), claim = met[0]
+        backers = sorted(claim["backers"])
+        return Ending(
+            self.name,
+            f"{len(backers)} peers ({', '.join(backers)}) back {claim['ids'][0]} "
+            f"({dimension} = {value}) and no challenge of it stands",
+            settled=claim["ids"][0],
+        )
 
 
 @dataclass(frozen=True)
@@ -491,6 +427,7 @@ def _close_round(
                 emit(EventKind.POST, post, config)
         ending = why_it_ended(rules, grown, round_, flips=flips)
         debate = {
+            "peers": names,
             "rounds": round_ + 1,
             "posts": len(grown),
             "tokens": sum(int(p.get("tokens") or 0) for p in grown),

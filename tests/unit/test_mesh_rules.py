@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from agents.board import append_posts
 from graphs.patterns.mesh import (
     Consensus,
     RoundLimit,
     Stagnation,
     TokenBudget,
-    append_posts,
     check_mesh,
     detect_loop,
     why_it_ended,

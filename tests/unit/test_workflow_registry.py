@@ -18,6 +18,7 @@ def test_every_top_level_module_of_graphs_is_a_declared_workflow() -> None:
     assert workflow_names() == [
         "contract_review",
         "invoice_review",
+        "late_delivery",
         "supply_chain",
         "support_triage",
         "underwriting",
@@ -38,7 +39,7 @@ def test_langgraph_json_serves_exactly_the_declared_workflows() -> None:
 def test_an_unknown_workflow_names_the_known_ones() -> None:
     with pytest.raises(
         UnknownWorkflow,
-        match="workflows: contract_review, invoice_review, supply_chain, support_triage",
+        match="workflows: contract_review, invoice_review, late_delivery, supply_chain, support_triage",
     ):
         get_workflow("nope")
 
