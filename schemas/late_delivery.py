@@ -7,7 +7,15 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from schemas.blackboard import Post, PostId, Settlement
 from schemas.decision import DecisionRecord
@@ -125,19 +133,28 @@ class LateDeliveryQuestion(BaseModel):
             )
         return value
 
-    @model_validator(mode="after")
-    def _windows_hold_shipments(self) -> Self:
-        if self.baseline.start <= self.period.end and self.period.start <= self.baseline.end:
+    @field_validator("period")
+    @classmethod
+    def _apart_from_the_baseline(cls, period: Window, info: ValidationInfo) -> Window:
+        baseline = info.data.get("baseline")
+        if baseline is not None and baseline.start <= period.end and period.start <= baseline.end:
             raise ValueError(
-                f"baseline ({self.baseline.start} to {self.baseline.end}) and period "
-                f"({self.period.start} to {self.period.end}) overlap: a shipment would count twice"
+                f"the period ({period.start} to {period.end}) overlaps the baseline "
+                f"({baseline.start} to {baseline.end}): a shipment would count twice"
             )
-        for name, window in (("baseline", self.baseline), ("period", self.period)):
-            if not any(window.holds(s.ship_date) for s in self.shipments):
+        return period
+
+    @field_validator("shipments")
+    @classmethod
+    def _in_both_windows(cls, shipments: list[Shipment], info: ValidationInfo) -> list[Shipment]:
+        for name in ("baseline", "period"):
+            window = info.data.get(name)
+            if window is not None and not any(window.holds(s.ship_date) for s in shipments):
                 raise ValueError(
-                    f"{name}: no shipment's ship_date falls between {window.start} and {window.end}"
+                    f"no shipment's ship_date falls in the {name} ({window.start} to "
+                    f"{window.end}): there is nothing to compare"
                 )
-        return self
+        return shipments
 
 
 class InvestigationView(LateDeliveryQuestion):

@@ -12,9 +12,10 @@ terms: M's own late rate rising faster than the rest's, and M's volume growing w
 than the rest (a supplier's shipments moving to a carrier that is late for everyone). Its
 standard error is the delta method's, with proportions' variances from the Agresti-Coull
 adjusted rates (so an empty or all-late cell does not claim certainty); its test is a z-test.
-Controlling for another dimension is the same decomposition inside each of its values
-(strata), weighted by the stratum's share of the period: an effect that lives in one carrier
-vanishes when stratified by carrier.
+Controlling for another dimension is indirect standardisation: M's lateness is measured against
+the rest's in the same value (stratum) of that dimension, in each window, and the same two
+effects are taken of that excess: a supplier that is late only because its shipments moved to a
+slow carrier keeps nothing once the carrier is controlled for.
 """
 
 from __future__ import annotations
@@ -217,10 +218,13 @@ def overall(frame: Frame) -> Estimate:
 
 def strata(frame: Frame, dimension: str, min_rows: int = 30) -> list[tuple[str, Mask]]:
     """The values of `dimension` as strata; values with fewer than `min_rows` known shipments in
-    either window are pooled into one stratum (`(others)`), left out if it is still that thin."""
+    either window are pooled into one stratum (`(others)`), left out if it is still that thin.
+    Controlling for data quality compares the clean shipments alone."""
+    column = frame.columns[dimension]
+    if dimension == "data_quality":
+        return [("clean", column == "clean")]  # flagged rows are not compared, whatever kind
     kept: list[tuple[str, Mask]] = []
     pooled = np.zeros(frame.rows, dtype=bool)
-    column = frame.columns[dimension]
     for value in frame.values(dimension):
         mask = column == value
         c = cell(frame, mask)
@@ -239,14 +243,14 @@ class Stratified:
     """A set's explained rise controlling for a dimension, against the unstratified one."""
 
     within: Estimate
-    """Scaled up to the whole set when some strata could not compare (see `coverage`)."""
+    """The explained rise of the set's shipments that could be compared (see `coverage`)."""
     unstratified: Estimate
     dimension: str
     strata: int
     coverage: float
-    """The part of the set's shipments in strata that hold enough of the set and of the rest
-    in both windows to compare them; below one half, the dimension is nested in the set (every
-    value of it wholly in or out) and stratifying by it says nothing."""
+    """The part of the set's shipments (in the window compared least) in strata where the rest
+    has enough shipments to compare them with; below one half, the dimension is nested in the
+    set (its values wholly in it or out of it) and stratifying by it says nothing."""
 
     @property
     def ratio(self) -> float:
@@ -254,29 +258,63 @@ class Stratified:
         return self.within.estimate / base if base > 0 else 0.0
 
 
-def stratified(frame: Frame, mask: Mask, dimension: str, min_rows: int = 30) -> Stratified:
-    """`mask`'s explained rise inside each value of `dimension`, weighted by the value's share of
-    the period's shipments. Strata where the set or the rest is too thin to compare are left
-    out, and the estimate is scaled up by the part of the set the others hold."""
-    layers = strata(frame, dimension, min_rows)
-    period_known = frame.period & frame.known
-    weights = [float((period_known & m).sum()) for _, m in layers]
-    total = sum(weights) or 1.0
-    estimate, variance, covered = 0.0, 0.0, 0
-    mine = int((mask & frame.known).sum()) or 1
-    for (_, layer), weight in zip(layers, weights, strict=True):
-        inside, rest = cell(frame, mask & layer), cell(frame, ~mask & layer)
-        if min(inside.nb, inside.np_, rest.nb, rest.np_) < min_rows:
+def _standardised(
+    frame: Frame, mask: Mask, layers: list[tuple[str, Mask]], period: bool, min_rows: int
+) -> tuple[float, float, int, int]:
+    """The set's late rate in one window beyond what its strata predict (each of its shipments
+    expected to be late as often as the rest's in its stratum): (excess, its variance, the set's
+    shipments compared, all of them). Shipments in a stratum where the rest has fewer than
+    `min_rows` known shipments in the window are not compared."""
+    window = frame.known & (frame.period if period else ~frame.period)
+    mine, total = mask & window, int((mask & window).sum())
+    observed, expected, variance, compared = 0, 0.0, 0.0, 0
+    for _, layer in layers:
+        inside, rest = mine & layer, ~mask & window & layer
+        n, n_rest = int(inside.sum()), int(rest.sum())
+        if n == 0 or n_rest < min_rows:
             continue
-        covered += int((mask & layer & frame.known).sum())
-        inner = explained(frame, mask, among=layer, min_rows=min_rows).explained
-        estimate += weight / total * inner.estimate
-        variance += (weight / total) ** 2 * inner.se**2
-    coverage = covered / mine
-    scale = 1 / coverage if coverage > 0 else 0.0
+        late_rest = int((rest & frame.late).sum())
+        compared += n
+        observed += int((inside & frame.late).sum())
+        expected += n * late_rest / n_rest
+        variance += n**2 * _var(late_rest, n_rest)
+    if compared == 0:
+        return 0.0, 0.0, 0, total
+    rate = observed / compared
+    return (
+        rate - expected / compared,
+        _var(observed, compared) + variance / compared**2,
+        compared,
+        total,
+    )
+
+
+def stratified(frame: Frame, mask: Mask, dimension: str, min_rows: int = 30) -> Stratified:
+    """`mask`'s explained rise controlling for `dimension`, by indirect standardisation: in each
+    window, how much later the set's shipments are than the rest's in the same stratum (a value
+    of `dimension`); the rate effect is the change of that excess, the volume effect the set's
+    growth times its baseline excess. A set whose lateness is its strata's (a supplier on a slow
+    carrier) keeps nothing. With fewer than `min_rows` of the set's shipments in the baseline,
+    its baseline excess is taken as none (as `explained` takes the rest's baseline)."""
+    layers = strata(frame, dimension, min_rows)
+    excess_p, var_p, compared_p, total_p = _standardised(frame, mask, layers, True, min_rows)
+    excess_b, var_b, compared_b, total_b = _standardised(frame, mask, layers, False, min_rows)
+    if total_b < min_rows:
+        excess_b, var_b = 0.0, 0.0
+    unstratified = explained(frame, mask, min_rows=min_rows)
+    share_b, share_p = unstratified.share_b, unstratified.share_p
+    shift = share_p - share_b
+    n_b = int((frame.known & ~frame.period).sum()) or 1
+    n_p = int((frame.known & frame.period).sum()) or 1
+    var_shift = share_p * (1 - share_p) / n_p + share_b * (1 - share_b) / n_b
+    estimate = share_p * (excess_p - excess_b) + shift * excess_b
+    variance = share_p**2 * (var_p + var_b) + shift**2 * var_b + excess_b**2 * var_shift
+    coverage = compared_p / total_p if total_p else 0.0
+    if total_b >= min_rows:
+        coverage = min(coverage, compared_b / total_b)
     return Stratified(
-        within=Estimate(estimate * scale, math.sqrt(variance) * scale),
-        unstratified=explained(frame, mask, min_rows=min_rows).explained,
+        within=Estimate(estimate, math.sqrt(variance)),
+        unstratified=unstratified.explained,
         dimension=dimension,
         strata=len(layers),
         coverage=coverage,

@@ -192,7 +192,9 @@ class WorkflowRun:
         On an existing thread that has not finished, continue it instead (the input is not re-sent);
         on one that is awaiting review or completed, just report it."""
         check_json_text(submission, where="input")
-        submission = self.entry.read_files(submission, base if base is not None else Path.cwd())
+        if self.entry.file_fields:
+            submission = self.entry.read_files(submission, base or Path.cwd())
+            check_json_text(submission, where="input")  # what the files held, too
         model = validate_contract(self.entry.input_model(), submission, where="input")
         thread_id = check_thread_id(thread_id) if thread_id is not None else str(uuid.uuid4())
         with self._exclusive(thread_id):
