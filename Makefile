@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test bench bench-quality bench-triage bench-invoices bench-supply lint typecheck pytest lock clean
+.PHONY: run test bench bench-quality bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -61,6 +61,10 @@ bench-invoices: $(VENV)/.dev-installed
 # The supply-chain hierarchy: forecast error, plan cost and fill rate, latency per level (seed 2028).
 bench-supply: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.supply_chain --plans 20 --skus 6 --runs 5
+
+# The late-delivery mesh: planted causes named, what the debate adds over a supervisor (seed 2029).
+bench-late: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.late_delivery --per-kind 10
 
 # Re-resolve the lock files (needs uv; the package index must be reachable).
 lock:

@@ -15,6 +15,7 @@ from bench import (
     governance_overhead,
     history_latency,
     invoice_review_quality,
+    late_delivery,
     sanctions_variants,
     scoped_context,
     server_throughput,
@@ -98,6 +99,7 @@ def main() -> int:
             lambda: invoice_review_quality.section(invoice_review_quality.measure()),
         ),
         ("supply-chain hierarchy", lambda: supply_chain.section(supply_chain.measure())),
+        ("late-delivery mesh", lambda: late_delivery.section(late_delivery.measure())),
     ):
         sys.stderr.write(f"measuring {name}…\n")
         sections.append(build())
