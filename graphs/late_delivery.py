@@ -119,8 +119,11 @@ def _window(window: Any) -> str:
 
 
 def _recommend(state: Mapping[str, Any]) -> Recommendation:
+    """`approve` a settled finding more than half of the peers back beyond any rival; `none`
+    otherwise (the analyst weighs the board)."""
     finding = ok_value(state, ARBITER)
-    return "approve" if finding is not None and finding.settled else "none"
+    sure = finding is not None and finding.settled and finding.confidence > 0.5
+    return "approve" if sure else "none"
 
 
 def _escalations(state: Mapping[str, Any]) -> list[str]:

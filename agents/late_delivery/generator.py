@@ -353,12 +353,19 @@ def _dominate(world: _World, rows: list[dict[str, Any]], supplier: str) -> list[
 
 
 def generate_set(seed: int, per_kind: int, *, per_window: int = 4000) -> list[Scenario]:
-    """`per_kind` investigations of every kind, reproducible from `seed`."""
+    """`per_kind` investigations of every kind (its variants in turn), reproducible from
+    `seed`."""
     return [
-        generate(kind, seed * 1000 + i, per_window=per_window)
+        generate(kind, seed * 1000 + i, per_window=per_window, variant=_nth(kind, i))
         for kind in KINDS
         for i in range(per_kind)
     ]
+
+
+def _nth(kind: str, i: int) -> str | None:
+    """A kind's variants in turn, so that a set covers each of them alike."""
+    variants = VARIANTS.get(kind)
+    return variants[i % len(variants)] if variants else None
 
 
 SAMPLES = (

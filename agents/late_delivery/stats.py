@@ -346,9 +346,9 @@ def candidates(
     """Every value of `dimension` (data-quality issues for `data_quality`) with at least
     `min_rows` shipments in the period, ranked by what it explains; `significant` when its
     explained rise passes the z-test at `alpha` over the number of values (Bonferroni) and is at
-    least `min_share` of the overall rise (which must itself be a significant rise)."""
+    least `min_share` of the overall rise (all of it when the overall late rate did not rise:
+    the rest fell while it rose)."""
     rise = overall(frame)
-    rising = rise.estimate > 0 and rise.p_value < alpha
     column = frame.columns[dimension]
     chosen = [v for v in (values or frame.values(dimension)) if v != "clean"]
     found: list[Candidate] = []
@@ -357,11 +357,12 @@ def candidates(
         if int((mask & frame.period & frame.known).sum()) < min_rows:
             continue
         result = explained(frame, mask, min_rows=min_rows)
-        share = result.explained.estimate / rise.estimate if rise.estimate > 0 else 0.0
+        gained = result.explained.estimate
+        share = gained / rise.estimate if rise.estimate > 0 else float(gained > 0)
         found.append(Candidate(dimension, value, result, share, alpha / max(len(chosen), 1)))
     for c in found:
         e = c.result.explained
-        c.significant = rising and e.estimate > 0 and e.p_value < c.p_limit and c.share >= min_share
+        c.significant = e.estimate > 0 and e.p_value < c.p_limit and c.share >= min_share
     return sorted(found, key=lambda c: (-c.result.explained.estimate, c.value))
 
 

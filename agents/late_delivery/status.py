@@ -16,7 +16,10 @@ def status_lines(state: Mapping[str, Any]) -> dict[str, str]:
         "debate": f"{debate.get('rounds', 0)} round(s), {debate.get('posts', 0)} post(s)"
         + (f"; ended by {ending['rule']}: {ending.get('reason')}" if ending.get("rule") else ""),
     }
-    finding, why = value_or_why(state, "finding")
+    decided = state.get("decision") or {}
+    found, why = value_or_why(state, "finding")
+    amended = decided.get("finding") and decided["finding"] != found
+    finding: dict[str, Any] | None = decided["finding"] if amended else found
     if finding is None:
         return {**lines, "finding": f"({why})"}
     named = (
@@ -32,6 +35,8 @@ def status_lines(state: Mapping[str, Any]) -> dict[str, str]:
         else ""
     )
     settled = "settled" if finding.get("settled") else "not settled"
+    if amended:
+        settled = f"as decided by {decided.get('decided_by')}"
     return {
         **lines,
         "finding": f"{named} ({settled}, confidence {finding['confidence']:.2f}){shown}",

@@ -38,6 +38,14 @@ if TYPE_CHECKING:
     from graphs.kit.runtime import open_workflow
     from graphs.patterns.chain import Evaluator, Stage, build_chain
     from graphs.patterns.hierarchy import Department, build_hierarchy, department_agent
+    from graphs.patterns.mesh import (
+        Consensus,
+        MeshState,
+        RoundLimit,
+        Stagnation,
+        TokenBudget,
+        build_mesh,
+    )
     from graphs.patterns.supervisor import Worker, build_supervisor
     from graphs.patterns.vote import Arbiter, build_vote
     from schemas.decision import DecisionRecord
@@ -60,6 +68,9 @@ _HOMES = {
     "graphs.kit.runtime": ("open_workflow",),
     "graphs.patterns.chain": ("Evaluator", "Stage", "build_chain"),
     "graphs.patterns.hierarchy": ("Department", "build_hierarchy", "department_agent"),
+    "graphs.patterns.mesh": (
+        "Consensus", "MeshState", "RoundLimit", "Stagnation", "TokenBudget", "build_mesh",
+    ),
     "graphs.patterns.supervisor": ("Worker", "build_supervisor"),
     "graphs.patterns.vote": ("Arbiter", "build_vote"),
     "schemas.decision": ("DecisionRecord",),
@@ -75,6 +86,7 @@ __all__ = [
     "AgentSpec",
     "Arbiter",
     "BatonContext",
+    "Consensus",
     "DecisionRecord",
     "Department",
     "ErrorKind",
@@ -82,20 +94,25 @@ __all__ = [
     "GateSpec",
     "GovernedState",
     "Implementation",
+    "MeshState",
     "Outcome",
     "Owner",
     "PolicyError",
     "Recommendation",
     "ReviewAction",
     "ReviewDecision",
+    "RoundLimit",
     "Settled",
     "Stage",
+    "Stagnation",
     "Status",
+    "TokenBudget",
     "Worker",
     "Workflow",
     "add_gate_then_decide",
     "build_chain",
     "build_hierarchy",
+    "build_mesh",
     "build_supervisor",
     "build_vote",
     "department_agent",

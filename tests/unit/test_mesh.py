@@ -7,6 +7,7 @@ settled, every post a trace event, and the builder's refusals."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,9 @@ from langgraph.graph import END
 from pydantic import BaseModel, ConfigDict
 
 from agents.spec import AgentContext, AgentSpec, Implementation, Owner
+from graphs.kit.context import BatonContext
+from graphs.kit.policy import ReviewPolicy
+from graphs.kit.review_gate import GateSpec, add_review_gate
 from graphs.patterns.mesh import (
     Consensus,
     MeshState,
@@ -330,3 +334,50 @@ def test_a_state_without_the_mesh_keys_is_refused() -> None:
     with pytest.raises(ValueError, match="lacks the mesh's keys"):
         build_mesh(dict, PEERS, rules=[BOUND], arbiter=ARBITER, then="accept", escalate_to="human")
     build_mesh(Bare, PEERS, rules=[BOUND], arbiter=ARBITER, then="accept", escalate_to="human")
+
+
+class GatedState(ToyState, total=False):
+    review: dict[str, Any] | None
+
+
+def test_an_unsettled_debate_waits_at_a_review_gate_with_the_board_as_evidence(
+    tmp_path: Path,
+) -> None:
+    builder = build_mesh(
+        GatedState,
+        PEERS,
+        rules=[Stagnation(rounds=2), BOUND],
+        arbiter=ARBITER,
+        then="review_gate",
+        escalate_to="review_gate",
+    )
+    policy = ReviewPolicy(workflow="toy", owner="Toy Team", when_no_rule_fires="approve")
+    add_review_gate(
+        builder,
+        GateSpec(
+            workflow="toy",
+            agents=[ARBITER],
+            subject=lambda _: "Which claim stands?",
+            recommend=lambda _: "none",
+            reads=("escalation", "board", "debate"),
+            escalations=lambda s: [s["escalation"]["reason"]] if s.get("escalation") else [],
+            evidence=lambda s: {"board": s.get("board"), "debate": s.get("debate")},
+            policy=policy,
+        ),
+    )
+    builder.add_edge("review_gate", END)
+    graph = builder.compile(checkpointer=InMemorySaver())
+    script = {
+        "a": [[_hypothesis("a", 0), _evidence("a", 0, "r0.a.0")]],
+        "b": [[_hypothesis("b", 0, "Y")]],
+    }
+    config = {"configurable": {"thread_id": "gated"}}
+    context = BatonContext(database_url=f"sqlite:///{tmp_path / 'toy.db'}")
+    asyncio.run(graph.ainvoke({"script": script}, config, context=context))
+    waiting = graph.get_state(config)
+    assert waiting.next == ("review_gate",)
+    packet = waiting.interrupts[0].value
+    assert [r["rule"] for r in packet["reasons"]] == ["escalated"]
+    assert [p["id"] for p in packet["evidence"]["board"]] == ["r0.a.0", "r0.a.1", "r0.b.0"]
+    assert packet["evidence"]["debate"]["ending"]["rule"] == "stagnation"
+    assert packet["evidence"]["arbiter"]["value"]["settled"] is False
