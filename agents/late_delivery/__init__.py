@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from agents.late_delivery.arbiter import settle
+from agents.late_delivery.llm import ROLE as LLM_ROLE
+from agents.late_delivery.llm import settle_with_model
 from agents.late_delivery.peers import FAMILIES, peer_turn
 from agents.spec import AgentSpec, Implementation, Owner
 from schemas.blackboard import Turn
@@ -50,7 +52,16 @@ ARBITER: AgentSpec[ArbiterView, Finding] = AgentSpec(
     reads=("investigation_id", "board", "debate"),
     input_contract=ArbiterView,
     output_contract=Finding,
-    implementations=(Implementation("board_rules", "deterministic", settle, runs_inline=True),),
+    implementations=(
+        Implementation(
+            "llm_arbiter",
+            "llm",
+            settle_with_model,
+            model_role=LLM_ROLE,
+            description="a model reads the debate and settles it, bounded by the board",
+        ),
+        Implementation("board_rules", "deterministic", settle, runs_inline=True),
+    ),
     writes="finding",
 )
 AGENTS: tuple[AgentSpec[Any, Any], ...] = (*PEERS, ARBITER)

@@ -68,7 +68,7 @@ def settle(view: ArbiterView, context: AgentContext) -> Finding:
         and p["target"] in ids
         and p not in [c for i in ids for c in open_challenges(board, i)]
     ]
-    effect = _effect(evidence, EFFECT_MEASURES)
+    effect = effect_of(evidence, EFFECT_MEASURES)
     if effect is None:
         return _unsettled(board, f"{reason}; but no evidence of its effect is on the board")
     backers = sorted(claim["backers"])
@@ -82,7 +82,7 @@ def settle(view: ArbiterView, context: AgentContext) -> Finding:
         dimension=dimension,
         value=None if dimension == "none" else value,
         effect=effect,
-        value_change=_effect(evidence, ("late_rate_change",)),
+        value_change=effect_of(evidence, ("late_rate_change",)),
         supporting_posts=supporting,
         challenges_survived=survived,
         backers=backers,
@@ -93,7 +93,7 @@ def _named(claim: tuple[str, str]) -> str:
     return f"{claim[0]} = {claim[1]}"
 
 
-def _effect(evidence: list[dict[str, Any]], measures: tuple[str, ...]) -> Effect | None:
+def effect_of(evidence: list[dict[str, Any]], measures: tuple[str, ...]) -> Effect | None:
     chosen = next((p for p in evidence if p["measure"] in measures), None)
     if chosen is None:
         return None
@@ -115,5 +115,5 @@ def _unsettled(board: list[dict[str, Any]], reason: str) -> Finding:
         reason=reason,
         cites=[p["id"] for p in overall[:1]],
         dimension="none",
-        effect=_effect(overall, ("overall_change",)),
+        effect=effect_of(overall, ("overall_change",)),
     )

@@ -52,6 +52,7 @@ def test_model_roles_are_the_ones_the_specs_declare() -> None:
         "contract_analysis",
         "support_triage",
         "invoice_intake",
+        "late_delivery",
     }
 
 
