@@ -6,7 +6,8 @@ resumes the thread; and again just after its writes are saved, before the step's
 Every run completes, no agent whose result was checkpointed runs again, and
 every side effect (the decision, the reviewer's decision) is recorded exactly once.
 
-Four workers at a time run the killed runs, then four at a time resume them."""
+Four workers at a time run the killed runs (a process each), then four processes resume them, each
+its share of the threads in turn."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -32,7 +32,6 @@ from graphs.underwriting import DECISION_KIND
 from schemas.trace import EventKind
 from tests.conftest import ROOT, SAMPLES
 
-BATON = str(Path(sys.executable).parent / "baton")
 STRAIGHT_THROUGH = SAMPLES / "01_clean_straight_through.json"
 REFERRED = SAMPLES / "02_high_risk_referral.json"
 NODES = (
@@ -158,20 +157,47 @@ def _killer(url: str, crash: Crash) -> list[str]:
     return [sys.executable, "-c", script]
 
 
-def _resumer(url: str, crash: Crash) -> list[str]:
-    if crash.phase == "run":
-        args = ["run", "underwriting", str(STRAIGHT_THROUGH), "--thread-id", crash.thread]
-    else:
-        args = [
-            "review",
-            crash.thread,
-            "--approve",
-            "--reviewer",
-            DECISION["reviewer"],
-            "--note",
-            "ok",
-        ]
-    return [BATON, *args, "--json"]
+RESUMER = """
+import json, sys
+from graphs.kit.runtime import open_workflow
+
+with open_workflow("underwriting", {url!r}) as flow:
+    for phase, thread in {work!r}:
+        if phase == "run":
+            report = flow.start(json.load(open({case!r})), thread_id=thread)
+        else:
+            report = flow.resume(thread, {decision!r})
+        print(json.dumps({{"thread": thread, **report.as_json()}}), flush=True)
+"""
+
+
+def _resumed_in_workers(url: str, crashes: list[Crash]) -> dict[str, dict[str, object]]:
+    """Each crash's thread resumed in another process, WORKERS processes at a time, each taking
+    its share of the threads one after the other; the report of each, by thread."""
+    shares = [crashes[i::WORKERS] for i in range(WORKERS)]
+
+    def one(share: list[Crash]) -> subprocess.CompletedProcess[str]:
+        work = [(c.phase, c.thread) for c in share]
+        script = textwrap.dedent(RESUMER).format(
+            url=url, work=work, case=str(STRAIGHT_THROUGH), decision=DECISION
+        )
+        return subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**WORKER_ENV, "BATON_DATABASE_URL": url},
+        )
+
+    reports: dict[str, dict[str, object]] = {}
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for done in pool.map(one, shares):
+            assert done.returncode == 0, f"a resumer failed: {done.stderr[-2000:]}"
+            for line in done.stdout.splitlines():
+                report = json.loads(line)
+                reports[report["thread"]] = report
+    return reports
 
 
 def _executions(traces: TraceStore, thread: str) -> Counter[str]:
@@ -206,9 +232,9 @@ def test_killed_at_every_step_resumes_in_another_process_with_effects_exactly_on
             ran_before[crash] = _executions(traces, crash.thread)
 
     ledger = SideEffectLedger(url)
-    for crash, resumed in _in_workers(_resumer, url, crashes).items():
-        assert resumed.returncode == 0, f"{crash}: resume failed: {resumed.stderr[-2000:]}"
-        report = json.loads(resumed.stdout)
+    resumed = _resumed_in_workers(url, crashes)
+    for crash in crashes:
+        report = resumed[crash.thread]
         assert report["status"] == "completed", crash
         assert report["outcome"] == "approved", crash
         ran_after = _executions(traces, crash.thread)
