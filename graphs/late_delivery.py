@@ -151,6 +151,7 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
     is wrong). Its numbers are the board's evidence for that claim, when a peer posted any."""
     dimension = corrections.get("dimension")
     value = corrections.get("value")
+    value = value.strip() if isinstance(value, str) else value
     allowed = (*DIMENSIONS, "data_quality", "none")
     if dimension not in allowed:
         raise ValueError(f"dimension must be one of {', '.join(allowed)}, not {dimension!r}")
@@ -162,7 +163,7 @@ def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> d
         known = (
             set(DATA_QUALITY_ISSUES)
             if dimension == "data_quality"
-            else {str(row.get(dimension)) for row in state.get("shipments") or []}
+            else {str(row.get(dimension)).strip() for row in state.get("shipments") or []}
         )
         if value not in known:
             shown = ", ".join(sorted(known)[:20])

@@ -149,10 +149,18 @@ class LateDeliveryQuestion(BaseModel):
     def _in_both_windows(cls, shipments: list[Shipment], info: ValidationInfo) -> list[Shipment]:
         for name in ("baseline", "period"):
             window = info.data.get(name)
-            if window is not None and not any(window.holds(s.ship_date) for s in shipments):
+            if window is None:
+                continue
+            inside = [s for s in shipments if window.holds(s.ship_date)]
+            if not inside:
                 raise ValueError(
                     f"no shipment's ship_date falls in the {name} ({window.start} to "
                     f"{window.end}): there is nothing to compare"
+                )
+            if not any(s.promised_date and s.delivered_date for s in inside):
+                raise ValueError(
+                    f"no shipment of the {name} ({window.start} to {window.end}) has both a "
+                    "promised_date and a delivered_date: its late rate is unknown"
                 )
         return shipments
 

@@ -33,7 +33,13 @@ def settle(view: ArbiterView, context: AgentContext) -> Finding:
     if ending.get("settled"):
         chosen = next((k for k, c in claims.items() if ending["settled"] in c["ids"]), None)
         settled = chosen is not None
-        reason = f"{how}"
+        rival = max(
+            (len(c["backers"]) for k, c in claims.items() if k != chosen and not c["challenges"]),
+            default=0,
+        )
+        reason = f"{how}" + (
+            f"; its best unchallenged rival has {rival} backer(s)" if rival else ""
+        )
     else:
         clear = sorted(
             ((k, c) for k, c in claims.items() if not c["challenges"]),

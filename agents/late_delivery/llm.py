@@ -5,8 +5,10 @@ What the model may say is bounded by the board. It must choose a claim some peer
 (dimension and value) or `none`, and cite posts that are on the board; anything else is a failed
 answer and the board rules settle instead. Its numbers are never the model's: the finding's
 effect is the evidence the peers posted for that claim. A model's stated confidence is not
-calibrated, so it is capped below certainty, and at one half when a challenge of the claim still
-stands (the policy then stops it for an analyst). The posts are data: the prompt says to ignore
+calibrated, so it is capped below certainty, by the part of the peers backing the claim beyond
+its best unchallenged rival (as the board rules count it), and at one half when a challenge of the
+claim still stands (the policy then stops it for an analyst); a claim with no evidence of its
+effect on the board is not settled. The posts are data: the prompt says to ignore
 any instruction written in them.
 """
 
@@ -98,19 +100,35 @@ async def settle_with_model(view: ArbiterView, context: AgentContext) -> Finding
     hypotheses = set(claim["ids"])
     evidence = [p for p in board if p["kind"] == "evidence" and p.get("about") in hypotheses]
     standing = [c["id"] for i in hypotheses for c in open_challenges(board, i)]
-    confidence = min(answer.confidence, MAX_MODEL_CONFIDENCE)
-    reason = f"model settlement: {answer.reason}"
+    peers = len((view.debate or {}).get("peers") or {p["author"] for p in board}) or 1
+    rival = max(
+        (
+            len(c["backers"])
+            for k, c in claims.items()
+            if k != (dimension, value) and not c["challenges"]
+        ),
+        default=0,
+    )
+    backing = max(0.0, (len(claim["backers"]) - rival) / peers)
+    confidence = min(answer.confidence, MAX_MODEL_CONFIDENCE, backing)
+    reason = (
+        f"model settlement: {answer.reason} ({len(claim['backers'])} of {peers} peers back it, "
+        f"its best unchallenged rival {rival})"
+    )
     if standing:
         confidence = min(confidence, CHALLENGED_CONFIDENCE)
         reason += f" (challenges still standing: {', '.join(standing)})"
+    effect = effect_of(evidence, EFFECT_MEASURES)
+    if effect is None:
+        reason += "; no evidence of its effect is on the board"
     return Finding(
-        settled=answer.settled,
+        settled=answer.settled and effect is not None,
         confidence=round(confidence, 4),
         reason=reason,
         cites=answer.cites or sorted(hypotheses),
         dimension=dimension,
         value=None if dimension == "none" else value,
-        effect=effect_of(evidence, EFFECT_MEASURES),
+        effect=effect,
         value_change=effect_of(evidence, ("late_rate_change",)),
         supporting_posts=[
             *claim["ids"],

@@ -136,8 +136,13 @@ def _propose(turn: _Turn, family: str, frame: Frame, settings: InvestigationSett
         "hypothesis",
         dimension=family,
         value=best.value,
-        claim=f"{_label(family)} {best.value} explains {best.share:.0%} of the rise in late "
-        f"deliveries ({as_points(e.estimate)} of the overall late rate)",
+        claim=(
+            f"{_label(family)} {best.value} explains {best.share:.0%} of the rise in late "
+            f"deliveries ({as_points(e.estimate)} of the overall late rate)"
+            if overall(frame).estimate > 0
+            else f"{_label(family)} {best.value} got later ({as_points(e.estimate)} of the "
+            "overall late rate) while the other shipments got earlier"
+        ),
     )
     turn.evidence(
         hypothesis,

@@ -4,6 +4,7 @@ that names the file, the line and the column."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,13 @@ def read_shipments(path: Path) -> list[dict[str, Any]]:
         ) from None
     if not text.strip():
         raise ValueError(f"shipments file {str(path)!r} is empty: it needs a header and rows")
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
+    doubled = sorted({name for name in header if header.count(name) > 1 and name in COLUMNS})
+    if doubled:
+        raise ValueError(
+            f"shipments file {str(path)!r} has the column(s) {', '.join(doubled)} more than once"
+        )
     missing = [column for column in COLUMNS if column not in header]
     if missing:
         raise ValueError(
@@ -41,7 +47,8 @@ def read_shipments(path: Path) -> list[dict[str, Any]]:
             f"is {', '.join(header) or 'empty'}; it needs {', '.join(COLUMNS)})"
         )
     rows: list[dict[str, Any]] = []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # the physical line the row ends on (a quoted cell may span lines)
         if None in raw:
             raise ValueError(
                 f"shipments file {str(path)!r} line {line}: more values than the header's "

@@ -9,9 +9,10 @@ dates, ...). How much of the rise in the overall late rate M explains is the dec
 where s_b, s_p are M's shares of the baseline's and the period's shipments, Lb the baseline late
 rates and Δ the changes of the late rate, of M and of the rest R. `explained` is the first two
 terms: M's own late rate rising faster than the rest's, and M's volume growing while it is later
-than the rest (a supplier's shipments moving to a carrier that is late for everyone). Its
-standard error is the delta method's, with proportions' variances from the Agresti-Coull
-adjusted rates (so an empty or all-late cell does not claim certainty); its test is a z-test.
+than the rest (a supplier's shipments moving to a carrier that is late for everyone). Summed,
+they are s_p·D_p - s_b·D_b, D a window's late rate of M less the rest's; the standard error is
+the delta method's on that form (the shares binomial, the rates' variances from Agresti-Coull
+adjusted rates, so an empty or all-late cell does not claim certainty); its test is a z-test.
 Controlling for another dimension is indirect standardisation: M's lateness is measured against
 the rest's in the same value (stratum) of that dimension, in each window, and the same two
 effects are taken of that excess: a supplier that is late only because its shipments moved to a
@@ -191,23 +192,46 @@ def explained(frame: Frame, mask: Mask, among: Mask | None = None, min_rows: int
     var_b = _var(rest.lb, rest.nb) if thin else _var(inside.lb, inside.nb)
     own = Estimate(inside.rate_p - rate_b, math.sqrt(_var(inside.lp, inside.np_) + var_b))
     rest_change = change(rest)
-    gap = rate_b - rest.rate_b
-    shift = share_p - share_b
-    rate_effect = share_p * (own.estimate - rest_change.estimate)
-    mix_effect = shift * gap
-    var_rate = share_p**2 * (own.se**2 + rest_change.se**2)
-    var_shift = (share_p * (1 - share_p) / max(total_p, 1)) + (
-        share_b * (1 - share_b) / max(total_b, 1)
+    # explained = s_p·D_p - s_b·D_b, D the set's late rate less the rest's in a window (the two
+    # effects of the docstring, summed); with a thin baseline the set is taken as the rest there.
+    gap_p = inside.rate_p - rest.rate_p
+    gap_b = 0.0 if thin else inside.rate_b - rest.rate_b
+    var_gap_p = _var(inside.lp, inside.np_) + _var(rest.lp, rest.np_)
+    var_gap_b = 0.0 if thin else _var(inside.lb, inside.nb) + _var(rest.lb, rest.nb)
+    estimate = share_p * gap_p - share_b * gap_b
+    variance = share_weighted_variance(
+        share_p, share_b, gap_p, gap_b, var_gap_p, var_gap_b, total_p, total_b
     )
-    var_mix = gap**2 * var_shift + shift**2 * (var_b + _var(rest.lb, rest.nb))
     return Explained(
-        explained=Estimate(rate_effect + mix_effect, math.sqrt(var_rate + var_mix)),
+        explained=Estimate(estimate, math.sqrt(variance)),
         own=own,
         rest=rest_change,
         share_b=share_b,
         share_p=share_p,
         cell=inside,
         thin=thin,
+    )
+
+
+def share_weighted_variance(
+    share_p: float,
+    share_b: float,
+    gap_p: float,
+    gap_b: float,
+    var_gap_p: float,
+    var_gap_b: float,
+    total_p: int,
+    total_b: int,
+) -> float:
+    """The delta-method variance of `share_p·gap_p - share_b·gap_b`, each share a binomial
+    proportion of its window's shipments, independent of the gaps."""
+    var_share_p = share_p * (1 - share_p) / max(total_p, 1)
+    var_share_b = share_b * (1 - share_b) / max(total_b, 1)
+    return (
+        share_p**2 * var_gap_p
+        + share_b**2 * var_gap_b
+        + gap_p**2 * var_share_p
+        + gap_b**2 * var_share_b
     )
 
 
@@ -303,12 +327,11 @@ def stratified(frame: Frame, mask: Mask, dimension: str, min_rows: int = 30) -> 
         excess_b, var_b = 0.0, 0.0
     unstratified = explained(frame, mask, min_rows=min_rows)
     share_b, share_p = unstratified.share_b, unstratified.share_p
-    shift = share_p - share_b
-    n_b = int((frame.known & ~frame.period).sum()) or 1
-    n_p = int((frame.known & frame.period).sum()) or 1
-    var_shift = share_p * (1 - share_p) / n_p + share_b * (1 - share_b) / n_b
-    estimate = share_p * (excess_p - excess_b) + shift * excess_b
-    variance = share_p**2 * (var_p + var_b) + shift**2 * var_b + excess_b**2 * var_shift
+    n_b = int((frame.known & ~frame.period).sum())
+    n_p = int((frame.known & frame.period).sum())
+    # share_p·(excess_p - excess_b) + (share_p - share_b)·excess_b, as in `explained`
+    estimate = share_p * excess_p - share_b * excess_b
+    variance = share_weighted_variance(share_p, share_b, excess_p, excess_b, var_p, var_b, n_p, n_b)
     coverage = compared_p / total_p if total_p else 0.0
     if total_b >= min_rows:
         coverage = min(coverage, compared_b / total_b)
@@ -350,7 +373,11 @@ def candidates(
     the rest fell while it rose)."""
     rise = overall(frame)
     column = frame.columns[dimension]
-    chosen = [v for v in (values or frame.values(dimension)) if v != "clean"]
+    chosen = [
+        v
+        for v in (values or frame.values(dimension))
+        if dimension != "data_quality" or v != "clean"
+    ]
     found: list[Candidate] = []
     for value in chosen:
         mask = column == value

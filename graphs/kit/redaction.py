@@ -58,6 +58,34 @@ _LEAVES = frozenset({str, int, float, bool, type(None)})
 _SEQUENCES = frozenset({list, tuple})
 
 
+MAX_TRACED_ITEMS = 500
+"""A longer list in a traced input or output (the rows of a data set) is traced as its length and
+its first few items: a trace records what happened, not a copy of every input at every step."""
+TRACED_HEAD = 3
+
+
+def bounded(value: Any) -> Any:
+    """`value` with every list longer than `MAX_TRACED_ITEMS` replaced by its length and its first
+    `TRACED_HEAD` items (a copy where something was replaced, the value itself where not)."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict or (kind not in _SEQUENCES and isinstance(value, dict)):
+        changed = {key: bounded(item) for key, item in value.items()}
+        same = all(changed[key] is item for key, item in value.items())
+        return value if same else changed
+    if kind in _SEQUENCES or isinstance(value, list | tuple):
+        if len(value) > MAX_TRACED_ITEMS:
+            return {
+                "traced": f"the first {TRACED_HEAD} of {len(value)} items",
+                "items": len(value),
+                "head": [bounded(item) for item in value[:TRACED_HEAD]],
+            }
+        items = [bounded(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
 def sensitive_keys(*models: type[BaseModel]) -> frozenset[str]:
     """Field names to redact: those marked sensitive in these contracts and in every registered
     agent's contracts (a node's slice may carry the results of the agents before it)."""
@@ -84,9 +112,10 @@ def _mask(item: Any) -> str:
 def redacting_trace_policy(models: Iterable[type[BaseModel]]) -> TracePolicy:
     """A LangGraph trace policy that redacts, in a node's traced input and output (what LangSmith
     and the local trace store record), the sensitive fields of these contracts and of every
-    registered agent's contracts (a node's slice may carry results of the agents before it)."""
+    registered agent's contracts (a node's slice may carry results of the agents before it), and
+    traces a long list (a data set's rows) as its length and first items (`bounded`)."""
     keys = sensitive_keys(*models)
     return TracePolicy(
-        process_inputs=lambda value: redact(value, keys),
-        process_outputs=lambda value: redact(value, keys),
+        process_inputs=lambda value: bounded(redact(value, keys)),
+        process_outputs=lambda value: bounded(redact(value, keys)),
     )

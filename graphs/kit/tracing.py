@@ -24,7 +24,7 @@ from langgraph.types import Command
 from checkpoints.settings import database_url
 from checkpoints.trace_store import TraceStore
 from graphs.kit.events import EVENT_PREFIX
-from graphs.kit.redaction import redact, registered_sensitive_fields
+from graphs.kit.redaction import bounded, redact, registered_sensitive_fields
 from graphs.kit.workflows import all_workflows, get_workflow, workflow_names
 from schemas.trace import EventKind, TraceEvent
 
@@ -260,11 +260,12 @@ def trace_all_runs() -> None:
 
 def hide_sensitive(data: Any) -> Any:
     """`data` with every field marked sensitive in a registered contract redacted, and the text of
-    model calls (prompts, answers, quoted evidence) masked: they are built from the documents."""
+    model calls (prompts, answers, quoted evidence) masked: they are built from the documents; a
+    long list (a data set's rows) is kept as its length and first items (`bounded`)."""
     hidden = redact(data, registered_sensitive_fields())
     if isinstance(hidden, dict) and MODEL_RUN_KEYS & hidden.keys():
         hidden = redact(hidden, MODEL_TEXT_KEYS)
-    return hidden
+    return bounded(hidden)
 
 
 MODEL_RUN_KEYS = frozenset({"messages", "generations", "raw", "parsed"})

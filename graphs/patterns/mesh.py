@@ -12,7 +12,8 @@ The governed parts: the blackboard (an append-only log of typed posts in state, 
 its reducer), the termination rules a workflow composes (consensus, stagnation, a round limit,
 a token budget), and the loop detector (a peer repeating its own post, two peers flipping each
 other back and forth). Whatever ends a debate says why (`Ending`), and a debate always ends: a
-builder refuses a mesh without a rule that must fire (a round limit or a budget).
+builder refuses a mesh without a round limit (a token budget alone never ends a debate whose
+peers spend no tokens).
 """
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ class TokenBudget:
         return None
 
 
-BOUNDING = (RoundLimit, TokenBudget)
-"""Rules that must fire eventually: a mesh needs one, so that its debate always ends."""
+BOUNDING = (RoundLimit,)
+"""Rules that must fire eventually: a mesh needs one, so that its debate always ends (a token
+budget does not: peers that spend no tokens never exhaust it)."""
 
 
 def _content(post: dict[str, Any]) -> tuple[Any, ...]:
@@ -193,7 +195,7 @@ def why_it_ended(
 
 def check_mesh(peers: Sequence[str], rules: Sequence[Rule]) -> None:
     """Refuse a mesh that cannot be governed, before anything runs: fewer than two peers,
-    duplicate names, no termination rule, none that must fire, a quorum larger than the peers."""
+    duplicate names, no termination rule, no round limit, a quorum larger than the peers."""
     if len(peers) < 2:
         raise ValueError(f"a mesh needs at least two peers to debate (got {list(peers)})")
     duplicates = sorted({p for p in peers if list(peers).count(p) > 1})
@@ -203,7 +205,8 @@ def check_mesh(peers: Sequence[str], rules: Sequence[Rule]) -> None:
         raise ValueError("a mesh needs termination rules (e.g. Consensus, RoundLimit)")
     if not any(isinstance(rule, BOUNDING) for rule in rules):
         raise ValueError(
-            "a mesh needs a RoundLimit or a TokenBudget, so that its debate always ends"
+            "a mesh needs a RoundLimit, so that its debate always ends (a TokenBudget alone "
+            "never ends a debate whose peers spend no tokens)"
         )
     for rule in rules:
         if isinstance(rule, Consensus) and not 1 <= rule.quorum <= len(peers):
@@ -256,7 +259,7 @@ def build_mesh(
     ValueError before anything runs on: fewer than two peers, duplicate names or state keys, a
     name colliding with the pattern's own nodes, a peer that does not read the board or answer a
     `Turn`, an arbiter that does not read `board` and `debate` or answer a `Settlement`, no
-    termination rule or none that must fire (a `RoundLimit` or `TokenBudget`), a quorum larger
+    termination rule or no `RoundLimit` (the rule that must fire), a quorum larger
     than the peers, or a state schema without `MeshState`'s keys.
 
     Example:

@@ -123,7 +123,7 @@ def test_a_challenged_claim_is_never_settled_confidently_by_the_model(
     report, values = _run(sqlite_url, "07_confounded_mix_shift")
 
     finding = values["finding"]["value"]
-    assert finding["value"] == supplier and finding["confidence"] == 0.5
+    assert finding["value"] == supplier and finding["confidence"] <= 0.5
     assert "challenges still standing: r1.carrier." in finding["reason"]
     assert report.status == "awaiting_review", "the policy stops a weak finding for an analyst"
     assert [r["rule"] for r in report.packet["reasons"]] == ["weak_finding"]

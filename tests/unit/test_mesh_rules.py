@@ -174,8 +174,10 @@ def test_a_mesh_that_could_not_be_governed_is_refused() -> None:
         check_mesh(["mode", "carrier", "mode"], bounded)
     with pytest.raises(ValueError, match="needs termination rules"):
         check_mesh(["mode", "carrier"], [])
-    with pytest.raises(ValueError, match="RoundLimit or a TokenBudget"):
+    with pytest.raises(ValueError, match="needs a RoundLimit"):
         check_mesh(["mode", "carrier"], [Consensus(quorum=2), Stagnation(rounds=2)])
+    with pytest.raises(ValueError, match="never ends a debate whose peers spend no tokens"):
+        check_mesh(["mode", "carrier"], [TokenBudget(tokens=1000)])
     with pytest.raises(ValueError, match="quorum of 3 cannot be met by 2 peers"):
         check_mesh(["mode", "carrier"], [Consensus(quorum=3), *bounded])
     check_mesh(["mode", "carrier"], [Consensus(quorum=2), *bounded])

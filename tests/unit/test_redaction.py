@@ -51,3 +51,18 @@ def test_only_the_changed_branch_is_copied() -> None:
 
     assert hidden is not value
     assert hidden["other"] is untouched
+
+
+def test_a_long_list_is_traced_as_its_length_and_first_items() -> None:
+    from graphs.kit.redaction import MAX_TRACED_ITEMS, bounded
+
+    rows = [{"shipment_id": f"SH-{i}", "supplier": "Acme"} for i in range(MAX_TRACED_ITEMS + 1)]
+    traced = bounded({"investigation_id": "LD-1", "shipments": rows, "board": rows[:5]})
+    assert traced["shipments"] == {
+        "traced": f"the first 3 of {MAX_TRACED_ITEMS + 1} items",
+        "items": MAX_TRACED_ITEMS + 1,
+        "head": rows[:3],
+    }
+    assert traced["board"] == rows[:5] and traced["investigation_id"] == "LD-1"
+    short = {"lines": rows[:MAX_TRACED_ITEMS]}
+    assert bounded(short) is short, "nothing is copied when nothing is bounded"
