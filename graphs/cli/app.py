@@ -39,7 +39,7 @@ from graphs.kit.declaration import Workflow
 from graphs.kit.errors import RequestError, UnknownThread, UnknownWorkflow
 from graphs.kit.handoffs import handoff_map
 from graphs.kit.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
-from graphs.kit.policy import PolicyError
+from graphs.kit.policy import PolicyError, automation_thresholds
 from graphs.kit.retention import prune_finished
 from graphs.kit.review_gate import agreement_rates
 from graphs.kit.runtime import RunReport, WaitingGate, WorkflowRun, open_workflow, queued_cases
@@ -848,6 +848,60 @@ def agents(as_json: JsonFlag = False) -> None:
             "\n".join(row["implementations"]),
         )
     console.print(table)
+
+
+@app.command()
+@handles_errors
+def gates(
+    workflow: Annotated[
+        str | None, typer.Argument(help=f"One of: {', '.join(workflow_names())} (default: all)")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """How reviewers decided the cases each review rule stopped, per workflow and gate: their
+    decisions, agreement with the agents' recommendation, its Wilson lower bound, and whether the
+    rule qualifies for automation against the owner's thresholds (`automation:` in the policy)."""
+    from graphs.kit.autonomy import ACTIONS, rule_statistics  # statsmodels: loaded when asked
+
+    names = [_declared(workflow).name] if workflow else workflow_names()
+    thresholds = {name: automation_thresholds(name) for name in names}
+    found = rule_statistics(SideEffectLedger(_url()), thresholds, workflow)
+    if as_json:
+        _emit_json(
+            {
+                "rules": [s.as_json() for s in found],
+                "thresholds": {k: v.model_dump() for k, v in thresholds.items()},
+            }
+        )
+        return
+    if not found:
+        console.print("No review rule has stopped a case that a reviewer decided yet.")
+        return
+    table = Table(
+        "workflow",
+        "gate",
+        "rule",
+        "cases",
+        "approve/amend/reject/refer",
+        "agreed",
+        "bound",
+        "automation",
+        title="Review rules, as reviewers decided (bound: Wilson lower bound on agreement)",
+    )
+    for stats in found:
+        table.add_row(
+            escape(stats.workflow),
+            escape(stats.gate),
+            escape(stats.rule),
+            str(stats.cases),
+            "/".join(str(stats.decisions[a]) for a in ACTIONS),
+            f"{stats.agreed}/{stats.compared}" if stats.compared else "—",
+            f"{stats.bound:.1%}" if stats.bound is not None else "—",
+            "qualifies" if stats.qualifies else "not yet",
+        )
+    console.print(table)
+    for stats in found:
+        console.print(f"  · {escape(f'{stats.workflow}/{stats.gate}/{stats.rule}: {stats.why}')}")
 
 
 @app.command()

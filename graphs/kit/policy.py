@@ -155,6 +155,20 @@ class SecondReviewer(BaseModel):
         return None
 
 
+class AutomationThresholds(BaseModel):
+    """When the owner will consider automating a review rule (`automation:` in the policy file):
+    `baton gates` says a rule qualifies once reviewers decided at least `min_cases` of the cases
+    it stopped with a recommendation to compare, and the lower end of the `confidence` interval
+    (Wilson's) on how often they agreed with the agents is at least `min_agreement_bound`. Baton
+    never changes a rule by itself: moving one is a policy change the owner commits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_cases: int = Field(default=30, ge=1, le=1_000_000)
+    min_agreement_bound: float = Field(default=0.95, gt=0, le=1)
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+
+
 class ReviewPolicy(BaseModel):
     """A workflow's review policy file."""
 
@@ -167,6 +181,8 @@ class ReviewPolicy(BaseModel):
     rules: list[Rule] = Field(default_factory=list)
     second_reviewer: SecondReviewer | None = None
     """Which decisions a second, different reviewer must confirm (none when absent)."""
+    automation: AutomationThresholds = Field(default_factory=AutomationThresholds)
+    """When a review rule qualifies for automation (`baton gates`)."""
     settings: dict[str, Any] = Field(default_factory=dict)
     """The owner's settings the workflow's agents read (tolerances, windows, thresholds): each
     workflow checks them with its own model (`policy_settings`); agents get them in
@@ -239,6 +255,24 @@ def policy_settings(workflow: str, model: type[M], path: Path | None = None) -> 
             )
         ]
         raise PolicyError(f"{path}: " + "; ".join(problems)) from error
+
+
+def automation_thresholds(workflow: str, path: Path | None = None) -> AutomationThresholds:
+    """The owner's `automation:` thresholds in the workflow's policy file (the defaults without
+    a file or the section); PolicyError naming the file and the field."""
+    path = path or POLICY_DIR / f"{workflow}.yaml"
+    if not path.is_file():
+        return AutomationThresholds()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise PolicyError(f"{path}: cannot read the policy file: {error}") from error
+    section = raw.get("automation") if isinstance(raw, dict) else None
+    try:
+        return AutomationThresholds.model_validate(section or {})
+    except ValidationError as error:
+        problems = "; ".join(f"automation.{p}" for p in describe_errors(error))
+        raise PolicyError(f"{path}: {problems}") from None
 
 
 def raw_settings(path: Path) -> dict[str, Any]:

@@ -207,3 +207,15 @@ def test_second_reviewer_names_rules_the_file_or_the_gate_has() -> None:
         "it overrides the agents' decline recommendation"
     )
     assert policy.second_reviewer.needed([], "approve") is None
+
+
+def test_the_owners_automation_thresholds_are_read_and_checked(tmp_path: Path) -> None:
+    from graphs.kit.policy import AutomationThresholds, automation_thresholds
+
+    path = tmp_path / "toy.yaml"
+    assert automation_thresholds("toy", path) == AutomationThresholds()  # no file: defaults
+    path.write_text("workflow: toy\nowner: o\nautomation:\n  min_cases: 50\n", encoding="utf-8")
+    assert automation_thresholds("toy", path) == AutomationThresholds(min_cases=50)
+    path.write_text("workflow: toy\nowner: o\nautomation:\n  min_cases: 0\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"automation\.min_cases"):
+        automation_thresholds("toy", path)

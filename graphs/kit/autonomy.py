@@ -1,0 +1,111 @@
+"""The evidence for automating a review rule: how reviewers decided the cases each rule stopped.
+
+Every review gate keeps its outcome in the ledger (`gate_outcome`: the rules that fired, the
+recommendation, and the reviewer's decision). `rule_statistics` reads them back per workflow,
+gate and rule (three workflows that all call their gate `review_gate` are never pooled): the
+cases a rule stopped, how reviewers decided them (approve, amend, reject, refer), how often they
+agreed with the agents' recommendation, the lower end of the Wilson interval on that agreement
+(`statsmodels`), and whether the rule qualifies for automation against the owner's thresholds
+(`automation:` in the workflow's policy file). A case several rules stopped counts for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from statsmodels.stats.proportion import proportion_confint
+
+from checkpoints.ledger import SideEffectLedger
+from graphs.kit.policy import AutomationThresholds
+from graphs.kit.review_gate import GATE_OUTCOME_KIND
+
+ACTIONS = ("approve", "amend", "reject", "refer")
+
+
+def agreement_bound(agreed: int, compared: int, confidence: float = 0.95) -> float | None:
+    """The lower end of the Wilson score interval on `agreed` of `compared` at `confidence`
+    (None with nothing compared)."""
+    if compared == 0:
+        return None
+    low, _ = proportion_confint(agreed, compared, alpha=1 - confidence, method="wilson")
+    return float(low)
+
+
+@dataclass
+class RuleStatistics:
+    """One review rule of one workflow's gate, as reviewers decided the cases it stopped."""
+
+    workflow: str
+    gate: str
+    rule: str
+    cases: int = 0
+    decisions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
+    compared: int = 0
+    """Cases with a recommendation to compare the reviewer's decision with."""
+    agreed: int = 0
+    agreement: float | None = None
+    bound: float | None = None
+    """The lower end of the Wilson interval on the agreement."""
+    qualifies: bool = False
+    why: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rule_statistics(
+    ledger: SideEffectLedger,
+    thresholds: Mapping[str, AutomationThresholds],
+    workflow: str | None = None,
+) -> list[RuleStatistics]:
+    """Every rule that stopped a case (of `workflow`, or of every workflow), with how reviewers
+    decided; judged against each workflow's thresholds (the defaults where it sets none)."""
+    found: dict[tuple[str, str, str], RuleStatistics] = {}
+    for row in ledger.of_kind(GATE_OUTCOME_KIND):
+        outcome = row["payload"].get("outcome") or {}
+        packet, record = outcome.get("packet") or {}, outcome.get("record") or {}
+        if not outcome.get("required") or not record or not packet:
+            continue
+        name = str(packet.get("workflow"))
+        if workflow is not None and name != workflow:
+            continue
+        action = str((record.get("decision") or {}).get("action"))
+        rules = dict.fromkeys(str(fired.get("rule")) for fired in outcome.get("fired") or [])
+        for rule in rules:  # a rule firing on several agents stopped the case once
+            key = (name, str(packet.get("gate")), rule)
+            stats = found.setdefault(key, RuleStatistics(*key))
+            stats.cases += 1
+            if action in stats.decisions:
+                stats.decisions[action] += 1
+            if record.get("agreed") is not None:
+                stats.compared += 1
+                stats.agreed += 1 if record["agreed"] else 0
+    for stats in found.values():
+        _judge(stats, thresholds.get(stats.workflow) or AutomationThresholds())
+    return sorted(found.values(), key=lambda s: (s.workflow, s.gate, s.rule))
+
+
+def _judge(stats: RuleStatistics, thresholds: AutomationThresholds) -> None:
+    if stats.compared:
+        stats.agreement = stats.agreed / stats.compared
+    stats.bound = agreement_bound(stats.agreed, stats.compared, thresholds.confidence)
+    level = f"{thresholds.confidence:.0%}"
+    if stats.compared < thresholds.min_cases:
+        stats.why = (
+            f"{stats.compared} case(s) with a recommendation to compare, fewer than the "
+            f"{thresholds.min_cases} the owner asks for"
+        )
+    elif (stats.bound or 0) < thresholds.min_agreement_bound:
+        stats.why = (
+            f"agreement {stats.agreement:.1%}, {level} lower bound {stats.bound:.1%}, below the "
+            f"owner's {thresholds.min_agreement_bound:.1%}"
+        )
+    else:
+        stats.qualifies = True
+        stats.why = (
+            f"{stats.agreed} of {stats.compared} decisions agreed ({level} lower bound "
+            f"{stats.bound:.1%}, at least the owner's {thresholds.min_agreement_bound:.1%}): the "
+            "owner may move it to shadow, then to auto"
+        )

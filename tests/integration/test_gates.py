@@ -1,0 +1,74 @@
+"""`baton gates` on real recorded review histories (SQLite and PostgreSQL): per workflow, gate and
+rule, how reviewers decided the cases a rule stopped, their agreement with the agents' Wilson
+lower bound checked against its known value, gates of the same name in two workflows kept apart,
+and whether a rule qualifies against the owner's thresholds."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from checkpoints.ledger import SideEffectLedger
+from graphs.kit.autonomy import agreement_bound, rule_statistics
+from graphs.kit.policy import AutomationThresholds
+from graphs.kit.runtime import open_workflow
+from tests.integration.cli_helpers import baton
+from tests.integration.test_contract_review import sample as contract
+from tests.integration.test_review_gate import load_sample
+
+
+def wilson_lower(agreed: int, n: int, z: float = 1.959963984540054) -> float:
+    """The Wilson score interval's lower end, from its formula."""
+    p = agreed / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half
+
+
+def test_the_bound_is_wilsons() -> None:
+    assert agreement_bound(4, 5) == pytest.approx(wilson_lower(4, 5), abs=1e-9)
+    assert agreement_bound(45, 50) == pytest.approx(0.7864, abs=1e-4)
+    assert agreement_bound(50, 50) == pytest.approx(wilson_lower(50, 50), abs=1e-9)
+    assert agreement_bound(0, 0) is None
+
+
+def test_rules_are_judged_per_workflow_and_gate_on_recorded_decisions(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decisions = ["reject", "reject", "reject", "reject", "approve"]  # the agents say decline
+    with open_workflow("underwriting", database_url) as flow:
+        for n, action in enumerate(decisions):
+            thread = f"gates-uw-{n}"
+            flow.start(load_sample("02_high_risk_referral"), thread_id=thread)
+            flow.resume(thread, {"action": action, "reviewer": "Dana", "note": "checked"})
+    with open_workflow("contract_review", database_url) as flow:
+        flow.start(contract("03_joint_filing_escalates"), thread_id="gates-cr")
+        flow.resume("gates-cr", {"action": "approve", "reviewer": "Lee"})
+
+    ledger = SideEffectLedger(database_url)
+    loose = AutomationThresholds(min_cases=5, min_agreement_bound=0.3)
+    found = rule_statistics(ledger, {"underwriting": loose})
+    underwriting = [s for s in found if s.workflow == "underwriting"]
+    assert underwriting, "the referral rule's cases are counted"
+    for stats in underwriting:
+        assert (stats.gate, stats.cases) == ("review_gate", 5)
+        assert stats.decisions == {"approve": 1, "amend": 0, "reject": 4, "refer": 0}
+        assert (stats.agreed, stats.compared) == (4, 5)
+        assert stats.bound == pytest.approx(wilson_lower(4, 5), abs=1e-9)
+        assert stats.qualifies and "the owner may move it to shadow" in stats.why
+    contract_rules = [s for s in found if s.workflow == "contract_review"]
+    assert contract_rules and all(s.cases == 1 for s in contract_rules), "never pooled"
+    assert all(not s.qualifies and "fewer than the 30" in s.why for s in contract_rules)
+
+    strict = rule_statistics(ledger, {"underwriting": AutomationThresholds(min_cases=5)})
+    judged = [s for s in strict if s.workflow == "underwriting"]
+    assert all(not s.qualifies and "below the owner's 95.0%" in s.why for s in judged)
+
+    shown = baton(monkeypatch, database_url, "gates", "underwriting", "--json")
+    assert {r["workflow"] for r in shown["rules"]} == {"underwriting"}
+    assert (
+        shown["rules"][0]["cases"] == 5 and shown["thresholds"]["underwriting"]["min_cases"] == 30
+    )
+    text = baton(monkeypatch, database_url, "gates")
+    assert "contract_review" in text and "underwriting" in text and "not yet" in text
