@@ -58,6 +58,17 @@ class FiredRule(BaseModel):
     """What in the case made it fire (the field and the value)."""
 
 
+class ShadowCall(BaseModel):
+    """What a rule in shadow would have decided had it been automated: the agents' recommendation
+    (`approve`, `decline`), or `stop` when another rule would stop the case anyway or the agents
+    made no recommendation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    would_be: Literal["approve", "decline", "stop"]
+
+
 class GeneratedSummary(BaseModel):
     """A model's summary of the evidence for the reviewer. Generated, so never used to decide."""
 

@@ -885,6 +885,7 @@ def gates(
         "approve/amend/reject/refer",
         "agreed",
         "bound",
+        "shadow",
         "automation",
         title="Review rules, as reviewers decided (bound: Wilson lower bound on agreement)",
     )
@@ -897,6 +898,7 @@ def gates(
             "/".join(str(stats.decisions[a]) for a in ACTIONS),
             f"{stats.agreed}/{stats.compared}" if stats.compared else "—",
             f"{stats.bound:.1%}" if stats.bound is not None else "—",
+            f"{stats.shadow_agreed}/{stats.shadow_cases}" if stats.shadow_cases else "—",
             "qualifies" if stats.qualifies else "not yet",
         )
     console.print(table)

@@ -7,6 +7,8 @@ cases a rule stopped, how reviewers decided them (approve, amend, reject, refer)
 agreed with the agents' recommendation, the lower end of the Wilson interval on that agreement
 (`statsmodels`), and whether the rule qualifies for automation against the owner's thresholds
 (`automation:` in the workflow's policy file). A case several rules stopped counts for each.
+A rule in shadow (`shadow: true`) still stops its cases; its would-be automated decisions, as the
+gate recorded them, are compared with the people's (`shadow_agreement`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from graphs.kit.policy import AutomationThresholds
 from graphs.kit.review_gate import GATE_OUTCOME_KIND
 
 ACTIONS = ("approve", "amend", "reject", "refer")
+SHADOW_MATCHES = {"approve": "approve", "decline": "reject"}
+"""The person's action that agrees with a rule in shadow's would-be decision."""
 
 
 def agreement_bound(agreed: int, compared: int, confidence: float = 0.95) -> float | None:
@@ -50,6 +54,14 @@ class RuleStatistics:
     """The lower end of the Wilson interval on the agreement."""
     qualifies: bool = False
     why: str = ""
+    shadow_cases: int = 0
+    """Cases the rule stopped while in shadow with an automated decision to compare (its
+    would-be decision was not `stop`)."""
+    shadow_agreed: int = 0
+    """Of those, how many the person decided as the automated decision would have."""
+    shadow_agreement: float | None = None
+    policy_versions: list[str] = field(default_factory=list)
+    """The versions of the policy the rule's cases were assessed under."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +84,8 @@ def rule_statistics(
         if workflow is not None and name != workflow:
             continue
         action = str((record.get("decision") or {}).get("action"))
+        shadow = {c["rule"]: c["would_be"] for c in outcome.get("shadow") or []}
+        version = outcome.get("policy_version")
         rules = dict.fromkeys(str(fired.get("rule")) for fired in outcome.get("fired") or [])
         for rule in rules:  # a rule firing on several agents stopped the case once
             key = (name, str(packet.get("gate")), rule)
@@ -82,12 +96,20 @@ def rule_statistics(
             if record.get("agreed") is not None:
                 stats.compared += 1
                 stats.agreed += 1 if record["agreed"] else 0
+            if version and version not in stats.policy_versions:
+                stats.policy_versions.append(version)
+            would_be = shadow.get(rule)
+            if would_be in SHADOW_MATCHES:
+                stats.shadow_cases += 1
+                stats.shadow_agreed += 1 if SHADOW_MATCHES[would_be] == action else 0
     for stats in found.values():
         _judge(stats, thresholds.get(stats.workflow) or AutomationThresholds())
     return sorted(found.values(), key=lambda s: (s.workflow, s.gate, s.rule))
 
 
 def _judge(stats: RuleStatistics, thresholds: AutomationThresholds) -> None:
+    if stats.shadow_cases:
+        stats.shadow_agreement = stats.shadow_agreed / stats.shadow_cases
     if stats.compared:
         stats.agreement = stats.agreed / stats.compared
     stats.bound = agreement_bound(stats.agreed, stats.compared, thresholds.confidence)

@@ -11,6 +11,7 @@ forces review, whatever the file says.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -54,6 +55,9 @@ class Rule(BaseModel):
     description: str = Field(min_length=1)
     field: str | None = None
     then: Literal["review", "refer"] = "review"
+    shadow: bool = False
+    """A review rule on trial for automation: the case still stops for a person, and the gate
+    records what the automated decision would have been (`baton gates` compares the two)."""
     equals: Any = None
     not_equals: Any = None
     in_: list[Any] | None = Field(default=None, alias="in")
@@ -66,6 +70,12 @@ class Rule(BaseModel):
     always: Literal[True] | None = None
     status: list[Literal["ok", "empty", "failed", "escalated"]] | None = None
     """Fires when the agent named by `field` answered with one of these statuses."""
+
+    @model_validator(mode="after")
+    def _shadow_reviews(self) -> Self:
+        if self.shadow and self.then != "review":
+            raise ValueError("only a review rule can be in shadow (then: review)")
+        return self
 
     @model_validator(mode="after")
     def _exactly_one_test(self) -> Self:
@@ -255,6 +265,13 @@ def policy_settings(workflow: str, model: type[M], path: Path | None = None) -> 
             )
         ]
         raise PolicyError(f"{path}: " + "; ".join(problems)) from error
+
+
+def policy_version(policy: ReviewPolicy) -> str:
+    """The policy's version: a content hash of what it says (its rules, thresholds and settings),
+    recorded with every gate outcome so a decision names the policy in force."""
+    text = policy.model_dump_json(by_alias=True)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def automation_thresholds(workflow: str, path: Path | None = None) -> AutomationThresholds:

@@ -30,7 +30,7 @@ from graphs.kit.context import BatonContext, resolved_database_url, resolved_mod
 from graphs.kit.contracts import ContractViolation, describe_errors, validate_contract
 from graphs.kit.events import emit
 from graphs.kit.governed import OVERRIDES_KEY
-from graphs.kit.policy import ReviewPolicy, assess, workflow_policy
+from graphs.kit.policy import ReviewPolicy, assess, policy_version, workflow_policy
 from graphs.kit.redaction import redact, redacting_trace_policy, sensitive_keys
 from schemas.review import (
     FiredRule,
@@ -41,6 +41,7 @@ from schemas.review import (
     ReviewPacket,
     ReviewRecord,
     SecondReview,
+    ShadowCall,
 )
 from schemas.trace import EventKind
 
@@ -72,6 +73,10 @@ class ReviewOutcome(BaseModel):
     outcome_key: str | None = None
     """The ledger key under which the gate recorded this outcome and the results it assessed:
     what follows the gate acts on that record, not on what the state says."""
+    policy_version: str | None = None
+    """The content hash of the policy in force when the gate assessed the case."""
+    shadow: list[ShadowCall] = []
+    """What each rule in shadow that fired would have decided, automated."""
 
 
 class UnrecordedOutcome(RuntimeError):
@@ -154,6 +159,7 @@ def add_review_gate(builder: StateGraph, gate: GateSpec) -> None:
 def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
     names = [spec.name for spec in gate.agents]
     hidden = sensitive_keys(*(spec.output_contract for spec in gate.agents))
+    version = policy_version(gate.rules)
 
     def review_gate(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
@@ -180,6 +186,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 action=assessment.action,
                 fired=assessment.fired,
                 referrals=_referrals(assessment.fired),
+                policy_version=version,
             )
             return {REVIEW_KEY: _record_outcome(gate, config, runtime, outcome, results)}
         recommendation = gate.recommend(state)
@@ -275,10 +282,25 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             record=record,
             record_key=record_key,
             amended=amended or None,
+            policy_version=version,
+            shadow=shadow_calls(gate.rules, assessment.fired, recommendation),
         )
         return {REVIEW_KEY: _record_outcome(gate, config, runtime, outcome, results)}
 
     return review_gate
+
+
+def shadow_calls(
+    policy: ReviewPolicy, fired: list[FiredRule], recommendation: Recommendation
+) -> list[ShadowCall]:
+    """What each rule in shadow that fired would have decided automated: the agents'
+    recommendation, unless another rule (or the policy's default) would stop the case anyway."""
+    trial = {rule.name for rule in policy.rules if rule.shadow}
+    mine = [f.rule for f in fired if f.rule in trial]
+    others = [f for f in fired if f.rule not in trial]
+    stops = bool(others) or policy.when_no_rule_fires == "review"
+    would_be = "stop" if stops or recommendation not in ("approve", "decline") else recommendation
+    return [ShadowCall(rule=rule, would_be=would_be) for rule in dict.fromkeys(mine)]
 
 
 def _thread_id(config: RunnableConfig) -> str:
@@ -641,7 +663,12 @@ def _record_decision(
         key,
         thread_id=thread_id,
         kind=REVIEW_DECISION_KIND,
-        payload={"workflow": gate.workflow, "gate": gate.name, **record.model_dump(mode="json")},
+        payload={
+            "workflow": gate.workflow,
+            "gate": gate.name,
+            "policy_version": policy_version(gate.rules),
+            **record.model_dump(mode="json"),
+        },
     )
     record = ReviewRecord.model_validate(
         {k: v for k, v in kept.payload.items() if k in ReviewRecord.model_fields}

@@ -6,6 +6,8 @@ and whether a rule qualifies against the owner's thresholds."""
 from __future__ import annotations
 
 import math
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +74,37 @@ def test_rules_are_judged_per_workflow_and_gate_on_recorded_decisions(
     )
     text = baton(monkeypatch, database_url, "gates")
     assert "contract_review" in text and "underwriting" in text and "not yet" in text
+
+
+def test_a_rule_in_shadow_still_stops_and_its_would_be_decisions_are_compared(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import graphs.kit.policy as policy
+
+    trial = tmp_path / "policies"
+    shutil.copytree(policy.POLICY_DIR, trial)
+    text = (trial / "underwriting.yaml").read_text(encoding="utf-8")
+    marked = text.replace("  - name: high_risk\n", "  - name: high_risk\n    shadow: true\n", 1)
+    assert marked != text
+    (trial / "underwriting.yaml").write_text(marked, encoding="utf-8")
+    monkeypatch.setattr(policy, "POLICY_DIR", trial)
+
+    with open_workflow("underwriting", database_url) as flow:
+        for n, action in enumerate(["reject", "reject", "approve"]):
+            thread = f"shadow-{n}"
+            report = flow.start(load_sample("02_high_risk_referral"), thread_id=thread)
+            assert report.status == "awaiting_review", "a rule in shadow still stops the case"
+            flow.resume(thread, {"action": action, "reviewer": "Dana", "note": "checked"})
+        state = flow.graph.get_state(flow.config("shadow-0")).values
+    assert state["review"]["shadow"] == [{"rule": "high_risk", "would_be": "decline"}]
+    version = state["review"]["policy_version"]
+    assert version.startswith("sha256:")
+
+    (stats,) = [
+        s
+        for s in rule_statistics(SideEffectLedger(database_url), {})
+        if s.workflow == "underwriting" and s.rule == "high_risk"
+    ]
+    assert (stats.shadow_cases, stats.shadow_agreed) == (3, 2)
+    assert stats.shadow_agreement == pytest.approx(2 / 3)
+    assert stats.policy_versions == [version]

@@ -219,3 +219,26 @@ def test_the_owners_automation_thresholds_are_read_and_checked(tmp_path: Path) -
     path.write_text("workflow: toy\nowner: o\nautomation:\n  min_cases: 0\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"automation\.min_cases"):
         automation_thresholds("toy", path)
+
+
+def test_only_a_review_rule_can_be_in_shadow() -> None:
+    with pytest.raises(ValidationError, match="only a review rule can be in shadow"):
+        Rule.model_validate(
+            {
+                "name": "big",
+                "description": "d",
+                "field": "quote.limit",
+                "greater_than": 1,
+                "then": "refer",
+                "shadow": True,
+            }
+        )
+    assert Rule.model_validate(
+        {
+            "name": "big",
+            "description": "d",
+            "field": "quote.limit",
+            "greater_than": 1,
+            "shadow": True,
+        }
+    ).shadow
