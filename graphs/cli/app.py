@@ -14,7 +14,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -39,7 +39,7 @@ from graphs.kit.declaration import Workflow
 from graphs.kit.errors import RequestError, UnknownThread, UnknownWorkflow
 from graphs.kit.handoffs import handoff_map
 from graphs.kit.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
-from graphs.kit.policy import PolicyError, automation_thresholds
+from graphs.kit.policy import PolicyError, automation_thresholds, load_policy
 from graphs.kit.retention import prune_finished
 from graphs.kit.review_gate import agreement_rates
 from graphs.kit.runtime import RunReport, WaitingGate, WorkflowRun, open_workflow, queued_cases
@@ -904,6 +904,71 @@ def gates(
     console.print(table)
     for stats in found:
         console.print(f"  · {escape(f'{stats.workflow}/{stats.gate}/{stats.rule}: {stats.why}')}")
+
+
+@app.command()
+@handles_errors
+def backtest(
+    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(workflow_names())}")],
+    policy: Annotated[
+        Path, typer.Option("--policy", help="The candidate policy file (YAML), checked first.")
+    ],
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only cases recorded on or after this date.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replay a candidate policy over WORKFLOW's recorded cases (the agents' results as its gate
+    assessed them): how many it would stop or let through, every case it treats otherwise, and
+    those it would let through that a person rejected, amended or referred. Nothing is re-run
+    and nothing is written."""
+    from graphs.kit.autonomy import backtest as replay
+
+    declared = _declared(workflow)
+    agents = [*declared.agents, *declared.specialists()]
+    candidate = load_policy(policy, {spec.name: spec.output_contract for spec in agents})
+    start = None
+    if since is not None:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError:
+            raise BadInput(f"--since {since!r} is not a date (YYYY-MM-DD)") from None
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    url = _url()
+    store = TraceStore(url)
+    known: dict[str, str | None] = {}
+
+    def workflow_of(thread_id: str) -> str | None:
+        if thread_id not in known:
+            thread = store.thread(thread_id)
+            known[thread_id] = thread["workflow"] if thread else None
+        return known[thread_id]
+
+    report = replay(SideEffectLedger(url), workflow_of, workflow, candidate, start)
+    if as_json:
+        _emit_json({"policy": str(policy), **report.as_json()})
+        return
+    console.print(
+        f"{escape(workflow)} / {escape(report.gate)}: {report.cases} recorded case(s); the "
+        f"policy in force stopped {report.stopped_before}. The candidate would stop "
+        f"{report.would_stop}, refer {report.would_refer} and let {report.would_pass} through."
+    )
+    for title, cases in (
+        ("Cases the candidate treats otherwise", report.changed),
+        ("Let through, though a person rejected, amended or referred them", report.let_through),
+    ):
+        if not cases:
+            continue
+        table = Table("thread", "recorded", "in force", "candidate", "person", title=title)
+        for case in cases:
+            table.add_row(
+                escape(case.thread_id),
+                case.recorded_at[:19],
+                case.recorded,
+                case.candidate + (f" ({', '.join(case.fired)})" if case.fired else ""),
+                case.person or "—",
+            )
+        console.print(table)
 
 
 @app.command()

@@ -9,18 +9,24 @@ agreed with the agents' recommendation, the lower end of the Wilson interval on 
 (`automation:` in the workflow's policy file). A case several rules stopped counts for each.
 A rule in shadow (`shadow: true`) still stops its cases; its would-be automated decisions, as the
 gate recorded them, are compared with the people's (`shadow_agreement`).
+
+`backtest` replays a candidate policy over a gate's recorded cases, on the agents' results as the
+gate assessed them: how many it would stop, refer or let through, every case it treats otherwise,
+and the cases it would let through that a person rejected, amended or referred. Nothing is re-run
+and nothing is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from statsmodels.stats.proportion import proportion_confint
 
 from checkpoints.ledger import SideEffectLedger
-from graphs.kit.policy import AutomationThresholds
+from graphs.kit.policy import AutomationThresholds, ReviewPolicy, assess
 from graphs.kit.review_gate import GATE_OUTCOME_KIND
 
 ACTIONS = ("approve", "amend", "reject", "refer")
@@ -131,3 +137,105 @@ def _judge(stats: RuleStatistics, thresholds: AutomationThresholds) -> None:
             f"{stats.bound:.1%}, at least the owner's {thresholds.min_agreement_bound:.1%}): the "
             "owner may move it to shadow, then to auto"
         )
+
+
+@dataclass
+class BacktestCase:
+    """One recorded case as the candidate policy would have treated it."""
+
+    thread_id: str
+    recorded_at: str
+    recorded: str
+    """What the policy in force did: `review`, `refer` or `approve`."""
+    candidate: str
+    """What the candidate policy would do."""
+    fired: list[str]
+    """The candidate's rules that fired."""
+    person: str | None
+    """What the reviewer decided, when one did."""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Backtest:
+    """A candidate policy replayed over a gate's recorded cases: nothing re-run, nothing written."""
+
+    workflow: str
+    gate: str
+    cases: int = 0
+    would_stop: int = 0
+    would_refer: int = 0
+    would_pass: int = 0
+    stopped_before: int = 0
+    changed: list[BacktestCase] = field(default_factory=list)
+    """Every case the candidate treats otherwise than the policy in force did."""
+    let_through: list[BacktestCase] = field(default_factory=list)
+    """Cases the candidate would let through that a person rejected, amended or referred."""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def gate_of(outcome_key: str) -> str:
+    """The gate's node name from a gate outcome's ledger key (`gate_outcome:<thread>:<task>`,
+    the task a checkpoint namespace: `review_gate:<id>`, or `dept:<id>|dept_review:<id>`)."""
+    task = outcome_key.split(":", 2)[-1]
+    return task.split("|")[-1].split(":")[0]
+
+
+def backtest(
+    ledger: SideEffectLedger,
+    workflow_of: Callable[[str], str | None],
+    workflow: str,
+    candidate: ReviewPolicy,
+    since: datetime | None = None,
+) -> Backtest:
+    """Replay `candidate` over every outcome `workflow`'s gate named by the candidate recorded
+    (since `since`), on the agents' results as the gate assessed them. The escalations and input
+    corrections the gate saw stand as they were (they are not the policy's to change)."""
+    report = Backtest(workflow=workflow, gate=candidate.gate)
+    for row in ledger.of_kind(GATE_OUTCOME_KIND):
+        key, payload = str(row["key"]), row["payload"]
+        if gate_of(key) != candidate.gate or workflow_of(str(row["thread_id"])) != workflow:
+            continue
+        at = row["recorded_at"]
+        if since is not None and _aware(at) < since:
+            continue
+        outcome, results = payload.get("outcome") or {}, payload.get("results") or {}
+        fired = outcome.get("fired") or []
+        escalations = [f["detail"] for f in fired if f["rule"] == "escalated"]
+        corrected = [
+            name
+            for f in fired
+            if f["rule"] == "operator_correction"
+            for name in str(f["detail"]).removeprefix("corrected input of ").split(", ")
+        ]
+        judged = assess(candidate, results, list(results), corrected, escalations)
+        recorded = str(outcome.get("action"))
+        record = outcome.get("record") or {}
+        person = (record.get("decision") or {}).get("action")
+        case = BacktestCase(
+            thread_id=str(row["thread_id"]),
+            recorded_at=str(at),
+            recorded=recorded,
+            candidate=judged.action,
+            fired=sorted({f.rule for f in judged.fired}),
+            person=person,
+        )
+        report.cases += 1
+        report.stopped_before += recorded == "review"
+        report.would_stop += judged.action == "review"
+        report.would_refer += judged.action == "refer"
+        report.would_pass += judged.action == "approve"
+        if judged.action != recorded:
+            report.changed.append(case)
+        if judged.action == "approve" and person in ("reject", "amend", "refer"):
+            report.let_through.append(case)
+    return report
+
+
+def _aware(moment: Any) -> datetime:
+    value = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -108,3 +108,74 @@ def test_a_rule_in_shadow_still_stops_and_its_would_be_decisions_are_compared(
     assert (stats.shadow_cases, stats.shadow_agreed) == (3, 2)
     assert stats.shadow_agreement == pytest.approx(2 / 3)
     assert stats.policy_versions == [version]
+
+
+def test_a_backtest_lists_exactly_the_cases_a_looser_or_stricter_policy_changes(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import graphs.kit.policy as policy
+    from checkpoints.trace_store import TraceStore
+    from graphs.kit.autonomy import backtest
+    from graphs.kit.policy import load_policy
+    from graphs.underwriting import WORKFLOW
+
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("01_clean_straight_through"), thread_id="bt-clean")
+        for thread, action in (("bt-r1", "reject"), ("bt-r2", "reject"), ("bt-ok", "approve")):
+            flow.start(load_sample("02_high_risk_referral"), thread_id=thread)
+            flow.resume(thread, {"action": action, "reviewer": "Dana", "note": "checked"})
+    text = (policy.POLICY_DIR / "underwriting.yaml").read_text(encoding="utf-8")
+    start = text.index("  - name: high_risk\n")
+    end = text.index("  - name:", start + 1)
+    looser, stricter = tmp_path / "looser.yaml", tmp_path / "stricter.yaml"
+    looser.write_text(text[:start] + text[end:], encoding="utf-8")
+    stricter.write_text(
+        text.replace("when_no_rule_fires: approve", "when_no_rule_fires: review"), encoding="utf-8"
+    )
+    ledger = SideEffectLedger(database_url)
+    before = len(ledger.of_kind("gate_outcome"))
+    store = TraceStore(database_url)
+
+    def workflow_of(thread: str) -> str | None:
+        known = store.thread(thread)
+        return known["workflow"] if known else None
+
+    contracts = {spec.name: spec.output_contract for spec in WORKFLOW.agents}
+    loose = backtest(ledger, workflow_of, "underwriting", load_policy(looser, contracts))
+    assert (loose.cases, loose.stopped_before, loose.would_pass) == (4, 3, 4)
+    assert sorted(c.thread_id for c in loose.changed) == ["bt-ok", "bt-r1", "bt-r2"]
+    assert sorted(c.thread_id for c in loose.let_through) == ["bt-r1", "bt-r2"]
+    strict = backtest(ledger, workflow_of, "underwriting", load_policy(stricter, contracts))
+    assert [(c.thread_id, c.recorded, c.candidate) for c in strict.changed] == [
+        ("bt-clean", "approve", "review")
+    ]
+    assert strict.let_through == [] and strict.would_stop == 4
+
+    shown = baton(
+        monkeypatch, database_url, "backtest", "underwriting", "--policy", str(looser), "--json"
+    )
+    assert sorted(c["thread_id"] for c in shown["let_through"]) == ["bt-r1", "bt-r2"]
+    future = baton(
+        monkeypatch,
+        database_url,
+        "backtest",
+        "underwriting",
+        "--policy",
+        str(looser),
+        "--since",
+        "2999-01-01",
+        "--json",
+    )
+    assert future["cases"] == 0
+    (tmp_path / "broken.yaml").write_text(text.replace("field: risk.band", "field: risk.nope"))
+    refused = baton(
+        monkeypatch,
+        database_url,
+        "backtest",
+        "underwriting",
+        "--policy",
+        str(tmp_path / "broken.yaml"),
+        code=2,
+    )
+    assert "risk.nope" in refused
+    assert len(ledger.of_kind("gate_outcome")) == before, "nothing is written"
