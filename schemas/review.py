@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from enum import StrEnum
 from typing import Any, Literal, Self
 
@@ -9,6 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Recommendation = Literal["approve", "decline", "none"]
 """What the agents' results point to; `none` when an agent could not answer."""
+
+
+PACKET_REF = r"^[0-9a-f]{12,64}$"
+"""A packet hash as a decision names it: the whole SHA-256 (64 hex digits) or its first 12+."""
+
+
+def names_packet(reference: str, packet_hash: str) -> bool:
+    """Whether a decision's `packet` reference names the packet with this hash."""
+    return len(reference) >= 12 and packet_hash.startswith(reference)
 
 
 class ReviewAction(StrEnum):
@@ -30,6 +41,11 @@ class ReviewDecision(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
     corrections: dict[str, Any] | None = None
     """With `amend`: the fields of the proposed terms to change (validated by the workflow)."""
+    packet: str | None = Field(default=None, pattern=PACKET_REF)
+    """The `packet_hash` of the review packet this decision answers (its first 12 characters
+    are enough). A case that changed since (a rollback re-ran an agent, an input was corrected)
+    shows another packet, and the decision is refused. The gate records the full hash of the
+    packet it applied the decision to, named or not."""
     identified_by: str | None = Field(default=None, max_length=100)
     """How the reviewer's identity was established: `api key` (a server, from the caller's key,
     whatever the body said), `development mode` (a server with BATON_AUTH=off: the body's name),
@@ -112,6 +128,16 @@ class ReviewPacket(BaseModel):
     awaiting_second_review: SecondReview | None = None
     """Set when a first reviewer's decision needs a second, different reviewer (the policy file's
     `second_reviewer`): they confirm it (the same action and corrections), or reject or refer."""
+    packet_hash: str | None = None
+    """SHA-256 of what the packet shows (`content_hash`): the reference a decision names."""
+
+    def content_hash(self) -> str:
+        """SHA-256 of the packet as shown, in canonical JSON: everything but the generated
+        summary (which decides nothing, and a model may word it otherwise when asked again) and
+        the hash itself. Sensitive fields are hashed as shown (redacted), never in clear."""
+        shown = self.model_dump(mode="json", exclude={"summary", "packet_hash"})
+        canonical = json.dumps(shown, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class ReviewRecord(BaseModel):
@@ -149,3 +175,5 @@ class QueuedCase(BaseModel):
     """When it joined the queue (ISO 8601, UTC); the queue is served oldest first."""
     awaiting_second_review: str | None = None
     """Whose decision waits for a second, different reviewer to confirm it, and why (four eyes)."""
+    packet_hash: str | None = None
+    """The hash of the packet the gate shows now: a decision naming another is stale."""

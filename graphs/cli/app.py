@@ -36,7 +36,7 @@ from checkpoints.trace_store import TraceStore
 from graphs.cli.trace_view import debate_rounds, event_summary
 from graphs.kit.contracts import ContractViolation
 from graphs.kit.declaration import Workflow
-from graphs.kit.errors import RequestError, UnknownThread, UnknownWorkflow
+from graphs.kit.errors import RequestError, StaleReviewPacket, UnknownThread, UnknownWorkflow
 from graphs.kit.handoffs import handoff_map
 from graphs.kit.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
 from graphs.kit.policy import PolicyError, automation_thresholds, load_policy
@@ -107,6 +107,8 @@ def handles_errors(command: F) -> F:
             return command(*args, **kwargs)
         except typer.Exit:
             raise
+        except StaleReviewPacket as error:  # with the packet the case shows now
+            _fail(2, str(error), as_json, "packet", {"packet": error.packet})
         except CORRECTABLE as error:
             _fail(2, str(error), as_json, _field_of(error))
         except Exception as error:
@@ -125,10 +127,16 @@ def _field_of(error: Exception) -> str | None:
     return None
 
 
-def _fail(code: int, message: str, as_json: bool = False, field: str | None = None) -> NoReturn:
+def _fail(
+    code: int,
+    message: str,
+    as_json: bool = False,
+    field: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> NoReturn:
     """Say what went wrong on stderr, and with --json as one JSON object on stdout too."""
     if as_json:
-        _emit_json({"error": message, "field": field, "exit_code": code})
+        _emit_json({"error": message, "field": field, "exit_code": code, **(details or {})})
     errors.print(
         f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
     )
@@ -302,9 +310,11 @@ def _show_packet(report: RunReport, gate: WaitingGate, selector: str) -> None:
     packet = gate.packet
     if selector:
         console.print(f"\n[bold]── {escape(gate.describe())}[/]", highlight=False, soft_wrap=True)
-    target = f"{escape(report.thread_id)}{escape(selector)}"
+    bound = f" --packet {packet['packet_hash'][:12]}" if packet.get("packet_hash") else ""
+    target = f"{escape(report.thread_id)}{escape(selector)}{bound}"
     console.print(
         f"[bold]{escape(packet['subject'])}[/]  agents recommend: [bold]{packet['recommendation']}[/]"
+        + (f"  packet {packet['packet_hash'][:12]}" if bound else "")
     )
     ballot = (packet.get("evidence") or {}).get("ballot")
     if isinstance(ballot, dict):
@@ -483,10 +493,20 @@ def review(
             help="Where several gates wait: the interrupt id of the gate to answer.",
         ),
     ] = None,
+    packet: Annotated[
+        str | None,
+        typer.Option(
+            "--packet",
+            metavar="HASH",
+            help="The packet you decided on (its hash, as `baton status` shows it): refused, "
+            "with the new packet shown, when the case changed since.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Answer THREAD's review gate: --approve, --reject, --refer or --amend FILE (with
-    --department NAME or --interrupt ID where several gates wait)."""
+    --department NAME or --interrupt ID where several gates wait; --packet HASH binds the
+    decision to the packet you read)."""
     chosen = [
         name
         for name, on in (
@@ -511,9 +531,23 @@ def review(
         decision["note"] = note
     if amend is not None:
         decision["corrections"] = _object(read_json_file(amend, "corrections"), "corrections")
+    if packet is not None:
+        decision["packet"] = packet.strip().lower()
     with _thread_workflow(thread_id) as flow, _progress("resuming…", as_json):
-        report = flow.resume(thread_id, decision, interrupt_id=interrupt, department=department)
+        try:
+            report = flow.resume(thread_id, decision, interrupt_id=interrupt, department=department)
+        except StaleReviewPacket as stale:
+            if not as_json:  # the reviewer sees what the case shows now
+                gate = WaitingGate("", department, str(stale.packet.get("gate")), stale.packet)
+                _show_packet(flow.report(thread_id), gate, _selector_of(department, interrupt))
+            raise
     _show_report(report, as_json)
+
+
+def _selector_of(department: str | None, interrupt: str | None) -> str:
+    if department:
+        return f" --department {department}"
+    return f" --interrupt {interrupt}" if interrupt else ""
 
 
 @app.command()

@@ -20,6 +20,15 @@ class ReviewRefused(RequestError):
     """The gate refused a decision (for example corrections that break the quote contract)."""
 
 
+class StaleReviewPacket(ReviewRefused):
+    """The decision names a review packet the gate no longer shows (the case changed since it
+    was read); nothing was recorded. `packet` is the one the gate shows now."""
+
+    def __init__(self, message: str, packet: dict[str, object]) -> None:
+        super().__init__(message)
+        self.packet = packet
+
+
 class ReviewConflict(RequestError):
     """Someone else answered the review gate first; this decision was not recorded."""
 

@@ -42,6 +42,7 @@ from schemas.review import (
     ReviewRecord,
     SecondReview,
     ShadowCall,
+    names_packet,
 )
 from schemas.trace import EventKind
 
@@ -201,6 +202,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             amendable_fields=list(gate.amendable_fields),
         )
         packet.summary = _summary(gate, packet, config, runtime)
+        packet.packet_hash = packet.content_hash()
         _enqueue(gate, packet, config, runtime)
         refused: list[str] = []
         first: ReviewDecision | None = None
@@ -219,6 +221,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 # A replay: the first of two decisions stands as it was taken (whatever the
                 # policy or the workflow's rules say now), so the second answer is read as one.
                 first, packet.awaiting_second_review = kept_first[1].first, kept_first[1]
+                packet.packet_hash = packet.content_hash()
                 amended = _amendment(gate, state, first)
                 continue
             refusal = reviewer_refusal(who, state.get(OWNER_KEY))
@@ -226,26 +229,31 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 refused.append(refusal)
                 continue
             try:
+                _check_packet_named(answer, packet)
                 if first is None:
                     decision, amended = _accept_answer(gate, state, answer)
-                    decision = _vouched(decision, who)
+                    decision = _stamped(_vouched(decision, who), packet)
                     why = _second_review_needed(gate, assessment.fired, recommendation, decision)
                     if why is None:
                         break
                     first = decision
                     packet.awaiting_second_review = SecondReview(first=first, why=why)
+                    packet.packet_hash = packet.content_hash()
                     _record_first(
                         gate, config, runtime, packet.awaiting_second_review, asked_times - 1
                     )
                     _enqueue(gate, packet, config, runtime)  # the queue says whom it waits for
                     continue
-                decision = _vouched(
-                    validate_contract(ReviewDecision, answer, where="review decision"), who
+                decision = _stamped(
+                    _vouched(
+                        validate_contract(ReviewDecision, answer, where="review decision"), who
+                    ),
+                    packet,
                 )
                 _check_second_review(decision, first)
                 if decision.action in (ReviewAction.REJECT, ReviewAction.REFER):
                     decision, amended = _accept_answer(gate, state, answer)
-                    decision, second = _vouched(decision, who), (None, first)
+                    decision, second = _stamped(_vouched(decision, who), packet), (None, first)
                 else:
                     decision, second = first, (decision, None)
                 break
@@ -336,6 +344,7 @@ def _enqueue(
             "reasons": [f"{rule.rule}: {rule.detail}" for rule in packet.reasons],
             "recommendation": packet.recommendation,
             "awaiting_second_review": _second_review_line(packet.awaiting_second_review),
+            "packet_hash": packet.packet_hash,
         }
     )
     if new:
@@ -632,7 +641,38 @@ def _accept_answer(
     return decision, amended
 
 
+class StalePacket(ValueError):
+    """A decision names a packet the gate no longer shows: the case changed since it was read."""
+
+
+def stale_packet_message(named: str, shown: str) -> str:
+    """Why a decision naming packet `named` is refused while the gate shows packet `shown`."""
+    return (
+        f"stale packet: the decision answers packet {named[:12]}, but the case changed since it "
+        f"was shown (a rollback re-ran an agent, or an input was corrected); it now shows packet "
+        f"{shown[:12]}: read the new packet and decide again"
+    )
+
+
+def _check_packet_named(answer: Any, packet: ReviewPacket) -> None:
+    """StalePacket when the answer names a packet other than the one the gate shows."""
+    named = answer.get("packet") if isinstance(answer, Mapping) else None
+    if (
+        isinstance(named, str)
+        and packet.packet_hash
+        and not names_packet(named, packet.packet_hash)
+    ):
+        raise StalePacket(stale_packet_message(named, packet.packet_hash))
+
+
+def _stamped(decision: ReviewDecision, packet: ReviewPacket) -> ReviewDecision:
+    """The decision with the full hash of the packet it was applied to."""
+    return decision.model_copy(update={"packet": packet.packet_hash})
+
+
 def _refusal(error: ValueError) -> str:
+    if isinstance(error, StalePacket):
+        return str(error)
     if isinstance(error, ValidationError):
         return "invalid review decision: " + "; ".join(describe_errors(error))
     if isinstance(error, ContractViolation):

@@ -37,16 +37,17 @@ from graphs.kit.errors import (
     RequestError,
     ReviewConflict,
     ReviewRefused,
+    StaleReviewPacket,
     ThreadRunning,
     UnknownThread,
 )
 from graphs.kit.governed import OVERRIDES_KEY, RERUNS_KEY
 from graphs.kit.inputs import check_json_text, check_thread_id
 from graphs.kit.redaction import redact, sensitive_keys
-from graphs.kit.review_gate import department_review_record
+from graphs.kit.review_gate import department_review_record, stale_packet_message
 from graphs.kit.tracing import WORKFLOW_METADATA_KEY, BatonTracer, redact_langsmith_runs
 from graphs.kit.workflows import get_workflow
-from schemas.review import QueuedCase, ReviewDecision
+from schemas.review import QueuedCase, ReviewDecision, names_packet
 from schemas.trace import EventKind, TraceEvent
 
 RunStatus = Literal["completed", "awaiting_review", "incomplete", "not_started", "inconsistent"]
@@ -291,7 +292,14 @@ class WorkflowRun:
     ) -> RunReport:
         """Send `decision` to the waiting gate `target` (by its interrupt id, so it reaches that
         gate alone), then check what that gate did with it."""
-        validate_contract(ReviewDecision, decision, where="review decision")
+        named = validate_contract(ReviewDecision, decision, where="review decision").packet
+        shown = str(target.packet.get("packet_hash") or "")
+        if named is not None and shown and not names_packet(named, shown):
+            raise StaleReviewPacket(
+                f"{stale_packet_message(named, shown)} ({_gate_words(thread_id, target.department)}"
+                " is still open; nothing was recorded)",
+                target.packet,
+            )
         refused_before = len(target.packet.get("refused", []))
         self._invoke(Command(resume={target.interrupt_id: decision}), self.config(thread_id))
         after = self._settle(thread_id)
@@ -306,6 +314,10 @@ class WorkflowRun:
         if same:
             refused = same[0].packet.get("refused", [])
             if len(refused) > refused_before:
+                if str(refused[-1]).startswith("stale packet"):  # changed while it was sent
+                    raise StaleReviewPacket(
+                        f"{refused[-1]} ({where} is still open)", same[0].packet
+                    )
                 raise ReviewRefused(f"{refused[-1]} ({where} is still open)")
             return after  # waiting for a second reviewer: nothing recorded yet
         recorded = self._recorded_decision(thread_id, target.department)

@@ -52,9 +52,14 @@ from graphs.kit.context import refused_model_choice
 from graphs.kit.contracts import ContractViolation, validate_contract
 from graphs.kit.inputs import InputRejected, check_json_text, check_thread_id
 from graphs.kit.redaction import redact, sensitive_keys
-from graphs.kit.review_gate import ANSWER_KIND, FIRST_REVIEW_KIND, REVIEW_DECISION_KIND
+from graphs.kit.review_gate import (
+    ANSWER_KIND,
+    FIRST_REVIEW_KIND,
+    REVIEW_DECISION_KIND,
+    stale_packet_message,
+)
 from graphs.kit.workflows import get_workflow, workflow_names
-from schemas.review import ReviewDecision
+from schemas.review import ReviewDecision, names_packet
 from schemas.trace import EventKind, TraceEvent
 
 Scope = MutableMapping[str, Any]
@@ -527,6 +532,27 @@ async def _one_gate_named(thread: str, resume: Any) -> None:
         )
 
 
+async def _packet_still_shown(thread: str, resume: Any) -> None:
+    """A decision naming the packet it answers goes only to a gate that still shows that packet:
+    a case that changed since (a rollback, a corrected input) is refused (409) with the packet
+    it shows now, before any run starts. The gate checks again, for a change in between."""
+    where, decision = _resume_decision(resume)
+    named = decision.get("packet") if isinstance(decision, dict) else None
+    if not isinstance(named, str):
+        return
+    queue = HumanQueue(database_url())
+    shown = [c.packet_hash for c in await anyio.to_thread.run_sync(queue.of_thread, thread)]
+    current = [h for h in shown if h]
+    if not current or any(names_packet(named, h) for h in current):
+        return
+    raise Refusal(
+        409,
+        f"{where}.packet",
+        stale_packet_message(named, current[0])
+        + " (GET /threads/{thread_id}/state: its interrupts show the packet)",
+    )
+
+
 async def _reviewer_may_see(route: Route | None, thread: str) -> None:
     """A reviewer reaches a thread only while its case waits for review (the human queue)."""
     if route is None or route.name not in REVIEWER_READS or await _is_waiting(thread):
@@ -607,6 +633,7 @@ class RequestBoundary:
             if name == "runs.create" and thread is not None and _resumes(body):
                 await _waiting_for_review(thread)
                 await _one_gate_named(thread, body["command"]["resume"])
+                await _packet_still_shown(thread, body["command"]["resume"])
                 await self._not_own_case(scope, thread, identity)
             if name == "runs.create" and thread is not None and _has_input(body):
                 await self._holds_no_case(scope, thread)
