@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test bench bench-quality bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
+.PHONY: run test docs-handoffs bench bench-quality bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -38,6 +38,11 @@ pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Writes docs/handoffs.md from the graphs (a test fails when it is stale).
+docs-handoffs: $(VENV)/.run-installed
+	$(BIN)/baton handoffs --format markdown > docs/handoffs.md.tmp
+	mv docs/handoffs.md.tmp docs/handoffs.md
 
 # Writes docs/benchmarks.md: token sizes, governance overhead, throughput, latency, crash recovery.
 bench: $(VENV)/.dev-installed

@@ -1,7 +1,8 @@
 """`baton`: run, review, inspect, roll back and trace workflow threads from the command line.
 
 Exit codes: 0 success; 2 bad input (unknown workflow or thread, unreadable file, invalid JSON, a
-contract violation in the input — the message names the field); 1 internal error.
+contract violation in the input — the message names the field); 1 internal error, and for
+`handoffs --diff` a change that breaks a consumer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -33,11 +35,18 @@ from checkpoints.rollback import RollbackError
 from checkpoints.settings import SettingsError
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
+from graphs.cli.handoff_view import show_changes, show_map
 from graphs.cli.trace_view import debate_rounds, event_summary
 from graphs.kit.contracts import ContractViolation
 from graphs.kit.declaration import Workflow
 from graphs.kit.errors import RequestError, StaleReviewPacket, UnknownThread, UnknownWorkflow
-from graphs.kit.handoffs import handoff_map
+from graphs.kit.handoff_diff import breaking_first, diff_handoffs, exported_workflows
+from graphs.kit.handoff_doc import (
+    handoff_document,
+    markdown,
+    single_workflow_document,
+    workflow_handoffs,
+)
 from graphs.kit.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
 from graphs.kit.policy import PolicyError, automation_thresholds, load_policy
 from graphs.kit.retention import prune_finished
@@ -1005,19 +1014,83 @@ def backtest(
         console.print(table)
 
 
+class HandoffFormat(StrEnum):
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
 @app.command()
 @handles_errors
 def handoffs(
-    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(workflow_names())}")],
+    workflow: Annotated[
+        str | None, typer.Argument(help=f"One of: {', '.join(workflow_names())} (default: all)")
+    ] = None,
+    output: Annotated[
+        HandoffFormat,
+        typer.Option(
+            "--format",
+            help="table; markdown (docs/handoffs.md); json (what --diff reads back)",
+        ),
+    ] = HandoffFormat.TABLE,
     as_json: JsonFlag = False,
+    old: Annotated[
+        Path | None,
+        typer.Option(
+            "--diff",
+            metavar="OLD.json",
+            help="Report what changed since that --format json export; exit code 1 when a "
+            "change breaks a consumer (a field it reads removed, retyped, made optional or "
+            "nullable; a handoff removed).",
+        ),
+    ] = None,
 ) -> None:
-    """The handoff map of WORKFLOW: every edge between agents and the contract it carries."""
-    _declared(workflow)
-    edges = handoff_map(workflow)
+    """The handoff map: every edge between agents, the contract it carries, its JSON Schema and
+    the fields of it the consumer reads (every workflow, or WORKFLOW), with a Mermaid drawing.
+    With --diff OLD.json: the changes since that export, breaking ones first; exit code 1 when
+    any breaks a consumer."""
+    if as_json and output is HandoffFormat.MARKDOWN:
+        raise BadInput("--json and --format markdown: choose one")
+    as_json = as_json or output is HandoffFormat.JSON
+    names = [_declared(workflow).name] if workflow else workflow_names()
+    if old is not None:
+        if output is HandoffFormat.MARKDOWN:
+            raise BadInput("--diff reports as a table or as JSON (--json), not as markdown")
+        _handoff_changes(names, old, only=workflow, as_json=as_json)
+    elif output is HandoffFormat.MARKDOWN:
+        sys.stdout.write(markdown(handoff_document(names)))
+    elif as_json:
+        _emit_json(single_workflow_document(workflow) if workflow else handoff_document(names))
+    else:
+        for name in names:
+            show_map(console, name, workflow_handoffs(name))
+
+
+def _handoff_changes(names: list[str], old_file: Path, only: str | None, as_json: bool) -> None:
+    """Compare the handoffs with the export `old_file`; exit code 1 when a change is breaking."""
+    try:
+        old = exported_workflows(read_json_file(old_file, "handoff map"))
+    except ValueError as error:
+        raise BadInput(
+            f"handoff map file {str(old_file)!r} is not a `baton handoffs --format json` "
+            f"export: {error}"
+        ) from None
+    if only:
+        old = {name: edges for name, edges in old.items() if name == only}
+    changes = list(
+        breaking_first(
+            diff_handoffs(old, {name: workflow_handoffs(name)["handoffs"] for name in names})
+        )
+    )
     if as_json:
-        _emit_json({"workflow": workflow, "handoffs": edges})
-        return
-    table = Table("from", "to", "contract", title=f"Handoffs of {workflow}")
-    for edge in edges:
-        table.add_row(edge["from"], edge["to"], edge["contract"])
-    console.print(table)
+        _emit_json(
+            {
+                "old": str(old_file),
+                "breaking": [c.as_json() for c in changes if c.breaking],
+                "non_breaking": [c.as_json() for c in changes if not c.breaking],
+            }
+        )
+    else:
+        show_changes(console, changes, str(old_file))
+    if any(c.breaking for c in changes):
+        raise typer.Exit(1)
