@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     MetaData,
+    RowMapping,
     String,
     Table,
     Text,
@@ -80,19 +82,26 @@ class TraceStore:
             query = query.where(trace_events.c.kind == kind.value)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(trace_events.c.seq)).mappings().all()
-        return [
-            TraceEvent(
-                seq=row["seq"],
-                thread_id=row["thread_id"],
-                kind=EventKind(row["kind"]),
-                node=row["node"],
-                agent=row["agent"],
-                run_id=row["run_id"],
-                at=_aware(row["at"]),
-                data=json.loads(row["data"]),
+        return [_event(row) for row in rows]
+
+    def stream(
+        self, since: datetime | None = None, workflow: str | None = None
+    ) -> Iterator[tuple[TraceEvent, str | None]]:
+        """Every event (of one workflow's threads, or all; from `since` on), in the order they
+        were recorded, with its thread's workflow: read in batches, never all at once."""
+        query = select(trace_events, threads.c.workflow).join(
+            threads, threads.c.thread_id == trace_events.c.thread_id, isouter=True
+        )
+        if since is not None:
+            query = query.where(trace_events.c.at >= since.astimezone(UTC))
+        if workflow is not None:
+            query = query.where(threads.c.workflow == workflow)
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(stream_results=True, yield_per=500).execute(
+                query.order_by(trace_events.c.seq)
             )
-            for row in rows
-        ]
+            for row in rows.mappings():
+                yield _event(row), row["workflow"]
 
     def register_thread(self, thread_id: str, workflow: str, subject: str | None) -> None:
         """Record that a thread runs `workflow` (idempotent)."""
@@ -148,6 +157,19 @@ class TraceStore:
                 .all()
             )
         return [dict(row) for row in rows]
+
+
+def _event(row: RowMapping) -> TraceEvent:
+    return TraceEvent(
+        seq=row["seq"],
+        thread_id=row["thread_id"],
+        kind=EventKind(row["kind"]),
+        node=row["node"],
+        agent=row["agent"],
+        run_id=row["run_id"],
+        at=_aware(row["at"]),
+        data=json.loads(row["data"]),
+    )
 
 
 def _aware(value: datetime) -> datetime:

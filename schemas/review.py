@@ -69,7 +69,7 @@ class FiredRule(BaseModel):
 
     rule: str
     description: str
-    action: Literal["review", "refer"]
+    action: Literal["review", "refer", "auto"]
     detail: str
     """What in the case made it fire (the field and the value)."""
 
@@ -154,6 +154,8 @@ class ReviewRecord(BaseModel):
     """The second reviewer's confirmation, when the policy asked for one."""
     overruled: ReviewDecision | None = None
     """The first reviewer's decision, when the second reviewer rejected or referred instead."""
+    automated: bool = False
+    """Decided by the policy, not a person: a rule in `auto` applied the agents' recommendation."""
 
 
 class QueuedCase(BaseModel):

@@ -57,6 +57,12 @@ class EventKind(StrEnum):
     ROLLBACK = "rollback"
     """Someone rewound the thread to just before an agent: who (and how that was established),
     when, to which agent, why, and the corrected input if any (sensitive fields redacted)."""
+    PRUNE = "prune"
+    """An operator pruned the thread's intermediate checkpoints (`baton prune`): who (and how
+    that was established), when, why, and how old a thread had to be."""
+    POLICY_IN_FORCE = "policy_in_force"
+    """A gate decided its first case under a policy version other than the one it last used
+    (the owner changed the policy file): the new version, the one before, and the rules."""
     STATE_CHANGE = "state_change"
     """An operator changed a thread's history through a server (a state update, a run from an
     earlier checkpoint, a command that jumps or writes): who (from the key), when, how, why (the

@@ -320,7 +320,7 @@ def _show_packet(report: RunReport, gate: WaitingGate, selector: str) -> None:
     if selector:
         console.print(f"\n[bold]── {escape(gate.describe())}[/]", highlight=False, soft_wrap=True)
     bound = f" --packet {packet['packet_hash'][:12]}" if packet.get("packet_hash") else ""
-    target = f"{escape(report.thread_id)}{escape(selector)}{bound}"
+    target = f"{escape(report.thread_id)}{escape(selector)}"
     console.print(
         f"[bold]{escape(packet['subject'])}[/]  agents recommend: [bold]{packet['recommendation']}[/]"
         + (f"  packet {packet['packet_hash'][:12]}" if bound else "")
@@ -361,9 +361,9 @@ def _show_packet(report: RunReport, gate: WaitingGate, selector: str) -> None:
             f"[yellow]{escape(first['reviewer'])} chose {first['action']}; a second reviewer "
             f"must confirm it ({escape(waiting['why'])}).[/] Confirm with the same "
             f'answer as another reviewer, e.g. [bold]BATON_REVIEWER="NAME" {_program()} '
-            f"review {target} --{first['action']}[/]"
+            f"review {target} --{first['action']}"
             + (" FILE" if first["action"] == "amend" else "")
-            + ", or --reject or --refer"
+            + f"{bound}[/], or --reject or --refer"
         )
     elif not _in_memory():
         # Against the agents' advice (or without it) an approval usually needs a why.
@@ -371,9 +371,10 @@ def _show_packet(report: RunReport, gate: WaitingGate, selector: str) -> None:
         amendable = ", ".join(packet["amendable_fields"])
         amend = f", or --amend FILE with any of {amendable}" if amendable else ""
         console.print(
-            f"Continue with: [bold]{_program()} review {target} --approve "
+            f"Continue with: [bold]{_program()} review {target} --approve{bound} "
             f'--reviewer "YOUR NAME"{needs_note}[/] (or --reject, --refer{amend}; without '
-            "--reviewer: BATON_REVIEWER, else your user name)"
+            "--reviewer: BATON_REVIEWER, else your user name; --packet names the packet shown "
+            "here, and a case that changed since refuses the decision)"
         )
 
 
@@ -692,14 +693,28 @@ def prune(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List the threads; change nothing.")
     ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Who prunes (default: BATON_OPERATOR, else your user name)."),
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the trace).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Drop the intermediate checkpoints of completed threads, keeping each one's final state,
     decision and trace (`baton history` and `baton rollback` then refuse those threads, saying so;
-    `baton trace` still shows every step)."""
+    `baton trace` still shows every step, and a `prune` event with who, when and why)."""
     url = _url()
+    check_json_text({"by": by, "reason": reason}, where="")
+    who, how = _identity(by, "BATON_OPERATOR")
     with _progress("pruning…", as_json):
-        result = prune_finished(url, timedelta(days=older_than), dry_run=dry_run)
+        result = prune_finished(
+            url,
+            timedelta(days=older_than),
+            dry_run=dry_run,
+            by=who,
+            identified_by=how,
+            reason=reason,
+        )
     counts = result.counts
     if as_json:
         _emit_json(
@@ -994,11 +1009,19 @@ def backtest(
     console.print(
         f"{escape(workflow)} / {escape(report.gate)}: {report.cases} recorded case(s); the "
         f"policy in force stopped {report.stopped_before}. The candidate would stop "
-        f"{report.would_stop}, refer {report.would_refer} and let {report.would_pass} through."
+        f"{report.would_stop}, refer {report.would_refer}, let {report.would_pass} through"
+        + (
+            f" and decide {report.would_automate} as the agents recommend (rules in auto)."
+            if report.would_automate
+            else "."
+        )
     )
     for title, cases in (
         ("Cases the candidate treats otherwise", report.changed),
-        ("Let through, though a person rejected, amended or referred them", report.let_through),
+        (
+            "Let through or automated, though a person decided otherwise",
+            report.let_through,
+        ),
     ):
         if not cases:
             continue
@@ -1094,3 +1117,7 @@ def _handoff_changes(names: list[str], old_file: Path, only: str | None, as_json
         show_changes(console, changes, str(old_file))
     if any(c.breaking for c in changes):
         raise typer.Exit(1)
+
+
+# Command modules register themselves on `app`: they import it, so they come last.
+from graphs.cli import audit_commands, owner_commands  # noqa: E402, F401

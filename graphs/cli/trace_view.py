@@ -44,6 +44,14 @@ def event_summary(event: TraceEvent) -> str:
         if data.get("values") is not None:
             text += f"; values {data['values']}"
         return text
+    if kind is EventKind.PRUNE:
+        text = f"pruned by {data.get('by')} ({data.get('identified_by')}): intermediate checkpoints dropped"
+        return text + (f": {data['reason']}" if data.get("reason") else "")
+    if kind is EventKind.POLICY_IN_FORCE:
+        return (
+            f"policy {str(data.get('version'))[:12]} in force at {data.get('gate')} "
+            f"(before: {str(data.get('previous'))[:12] if data.get('previous') else 'none recorded'})"
+        )
     if kind is EventKind.ROUTE:
         blocked = "; ".join(f"{k} blocked: {v}" for k, v in (data.get("blocked") or {}).items())
         route = ", ".join(data.get("route") or []) or "finish"

@@ -168,11 +168,15 @@ class Backtest:
     would_stop: int = 0
     would_refer: int = 0
     would_pass: int = 0
+    would_automate: int = 0
+    """Cases a rule in `auto` would decide as the agents recommend, with no person."""
     stopped_before: int = 0
     changed: list[BacktestCase] = field(default_factory=list)
     """Every case the candidate treats otherwise than the policy in force did."""
     let_through: list[BacktestCase] = field(default_factory=list)
-    """Cases the candidate would let through that a person rejected, amended or referred."""
+    """Cases the candidate would let through that a person rejected, amended or referred, and
+    cases it would decide automatically that a person decided otherwise than the agents
+    recommended."""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -229,9 +233,14 @@ def backtest(
         report.would_stop += judged.action == "review"
         report.would_refer += judged.action == "refer"
         report.would_pass += judged.action == "approve"
+        report.would_automate += judged.action == "auto"
         if judged.action != recorded:
             report.changed.append(case)
         if judged.action == "approve" and person in ("reject", "amend", "refer"):
+            report.let_through.append(case)
+        recommended = (outcome.get("packet") or {}).get("recommendation")
+        automated_as = {"approve": "approve", "decline": "reject"}.get(str(recommended))
+        if judged.action == "auto" and person is not None and person != automated_as:
             report.let_through.append(case)
     return report
 

@@ -54,7 +54,11 @@ class Rule(BaseModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str = Field(min_length=1)
     field: str | None = None
-    then: Literal["review", "refer"] = "review"
+    then: Literal["review", "refer", "auto"] = "review"
+    """`review`: a person decides; `refer`: the referral desk; `auto`: the last rung of the
+    autonomy ladder, the case is decided as the agents recommend, with no person (recorded as
+    an automated decision; a case they make no recommendation on, or that the workflow would not
+    let be decided so, still stops for a person)."""
     shadow: bool = False
     """A review rule on trial for automation: the case still stops for a person, and the gate
     records what the automated decision would have been (`baton gates` compares the two)."""
@@ -339,7 +343,7 @@ def _field_problem(path: str, contracts: Mapping[str, type[BaseModel]]) -> str |
 class Assessment(BaseModel):
     """What a policy says about one case."""
 
-    action: Literal["approve", "review", "refer"]
+    action: Literal["approve", "review", "refer", "auto"]
     fired: list[FiredRule]
 
 
@@ -422,9 +426,11 @@ def assess(
                 )
             )
     if any(f.action == "review" for f in fired):
-        action: Literal["approve", "review", "refer"] = "review"
-    elif fired:
+        action: Literal["approve", "review", "refer", "auto"] = "review"
+    elif any(f.action == "refer" for f in fired):
         action = "refer"
+    elif fired:
+        action = "auto"
     else:
         action = policy.when_no_rule_fires
     return Assessment(action=action, fired=fired)

@@ -59,8 +59,9 @@ class ReviewOutcome(BaseModel):
     still holds after their decision."""
 
     required: bool
-    action: Literal["approve", "review", "refer"]
-    """What the policy said: approve automatically, stop for review, or refer."""
+    action: Literal["approve", "review", "refer", "auto"]
+    """What the policy said: approve automatically, stop for review, refer, or decide as the
+    agents recommend (`auto`: `record` holds the automated decision)."""
     fired: list[FiredRule]
     referrals: list[FiredRule] = []
     """Refer rules that hold on the final (possibly amended) results: an approval becomes a referral."""
@@ -165,12 +166,62 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
     def review_gate(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> dict[str, Any]:
+        _note_policy_in_force(gate, version, config, runtime)
         results = {spec.name: state.get(spec.writes) for spec in gate.agents}
         corrected = sorted(state.get(OVERRIDES_KEY) or {})
         escalations = gate.escalations(state) if gate.escalations else []
         assessment = assess(
             gate.rules, results, names, corrected=corrected, escalations=escalations
         )
+        if assessment.action == "auto":
+            recommendation = gate.recommend(state)
+            automated = _automated_decision(gate, state, assessment.fired, recommendation, version)
+            if isinstance(automated, ReviewDecision):
+                _dequeue(gate, config, runtime)  # a rollback may have changed a waiting case
+                emit(
+                    EventKind.GATE_PASSED,
+                    {
+                        "gate": gate.name,
+                        "action": "auto",
+                        "fired": [rule.model_dump() for rule in assessment.fired],
+                    },
+                    config,
+                )
+                record, record_key = _record_decision(
+                    gate,
+                    config,
+                    runtime,
+                    ReviewRecord(
+                        decision=automated,
+                        recommendation=recommendation,
+                        agreed=True,
+                        automated=True,
+                    ),
+                )
+                outcome = ReviewOutcome(
+                    required=False,
+                    action="auto",
+                    fired=assessment.fired,
+                    record=record,
+                    record_key=record_key,
+                    policy_version=version,
+                )
+                return {REVIEW_KEY: _record_outcome(gate, config, runtime, outcome, results)}
+            assessment = assessment.model_copy(
+                update={
+                    "action": "review",
+                    "fired": [
+                        *assessment.fired,
+                        FiredRule(
+                            rule="not_automated",
+                            action="review",
+                            description="A rule in auto fired, but the case cannot be decided "
+                            "without a person.",
+                            detail=automated,
+                        ),
+                    ],
+                }
+            )
         if assessment.action != "review":
             _dequeue(gate, config, runtime)  # a rollback may have changed a waiting case
             emit(
@@ -296,6 +347,80 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         return {REVIEW_KEY: _record_outcome(gate, config, runtime, outcome, results)}
 
     return review_gate
+
+
+AUTOMATED_REVIEWER = "policy (automated)"
+"""Who an automated decision names as its reviewer (`ReviewRecord.automated` is set too)."""
+
+
+def _automated_decision(
+    gate: GateSpec,
+    state: Mapping[str, Any],
+    fired: list[FiredRule],
+    recommendation: Recommendation,
+    version: str,
+) -> ReviewDecision | str:
+    """The decision rules in `auto` take: the agents' recommendation (approve, or reject on a
+    decline), under the workflow's own checks; or why a person must decide instead."""
+    if recommendation not in ("approve", "decline"):
+        return "the agents made no recommendation to apply"
+    rules = ", ".join(rule.rule for rule in fired)
+    decision = ReviewDecision(
+        action=ReviewAction.APPROVE if recommendation == "approve" else ReviewAction.REJECT,
+        reviewer=AUTOMATED_REVIEWER,
+        identified_by="policy rule in auto",
+        note=f"{rules} in auto: decided as the agents recommend ({recommendation}), "
+        f"policy {version}",
+    )
+    problem = gate.refuse(state, decision) if gate.refuse else None
+    if problem is not None:
+        return f"the workflow would not take it: {problem}"
+    four_eyes = _second_review_needed(gate, fired, recommendation, decision)
+    if four_eyes is not None:
+        return f"the policy asks two reviewers for it: {four_eyes}"
+    return decision
+
+
+POLICY_KIND = "policy_in_force"
+"""Ledger kind of each policy version a gate came to run under (one row per change)."""
+_policies_noted: set[tuple[str, str, str, str]] = set()
+"""(database, workflow, gate, version) this process has checked: a gate looks once per version."""
+
+
+def _note_policy_in_force(
+    gate: GateSpec, version: str, config: RunnableConfig, runtime: Runtime[BatonContext]
+) -> None:
+    """The first case a gate decides under a policy version other than the one it last ran
+    under is a `policy_in_force` trace event (once, whatever process sees it first): the new
+    version, the previous one and the policy's whole text, so an audit shows which rules were in
+    force from when."""
+    url = resolved_database_url(runtime)
+    if (url, gate.workflow, gate.name, version) in _policies_noted:
+        return
+    ledger = SideEffectLedger(url)
+    earlier = [
+        row["payload"]
+        for row in ledger.of_kind(POLICY_KIND)
+        if (row["payload"].get("workflow"), row["payload"].get("gate"))
+        == (gate.workflow, gate.name)
+    ]
+    previous = earlier[-1]["version"] if earlier else None
+    if previous != version:
+        kept = ledger.record_once(
+            f"{POLICY_KIND}:{gate.workflow}:{gate.name}:{previous}:{version}",
+            thread_id=_thread_id(config),
+            kind=POLICY_KIND,
+            payload={
+                "workflow": gate.workflow,
+                "gate": gate.name,
+                "version": version,
+                "previous": previous,
+                "policy": gate.rules.model_dump(mode="json"),
+            },
+        )
+        if kept.created:
+            emit(EventKind.POLICY_IN_FORCE, kept.payload, config)
+    _policies_noted.add((url, gate.workflow, gate.name, version))
 
 
 def shadow_calls(
@@ -743,6 +868,8 @@ def agreement_rates(ledger: SideEffectLedger) -> dict[str, dict[str, Any]]:
     stats: dict[str, dict[str, Any]] = {}
     for row in ledger.of_kind(REVIEW_DECISION_KIND):
         payload = row["payload"]
+        if payload.get("automated"):  # the policy's, not a reviewer's
+            continue
         key = f"{payload.get('workflow', '?')}/{payload['gate']}"
         entry = stats.setdefault(
             key,

@@ -249,6 +249,9 @@ class WorkflowRun:
         decision is a success that changes nothing, another a ReviewConflict."""
         self._require(thread_id)
         check_json_text(decision, where="review decision")
+        if isinstance(decision, dict) and not decision.get("identified_by"):
+            # The audit trail says how every reviewer was identified: here, by the caller alone.
+            decision = {**decision, "identified_by": "Python API caller (not verified)"}
         with self._exclusive(thread_id):
             return self._resume(thread_id, decision, interrupt_id, department)
 

@@ -11,6 +11,7 @@ from checkpoints.ledger import SideEffectLedger
 from checkpoints.retention import checkpoint_rows
 from checkpoints.trace_store import TraceStore
 from graphs.kit.runtime import open_workflow
+from schemas.trace import EventKind
 from tests.integration.cli_helpers import baton, run_sample
 
 
@@ -62,7 +63,11 @@ def test_prune_keeps_final_state_decision_and_trace_and_leaves_open_threads(
             report = flow.report(thread)
             assert report.status == "completed" and report.decision == decisions[thread]
         assert flow.report(waiting).status == "awaiting_review"
-    assert {t: len(traces.events(t)) for t in finished} == events
+    # Every event stays, and the prune is one more: who pruned, when and why.
+    assert {t: len(traces.events(t)) for t in finished} == {t: n + 1 for t, n in events.items()}
+    for thread in finished:
+        [prune] = traces.events(thread, EventKind.PRUNE)
+        assert prune.data["by"] and prune.data["identified_by"] and prune.at
     assert len(SideEffectLedger(database_url).of_kind("underwriting_decision")) == ledger_rows
     assert checkpoint_rows(database_url, [waiting]) == open_rows
     # History and rollback say the thread was pruned; its trace still has every step.

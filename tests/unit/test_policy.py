@@ -242,3 +242,20 @@ def test_only_a_review_rule_can_be_in_shadow() -> None:
             "shadow": True,
         }
     ).shadow
+
+
+def test_a_rule_in_auto_decides_only_when_no_person_or_desk_is_asked_for() -> None:
+    auto = {"name": "big", "description": "d", "field": "quote.limit", "greater_than": 1}
+    policy = approving(
+        {**auto, "then": "auto"},
+        {"name": "sanctions", "description": "d", "field": "compliance.hits", "is": "not_empty"},
+        {"name": "huge", "description": "d", "field": "quote.limit", "greater_than": 100, "then": "refer"},
+    )  # fmt: skip
+    clean = {"compliance": ok({"hits": []})}
+    assert assess(policy, {**clean, "quote": ok({"limit": 5})}, []).action == "auto"
+    assert assess(policy, {**clean, "quote": ok({"limit": 500})}, []).action == "refer"
+    hit = {"compliance": ok({"hits": ["x"]}), "quote": ok({"limit": 5})}
+    assert assess(policy, hit, []).action == "review"
+    assert assess(policy, {**clean, "quote": ok({"limit": 0})}, []).action == "approve"
+    with pytest.raises(ValidationError, match="only a review rule can be in shadow"):
+        Rule.model_validate({**auto, "then": "auto", "shadow": True})
