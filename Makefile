@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test docs-handoffs bench bench-quality bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
+.PHONY: run test browser browser-if-possible docs-handoffs bench bench-quality bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -34,8 +34,33 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-pytest: $(VENV)/.dev-installed
+pytest: $(VENV)/.dev-installed browser-if-possible
 	$(BIN)/pytest
+
+# Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver) for the browser
+# tests in tests/browser, through apt-get and only when one is missing (quick when both are there).
+# Nothing is downloaded at run time: the tests drive these binaries, never a browser of their own.
+# Needs root and apt-get; `make browser` fails without them, `make test` warns and goes on (the
+# browser tests then skip, saying why).
+BROWSER_PACKAGES := chromium chromium-driver
+
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then \
+		exit 0; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make browser: apt-get is not available to install $(BROWSER_PACKAGES)" >&2; exit 1; \
+	elif [ "$$(id -u)" -ne 0 ]; then \
+		echo "make browser: installing $(BROWSER_PACKAGES) with apt-get needs root" >&2; exit 1; \
+	else \
+		echo "make browser: installing $(BROWSER_PACKAGES) with apt-get"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null \
+		&& command -v chromium >/dev/null && command -v chromedriver >/dev/null; \
+	fi
+
+# The test setup's step: `make browser`, but a warning (never a failure) when it cannot install.
+browser-if-possible:
+	@$(MAKE) --no-print-directory browser || echo "warning: chromium or chromium-driver is missing and could not be installed (\`make browser\` needs root and apt-get): the browser tests will skip" >&2
 
 test: lint typecheck pytest
 
