@@ -86,9 +86,10 @@ class TraceStore:
 
     def stream(
         self, since: datetime | None = None, workflow: str | None = None
-    ) -> Iterator[tuple[TraceEvent, str | None]]:
+    ) -> Iterator[dict[str, Any]]:
         """Every event (of one workflow's threads, or all; from `since` on), in the order they
-        were recorded, with its thread's workflow: read in batches, never all at once."""
+        were recorded, as its stored row with its thread's `workflow` (the kind as stored, even
+        one this version does not know; `at` aware): read in batches, never all at once."""
         query = select(trace_events, threads.c.workflow).join(
             threads, threads.c.thread_id == trace_events.c.thread_id, isouter=True
         )
@@ -101,7 +102,7 @@ class TraceStore:
                 query.order_by(trace_events.c.seq)
             )
             for row in rows.mappings():
-                yield _event(row), row["workflow"]
+                yield {**row, "at": _aware(row["at"]), "data": json.loads(row["data"])}
 
     def register_thread(self, thread_id: str, workflow: str, subject: str | None) -> None:
         """Record that a thread runs `workflow` (idempotent)."""

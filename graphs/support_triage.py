@@ -172,7 +172,7 @@ def _decision(state: Mapping[str, Any], settled: Settled) -> TriageDecision:
         outcome, route = "rejected", None
     elif settled.outcome == "referred":
         outcome, route = "referred", None
-    elif settled.review.record is not None:
+    elif settled.review.record is not None and not settled.review.record.automated:
         outcome = "routed_by_reviewer"
     else:
         outcome = "routed"

@@ -131,13 +131,14 @@ class ReviewPacket(BaseModel):
     packet_hash: str | None = None
     """SHA-256 of what the packet shows (`content_hash`): the reference a decision names."""
 
-    def content_hash(self) -> str:
+    def content_hash(self, hidden: str = "") -> str:
         """SHA-256 of the packet as shown, in canonical JSON: everything but the generated
         summary (which decides nothing, and a model may word it otherwise when asked again) and
-        the hash itself. Sensitive fields are hashed as shown (redacted), never in clear."""
+        the hash itself; and `hidden`, a digest of what the packet shows redacted (so a change to a
+        sensitive field changes the packet too, without its value entering the hash in clear)."""
         shown = self.model_dump(mode="json", exclude={"summary", "packet_hash"})
         canonical = json.dumps(shown, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return hashlib.sha256((canonical + hidden).encode()).hexdigest()
 
 
 class ReviewRecord(BaseModel):

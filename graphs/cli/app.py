@@ -11,6 +11,7 @@ import functools
 import getpass
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -53,7 +54,7 @@ from graphs.kit.retention import prune_finished
 from graphs.kit.review_gate import agreement_rates
 from graphs.kit.runtime import RunReport, WaitingGate, WorkflowRun, open_workflow, queued_cases
 from graphs.kit.workflows import all_workflows, get_workflow, workflow_names
-from schemas.review import QueuedCase
+from schemas.review import PACKET_REF, QueuedCase
 
 app = typer.Typer(
     name="baton",
@@ -543,6 +544,11 @@ def review(
         decision["corrections"] = _object(read_json_file(amend, "corrections"), "corrections")
     if packet is not None:
         decision["packet"] = packet.strip().lower()
+        if re.fullmatch(PACKET_REF, decision["packet"]) is None:
+            raise BadInput(
+                f"--packet {packet!r}: a packet hash is 12 to 64 hex characters "
+                f"(`{_program()} status {thread_id}` shows it)"
+            )
     with _thread_workflow(thread_id) as flow, _progress("resuming…", as_json):
         try:
             report = flow.resume(thread_id, decision, interrupt_id=interrupt, department=department)
@@ -1093,18 +1099,15 @@ def _handoff_changes(names: list[str], old_file: Path, only: str | None, as_json
     """Compare the handoffs with the export `old_file`; exit code 1 when a change is breaking."""
     try:
         old = exported_workflows(read_json_file(old_file, "handoff map"))
+        if only:
+            old = {name: edges for name, edges in old.items() if name == only}
+        current = {name: workflow_handoffs(name)["handoffs"] for name in names}
+        changes = list(breaking_first(diff_handoffs(old, current)))
     except ValueError as error:
         raise BadInput(
             f"handoff map file {str(old_file)!r} is not a `baton handoffs --format json` "
             f"export: {error}"
         ) from None
-    if only:
-        old = {name: edges for name, edges in old.items() if name == only}
-    changes = list(
-        breaking_first(
-            diff_handoffs(old, {name: workflow_handoffs(name)["handoffs"] for name in names})
-        )
-    )
     if as_json:
         _emit_json(
             {

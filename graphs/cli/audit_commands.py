@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -51,16 +53,35 @@ def export(
     TraceStore(url)  # a database that cannot be opened fails here, before the file is created
     if output is not None and output.is_dir():
         raise BadInput(f"--output {output}: is a folder, not a file")
-    target = output.open("w", encoding="utf-8") if output is not None else sys.stdout
+    records = audit_records(url, start, workflow, actions_only=actions_only)
+    if output is None:
+        events, actions = _write(records, sys.stdout)
+        errors.print(f"exported {events} event(s), {actions} of them people's actions")
+        return
+    # Written beside the file and moved over it once complete: a failure part-way leaves an
+    # earlier export as it was, never a file that looks whole and is not.
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8") as target:
+            events, actions = _write(records, target)
+        partial.replace(output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    errors.print(f"exported {events} event(s), {actions} of them people's actions to {output}")
+
+
+def _write(records: Iterator[dict[str, Any]], target: TextIO) -> tuple[int, int]:
+    """Write the records as JSON Lines; how many, and how many are people's actions."""
     events = actions = 0
     try:
-        for record in audit_records(url, start, workflow, actions_only=actions_only):
+        for record in records:
             target.write(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str))
             target.write("\n")
             events += 1
             actions += record["human_action"] is not None
-    finally:
-        if output is not None:
-            target.close()
-    where = f" to {output}" if output is not None else ""
-    errors.print(f"exported {events} event(s), {actions} of them people's actions{where}")
+        target.flush()
+    except BrokenPipeError:  # `baton audit export | head`: the reader stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    return events, actions

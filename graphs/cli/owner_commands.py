@@ -54,7 +54,13 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
             f"--since {text!r} is neither a date (YYYY-MM-DD, or an ISO date and time) nor a "
             "duration back from now (30m, 12h, 7d, 2w)"
         ) from None
-    return start if start.tzinfo else start.replace(tzinfo=UTC)
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    try:
+        return start.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC: before the first representable moment
+        raise BadInput(
+            f"--since {text!r} is before the earliest date that can be compared"
+        ) from None
 
 
 @app.command()

@@ -6,7 +6,7 @@ how that was established and why, in the same fields whatever the kind:
 
 - a review decision (and a first decision waiting for a second reviewer): the reviewer, their
   note;
-- a refused review answer: why it was refused (who sent it is in the gate's answer record);
+- a refused review answer: who sent it and why it was refused;
 - a rollback, and a rollback with a corrected input (an input correction): `--by`/`--reason`;
 - a change to a thread's history through a server: the identity of the key, `x-baton-reason`;
 - a prune: `--by`/`--reason`;
@@ -24,7 +24,7 @@ from typing import Any
 
 from checkpoints.trace_store import TraceStore
 from graphs.kit.redaction import redact, registered_sensitive_fields
-from schemas.trace import EventKind, TraceEvent
+from schemas.trace import EventKind
 
 HUMAN_ACTIONS = frozenset(
     {
@@ -49,40 +49,45 @@ def audit_records(
     """The trace store's events (from `since`, of one workflow's threads) as audit records,
     oldest first, streamed; with `actions_only`, the people's actions alone."""
     hidden = registered_sensitive_fields()
-    for event, workflow_name in TraceStore(database_url).stream(since, workflow):
-        if actions_only and event.kind not in HUMAN_ACTIONS:
+    for row in TraceStore(database_url).stream(since, workflow):
+        if actions_only and _kind(row["kind"]) not in HUMAN_ACTIONS:
             continue
-        yield audit_record(event, workflow_name, hidden)
+        yield audit_record(row, hidden)
 
 
-def audit_record(
-    event: TraceEvent, workflow: str | None, hidden: frozenset[str] = frozenset()
-) -> dict[str, Any]:
-    """One event as an audit record: where and when, what, and for a person's action who, how
-    they were identified and why."""
-    action, who, identified_by, why = _actor(event)
+def _kind(stored: str) -> EventKind | None:
+    """The event's kind; None for one this version does not know (a newer Baton wrote it)."""
+    try:
+        return EventKind(stored)
+    except ValueError:
+        return None
+
+
+def audit_record(row: dict[str, Any], hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """One stored event as an audit record: where and when, what, and for a person's action who,
+    how they were identified and why. A kind this version does not know is kept as it is."""
+    kind = _kind(str(row["kind"]))
+    action, who, identified_by, why = _actor(kind, row["data"]) if kind else (None,) * 4
     return {
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "workflow": workflow,
-        "thread_id": event.thread_id,
-        "kind": event.kind.value,
-        "node": event.node,
-        "agent": event.agent,
-        "run_id": event.run_id,
+        "seq": row["seq"],
+        "at": row["at"].isoformat(),
+        "workflow": row.get("workflow"),
+        "thread_id": row["thread_id"],
+        "kind": str(row["kind"]),
+        "node": row["node"],
+        "agent": row["agent"],
+        "run_id": row["run_id"],
         "human_action": action,
         "who": who,
         "identified_by": identified_by,
         "why": why,
-        "data": redact(event.data, hidden),
+        "data": redact(row["data"], hidden),
     }
 
 
-def _actor(event: TraceEvent) -> tuple[str | None, Any, Any, Any]:
+def _actor(kind: EventKind, data: dict[str, Any]) -> tuple[str | None, Any, Any, Any]:
     """(the action in words, who, how they were identified, why) of a person's action; Nones
     for what the system did."""
-    data = event.data
-    kind = event.kind
     if kind is EventKind.REVIEW_DECISION:
         waiting = data.get("awaiting_second_review")
         if waiting:
@@ -108,7 +113,12 @@ def _actor(event: TraceEvent) -> tuple[str | None, Any, Any, Any]:
             decision.get("note"),
         )
     if kind is EventKind.REVIEW_REFUSED:
-        return "review answer refused", None, None, data.get("reason")
+        return (
+            "review answer refused",
+            data.get("by"),
+            data.get("identified_by"),
+            data.get("reason"),
+        )
     if kind is EventKind.ROLLBACK:
         action = "input correction" if data.get("corrected_input") is not None else "rollback"
         return action, data.get("by"), data.get("identified_by"), data.get("reason")

@@ -219,7 +219,8 @@ def backtest(
         judged = assess(candidate, results, list(results), corrected, escalations)
         recorded = str(outcome.get("action"))
         record = outcome.get("record") or {}
-        person = (record.get("decision") or {}).get("action")
+        # A decision a rule in auto took is the policy's, not a person's: nothing to compare.
+        person = None if record.get("automated") else (record.get("decision") or {}).get("action")
         case = BacktestCase(
             thread_id=str(row["thread_id"]),
             recorded_at=str(at),
@@ -238,7 +239,9 @@ def backtest(
             report.changed.append(case)
         if judged.action == "approve" and person in ("reject", "amend", "refer"):
             report.let_through.append(case)
-        recommended = (outcome.get("packet") or {}).get("recommendation")
+        recommended = record.get("recommendation") or (outcome.get("packet") or {}).get(
+            "recommendation"
+        )
         automated_as = {"approve": "approve", "decline": "reject"}.get(str(recommended))
         if judged.action == "auto" and person is not None and person != automated_as:
             report.let_through.append(case)

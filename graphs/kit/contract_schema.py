@@ -53,11 +53,22 @@ def is_envelope(contract: str) -> bool:
     return contract.startswith("AgentResult[")
 
 
+MAX_RESOLVED_NODES = 200_000
+"""How large a schema may grow when its `$ref`s are inlined (a hostile file could explode)."""
+
+
 def resolved(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """`schema` with every `$ref` replaced by its definition (a recursive one left as `$ref`)."""
+    """`schema` with every `$ref` replaced by its definition (a recursive one left as `$ref`);
+    ValueError when that grows past `MAX_RESOLVED_NODES`."""
     defs = schema.get("$defs", {})
+    budget = [MAX_RESOLVED_NODES]
 
     def inline(node: Any, seen: tuple[str, ...]) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:  # `$ref`s that fan out to each other grow exponentially
+            raise ValueError(
+                f"the schema expands past {MAX_RESOLVED_NODES} nodes when its $refs are inlined"
+            )
         if isinstance(node, list):
             return [inline(item, seen) for item in node]
         if not isinstance(node, dict):

@@ -87,7 +87,13 @@ def record_decision(
     review, assessed = recorded_outcome(ledger, thread_id, state.get(REVIEW_KEY))
     reasons = [f"{rule.rule}: {rule.detail}" for rule in review.fired]
     decided_by = "policy"
-    if review.record is not None:
+    if review.record is not None and review.record.automated:
+        # A rule in auto decided as the agents recommended: the policy's decision, no person's.
+        decision = review.record.decision
+        decided_by = decision.reviewer
+        outcome = "rejected" if decision.action is ReviewAction.REJECT else "cleared"
+        reasons.append(f"decided by the policy: {decision.note}")
+    elif review.record is not None:
         decision = review.record.decision
         decided_by = decision.reviewer
         outcome = {ReviewAction.REJECT: "rejected", ReviewAction.REFER: "referred"}.get(

@@ -96,7 +96,8 @@ def _well_formed(schema: Any) -> bool:
     lists = [schema.get(k, []) for k in ("anyOf", "oneOf", "allOf", "prefixItems")]
     if not all(isinstance(m, dict) for m in maps) or not all(isinstance(x, list) for x in lists):
         return False
-    if not isinstance(schema.get("required", []), list):
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
         return False
     parts = [*(v for m in maps for v in m.values()), *(v for x in lists for v in x)]
     if "items" in schema:

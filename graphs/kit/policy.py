@@ -353,13 +353,15 @@ def assess(
     agents: list[str],
     corrected: Sequence[str] = (),
     escalations: Sequence[str] = (),
+    hidden: frozenset[str] = frozenset(),
 ) -> Assessment:
     """Apply the policy to a case's agent results (JSON `AgentResult`s keyed by agent name).
 
     Any agent that failed, escalated or did not run forces review, and so does an agent whose input
     an operator corrected (`corrected`): a person's change to the evidence is reviewed by a person;
     so does every escalation (`escalations`, e.g. a chain evaluator that gave up on a stage).
-    A rule over an agent whose answer is `empty` does not fire (there is nothing to test)."""
+    A rule over an agent whose answer is `empty` does not fire (there is nothing to test). The
+    value a rule matched is named in its detail, unless it sits under a field of `hidden`."""
     fired: list[FiredRule] = [
         FiredRule(
             rule="escalated",
@@ -422,7 +424,7 @@ def assess(
                     rule=rule.name,
                     description=rule.description,
                     action=rule.then,
-                    detail=f"{rule.describe()} (value: {value!r})",
+                    detail=f"{rule.describe()} (value: {_shown(value, path, hidden)})",
                 )
             )
     if any(f.action == "review" for f in fired):
@@ -434,6 +436,14 @@ def assess(
     else:
         action = policy.when_no_rule_fires
     return Assessment(action=action, fired=fired)
+
+
+def _shown(value: Any, path: str, hidden: frozenset[str]) -> str:
+    """The value a rule matched, as the reviewer sees it: redacted when any part of its path is
+    a sensitive field (the detail is shown and traced as text, out of redaction's reach)."""
+    if any(part in hidden for part in path.split(".")):
+        return "[redacted]"
+    return repr(value)
 
 
 def _lookup(value: Any, path: str) -> Any:

@@ -9,9 +9,12 @@ re-run gate never records it twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict, get_type_hints
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -25,6 +28,7 @@ from agents.models import load_chat_model
 from agents.spec import AgentSpec
 from checkpoints.human_queue import HumanQueue
 from checkpoints.ledger import SideEffectLedger
+from checkpoints.trace_store import TraceStore
 from graphs.kit.access import DEVELOPER, OWNER_KEY, Principal, principal_of, reviewer_refusal
 from graphs.kit.context import BatonContext, resolved_database_url, resolved_models
 from graphs.kit.contracts import ContractViolation, describe_errors, validate_contract
@@ -44,7 +48,7 @@ from schemas.review import (
     ShadowCall,
     names_packet,
 )
-from schemas.trace import EventKind
+from schemas.trace import EventKind, TraceEvent
 
 REVIEW_KEY = "review"
 REVIEW_DECISION_KIND = "review_decision"
@@ -171,7 +175,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         corrected = sorted(state.get(OVERRIDES_KEY) or {})
         escalations = gate.escalations(state) if gate.escalations else []
         assessment = assess(
-            gate.rules, results, names, corrected=corrected, escalations=escalations
+            gate.rules, results, names, corrected=corrected, escalations=escalations, hidden=hidden
         )
         if assessment.action == "auto":
             recommendation = gate.recommend(state)
@@ -242,27 +246,35 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             )
             return {REVIEW_KEY: _record_outcome(gate, config, runtime, outcome, results)}
         recommendation = gate.recommend(state)
+        evidence = {**(gate.evidence(state) if gate.evidence else {}), **results}
         packet = ReviewPacket(
             workflow=gate.workflow,
             gate=gate.name,
             subject=gate.subject(state),
             recommendation=recommendation,
             reasons=assessment.fired,
-            evidence=redact({**(gate.evidence(state) if gate.evidence else {}), **results}, hidden),
+            evidence=redact(evidence, hidden),
             allowed_actions=list(ReviewAction),
             amendable_fields=list(gate.amendable_fields),
         )
         packet.summary = _summary(gate, packet, config, runtime)
-        packet.packet_hash = packet.content_hash()
+        hidden_digest = _hidden_digest(evidence, hidden, config, runtime)
+        packet.packet_hash = packet.content_hash(hidden_digest)
         _enqueue(gate, packet, config, runtime)
         refused: list[str] = []
+        last_refusal: dict[str, Any] | None = None
         first: ReviewDecision | None = None
         second: tuple[ReviewDecision | None, ReviewDecision | None] = (None, None)
         amended: dict[str, Any] = {}
         asked_times = 0
         kept_first = _kept_first(gate, config, runtime)
         while True:
-            asked = {**packet.model_dump(mode="json"), "refused": refused}
+            asked = {
+                **packet.model_dump(mode="json"),
+                "refused": refused,
+                "last_refusal": last_refusal,  # the answer just refused, and who sent it
+            }
+            last_refusal = None
             emit(EventKind.GATE_FIRED, {"gate": gate.name, "packet": asked}, config)
             answer, who = _answer_and_principal(
                 gate, config, runtime, asked_times, interrupt(asked)
@@ -272,12 +284,13 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 # A replay: the first of two decisions stands as it was taken (whatever the
                 # policy or the workflow's rules say now), so the second answer is read as one.
                 first, packet.awaiting_second_review = kept_first[1].first, kept_first[1]
-                packet.packet_hash = packet.content_hash()
+                packet.packet_hash = packet.content_hash(hidden_digest)
                 amended = _amendment(gate, state, first)
                 continue
             refusal = reviewer_refusal(who, state.get(OWNER_KEY))
             if refusal is not None:
                 refused.append(refusal)
+                last_refusal = _refused_answer(refusal, answer, who)
                 continue
             try:
                 _check_packet_named(answer, packet)
@@ -289,7 +302,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                         break
                     first = decision
                     packet.awaiting_second_review = SecondReview(first=first, why=why)
-                    packet.packet_hash = packet.content_hash()
+                    packet.packet_hash = packet.content_hash(hidden_digest)
                     _record_first(
                         gate, config, runtime, packet.awaiting_second_review, asked_times - 1
                     )
@@ -310,6 +323,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 break
             except ValueError as error:  # ValidationError and ContractViolation included
                 refused.append(_refusal(error))
+                last_refusal = _refused_answer(refused[-1], answer, who)
         _dequeue(gate, config, runtime)
 
         final = assess(
@@ -318,6 +332,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
             names,
             corrected=corrected,
             escalations=escalations,
+            hidden=hidden,
         )
         confirmed_by, overruled = second
         record, record_key = _record_decision(
@@ -406,8 +421,9 @@ def _note_policy_in_force(
     ]
     previous = earlier[-1]["version"] if earlier else None
     if previous != version:
+        # Keyed by the change's place in the gate's history: A → B → A → B records each change.
         kept = ledger.record_once(
-            f"{POLICY_KIND}:{gate.workflow}:{gate.name}:{previous}:{version}",
+            f"{POLICY_KIND}:{gate.workflow}:{gate.name}:{len(earlier)}:{version}",
             thread_id=_thread_id(config),
             kind=POLICY_KIND,
             payload={
@@ -415,11 +431,21 @@ def _note_policy_in_force(
                 "gate": gate.name,
                 "version": version,
                 "previous": previous,
-                "policy": gate.rules.model_dump(mode="json"),
+                "policy": gate.rules.model_dump(mode="json", by_alias=True),
             },
         )
         if kept.created:
-            emit(EventKind.POLICY_IN_FORCE, kept.payload, config)
+            # Written to the trace store itself, as rollbacks and prunes are: the record must not
+            # depend on a tracer being attached to this run.
+            TraceStore(url).append(
+                TraceEvent(
+                    thread_id=_thread_id(config),
+                    kind=EventKind.POLICY_IN_FORCE,
+                    node=gate.name,
+                    at=datetime.now(UTC),
+                    data=kept.payload,
+                )
+            )
     _policies_noted.add((url, gate.workflow, gate.name, version))
 
 
@@ -766,16 +792,61 @@ def _accept_answer(
     return decision, amended
 
 
+PACKET_SALT_KIND = "packet_salt"
+"""Ledger kind of each thread's random salt for the digest of what its packets show redacted."""
+
+
+def _hidden_digest(
+    evidence: Mapping[str, Any],
+    hidden: frozenset[str],
+    config: RunnableConfig,
+    runtime: Runtime[BatonContext],
+) -> str:
+    """A digest of the sensitive values the packet shows redacted, salted per thread (kept in the
+    ledger, so every run of the gate computes the same): a corrected bank account changes the
+    packet's hash, and the hash cannot be used to guess the value."""
+    if not hidden:
+        return ""
+    thread_id = _thread_id(config)
+    salt = (
+        SideEffectLedger(resolved_database_url(runtime))
+        .record_once(
+            f"{PACKET_SALT_KIND}:{thread_id}",
+            thread_id=thread_id,
+            kind=PACKET_SALT_KIND,
+            payload={"salt": secrets.token_hex(16)},
+        )
+        .payload["salt"]
+    )
+    values = json.dumps(evidence, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(f"{salt}:{values}".encode()).hexdigest()
+
+
+def _refused_answer(reason: str, answer: Any, who: Principal | None) -> dict[str, Any]:
+    """A refused answer for the trace: why, and who sent it (the server's identity for the key,
+    else the name the answer gave)."""
+    named = answer.get("reviewer") if isinstance(answer, Mapping) else None
+    return {
+        "reason": reason,
+        "by": who.identity if who is not None else named,
+        "identified_by": "api key" if who is not None else "the answer's reviewer field",
+    }
+
+
 class StalePacket(ValueError):
     """A decision names a packet the gate no longer shows: the case changed since it was read."""
 
 
 def stale_packet_message(named: str, shown: str) -> str:
-    """Why a decision naming packet `named` is refused while the gate shows packet `shown`."""
+    """Why a decision naming packet `named` is refused while the gate shows packet `shown` (each
+    shortened only as far as still tells them apart)."""
+    differs = next((i for i, (a, b) in enumerate(zip(named, shown, strict=False)) if a != b), 0)
+    width = max(12, differs + 4)
     return (
-        f"stale packet: the decision answers packet {named[:12]}, but the case changed since it "
-        f"was shown (a rollback re-ran an agent, or an input was corrected); it now shows packet "
-        f"{shown[:12]}: read the new packet and decide again"
+        f"stale packet: the decision answers packet {named[:width]}, but the gate now shows "
+        f"packet {shown[:width]}: the case changed since it was read (a rollback re-ran an agent, "
+        "an input was corrected, a first reviewer decided), or the hash is mistyped. Read the "
+        "packet shown now and decide again"
     )
 
 

@@ -262,6 +262,7 @@ class WorkflowRun:
         interrupt_id: str | None,
         department: str | None,
     ) -> RunReport:
+        validate_contract(ReviewDecision, decision, where="review decision")
         report = self.report(thread_id)
         if report.status == "awaiting_review":
             target = _chosen_gate(thread_id, report.waiting, interrupt_id, department)
@@ -612,6 +613,10 @@ def _refuse_other_decision(where: str, record: dict[str, Any], sent: dict[str, A
     where a second reviewer confirmed it, their confirmation)."""
     fields = ("action", "reviewer", "note", "corrections")
     answers = [a for a in (record.get("decision"), record.get("confirmed_by")) if a]
+    named = sent.get("packet")
+    if isinstance(named, str) and answers:
+        # A decision naming a packet is the recorded one only if that packet is what was decided.
+        answers = [a for a in answers if not a.get("packet") or names_packet(named, a["packet"])]
     if not any(all(given.get(name) == sent.get(name) for name in fields) for given in answers):
         recorded = answers[0] if answers else {}
         raise ReviewConflict(

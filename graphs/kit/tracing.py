@@ -122,13 +122,11 @@ class BatonTracer(BaseTracer):
             self._usage.pop(str(run.id), None)
         if gate is not None and (run.error or "").startswith("GraphInterrupt"):
             self._append(run, meta, EventKind.GATE_FIRED, gate)
-            refused = (gate.get("packet") or {}).get("refused") or []
-            if refused:
+            # Only the answer this stop refused (the list holds every earlier refusal too).
+            last = (gate.get("packet") or {}).get("last_refusal")
+            if last:
                 self._append(
-                    run,
-                    meta,
-                    EventKind.REVIEW_REFUSED,
-                    {"gate": gate.get("gate"), "reason": refused[-1]},
+                    run, meta, EventKind.REVIEW_REFUSED, {"gate": gate.get("gate"), **last}
                 )
             return
         if (run.error or "").startswith(("GraphInterrupt", "ParentCommand")):

@@ -59,7 +59,7 @@ from graphs.kit.review_gate import (
     stale_packet_message,
 )
 from graphs.kit.workflows import get_workflow, workflow_names
-from schemas.review import ReviewDecision, names_packet
+from schemas.review import PACKET_REF, ReviewDecision, names_packet
 from schemas.trace import EventKind, TraceEvent
 
 Scope = MutableMapping[str, Any]
@@ -122,6 +122,8 @@ ROUTES: tuple[Route, ...] = (
 """Every route of the protocol that a non-operator may call, and the operators-only ones named
 for the matrix. Anything else (the rest of the store, crons, …) is for operators."""
 
+INBOX = "/inbox"
+"""Where the reviewer inbox (`graphs.inbox`) is mounted in the server's custom app."""
 PUBLIC = re.compile(r"/(ok|health|info|docs|redoc|openapi\.json|metrics)(/.*)?|/")
 """Routes the server answers without a key (health and documentation)."""
 
@@ -538,8 +540,14 @@ async def _packet_still_shown(thread: str, resume: Any) -> None:
     it shows now, before any run starts. The gate checks again, for a change in between."""
     where, decision = _resume_decision(resume)
     named = decision.get("packet") if isinstance(decision, dict) else None
-    if not isinstance(named, str):
+    if named is None:
         return
+    if not isinstance(named, str) or re.fullmatch(PACKET_REF, named) is None:
+        raise Refusal(
+            422,
+            f"{where}.packet",
+            "a packet is named by its packet_hash: 12 to 64 lowercase hex characters",
+        )
     queue = HumanQueue(database_url())
     shown = [c.packet_hash for c in await anyio.to_thread.run_sync(queue.of_thread, thread)]
     current = [h for h in shown if h]
@@ -594,6 +602,11 @@ class RequestBoundary:
             await self.app(scope, receive, send)
             return
         method, path = scope["method"], scope.get("path", "")
+        if path == INBOX or path.startswith(INBOX + "/"):
+            # The reviewer inbox checks its callers itself (its pages sign in with a cookie) and
+            # decides through this server's own API, so through this boundary.
+            await self.app(scope, receive, send)
+            return
         if method == "OPTIONS" or PUBLIC.fullmatch(path):  # CORS preflight, health, docs
             await self.app(scope, receive, send)
             return
@@ -845,8 +858,8 @@ async def _refuse(send: Send, refusal: Refusal) -> None:
 
 
 def boundary_app() -> Any:
-    """The custom app a server loads (`http.app`): no routes of its own, the boundary as its
-    middleware. Aegra wants a FastAPI app (it comes with Aegra); the LangGraph server takes any
+    """The custom app a server loads (`http.app`): the reviewer inbox at `/inbox`, the boundary
+    as its middleware. Aegra wants a FastAPI app (it comes with Aegra); the LangGraph server takes any
     Starlette app."""
     try:
         from fastapi import FastAPI
@@ -856,5 +869,8 @@ def boundary_app() -> Any:
         from starlette.applications import Starlette
 
         app = Starlette()
+    from graphs.inbox.web import inbox_app
+
+    app.mount(INBOX, inbox_app())
     app.add_middleware(RequestBoundary)
     return app

@@ -54,6 +54,11 @@ def test_a_rule_in_auto_decides_as_the_agents_recommend_with_no_person(
     assert declined.status == "completed" and declined.decision is not None
     assert declined.decision["outcome"] == "declined"
     assert declined.decision["decided_by"] == AUTOMATED_REVIEWER
+    assert any(
+        r.startswith("decided by the policy: high_risk in auto")
+        for r in declined.decision["reasons"]
+    )
+    assert not any(r.startswith("reviewer note") for r in declined.decision["reasons"])
     assert approved.status == "completed" and approved.decision is not None
     assert approved.decision["outcome"] == "approved"
     assert approved.decision["decided_by"] == AUTOMATED_REVIEWER
@@ -117,3 +122,14 @@ def test_a_backtest_of_a_rule_in_auto_lists_the_cases_people_decided_otherwise(
     assert (report.cases, report.would_automate, report.would_stop) == (3, 3, 0)
     assert [case.thread_id for case in report.let_through] == ["ladder-2"]
     assert report.let_through[0].person == "approve"
+
+    # Cases the policy itself decided in auto are nobody's to compare with.
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("02_high_risk_referral"), thread_id="ladder-auto")
+    again = backtest(
+        SideEffectLedger(database_url),
+        workflow_of,
+        "underwriting",
+        load_policy(candidate, contracts),
+    )
+    assert again.cases == 4 and [c.thread_id for c in again.let_through] == ["ladder-2"]

@@ -22,6 +22,10 @@ from tests.integration.cli_helpers import baton
 
 URL = "memory://"
 EDGE = {"from": "a", "to": "b", "key": "k", "contract": "C"}
+RISK_TO_QUOTE = {
+    "from": "risk", "to": "quote", "key": "risk", "contract": "AgentResult[RiskAssessment]",
+    "reads": ["value.band"],
+}  # fmt: skip
 
 
 def _export(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *args: str) -> Path:
@@ -168,6 +172,36 @@ def test_every_workflow_is_exported_in_order(monkeypatch: pytest.MonkeyPatch) ->
         (
             json.dumps({"workflow": "w", "handoffs": [{**EDGE, "schema": {"properties": []}}]}),
             "is not a JSON Schema object",
+        ),
+        (
+            json.dumps({"workflow": "w", "handoffs": [{**EDGE, "schema": {"required": [{}]}}]}),
+            "is not a JSON Schema object",
+        ),
+        (
+            json.dumps(
+                {
+                    "workflow": "underwriting",
+                    "handoffs": [
+                        {
+                            **RISK_TO_QUOTE,
+                            "schema": {
+                                "$ref": "#/$defs/d0",
+                                "$defs": {
+                                    f"d{i}": {
+                                        "anyOf": [
+                                            {"$ref": f"#/$defs/d{i + 1}"},
+                                            {"$ref": f"#/$defs/d{i + 1}"},
+                                        ]
+                                    }
+                                    for i in range(40)
+                                }
+                                | {"d40": {"type": "string"}},
+                            },
+                        }
+                    ],
+                }
+            ),
+            "expands past",
         ),
     ],
 )

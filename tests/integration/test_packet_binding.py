@@ -4,6 +4,7 @@ the new packet, through the command line and through the Python API, and records
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from graphs.kit.errors import StaleReviewPacket
 from graphs.kit.review_gate import REVIEW_DECISION_KIND
 from graphs.kit.runtime import open_workflow
 from schemas.review import ReviewPacket
+from tests.conftest import load_sample
 from tests.integration.cli_helpers import baton, run_sample
 from tests.integration.test_rollback import CLEAN_RISK_INPUT
 
@@ -136,3 +138,25 @@ def test_the_packet_hash_covers_what_is_shown_and_not_the_generated_summary() ->
     assert plain.content_hash() != _packet(subject="Bind SUB-2?").content_hash()
     hashed = _packet(packet_hash=plain.content_hash())
     assert hashed.content_hash() == plain.content_hash()  # the hash is not part of itself
+
+
+def test_a_change_to_a_sensitive_field_the_packet_shows_redacted_changes_the_packet(
+    database_url: str,
+) -> None:
+    sample = load_sample("02_high_risk_referral")
+
+    def documents(address: str) -> dict[str, object]:
+        changed = copy.deepcopy(sample["documents"])
+        changed[0]["content"] = changed[0]["content"].replace("400 Bayfront Rd", address)
+        return {"submission_id": sample["submission_id"], "documents": changed}
+
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(sample, thread_id="hidden")
+        first = flow.rollback("hidden", "intake", documents("111 Bayfront Rd"), by="op")
+        second = flow.rollback("hidden", "intake", documents("999 Oakwood Dr "), by="op")
+        seen, now = (r.waiting[0].packet["packet_hash"] for r in (first, second))
+        # The address is shown redacted, the same length both times: the hash still tells them apart.
+        assert json.dumps(first.waiting[0].packet["evidence"]).count("111 Bayfront") == 0
+        assert seen != now
+        with pytest.raises(StaleReviewPacket):
+            flow.resume("hidden", {"action": "reject", "reviewer": "Dana", "packet": seen})

@@ -117,7 +117,12 @@ def test_a_refused_review_answer_is_traced(
     events = baton(monkeypatch, database_url, "trace", thread, "--json")["events"]
     refusals = [e for e in events if e["kind"] == "review_refused"]
     assert len(refusals) == 1 and "deductible" in refusals[0]["data"]["reason"]
+    assert refusals[0]["data"]["by"]  # who sent the refused answer
     assert [e["kind"] for e in events].count("gate_fired") == 2
+    # Stopping again (a later, valid first of two decisions, or a resume) does not refuse anew.
+    baton(monkeypatch, database_url, "review", thread, "--reject", "--reviewer", "Dana Lee")
+    events = baton(monkeypatch, database_url, "trace", thread, "--json")["events"]
+    assert [e["kind"] for e in events].count("review_refused") == 1
 
 
 def test_corrected_input_is_redacted_in_the_trace(
@@ -196,3 +201,22 @@ def test_a_fallback_hop_between_implementations_is_traced(
     assert attempts == [("label_parser", "rejected"), ("prose_reader", "ok")]
     text = baton(monkeypatch, database_url, "trace", thread)
     assert "label_parser rejected" in text and "→ prose_reader" in text
+
+
+def test_a_refusal_is_traced_once_though_the_gate_stops_again(database_url: str) -> None:
+    from checkpoints.trace_store import TraceStore
+    from graphs.kit.errors import ReviewRefused
+    from graphs.kit.runtime import open_workflow
+    from schemas.trace import EventKind
+    from tests.conftest import load_sample
+
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("03_sanctions_hit"), thread_id="refused-once")
+        with pytest.raises(ReviewRefused):  # approving over a sanctions hit needs a note
+            flow.resume("refused-once", {"action": "approve", "reviewer": "Dana"})
+        waiting = flow.resume(
+            "refused-once", {"action": "approve", "reviewer": "Dana", "note": "false match"}
+        )
+        assert waiting.status == "awaiting_review"  # the second of four eyes
+    refusals = TraceStore(database_url).events("refused-once", EventKind.REVIEW_REFUSED)
+    assert len(refusals) == 1 and refusals[0].data["by"] == "Dana"

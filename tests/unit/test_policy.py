@@ -259,3 +259,14 @@ def test_a_rule_in_auto_decides_only_when_no_person_or_desk_is_asked_for() -> No
     assert assess(policy, {**clean, "quote": ok({"limit": 0})}, []).action == "approve"
     with pytest.raises(ValidationError, match="only a review rule can be in shadow"):
         Rule.model_validate({**auto, "then": "auto", "shadow": True})
+
+
+def test_a_rule_on_a_sensitive_field_names_no_value_in_its_detail() -> None:
+    policy = approving(
+        {"name": "mail", "description": "d", "field": "intake.contact_email", "is": "not_empty"}
+    )
+    results = {"intake": ok({"contact_email": "owner@bakery.example"})}
+    [fired] = assess(policy, results, [], hidden=frozenset({"contact_email"})).fired
+    assert "owner@bakery.example" not in fired.detail and "[redacted]" in fired.detail
+    [plain] = assess(policy, results, []).fired
+    assert "owner@bakery.example" in plain.detail
