@@ -15,6 +15,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from tests.server.conftest import server  # noqa: F401  (real servers for the inbox's pages)
+
 HERE = Path(__file__).resolve().parent
 WINDOW_SIZE = (1366, 900)
 """A laptop's screen: the pages are checked at the width a reviewer has."""
