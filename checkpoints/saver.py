@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
+import anyio
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.base import BaseStore
@@ -76,7 +78,8 @@ async def _sqlite(parsed: DatabaseURL, **options: Any) -> AsyncIterator[Any]:
     import aiosqlite
 
     assert parsed.path is not None
-    parsed.path.parent.mkdir(parents=True, exist_ok=True)
+    # Off the event loop: a server's loop (langgraph dev's blockbuster) refuses blocking calls.
+    await anyio.to_thread.run_sync(partial(parsed.path.parent.mkdir, parents=True, exist_ok=True))
     async with aiosqlite.connect(str(parsed.path), timeout=30, **options) as conn:
         for pragma in SQLITE_PRAGMAS:
             await conn.execute(pragma)

@@ -59,7 +59,7 @@ from graphs.kit.review_gate import (
     stale_packet_message,
 )
 from graphs.kit.workflows import get_workflow, workflow_names
-from schemas.review import PACKET_REF, ReviewDecision, names_packet
+from schemas.review import PACKET_REF, QueuedCase, ReviewDecision, names_packet
 from schemas.trace import EventKind, TraceEvent
 
 Scope = MutableMapping[str, Any]
@@ -494,9 +494,19 @@ def _has_input(body: Any) -> bool:
     return isinstance(body, dict) and body.get("input") is not None
 
 
+def _queue() -> HumanQueue:
+    """The deployment's human queue. Opening it touches the database (its tables are made when
+    missing): call it in a worker thread, never on the event loop (`_waiting_at`)."""
+    return HumanQueue(database_url())
+
+
+async def _waiting_at(thread: str) -> list[QueuedCase]:
+    """The gates of `thread` waiting for review, read off the event loop."""
+    return await anyio.to_thread.run_sync(lambda: _queue().of_thread(thread))
+
+
 async def _is_waiting(thread: str) -> bool:
-    queue = HumanQueue(database_url())
-    return bool(await anyio.to_thread.run_sync(queue.is_waiting, thread))
+    return bool(await anyio.to_thread.run_sync(lambda: _queue().is_waiting(thread)))
 
 
 async def _waiting_for_review(thread: str) -> None:
@@ -519,8 +529,7 @@ async def _one_gate_named(thread: str, resume: Any) -> None:
     where, _ = _resume_decision(resume)
     if where != "command.resume":
         return
-    queue = HumanQueue(database_url())
-    waiting = await anyio.to_thread.run_sync(queue.of_thread, thread)
+    waiting = await _waiting_at(thread)
     if len(waiting) > 1:
         places = ", ".join(
             f"{case.department}/{case.gate}" if case.department else case.gate for case in waiting
@@ -548,8 +557,7 @@ async def _packet_still_shown(thread: str, resume: Any) -> None:
             f"{where}.packet",
             "a packet is named by its packet_hash: 12 to 64 lowercase hex characters",
         )
-    queue = HumanQueue(database_url())
-    shown = [c.packet_hash for c in await anyio.to_thread.run_sync(queue.of_thread, thread)]
+    shown = [case.packet_hash for case in await _waiting_at(thread)]
     current = [h for h in shown if h]
     if not current or any(names_packet(named, h) for h in current):
         return

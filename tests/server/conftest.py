@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,9 +100,17 @@ def server(
     keys = _write_keys(folder)
     port = free_port()
     log = folder / "server.log"
-    with fresh_postgres_database(f"baton_{name.replace('-', '_')}") as database_url:
+    # "langgraph-dev-sqlite": the LangGraph server on the embedded default, a SQLite file (asked
+    # for by the tests that must hold on both databases; the rest run on PostgreSQL).
+    on_sqlite = name.endswith("-sqlite")
+    database = (
+        nullcontext(f"sqlite:///{folder / 'baton.db'}")
+        if on_sqlite
+        else fresh_postgres_database(f"baton_{name.replace('-', '_')}")
+    )
+    with database as database_url:
         env = _environment(database_url, keys)
-        if name == "langgraph-dev":
+        if name.startswith("langgraph-dev"):
             command = [
                 str(BIN / "langgraph"),
                 "dev",

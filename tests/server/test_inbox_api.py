@@ -1,4 +1,5 @@
-"""The reviewer inbox's JSON API on real servers (`langgraph dev` and Aegra, on PostgreSQL): the
+"""The reviewer inbox's JSON API on real servers (`langgraph dev` on PostgreSQL and on SQLite, and
+Aegra on PostgreSQL): the
 queue across workflows for a reviewer, a case whole, a decision that completes the run (read back
 through `langgraph_sdk`), an amendment checked field by field, a stale packet refused, one's own
 case refused, and every route refused to a submitter and to a missing or unknown key — always a
@@ -15,7 +16,12 @@ import pytest
 from tests.conftest import SAMPLES
 from tests.server.conftest import KEYS, Server
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.parametrize(
+        "server", ["langgraph-dev", "aegra", "langgraph-dev-sqlite"], indirect=True
+    ),
+]
 
 REFERRED = json.loads((SAMPLES / "02_high_risk_referral.json").read_text(encoding="utf-8"))
 
