@@ -94,6 +94,8 @@ def event_summary(event: TraceEvent) -> str:
             overruled = data["overruled"]
             text += f", overruling {overruled.get('reviewer')}'s {overruled.get('action')}"
         return text + ("" if data.get("created", True) else " [already recorded]")
+    if kind is EventKind.REVIEW_REFUSED:
+        return f"answer refused (sent by {data.get('by') or 'unknown'}): {data.get('reason')}"
     if kind is EventKind.SIDE_EFFECT:
         state = "recorded" if data.get("created") else "already recorded, not repeated"
         return f"{data.get('kind')} {data.get('outcome', '')} {state} (key {data.get('key')})"

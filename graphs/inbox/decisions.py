@@ -114,13 +114,48 @@ async def send_decision(
     DecisionProblem with the server's status and reason (a stale packet is a 409)."""
     headers = {"x-api-key": api_key} if api_key else {}
     body = {"assistant_id": workflow, "command": {"resume": {interrupt_id: decision}}}
-    async with httpx.AsyncClient(base_url=server, timeout=120) as client:
-        response = await client.post(f"/threads/{thread_id}/runs/wait", json=body, headers=headers)
+    try:
+        # The loopback call goes to this very server's own socket: its certificate (if it serves
+        # TLS) names the public host, not 127.0.0.1, so it is not checked here.
+        async with httpx.AsyncClient(
+            base_url=server, timeout=DECISION_TIMEOUT, verify=False
+        ) as client:
+            response = await client.post(
+                f"/threads/{thread_id}/runs/wait", json=body, headers=headers
+            )
+    except httpx.HTTPError as error:
+        raise DecisionProblem(
+            503,
+            f"the decision was sent but the run did not answer ({type(error).__name__}): it may "
+            "still be running; reload the case in a moment",
+        ) from None
     if response.status_code < 300:
-        result: dict[str, Any] = response.json() if response.content else {}
-        return result
-    detail = _detail(response)
+        result: Any = response.json() if response.content else {}
+        if isinstance(result, dict) and result.get("__error__"):
+            failure = result["__error__"]
+            raise DecisionProblem(
+                409,
+                "the decision was taken, but the run stopped after it: "
+                f"{failure.get('error') if isinstance(failure, dict) else failure}: "
+                f"{failure.get('message') if isinstance(failure, dict) else ''} "
+                "(an operator sees it with baton status and continues it)",
+            )
+        return result if isinstance(result, dict) else {"result": result}
+    detail = _readable(_detail(response))
     raise DecisionProblem(response.status_code, detail, _fields_named(detail, decision))
+
+
+DECISION_TIMEOUT = 300
+"""Seconds the inbox waits for the run a decision resumes (a model may take its time)."""
+
+
+def _readable(detail: str) -> str:
+    """The server's refusal as a reviewer reads it: without the protocol's field paths and the
+    command line's option names."""
+    detail = re.sub(r"^command\.resume(\.[\w-]+)*: ", "", detail)
+    detail = detail.removeprefix("the review gate refused the answer: ")
+    detail = detail.replace(" (GET /threads/{thread_id}/state: its interrupts show the packet)", "")
+    return re.sub(r"--(note|amend|reject|refer|approve)\b", r"\1", detail)
 
 
 def _detail(response: httpx.Response) -> str:
@@ -145,4 +180,6 @@ def _fields_named(detail: str, decision: dict[str, Any]) -> dict[str, str]:
     }
     if not named and "note" in detail and decision.get("action") != "reject":
         return {"note": detail}
+    if not named and decision.get("action") == "amend":
+        return {"corrections": detail}
     return named

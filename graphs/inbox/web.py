@@ -10,11 +10,12 @@ review; an operator sees every case. Errors are 4xx with a message, never a 500.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -35,7 +36,8 @@ from graphs.kit.access import (
     holder_of,
 )
 from graphs.kit.errors import RequestError
-from graphs.kit.inputs import InputRejected, check_thread_id
+from graphs.kit.inputs import InputRejected, check_json_text, check_thread_id
+from graphs.kit.redaction import redact, registered_sensitive_fields
 from graphs.kit.workflows import get_workflow, workflow_names
 
 HERE = Path(__file__).parent
@@ -92,7 +94,10 @@ def api(handler: Callable[[Request, Reader], Awaitable[Response]]) -> Handler:
     @functools.wraps(handler)
     async def wrapper(request: Request) -> Response:
         try:
-            return await handler(request, _reader(request.headers.get("x-api-key")))
+            keys = request.headers.getlist("x-api-key")
+            if len(keys) > 1:
+                raise Refused(400, "send exactly one x-api-key header")
+            return await handler(request, _reader(keys[0] if keys else None))
         except Refused as refused:
             return JSONResponse({"detail": refused.message}, status_code=refused.status)
         except DecisionProblem as problem:
@@ -125,6 +130,10 @@ def page(handler: Callable[[Request, Reader], Awaitable[Response]]) -> Handler:
             return _render("refused.html", request, None, status=503, why=str(error))
         try:
             return await handler(request, reader)
+        except Refused as refused:
+            return _render(
+                "refused.html", request, reader, status=refused.status, why=refused.message
+            )
         except CaseNotFound as missing:
             return _render("refused.html", request, reader, status=404, why=str(missing))
         except (RequestError, InputRejected) as error:
@@ -145,18 +154,25 @@ def _render(
 _SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer a browser posts its forms with `Origin: null`.
+    "referrer-policy": "same-origin",
     "cache-control": "no-store",
 }
 
 
-async def _read_form(request: Request) -> dict[str, str]:
-    """An urlencoded form body (bounded in size); RequestError when it is not one."""
+async def _read_body(request: Request) -> bytes:
+    """The request's body, bounded in size; RequestError past the bound."""
     raw = b""
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > MAX_FORM_BYTES:
-            raise RequestError(f"the form is larger than {MAX_FORM_BYTES // 1024} KB")
+            raise RequestError(f"the body is larger than {MAX_FORM_BYTES // 1024} KB")
+    return raw
+
+
+async def _read_form(request: Request) -> dict[str, str]:
+    """An urlencoded form body (bounded in size); RequestError when it is not one."""
+    raw = await _read_body(request)
     try:
         return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
     except UnicodeDecodeError:
@@ -166,9 +182,27 @@ async def _read_form(request: Request) -> dict[str, str]:
 def _server(request: Request) -> str:
     """This server's own address, from the socket it listens on (never the client's Host
     header, which a client chooses)."""
-    host, port = request.scope.get("server") or ("127.0.0.1", 80)
-    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    return f"http://{host}:{port}"
+    host, port = request.scope.get("server") or (None, None)
+    if port is None:  # a unix socket: nothing to call back over TCP
+        raise DecisionProblem(503, "this server listens on no TCP port the inbox can call")
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(str(host), str(host))
+    host = f"[{host}]" if ":" in host else host
+    scheme = "https" if request.scope.get("scheme") == "https" else "http"
+    return f"{scheme}://{host}:{port}"
+
+
+def _same_origin(request: Request) -> None:
+    """A form posted from another site is refused (403): the browser names where a post comes
+    from in `Origin`, and it must be this server (the cookie's SameSite=Strict aside, this also
+    covers other ports and sibling hosts, and the sign-in form)."""
+    origin = request.headers.get("origin")
+    if origin is None:  # not a browser's cross-site post (browsers name the origin of those)
+        return
+    if origin == "null" and request.headers.get("sec-fetch-site") == "same-origin":
+        return  # an origin the browser withholds, on a post it says is from this site
+    # The host alone: behind a proxy that ends TLS the scheme differs, the host does not.
+    if urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise Refused(403, "this form was posted from another site: it is refused")
 
 
 def _workflow_filter(request: Request) -> str | None:
@@ -220,11 +254,20 @@ def _gate_of(detail: Any, interrupt_id: str | None) -> dict[str, Any]:
 
 def _own_case(reader: Reader, detail: Any) -> str | None:
     """Why this reader may not decide this case (None if they may)."""
-    if reader.identity != DEVELOPER and detail.started_by == reader.identity:
+    if reader.identity == DEVELOPER:
+        return None
+    if detail.started_by == reader.identity:
         return (
             f"you ({reader.identity}) started this case, and no one reviews a case they "
             "started: another reviewer decides it"
         )
+    for gate in detail.gates:
+        waiting = gate["packet"].get("awaiting_second_review") or {}
+        if (waiting.get("first") or {}).get("reviewer") == reader.identity:
+            return (
+                f"you ({reader.identity}) made the first decision on this case, and it waits "
+                "for a second, different reviewer to confirm it"
+            )
     return None
 
 
@@ -261,14 +304,17 @@ async def api_case(request: Request, reader: Reader) -> Response:
 @api
 async def api_decide(request: Request, reader: Reader) -> Response:
     thread_id = _thread(request)
+    raw = await _read_body(request)
     try:
-        given = await request.json()
-    except ValueError:
-        raise RequestError("the body is not JSON") from None
+        given = json.loads(raw)
+        check_json_text(given, where="decision")
+    except (ValueError, RecursionError) as error:
+        raise RequestError(f"the body is not a JSON decision: {error}") from None
     if not isinstance(given, dict):
         raise RequestError("the body is a JSON object: {action, packet, note?, corrections?}")
     result = await _decide(reader, request, thread_id, given)
-    return JSONResponse({"thread_id": thread_id, "result": result})
+    hidden = registered_sensitive_fields()
+    return JSONResponse({"thread_id": thread_id, "result": redact(result, hidden)})
 
 
 def _who(reader: Reader) -> dict[str, str]:
@@ -290,7 +336,7 @@ async def queue_page(request: Request, reader: Reader) -> Response:
         workflows=workflow_names(),
         workflow=workflow,
         q=request.query_params.get("q") or "",
-        decided=request.query_params.get("decided"),
+        decided=_decided(request),
         age=_age,
     )
 
@@ -325,18 +371,23 @@ def _case(
 
 @page
 async def decide_page(request: Request, reader: Reader) -> Response:
+    _same_origin(request)
     thread_id = _thread(request)
     form = await _read_form(request)
+    corrections = {
+        name.removeprefix("corrections."): value
+        for name, value in form.items()
+        if name.startswith("corrections.")
+    }
     given: dict[str, Any] = {
         "action": form.get("action"),
         "packet": form.get("packet"),
         "interrupt_id": form.get("interrupt_id"),
         "note": form.get("note"),
-        "corrections": {
-            name.removeprefix("corrections."): value
-            for name, value in form.items()
-            if name.startswith("corrections.")
-        },
+        # The form always carries the amendable fields (filled with their values now): they
+        # are corrections only when the reviewer chose to amend.
+        "corrections": corrections if form.get("action") == "amend" else None,
+        "shown": corrections,
     }
     try:
         await _decide(reader, request, thread_id, given)
@@ -357,8 +408,26 @@ async def decide_page(request: Request, reader: Reader) -> Response:
     return RedirectResponse(f"{root}/?decided={quote(thread_id)}", status_code=303)
 
 
+def _decided(request: Request) -> str | None:
+    """The thread a decision was just recorded on (shown only when it is a thread id)."""
+    thread_id = request.query_params.get("decided")
+    if not thread_id:
+        return None
+    try:
+        check_thread_id(thread_id)
+    except (RequestError, InputRejected, ValueError):
+        return None
+    return thread_id
+
+
 async def sign_in(request: Request) -> Response:
-    form = await _read_form(request)
+    try:
+        _same_origin(request)
+        form = await _read_form(request)
+    except Refused as refused:
+        return _render("refused.html", request, None, status=refused.status, why=refused.message)
+    except RequestError as error:
+        return _render("sign_in.html", request, None, status=400, error=str(error))
     key = form.get("key", "").strip()
     try:
         _reader(key)
@@ -377,6 +446,10 @@ async def sign_in(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
+    try:
+        _same_origin(request)
+    except Refused as refused:
+        return _render("refused.html", request, None, status=refused.status, why=refused.message)
     root = request.scope.get("root_path", "")
     response = RedirectResponse(f"{root}/", status_code=303)
     response.delete_cookie(COOKIE, path=root or "/")

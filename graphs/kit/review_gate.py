@@ -286,6 +286,8 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 first, packet.awaiting_second_review = kept_first[1].first, kept_first[1]
                 packet.packet_hash = packet.content_hash(hidden_digest)
                 amended = _amendment(gate, state, first)
+                # The queue shows the packet the gate asks with now (who waits, and its hash).
+                _enqueue(gate, packet, config, runtime)
                 continue
             refusal = reviewer_refusal(who, state.get(OWNER_KEY))
             if refusal is not None:

@@ -877,8 +877,15 @@ def boundary_app() -> Any:
         from starlette.applications import Starlette
 
         app = Starlette()
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Route
+
     from graphs.inbox.web import inbox_app
 
+    async def to_inbox(request: Any) -> RedirectResponse:
+        return RedirectResponse(INBOX + "/", status_code=307)
+
+    app.router.routes.append(Route(INBOX, to_inbox))  # /inbox → /inbox/ (the mount's root)
     app.mount(INBOX, inbox_app())
     app.add_middleware(RequestBoundary)
     return app

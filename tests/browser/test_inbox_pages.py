@@ -114,13 +114,16 @@ def test_an_invalid_amendment_shows_the_fields_error(
     _sign_in(browser, server, "rita")
     _open(browser, server, thread)
     browser.find_element(By.CSS_SELECTOR, "input[name=action][value=amend]").click()
-    browser.find_element(By.CSS_SELECTOR, "input[name='corrections.limit']").send_keys("lots")
+    limit = browser.find_element(By.CSS_SELECTOR, "input[name='corrections.limit']")
+    assert limit.get_attribute("value")  # filled with the quote's limit now
+    limit.clear()
+    limit.send_keys("lots")
     _and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.decide button[type=submit]"))
-    error = browser.find_element(By.ID, "error-corrections-limit")
+    error = browser.find_element(By.ID, "error-1-corrections-limit")
     assert "number" in error.text or "float" in error.text
     limit = browser.find_element(By.CSS_SELECTOR, "input[name='corrections.limit']")
     assert limit.get_attribute("aria-invalid") == "true"
-    assert limit.get_attribute("aria-describedby") == "error-corrections-limit"
+    assert limit.get_attribute("aria-describedby") == "error-1-corrections-limit"
     assert server.client("alice").threads.get_state(thread)["interrupts"]  # still waiting
 
 

@@ -160,3 +160,24 @@ def test_a_change_to_a_sensitive_field_the_packet_shows_redacted_changes_the_pac
         assert seen != now
         with pytest.raises(StaleReviewPacket):
             flow.resume("hidden", {"action": "reject", "reviewer": "Dana", "packet": seen})
+
+
+def test_after_a_refused_second_answer_the_queue_still_shows_the_packet_the_gate_asks_with(
+    database_url: str,
+) -> None:
+    from checkpoints.human_queue import HumanQueue
+    from graphs.kit.errors import ReviewRefused
+
+    with open_workflow("underwriting", database_url) as flow:
+        flow.start(load_sample("03_sanctions_hit"), thread_id="four-eyes-queue")
+        first = {"action": "approve", "reviewer": "Dana", "note": "false match"}
+        flow.resume("four-eyes-queue", first)
+        with pytest.raises(ReviewRefused):  # the first reviewer cannot be the second
+            flow.resume("four-eyes-queue", first)
+        [gate] = flow.report("four-eyes-queue").waiting
+        [queued] = HumanQueue(database_url).of_thread("four-eyes-queue")
+        assert queued.packet_hash == gate.packet["packet_hash"]
+        assert queued.awaiting_second_review and "Dana" in queued.awaiting_second_review
+        second = {"action": "approve", "reviewer": "Sam", "packet": queued.packet_hash}
+        done = flow.resume("four-eyes-queue", {**second, "note": "false match"})
+        assert done.status == "completed"

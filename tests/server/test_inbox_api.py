@@ -144,3 +144,35 @@ def test_bad_requests_are_4xx_with_a_message(server: Server) -> None:
         headers={"x-api-key": KEYS["rita"][0], "content-type": "application/json"}, timeout=30,
     )  # fmt: skip
     assert 400 <= not_json.status_code < 500 and not_json.json()["detail"]
+
+
+def test_a_second_reviewer_confirms_and_the_first_may_not(server: Server) -> None:
+    client = server.client("alice")
+    thread = str(client.threads.create()["thread_id"])
+    sanctions = json.loads((SAMPLES / "03_sanctions_hit.json").read_text(encoding="utf-8"))
+    client.runs.wait(thread, "underwriting", input=sanctions)
+    [gate] = _call(server, "rita", "GET", f"/cases/{thread}").json()["gates"]
+    first = {"action": "approve", "note": "a false match", "packet": gate["packet"]["packet_hash"]}
+    assert _call(server, "rita", "POST", f"/cases/{thread}/decision", first).status_code == 200
+    waiting = _call(server, "rita", "GET", f"/cases/{thread}").json()
+    assert waiting["may_decide"] is False and "first decision" in waiting["why_not"]
+    [again] = waiting["gates"]
+    [row] = [
+        c
+        for c in _call(server, "rita", "GET", "/cases").json()["cases"]
+        if c["thread_id"] == thread
+    ]
+    assert row["packet_hash"] == again["packet"]["packet_hash"] != first["packet"]
+    assert "rita" in row["awaiting_second_review"]
+    refused = _call(
+        server, "rita", "POST", f"/cases/{thread}/decision", {**first, "packet": row["packet_hash"]}
+    )
+    assert refused.status_code == 403 and "first decision" in refused.json()["detail"]
+    confirmed = _call(
+        server, "otto", "POST", f"/cases/{thread}/decision",
+        {**first, "packet": row["packet_hash"]},
+    )  # fmt: skip
+    assert confirmed.status_code == 200, confirmed.text
+    assert "1 Ocean Terminal Way" not in confirmed.text  # the run's result comes back redacted
+    state = client.threads.get_state(thread)
+    assert state["values"]["decision"]["outcome"] == "approved"
