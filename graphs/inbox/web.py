@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from checkpoints.settings import database_url
+from checkpoints.trace_store import TraceStore
 from graphs.inbox.cases import CaseNotFound, case_detail, waiting_cases
 from graphs.inbox.decisions import DecisionProblem, checked_decision, send_decision
 from graphs.kit.access import (
@@ -288,8 +289,12 @@ async def _decide(reader: Reader, request: Request, thread_id: str, given: dict[
 
 @api
 async def api_cases(request: Request, reader: Reader) -> Response:
-    cases = await _cases(request, _workflow_filter(request))
-    return JSONResponse({"cases": [case.as_json() for case in cases], "reader": _who(reader)})
+    workflow = _workflow_filter(request)
+    cases = await _cases(request, workflow)
+    body: dict[str, Any] = {"cases": [case.as_json() for case in cases], "reader": _who(reader)}
+    if reader.role == "operator":
+        body["recent_threads"] = await _recent(reader, workflow)
+    return JSONResponse(body)
 
 
 @api
@@ -324,10 +329,23 @@ def _who(reader: Reader) -> dict[str, str]:
 # ---- the pages ---------------------------------------------------------------------------------
 
 
+async def _recent(reader: Reader, workflow: str | None) -> list[dict[str, Any]]:
+    """For an operator, who sees every case: the most recently updated threads, any status."""
+    if reader.role != "operator":
+        return []
+    rows = await anyio.to_thread.run_sync(lambda: TraceStore(database_url()).list_threads(100))
+    return [
+        {k: str(v) if k.endswith("_at") else v for k, v in row.items()}
+        for row in rows
+        if workflow is None or row["workflow"] == workflow
+    ]
+
+
 @page
 async def queue_page(request: Request, reader: Reader) -> Response:
     workflow = _workflow_filter(request)
     cases = await _cases(request, workflow)
+    recent = await _recent(reader, workflow)
     return _render(
         "queue.html",
         request,
@@ -337,6 +355,7 @@ async def queue_page(request: Request, reader: Reader) -> Response:
         workflow=workflow,
         q=request.query_params.get("q") or "",
         decided=_decided(request),
+        recent=recent,
         age=_age,
     )
 

@@ -76,6 +76,12 @@ def test_a_reviewer_sees_the_queue_opens_a_case_and_decides_it(server: Server) -
     assert state["values"]["decision"]["decided_by"] == "rita"
     gone = _call(server, "rita", "GET", f"/cases/{thread}")
     assert gone.status_code == 404 and "no case waiting" in gone.json()["detail"]
+    # An operator sees every case: the recent threads, and a completed case whole.
+    assert "recent_threads" not in listed.json()
+    operator = _call(server, "otto", "GET", "/cases").json()
+    assert thread in {row["thread_id"] for row in operator["recent_threads"]}
+    done = _call(server, "otto", "GET", f"/cases/{thread}")
+    assert done.status_code == 200 and done.json()["status"] == "completed"
 
 
 def test_an_amendment_is_checked_field_by_field_before_the_run_resumes(server: Server) -> None:
