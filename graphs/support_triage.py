@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.spec import ok_value
 from agents.structured import validation_errors
-from agents.support_triage.routing import route_for
+from agents.support_triage.routing import route_for, routing_table
 from agents.support_triage.specs import AGENTS, ARBITER, NOTE_WRITER, ROUTER, VOTERS, final_route
 from agents.support_triage.status import status_lines
 from agents.support_triage.training import train
@@ -242,6 +242,7 @@ WORKFLOW = Workflow(
     rollback="replay",
     trainer=train,
     summary=status_lines,
+    amendment_choices={"intent": lambda: sorted(routing_table().routes)},
     state_writers={
         "ballot": ("tally", "Ballot"),
         "choice": ("tally, check_ruling", "Choice"),

@@ -152,15 +152,20 @@ def case_detail(database_url: str, thread_id: str, *, waiting_only: bool) -> Cas
         decision=redact(report.decision, hidden),
     )
     contracts = {spec.name: spec.output_contract for spec in agents}
+    choices = get_workflow(workflow).amendment_choices
     for gate in report.waiting:
         packet = redact(gate.packet, hidden)
+        fields = amendment_fields(packet, contracts)
+        for spec in fields:
+            if spec["name"] in choices and "enum" not in spec["schema"]:
+                spec["schema"] = {**spec["schema"], "enum": list(choices[spec["name"]]())}
         detail.gates.append(
             {
                 "interrupt_id": gate.interrupt_id,
                 "gate": gate.gate,
                 "department": gate.department,
                 "packet": packet,
-                "amendment": amendment_fields(packet, contracts),
+                "amendment": fields,
             }
         )
     detail.results = _results(report, values, agents, hidden)

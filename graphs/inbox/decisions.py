@@ -103,6 +103,12 @@ def _corrections(
             problems[f"corrections.{name}"] = "; ".join(
                 str(item["msg"]) for item in error.errors(include_url=False)
             )
+            continue
+        allowed = spec["schema"].get("enum")
+        if allowed is not None and checked[name] not in allowed:
+            problems[f"corrections.{name}"] = (
+                f"{checked[name]!r} is not one of the {len(allowed)} values offered"
+            )
     return TypeAdapter(dict[str, Any]).dump_python(checked, mode="json")
 
 

@@ -60,6 +60,9 @@ class Workflow:
     """Input fields that may name a file instead of holding its content (a CSV of rows): the
     command line and `WorkflowRun.start` read a path given there, relative to the input file
     (or the working directory), into the field. The reader raises ValueError naming the file."""
+    amendment_choices: Mapping[str, Callable[[], Sequence[str]]] = field(default_factory=dict)
+    """For an amendable field whose contract is open text but whose values are a known list (a
+    support ticket's intent: the routing file's intents), that list, for forms to offer."""
     departments: Sequence[Any] = ()
     """A hierarchy's departments (`graphs.patterns.hierarchy.Department`): their specialists
     belong to the workflow too (`baton rollback --to` one of them; the handoff map's levels)."""

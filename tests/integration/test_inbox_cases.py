@@ -85,3 +85,37 @@ def test_a_decision_is_checked_field_by_field(database_url: str) -> None:
     with pytest.raises(DecisionProblem) as wrong:
         checked_decision({"action": "bless", "packet": packet}, gate, CONTRACTS, "rita")
     assert set(wrong.value.fields) == {"action"}
+
+
+def test_a_field_with_a_known_list_of_values_is_offered_and_held_to_it(database_url: str) -> None:
+    import json
+
+    from agents.support_triage.routing import routing_table
+    from agents.support_triage.training import train
+
+    train()
+    ticket = json.loads(
+        (ROOT / "data" / "samples" / "support_triage" / "03_unclear_goes_to_queue.json").read_text()
+    )
+    with open_workflow("support_triage", database_url) as flow:
+        assert flow.start(ticket, thread_id="inbox-st").status == "awaiting_review"
+    [gate] = case_detail(database_url, "inbox-st", waiting_only=True).gates
+    [intent] = gate["amendment"]
+    assert intent["name"] == "intent" and intent["agent"] == "router"
+    assert intent["schema"]["enum"] == sorted(routing_table().routes)
+    contracts = {s.name: s.output_contract for s in get_workflow("support_triage").agents}
+    packet = gate["packet"]["packet_hash"]
+    known = sorted(routing_table().routes)[0]
+    ok = checked_decision(
+        {"action": "amend", "packet": packet, "corrections": {"intent": known}},
+        gate,
+        contracts,
+        "r",
+    )
+    assert ok["corrections"] == {"intent": known}
+    with pytest.raises(DecisionProblem) as refused:
+        checked_decision(
+            {"action": "amend", "packet": packet, "corrections": {"intent": "made_up"}},
+            gate, contracts, "r",
+        )  # fmt: skip
+    assert "not one of the" in refused.value.fields["corrections.intent"]
