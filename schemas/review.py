@@ -180,3 +180,5 @@ class QueuedCase(BaseModel):
     """Whose decision waits for a second, different reviewer to confirm it, and why (four eyes)."""
     packet_hash: str | None = None
     """The hash of the packet the gate shows now: a decision naming another is stale."""
+    started_by: str | None = None
+    """Who started the case through a server (the identity of their key); None in process."""

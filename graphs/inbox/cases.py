@@ -76,9 +76,8 @@ def waiting_cases(
     if workflow is not None:
         get_workflow(workflow)  # UnknownWorkflow, naming the known ones
     queued = HumanQueue(database_url).waiting(workflow)
-    owners = _owners(database_url, {case.thread_id for case in queued})
     now = datetime.now(UTC)
-    rows = [_row(case, owners.get(case.thread_id), now) for case in queued]
+    rows = [_row(case, case.started_by, now) for case in queued]
     if search:
         needle = search.casefold()
         rows = [row for row in rows if needle in _haystack(row)]
@@ -105,26 +104,6 @@ def _row(case: QueuedCase, started_by: str | None, now: datetime) -> CaseRow:
 
 def _haystack(row: CaseRow) -> str:
     return " ".join([row.thread_id, row.workflow, row.subject, *row.reasons]).casefold()
-
-
-def _owners(database_url: str, thread_ids: set[str]) -> dict[str, str | None]:
-    """Who started each thread: through a server, the identity of its key (the state's owner);
-    otherwise the command line or the Python API, which name no one."""
-    found: dict[str, str | None] = {}
-    traces = TraceStore(database_url)
-    by_workflow: dict[str, list[str]] = {}
-    for thread_id in thread_ids:
-        registered = traces.thread(thread_id)
-        if registered is not None:
-            by_workflow.setdefault(str(registered["workflow"]), []).append(thread_id)
-    for name, threads in by_workflow.items():
-        if name not in workflow_names():
-            continue
-        with open_workflow(name, database_url) as flow:
-            for thread_id in threads:
-                values = flow.graph.get_state(flow.config(thread_id)).values
-                found[thread_id] = values.get(OWNER_KEY) if isinstance(values, dict) else None
-    return found
 
 
 def case_detail(database_url: str, thread_id: str, *, waiting_only: bool) -> CaseDetail:

@@ -260,7 +260,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
         packet.summary = _summary(gate, packet, config, runtime)
         hidden_digest = _hidden_digest(evidence, hidden, config, runtime)
         packet.packet_hash = packet.content_hash(hidden_digest)
-        _enqueue(gate, packet, config, runtime)
+        _enqueue(gate, packet, config, runtime, state.get(OWNER_KEY))
         refused: list[str] = []
         last_refusal: dict[str, Any] | None = None
         first: ReviewDecision | None = None
@@ -287,7 +287,7 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                 packet.packet_hash = packet.content_hash(hidden_digest)
                 amended = _amendment(gate, state, first)
                 # The queue shows the packet the gate asks with now (who waits, and its hash).
-                _enqueue(gate, packet, config, runtime)
+                _enqueue(gate, packet, config, runtime, state.get(OWNER_KEY))
                 continue
             refusal = reviewer_refusal(who, state.get(OWNER_KEY))
             if refusal is not None:
@@ -308,7 +308,9 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
                     _record_first(
                         gate, config, runtime, packet.awaiting_second_review, asked_times - 1
                     )
-                    _enqueue(gate, packet, config, runtime)  # the queue says whom it waits for
+                    _enqueue(
+                        gate, packet, config, runtime, state.get(OWNER_KEY)
+                    )  # the queue says whom it waits for
                     continue
                 decision = _stamped(
                     _vouched(
@@ -482,7 +484,11 @@ def _department(config: RunnableConfig) -> str | None:
 
 
 def _enqueue(
-    gate: GateSpec, packet: ReviewPacket, config: RunnableConfig, runtime: Runtime[BatonContext]
+    gate: GateSpec,
+    packet: ReviewPacket,
+    config: RunnableConfig,
+    runtime: Runtime[BatonContext],
+    started_by: str | None,
 ) -> None:
     """Put the case on the human queue before the gate stops (kept once per gate of a thread, so
     a gate that runs again neither duplicates it nor moves it back; a department's gate is queued
@@ -498,6 +504,7 @@ def _enqueue(
             "recommendation": packet.recommendation,
             "awaiting_second_review": _second_review_line(packet.awaiting_second_review),
             "packet_hash": packet.packet_hash,
+            "started_by": started_by,
         }
     )
     if new:
