@@ -36,6 +36,7 @@ from checkpoints.rollback import RollbackError
 from checkpoints.settings import SettingsError
 from checkpoints.settings import database_url as configured_database_url
 from checkpoints.trace_store import TraceStore
+from graphs.cli.errors import BadInput
 from graphs.cli.handoff_view import show_changes, show_map
 from graphs.cli.trace_view import debate_rounds, event_summary
 from graphs.kit.contracts import ContractViolation
@@ -69,10 +70,6 @@ errors = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
-
-
-class BadInput(Exception):
-    """Input a user can fix: exit code 2."""
 
 
 CORRECTABLE = (

@@ -13,7 +13,7 @@ import typer
 
 from checkpoints.trace_store import TraceStore
 from graphs.cli.app import BadInput, _declared, _url, app, errors, handles_errors
-from graphs.cli.owner_commands import SINCE_HELP, parse_since
+from graphs.cli.since import SINCE_HELP, parse_since
 from graphs.kit.audit import audit_records
 
 audit = typer.Typer(

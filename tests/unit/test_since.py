@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from graphs.cli.app import BadInput
-from graphs.cli.owner_commands import parse_since
+from graphs.cli.errors import BadInput
+from graphs.cli.since import parse_since
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
