@@ -2,11 +2,14 @@
 server on PostgreSQL: a reviewer signs in with their key, sees a waiting case of every workflow,
 opens one and approves it, and the run completes (read back through `langgraph_sdk`); an invalid
 amendment shows the field's error; a submitter's key is refused; an operator's own case cannot be
-decided and the page says why. It also makes the README's screenshots (docs/images)."""
+decided and the page says why. It also makes the README's screenshots (docs/images, rewritten
+with BATON_UPDATE_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +27,17 @@ from tests.conftest import ROOT
 from tests.server.conftest import KEYS, Server
 
 SAMPLES = ROOT / "data" / "samples"
-IMAGES = ROOT / "docs" / "images"
+
+
+@pytest.fixture
+def images(tmp_path: Path) -> Path:
+    """Where the screenshots go: the README's (docs/images) with BATON_UPDATE_SCREENSHOTS=1,
+    else a scratch folder (the test still makes them, so a page that cannot be shot fails)."""
+    if os.environ.get("BATON_UPDATE_SCREENSHOTS") == "1":
+        return ROOT / "docs" / "images"
+    return tmp_path
+
+
 pytestmark = pytest.mark.parametrize("server", ["langgraph-dev"], indirect=True)
 
 
@@ -81,7 +94,7 @@ def _open(browser: webdriver.Chrome, server: Server, thread: str) -> None:
 
 
 def test_a_reviewer_sees_every_workflows_case_and_approves_one(
-    browser: webdriver.Chrome, server: Server
+    browser: webdriver.Chrome, server: Server, images: Path
 ) -> None:
     train()
     threads = {name: _start(server, name, payload) for name, payload in _inputs().items()}
@@ -91,13 +104,13 @@ def test_a_reviewer_sees_every_workflows_case_and_approves_one(
     for workflow in threads:
         assert workflow in queue, f"no {workflow} case in the queue"
     assert "key" not in browser.current_url and KEYS["rita"][0] not in browser.current_url
-    save_screenshot(browser, IMAGES / "inbox-queue.png")
+    save_screenshot(browser, images / "inbox-queue.png")
 
     thread = threads["underwriting"]
     _and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"a[href$='/cases/{thread}']"))
     assert "Pelican Bay" in browser.find_element(By.TAG_NAME, "h1").text
     assert "high_risk" in browser.find_element(By.CSS_SELECTOR, "ul.reasons").text
-    save_screenshot(browser, IMAGES / "inbox-case.png")
+    save_screenshot(browser, images / "inbox-case.png")
     browser.find_element(By.CSS_SELECTOR, "input[name=action][value=approve]").click()
     browser.find_element(By.CSS_SELECTOR, "textarea[name=note]").send_keys("broker confirmed")
     _and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.decide button[type=submit]"))
