@@ -7,17 +7,19 @@ configured models folder) and scores them on TEST_CSV (`text,category` rows; `ma
 makes the two with `bench.split_csv`, seed 2026, test share 0.2).
 
 Each test message goes down the workflow's offline decision path, with the workflow's own
-functions: the keyword, TF-IDF and neighbour voters' votes (batch versions of the same
-classifiers) → `graphs.patterns.vote.count_ballot` with the configured quorum and vote floor
-(`policies/support_triage_vote.yaml`) → a majority settles the intent (its confidence is the
-highest among the majority's votes); a ballot with no votes goes to a person with no label; any
-other ballot goes to the deterministic arbiter (`agents.support_triage.specs.rule_on_ballot`),
-whose ruling settles the intent when its confidence is at least `arbiter_min_confidence`, and
-otherwise goes to a person with the ruling's label as the suggestion. The router then routes the
-intent and the review gate's policy (`policies/support_triage.yaml`, through
-`graphs.kit.policy.assess`, as the gate does) says whether a person reviews it; a case the vote did not
-settle always waits for a person. The chat-model voter is not configured here: it sits out, and
-is left out of the ballot (as is the model arbiter, which falls back to the rule).
+functions: the keyword, TF-IDF, neighbour and encoder-linear voters' votes (batch versions of the
+same classifiers) → `graphs.patterns.vote.count_ballot` with the configured vote
+(`policies/support_triage_vote.yaml`: by default the soft vote, the voters' calibrated
+probabilities weighed with the weights learned on held-out folds of the training data; or a
+majority) → a vote at or above its threshold settles the intent; a ballot with no votes goes to a
+person with no label; any other ballot goes to the deterministic arbiter
+(`agents.support_triage.specs.rule_on_ballot`), whose ruling settles the intent when its
+confidence is at least `arbiter_min_confidence`, and otherwise goes to a person with the ruling's
+label as the suggestion. The router then routes the intent and the review gate's policy
+(`policies/support_triage.yaml`, through `graphs.kit.policy.assess`, as the gate does) says
+whether a person reviews it; a case the vote did not settle always waits for a person. The
+chat-model voter is not configured here: it sits out, and is left out of the ballot (as is the
+model arbiter, which falls back to the rule).
 
 Figures, for the vote and for each classifier alone:
 - accuracy: the share of messages whose label (settled, or suggested to the person) is the right
@@ -25,13 +27,15 @@ Figures, for the vote and for each classifier alone:
 - macro F1: scikit-learn's `f1_score(average="macro")` over the intents present in the test
   set, with "no label" as a label of its own that is never right;
 - queue rate: the share sent to a person. For the vote, as the workflow does (above). For a
-  classifier alone: when it abstains or its calibrated confidence is below
-  `arbiter_min_confidence`;
+  classifier alone: when it abstains or its calibrated confidence is below the gate's threshold;
 - auto accuracy: the accuracy on the cases not sent to a person (null when there are none).
 
-The curve re-decides at arbiter thresholds 0.0, 0.1, …, 0.9, 0.95 (and the configured one): for
-the vote only the arbiter's step moves (majority decisions stay automatic, the gate's rules still
-apply); for a classifier, its confidence is compared with the threshold.
+The lever is the review gate's `weak_route` threshold on the settled intent's confidence (for the
+soft vote, its calibrated combined probability): the curve re-decides at thresholds 0.0, 0.1, …,
+0.9, 0.95, 0.98 (and the configured one), the gate's other rules still applying; `lever` gives,
+on a finer grid, the threshold that queues the least while routing at least 99% right alone, and
+the best accuracy alone with at most 15% queued. `targets` says whether the issue's targets hold
+(accuracy ≥ 95%; ≥ 99% right alone with ≤ 15% queued; the vote ≥ 1 point above its best voter).
 
 It prints the Markdown section, or with `--json` the figures as one JSON object (`--json-out FILE`
 writes that object to FILE as well). `--decisions FILE` writes the vote's path for each test
@@ -60,23 +64,30 @@ from bench.split_csv import DEFAULT_SEED, DEFAULT_TEST_SHARE, stratified_split
 if TYPE_CHECKING:
     from agents.spec import AgentContext, AgentSpec
     from graphs.kit.policy import ReviewPolicy
+    from graphs.patterns.vote import SoftVote
     from graphs.support_triage import VoteRules
     from schemas.ballot import Ballot
     from schemas.support_triage import IntentVote
 
-CLASSIFIERS = ("keywords", "tfidf", "neighbours")
-"""The classifiers alone, in the voters' order (`specs.VOTERS[:3]`)."""
-CURVE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+CLASSIFIERS = ("keywords", "tfidf", "neighbours", "encoder_linear")
+"""The classifiers alone, in the voters' order (`specs.OFFLINE_VOTERS`)."""
+CURVE = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+LEVER_RULE = "weak_route"
+"""The review gate's rule whose threshold on the route's confidence is the lever."""
+FINE = tuple(round(0.5 + step / 100, 2) for step in range(50))
+"""The finer grid the lever's figures are read on."""
+TARGETS = {"accuracy": 0.95, "auto_accuracy": 0.99, "max_queue_rate": 0.15, "over_best_voter": 0.01}
 NO_LABEL = "(no label)"
 """What a prediction without a label is scored as: a label that is not an intent."""
 CLASSIFIER_QUEUE = (
     "a classifier alone sends a message to a person when it abstains or its calibrated confidence "
-    "is below the arbiter threshold"
+    "is below the gate's threshold"
 )
 VOTE_QUEUE = (
     "the vote sends a message to a person when no voter's vote counted, when the arbiter's ruling "
     "is below the arbiter threshold (or the arbiter could not rule), or when the review gate's "
-    "policy says review for the routed intent"
+    "policy says review for the routed intent (its weak_route rule: confidence below the "
+    "threshold)"
 )
 
 
@@ -89,14 +100,15 @@ class Decision:
     """What the workflow decided for one message (before the threshold-dependent steps)."""
 
     outcome: str
-    """The ballot's outcome: majority, no_majority, no_quorum or no_votes."""
+    """The ballot's outcome: weighted, not_confident, majority, no_majority, no_quorum or
+    no_votes."""
     label: str | None
     """The intent settled or suggested (None when nobody could vote)."""
     confidence: float | None
-    """The majority's or the ruling's confidence."""
+    """The vote's (the majority's) or the ruling's confidence."""
     arbiter_failed: bool = False
     gate_review: bool = False
-    """Whether the review gate's policy stops the routed intent even when it is settled."""
+    """Whether the review gate's rules other than the lever stop the routed intent."""
 
 
 @dataclass(frozen=True)
@@ -106,9 +118,10 @@ class Verdict:
     label: str | None
     queued: bool
     decided_by: str
-    """majority, arbiter or queued."""
+    """vote, majority, arbiter or queued."""
     reason: str
-    """Why it went to a person: no_votes, weak_ruling, arbiter_failed, gate; else settled."""
+    """Why it went to a person: no_votes, weak_ruling, arbiter_failed, gate, weak_route; else
+    settled."""
 
 
 def write_split(
@@ -177,24 +190,31 @@ def _voter_results(
 
 
 def decide(
-    results: Mapping[str, Any], rules: VoteRules, policy: ReviewPolicy, context: AgentContext
+    results: Mapping[str, Any],
+    rules: VoteRules,
+    policy: ReviewPolicy,
+    context: AgentContext,
+    soft: SoftVote | None = None,
 ) -> tuple[Decision, Ballot]:
     """One message down the workflow's path, from its voters' results (JSON `AgentResult`s by
-    state key) to the ballot and, when it is split, the arbiter's ruling; whether the review
-    gate stops the intent once settled is worked out too (it does not depend on the arbiter's
-    threshold). Returns the decision and the ballot."""
-    from agents.support_triage.specs import VOTERS, rule_on_ballot
+    state key) to the ballot (weighed by `soft` when the vote file says soft) and, when it is not
+    settled, the arbiter's ruling; whether the review gate's rules other than the lever stop the
+    intent once settled is worked out too (pass `without_lever(policy)`: the lever, the
+    weak_route threshold, is applied by `verdict`). Returns the decision and the ballot."""
+    from agents.support_triage.specs import OFFLINE_VOTERS, rule_on_ballot
     from graphs.patterns.vote import count_ballot
     from schemas.ballot import ArbitrationCase
     from schemas.result import Outcome
 
-    ballot = count_ballot(VOTERS[:3], results, rules.quorum, rules.min_vote_confidence)
-    if ballot.outcome == "majority":
-        # As the tally: the majority's confidence is the highest among its votes.
-        majority = [v.confidence or 0 for v in ballot.votes if v.label == ballot.winner]
-        label, confidence = ballot.winner, max(majority)
-        gate = gate_review(policy, label, confidence, "majority", context)
-        return Decision(ballot.outcome, label, confidence, gate_review=gate), ballot
+    ballot = count_ballot(OFFLINE_VOTERS, results, rules.quorum, rules.min_vote_confidence, soft)
+    if ballot.outcome in ("majority", "weighted"):
+        if ballot.outcome == "weighted":
+            confidence = ballot.combined[0].probability
+        else:  # as the tally: the majority's confidence is the highest among its votes
+            confidence = max(v.confidence or 0 for v in ballot.votes if v.label == ballot.winner)
+        stage: Literal["majority", "vote"] = "vote" if ballot.outcome == "weighted" else "majority"
+        gate = gate_review(policy, ballot.winner, confidence, stage, context)
+        return Decision(ballot.outcome, ballot.winner, confidence, gate_review=gate), ballot
     if ballot.outcome == "no_votes":
         return Decision(ballot.outcome, None, None), ballot
     ruling = rule_on_ballot(ArbitrationCase(ballot=ballot), context)
@@ -204,11 +224,26 @@ def decide(
     return Decision(ballot.outcome, ruling.label, ruling.confidence, gate_review=gate), ballot
 
 
+def without_lever(policy: ReviewPolicy) -> ReviewPolicy:
+    """The review policy without its lever rule (`LEVER_RULE`), which `verdict` applies."""
+    return policy.model_copy(
+        update={"rules": [rule for rule in policy.rules if rule.name != LEVER_RULE]}
+    )
+
+
+def lever_threshold(policy: ReviewPolicy) -> float:
+    """The configured lever: the weak_route rule's `less_than` (0 when there is none)."""
+    for rule in policy.rules:
+        if rule.name == LEVER_RULE and rule.less_than is not None:
+            return float(rule.less_than)
+    return 0.0
+
+
 def gate_review(
     policy: ReviewPolicy,
     label: str | None,
     confidence: float | None,
-    decided_by: Literal["majority", "arbiter"],
+    decided_by: Literal["majority", "vote", "arbiter"],
     context: AgentContext,
 ) -> bool:
     """Whether the review gate's policy stops a settled intent: the router's answer for it,
@@ -242,20 +277,25 @@ def gate_review(
     return assess(policy, results, [ROUTER.name]).action == "review"
 
 
-def verdict(decision: Decision, threshold: float) -> Verdict:
-    """Where a decision ends at an arbiter threshold."""
+def verdict(decision: Decision, threshold: float, arbiter_min: float) -> Verdict:
+    """Where a decision ends with the gate's lever at `threshold` and the arbiter's at
+    `arbiter_min`."""
     if decision.outcome == "no_votes":
         return Verdict(None, True, "queued", "no_votes")
     if decision.arbiter_failed:
         return Verdict(None, True, "queued", "arbiter_failed")
     if decision.outcome == "majority":
         decided_by = "majority"
-    elif (decision.confidence or 0.0) >= threshold:
+    elif decision.outcome == "weighted":
+        decided_by = "vote"
+    elif (decision.confidence or 0.0) >= arbiter_min:
         decided_by = "arbiter"
     else:
         return Verdict(decision.label, True, "queued", "weak_ruling")
     if decision.gate_review:
         return Verdict(decision.label, True, "queued", "gate")
+    if (decision.confidence or 0.0) < threshold:
+        return Verdict(decision.label, True, "queued", LEVER_RULE)
     return Verdict(decision.label, False, decided_by, "settled")
 
 
@@ -265,6 +305,7 @@ def _write_decisions(
     truth: Sequence[str],
     decisions: Sequence[Decision],
     thresholds: Sequence[float],
+    arbiter_min: float,
 ) -> None:
     """Each message's decision and its verdict at every threshold, one JSON object a line."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,7 +316,7 @@ def _write_decisions(
                 "intent": intent,
                 **asdict(decision),
                 "verdicts": [
-                    {"threshold": threshold, **asdict(verdict(decision, threshold))}
+                    {"threshold": threshold, **asdict(verdict(decision, threshold, arbiter_min))}
                     for threshold in thresholds
                 ],
             }
@@ -334,33 +375,48 @@ def evaluate(
     training = _read(train_csv)
 
     from agents.spec import AgentContext
-    from agents.support_triage.specs import AGENTS, VOTERS
-    from agents.support_triage.training import encode, load_models, train
-    from agents.support_triage.voters import keyword_votes, neighbour_votes, tfidf_votes
+    from agents.support_triage.specs import AGENTS, OFFLINE_VOTERS
+    from agents.support_triage.training import featurize, load_models, train
+    from agents.support_triage.voters import (
+        encoder_linear_votes,
+        keyword_votes,
+        neighbour_votes,
+        tfidf_votes,
+    )
     from graphs.kit.policy import workflow_policy
-    from graphs.support_triage import WORKFLOW_NAME, load_vote_rules
+    from graphs.patterns.vote import SoftVote
+    from graphs.support_triage import WORKFLOW_NAME, load_vote_rules, soft_vote
 
     rules = load_vote_rules()
     policy = workflow_policy(WORKFLOW_NAME, AGENTS)
+    others = without_lever(policy)
     context = AgentContext(database_url="memory://")
 
     started = time.perf_counter()
     meta = train(train_csv, models_dir=models_dir)
     training_seconds = time.perf_counter() - started
     models = load_models(train_csv, models_dir)
+    configured_soft = soft_vote(rules)
+    # The workflow weighs with the configured data's models; here, with the models just trained.
+    soft = (
+        SoftVote(models.stacker.weigh, configured_soft.min_confidence, configured_soft.describe)
+        if configured_soft is not None
+        else None
+    )
 
     texts = [message.text for message in test]
     truth = [message.intent for message in test]
     started = time.perf_counter()
-    embeddings = encode(texts)
+    embeddings, layers = featurize(texts)
     encoded = time.perf_counter()
     votes: dict[str, list[IntentVote | None]] = {
         "keywords": keyword_votes(texts, models),
         "tfidf": list(tfidf_votes(texts, models)),
         "neighbours": list(neighbour_votes(texts, models, embeddings)),
+        "encoder_linear": list(encoder_linear_votes(texts, models, layers)),
     }
     voted = time.perf_counter()
-    voters = VOTERS[:3]
+    voters = OFFLINE_VOTERS
     by_key = {
         spec.writes: _voter_results(votes[name], spec, spec.implementations[0].name)
         for name, spec in zip(CLASSIFIERS, voters, strict=True)
@@ -368,20 +424,21 @@ def evaluate(
     decisions, ballots = [], []
     for index in range(len(texts)):
         results = {key: column[index] for key, column in by_key.items()}
-        decision, ballot = decide(results, rules, policy, context)
+        decision, ballot = decide(results, rules, others, context, soft)
         decisions.append(decision)
         ballots.append(ballot)
     decided = time.perf_counter()
     evaluation_seconds = decided - started
 
-    configured = rules.arbiter_min_confidence
+    arbiter_min = rules.arbiter_min_confidence
+    configured = lever_threshold(policy)
     thresholds = sorted({*CURVE, configured})
 
     def vote_at(threshold: float) -> list[Verdict]:
-        return [verdict(decision, threshold) for decision in decisions]
+        return [verdict(decision, threshold, arbiter_min) for decision in decisions]
 
     if decisions_file is not None:
-        _write_decisions(decisions_file, texts, truth, decisions, thresholds)
+        _write_decisions(decisions_file, texts, truth, decisions, thresholds, arbiter_min)
 
     def classifier_at(name: str, threshold: float) -> tuple[list[str | None], list[bool]]:
         labels = [vote.label if vote is not None else None for vote in votes[name]]
@@ -411,9 +468,22 @@ def evaluate(
             point[name] = _curve_point(*classifier_at(name, threshold), truth)
         curve.append(point)
 
+    fine = []
+    for threshold in sorted({*FINE, *CURVE, configured}):
+        verdicts = vote_at(threshold)
+        fine.append(
+            {
+                "threshold": threshold,
+                **_curve_point([v.label for v in verdicts], [v.queued for v in verdicts], truth),
+            }
+        )
+    lever = _lever(fine, configured)
+    best_voter = max((figures["accuracy"] or 0.0, name) for name, figures in classifiers.items())
+    targets = _targets(headline, lever, best_voter)
+
     total = len(truth)
     decided_by = {}
-    for group in ("majority", "arbiter", "queued"):
+    for group in ("vote", "majority", "arbiter", "queued"):
         members = [
             (v.label, right) for v, right in zip(final, truth, strict=True) if v.decided_by == group
         ]
@@ -434,10 +504,16 @@ def evaluate(
         **headline,
         "classifiers": classifiers,
         "curve": curve,
+        "lever": lever,
+        "targets": targets,
         "thresholds": {
+            "decision": rules.decision,
+            "soft_vote_min_confidence": rules.soft_vote_min_confidence,
+            "soft_vote_weights": models.stacker.weights,
+            "weak_route": configured,
             "quorum": rules.quorum,
             "min_vote_confidence": rules.min_vote_confidence,
-            "arbiter_min_confidence": configured,
+            "arbiter_min_confidence": arbiter_min,
             "gate_rules": [
                 f"{rule.name}: {rule.describe()} → {rule.then}" for rule in policy.rules
             ],
@@ -451,6 +527,7 @@ def evaluate(
         "split": dict(split) if split is not None else None,
         "vote": {
             "voters": [spec.name for spec in voters],
+            "decision": rules.decision,
             "sat_out": "model_voter: no chat model is configured, so it sits out and is left "
             "out of the ballot (the arbiter is the deterministic calibrated average)",
             "decided_by": decided_by,
@@ -485,6 +562,76 @@ def evaluate(
             "training_version": meta.get("training_version"),
         },
     }
+
+
+def _lever(fine: Sequence[Mapping[str, Any]], configured: float) -> dict[str, Any]:
+    """From the fine curve: the threshold that queues the least while routing at least 99% right
+    alone, and the best accuracy alone with at most 15% queued."""
+    reaching = [
+        point for point in fine if (point["auto_accuracy"] or 0) >= TARGETS["auto_accuracy"]
+    ]
+    within = [point for point in fine if point["queue_rate"] <= TARGETS["max_queue_rate"]]
+    at_99 = min(reaching, key=lambda p: (p["queue_rate"], p["threshold"])) if reaching else None
+    best = (
+        max(within, key=lambda p: (p["auto_accuracy"] or 0, -p["queue_rate"])) if within else None
+    )
+    return {
+        "configured": configured,
+        "for_99_percent": at_99,
+        "best_within_15_percent_queued": best,
+        "fine_curve": list(fine),
+    }
+
+
+def _targets(
+    headline: Mapping[str, Any], lever: Mapping[str, Any], best_voter: tuple[float, str]
+) -> dict[str, Any]:
+    best = lever["best_within_15_percent_queued"] or {}
+    accuracy = headline["accuracy"] or 0.0
+    over = round(accuracy - best_voter[0], 4)
+    return {
+        "accuracy": {
+            "target": TARGETS["accuracy"],
+            "measured": accuracy,
+            "met": accuracy >= TARGETS["accuracy"],
+        },
+        "auto_accuracy_within_15_percent_queued": {
+            "target": TARGETS["auto_accuracy"],
+            "measured": best.get("auto_accuracy"),
+            "queue_rate": best.get("queue_rate"),
+            "met": (best.get("auto_accuracy") or 0) >= TARGETS["auto_accuracy"],
+        },
+        "over_best_voter": {
+            "target": TARGETS["over_best_voter"],
+            "best_voter": best_voter[1],
+            "measured": over,
+            "met": over >= TARGETS["over_best_voter"] - 1e-9,
+        },
+    }
+
+
+def _targets_line(targets: Mapping[str, Any], lever: Mapping[str, Any]) -> str:
+    accuracy = targets["accuracy"]
+    auto = targets["auto_accuracy_within_15_percent_queued"]
+    over = targets["over_best_voter"]
+    at_99 = lever["for_99_percent"]
+    reach = (
+        f"99% right alone is reached at threshold {at_99['threshold']:.2f}, queueing "
+        f"{_pct(at_99['queue_rate'])}"
+        if at_99
+        else "no threshold routes 99% right alone"
+    )
+
+    def mark(met: bool) -> str:
+        return "met" if met else "not met"
+
+    return (
+        f"Targets: accuracy ≥ {_pct(accuracy['target'])}: {_pct(accuracy['measured'])}, "
+        f"{mark(accuracy['met'])}; with at most 15% queued, ≥ {_pct(auto['target'])} right "
+        f"alone: {_pct(auto['measured'])} at {_pct(auto['queue_rate'])} queued, "
+        f"{mark(auto['met'])} ({reach}); the vote ≥ 1 point above its best voter "
+        f"({over['best_voter']}): {over['measured'] * 100:+.1f} points, {mark(over['met'])}."
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -523,10 +670,19 @@ def section(result: Mapping[str, Any]) -> str:
     lines = [
         "## Support triage quality (`bench/support_triage_quality.py`)",
         "",
-        f"Banking77 intents ({data['test']['intents']} in the test set), {where}. The workflow's "
-        "offline decision path, with its own functions: the keyword, TF-IDF and neighbour voters "
+        f"Intents ({data['test']['intents']} in the test set), {where}. The workflow's "
+        "offline decision path, with its own functions: the keyword, TF-IDF, neighbour and "
+        "encoder-linear voters "
         f"→ the ballot (quorum {thresholds['quorum']}, vote floor "
-        f"{thresholds['min_vote_confidence']}) → majority, or the deterministic arbiter at "
+        f"{thresholds['min_vote_confidence']}) → "
+        + (
+            "the soft vote (weights learned on held-out folds of the training data: "
+            + ", ".join(f"{k} {v:g}" for k, v in thresholds["soft_vote_weights"].items())
+            + f"; settles at {thresholds['soft_vote_min_confidence']} or more)"
+            if thresholds["decision"] == "soft"
+            else "a majority"
+        )
+        + f", or the deterministic arbiter at "
         f"`arbiter_min_confidence` {thresholds['arbiter_min_confidence']} → the review gate "
         f"({'; '.join(thresholds['gate_rules']) or 'no rules'}). The chat-model voter is not "
         "configured and sits out.",
@@ -534,6 +690,8 @@ def section(result: Mapping[str, Any]) -> str:
         f"**Vote + arbiter: accuracy {_pct(result['accuracy'])}, macro F1 "
         f"{_num(result['macro_f1'])}, {_pct(result['queue_rate'])} to a person, "
         f"{_pct(result['auto_accuracy'])} right on the rest.**",
+        "",
+        _targets_line(result["targets"], result["lever"]),
         "",
         "| classifier | accuracy | macro F1 | queue rate | auto accuracy |",
         "|---|---:|---:|---:|---:|",
@@ -574,8 +732,9 @@ def section(result: Mapping[str, Any]) -> str:
         + ", ".join(f"{o} {_pct(s)}" for o, s in vote["ballot_outcomes"].items())
         + ".",
         "",
-        "Queue rate / auto accuracy as the arbiter threshold moves (for the vote only the "
-        "arbiter's step moves; for a classifier, its confidence against the threshold):",
+        "Queue rate / auto accuracy as the gate's weak_route threshold moves (the lever: the "
+        "settled intent's confidence; for a classifier alone, its confidence against the "
+        "threshold):",
         "",
         "| threshold | vote | " + " | ".join(CLASSIFIERS) + " |",
         "|---:|---:|" + "---:|" * len(CLASSIFIERS),
@@ -585,9 +744,7 @@ def section(result: Mapping[str, Any]) -> str:
             f"{_pct(point[name]['queue_rate'])} / {_pct(point[name]['auto_accuracy'])}"
             for name in ("vote", *CLASSIFIERS)
         ]
-        marker = (
-            " (configured)" if point["threshold"] == thresholds["arbiter_min_confidence"] else ""
-        )
+        marker = " (configured)" if point["threshold"] == thresholds["weak_route"] else ""
         lines.append(f"| {point['threshold']:.2f}{marker} | " + " | ".join(cells) + " |")
     lines += [
         "",

@@ -1,10 +1,14 @@
 """Support triage, on the vote and arbiter patterns.
 
-receive -> keyword_voter, tfidf_voter, embedding_voter, model_voter (in parallel) -> tally ->
-[arbiter -> check_ruling] -> router -> review_gate -> note_writer -> finalize.
+receive -> keyword_voter, tfidf_voter, embedding_voter, encoder_linear_voter, model_voter (in
+parallel) -> tally -> [arbiter -> check_ruling] -> router -> review_gate -> note_writer -> finalize.
 
-The voters classify the message into one of the 77 Banking77 intents; a majority settles it, a
-split goes to the arbiter, and a case nobody settled (a weak ruling, a failed arbiter, no votes)
+The voters classify the message into one of the intents they were trained on (Banking77's 77 by
+default, or a team's own: `baton train support_triage --data CSV`). By default a soft vote
+decides: the voters' calibrated probabilities weighed with weights learned on held-out folds, the
+best intent settling the case when its combined confidence reaches the vote's threshold (a
+`decision: majority` vote file counts labels instead). An unsure vote goes to the arbiter, and a
+case nobody settled (a weak ruling, a failed arbiter, no votes)
 is routed provisionally and waits in the human queue at the review gate, where a person approves
 the suggested intent, amends it (`{"intent": …}`) or rejects the ticket. The vote's thresholds are
 the support lead's (`policies/support_triage_vote.yaml`), as are the routes
@@ -30,16 +34,17 @@ from agents.support_triage.routing import route_for, routing_table
 from agents.support_triage.specs import AGENTS, ARBITER, NOTE_WRITER, ROUTER, VOTERS, final_route
 from agents.support_triage.status import status_lines
 from agents.support_triage.training import train
+from agents.support_triage.voters import weigh_votes
 from graphs.kit.context import BatonContext
 from graphs.kit.decisions import FINALIZE, GovernedState, Settled, add_gate_then_decide
 from graphs.kit.declaration import Workflow
 from graphs.kit.governed import add_governed_agent
 from graphs.kit.policy import POLICY_DIR, PolicyError, workflow_policy
 from graphs.kit.review_gate import GateSpec
-from graphs.patterns.vote import Arbiter, VoteState, build_vote
+from graphs.patterns.vote import Arbiter, SoftVote, VoteState, build_vote
 from schemas.result import AgentResult, Status
 from schemas.review import Recommendation, ReviewAction, ReviewDecision
-from schemas.support_triage import Route, RouteRequest, SupportTicket, TriageDecision, known_intent
+from schemas.support_triage import Route, RouteRequest, SupportTicket, TriageDecision
 
 WORKFLOW_NAME = "support_triage"
 GATE = "review_gate"
@@ -53,8 +58,13 @@ class VoteRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     owner: str = Field(min_length=1)
-    quorum: int = Field(ge=1, le=4)
-    """Counted votes the ballot needs before a majority can decide."""
+    decision: Literal["soft", "majority"] = "soft"
+    """`soft`: weigh the votes' calibrated probabilities (learned weights); `majority`: count
+    labels."""
+    quorum: int = Field(ge=1, le=5)
+    """Counted votes the ballot needs before it can decide."""
+    soft_vote_min_confidence: float = Field(default=0.5, ge=0, le=1)
+    """A soft vote less confident than this goes to the arbiter."""
     min_vote_confidence: float = Field(ge=0, le=1)
     """A vote less confident than this is an abstention."""
     arbiter_min_confidence: float = Field(ge=0, le=1)
@@ -91,6 +101,8 @@ class SupportTriageState(VoteState, GovernedState, total=False):
     tfidf_voter: dict[str, Any] | None
     """AgentResult[IntentVote]."""
     embedding_voter: dict[str, Any] | None
+    """AgentResult[IntentVote]."""
+    encoder_linear_voter: dict[str, Any] | None
     """AgentResult[IntentVote]."""
     model_voter: dict[str, Any] | None
     """AgentResult[IntentVote] (failed with nothing attempted when no model is configured)."""
@@ -132,15 +144,26 @@ def _refuse(state: Mapping[str, Any], decision: ReviewDecision) -> str | None:
     routing = state.get("routing") or {}
     if decision.action is ReviewAction.APPROVE and routing.get("status") != Status.OK:
         return (
-            'there is no suggested intent to approve: amend with {"intent": …} (one of the 77 '
-            "intents) or reject the ticket"
+            'there is no suggested intent to approve: amend with {"intent": …} (one of the '
+            "routing file's intents) or reject the ticket"
         )
     return None
 
 
+def soft_vote(rules: VoteRules) -> SoftVote | None:
+    """The vote file's soft vote (None when it counts a majority)."""
+    if rules.decision != "soft":
+        return None
+    return SoftVote(
+        weigh=weigh_votes,
+        min_confidence=rules.soft_vote_min_confidence,
+        describe="the soft vote (weights learned on held-out folds)",
+    )
+
+
 def _apply_amendment(state: Mapping[str, Any], corrections: dict[str, Any]) -> dict[str, Any]:
-    """The route of the reviewer's intent (ValueError on an unknown one)."""
-    intent = known_intent(str(corrections.get("intent")))
+    """The route of the reviewer's intent (ValueError on one the routing file does not route)."""
+    intent = str(corrections.get("intent"))
     request = RouteRequest(intent=intent, decided_by="reviewer", settled=True)
     result = AgentResult[Route](
         status=Status.OK,
@@ -203,6 +226,7 @@ def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
         arbiter=Arbiter(ARBITER, min_confidence=rules.arbiter_min_confidence),
         quorum=rules.quorum,
         min_vote_confidence=rules.min_vote_confidence,
+        soft=soft_vote(rules),
         input_contract=SupportTicket,
         context_schema=BatonContext,
         input_schema=SupportTicket,
@@ -233,8 +257,8 @@ def build_support_triage() -> StateGraph[Any, Any, Any, Any]:
 
 WORKFLOW = Workflow(
     name=WORKFLOW_NAME,
-    description="Support tickets: classifiers vote on the intent, an arbiter settles a split, "
-    "and the ticket is routed with a note; a person decides what the policy stops.",
+    description="Support tickets: classifiers vote on the intent (a soft vote, weights learned on "
+    "held-out folds), an arbiter settles an unsure one, and the ticket is routed with a note; a person decides what the policy stops.",
     input_contract=SupportTicket,
     agents=AGENTS,
     build=build_support_triage,

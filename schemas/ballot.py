@@ -69,7 +69,9 @@ class Vote(BaseModel):
     """Why the voter abstained, failed or sat out."""
 
 
-BallotOutcome = Literal["majority", "no_majority", "no_quorum", "no_votes"]
+BallotOutcome = Literal[
+    "majority", "weighted", "not_confident", "no_majority", "no_quorum", "no_votes"
+]
 
 
 class Ballot(BaseModel):
@@ -85,10 +87,17 @@ class Ballot(BaseModel):
     quorum: int = Field(ge=1)
     """How many counted votes the ballot needed to decide."""
     outcome: BallotOutcome
-    """`majority`: a label has more than half the counted votes, and the quorum was met;
-    `no_majority`: a split or a tie; `no_quorum`: too few votes were counted; `no_votes`: none."""
+    """Counted (`method` majority): `majority`: a label has more than half the counted votes, and
+    the quorum was met; `no_majority`: a split or a tie. Weighed (`method` soft): `weighted`: the
+    combined probability of the best label reaches the vote's threshold; `not_confident`: it does
+    not. Either way, `no_quorum`: too few votes were counted; `no_votes`: none."""
     winner: str | None = None
     reason: str
+    method: Literal["majority", "soft"] = "majority"
+    """How the counted votes decide: by counting labels, or by weighing their probabilities."""
+    combined: list[Candidate] = Field(default_factory=list)
+    """A soft vote's combined distribution, best first (the top's probability is calibrated: the
+    share of such answers that were right on messages the voters had not seen)."""
 
 
 class ArbitrationCase(BaseModel):
@@ -113,14 +122,16 @@ class Ruling(BaseModel):
 
 
 class Choice(BaseModel):
-    """What was decided and by whom: the majority, the arbiter, or (after review) a person."""
+    """What was decided and by whom: the majority or the soft vote, the arbiter, or (after
+    review) a person."""
 
     model_config = ConfigDict(extra="forbid")
 
     label: str | None
     """None when nothing could be decided (every voter failed)."""
     confidence: float | None = Field(default=None, ge=0, le=1)
-    decided_by: Literal["majority", "arbiter", "none"]
+    decided_by: Literal["majority", "vote", "arbiter", "none"]
+    """`majority`: most counted votes; `vote`: the soft vote's weighed probabilities."""
     settled: bool
     """False when a person must decide (the arbiter was not confident enough, or nobody could
     vote); `label` is then only a suggestion."""

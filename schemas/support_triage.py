@@ -1,9 +1,12 @@
 """Support triage contracts: the ticket, the intent votes and ruling, the route, the note and the
-decision. Intents are the 77 of Banking77 (`data/support_triage/banking77/categories.json`)."""
+decision. The intents are the labels the classifiers were trained on (Banking77's 77 by default,
+`data/support_triage/banking77/categories.json`); the contracts check an intent's form, and the
+router refuses one the routing file does not route."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Literal, Self
 
@@ -23,17 +26,26 @@ INTENTS: tuple[str, ...] = tuple(
         ).read_text(encoding="utf-8")
     )
 )
-"""The intent vocabulary, in the data set's order."""
-_KNOWN = frozenset(INTENTS)
+"""Banking77's 77 intents, in the data set's order: the shipped intents (a team's own are the
+labels of its training data, `agents.support_triage.intents`)."""
+
+INTENT_NAME = re.compile(r"[^\W\d][\w .,&/:'+?!()#-]{0,79}")
+"""What an intent's name may be: a letter first, then up to 79 letters, digits, spaces or
+`_ . , & / : ' + ? ! ( ) # -` (so it reads as a label, a YAML key and a queue's filter alike)."""
+
+
+def intent_name(value: str) -> str:
+    """`value` when it can be an intent's name (`INTENT_NAME`); ValueError otherwise. Which
+    intents exist is the routing file's and the training data's to say, not the contract's."""
+    if not INTENT_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value[:100]!r} is not an intent name (a letter first, then up to 79 letters, "
+            "digits, spaces or _ . , & / : ' + ? ! ( ) # -)"
+        )
+    return value
+
 
 Channel = Literal["email", "chat", "phone", "app", "web", "social"]
-
-
-def known_intent(value: str) -> str:
-    """`value` when it is one of the 77 intents; ValueError otherwise."""
-    if value not in _KNOWN:
-        raise ValueError(f"{value!r} is not one of the {len(INTENTS)} support intents")
-    return value
 
 
 class SupportTicket(BaseModel):
@@ -65,12 +77,12 @@ class TicketText(BaseModel):
 
 
 class IntentVote(Classification):
-    """A classifier's vote: a Banking77 intent, calibrated confidence, runners-up, evidence."""
+    """A classifier's vote: an intent, calibrated confidence, runners-up, evidence."""
 
     @model_validator(mode="after")
     def _intents_known(self) -> Self:
         for candidate in self.candidates:
-            known_intent(candidate.label)
+            intent_name(candidate.label)
         return self
 
 
@@ -79,9 +91,9 @@ class IntentRuling(Ruling):
 
     @model_validator(mode="after")
     def _intents_known(self) -> Self:
-        known_intent(self.label)
+        intent_name(self.label)
         for candidate in self.considered:
-            known_intent(candidate.label)
+            intent_name(candidate.label)
         return self
 
 
@@ -92,13 +104,13 @@ class RouteRequest(BaseModel):
 
     intent: str | None
     confidence: float | None = Field(default=None, ge=0, le=1)
-    decided_by: Literal["majority", "arbiter", "none", "reviewer"]
+    decided_by: Literal["majority", "vote", "arbiter", "none", "reviewer"]
     settled: bool
 
     @field_validator("intent")
     @classmethod
     def _known(cls, value: str | None) -> str | None:
-        return known_intent(value) if value is not None else None
+        return intent_name(value) if value is not None else None
 
 
 class Route(BaseModel):
@@ -109,7 +121,7 @@ class Route(BaseModel):
     intent: str
     team: str = Field(min_length=1)
     queue: str = Field(min_length=1)
-    decided_by: Literal["majority", "arbiter", "none", "reviewer"]
+    decided_by: Literal["majority", "vote", "arbiter", "none", "reviewer"]
     confidence: float | None = Field(default=None, ge=0, le=1)
     provisional: bool
     """True while a person must still confirm the intent (it is only the best suggestion)."""
@@ -117,7 +129,7 @@ class Route(BaseModel):
     @field_validator("intent")
     @classmethod
     def _known(cls, value: str) -> str:
-        return known_intent(value)
+        return intent_name(value)
 
 
 class CitedPoint(BaseModel):

@@ -1,4 +1,8 @@
-"""The 77 Banking77 intents a support message is classified into, and the shipped training set."""
+"""A support team's intents: the labels of its training data (Banking77's 77 by default).
+
+The intents are not fixed in code: they are the labels of the `text,category` CSV the classifiers
+learn from, and the routing file must give each one a team (`routing.check_routes`).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.support_triage import INTENTS
+from agents.support_triage.settings import DEFAULT_TRAINING_DATA
+from schemas.support_triage import INTENT_NAME
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "support_triage"
-BANKING77_DIR = DATA_DIR / "banking77"
-DEFAULT_TRAINING_DATA = BANKING77_DIR / "train.csv"
-"""Banking77's training split (CC BY 4.0, see `data/support_triage/banking77/LICENSE`)."""
-
-
-def intents() -> tuple[str, ...]:
-    """The intent names, in the data set's order."""
-    return INTENTS
+BANKING77_DIR = DEFAULT_TRAINING_DATA.parent
 
 
 @dataclass(frozen=True)
@@ -27,10 +24,9 @@ class LabelledMessage:
 
 def read_labelled_csv(path: Path) -> list[LabelledMessage]:
     """The rows of a `text,category` CSV; ValueError naming the file and row on a missing column,
-    an empty text or an intent that is not one of the 77."""
-    known = set(intents())
+    an empty text, an empty label or a label that cannot be an intent's name (`INTENT_NAME`)."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             missing = {"text", "category"} - set(reader.fieldnames or [])
             if missing:
@@ -42,13 +38,31 @@ def read_labelled_csv(path: Path) -> list[LabelledMessage]:
                 text, intent = (row.get("text") or "").strip(), (row.get("category") or "").strip()
                 if not text:
                     raise ValueError(f"{path}: row {number} has an empty text")
-                if intent not in known:
-                    raise ValueError(f"{path}: row {number}: unknown intent {intent!r}")
+                if not intent:
+                    raise ValueError(f"{path}: row {number} has an empty category")
+                if not INTENT_NAME.fullmatch(intent):
+                    raise ValueError(
+                        f"{path}: row {number}: category {intent[:100]!r} cannot be an intent's "
+                        "name (a letter first, then up to 79 letters, digits, spaces or "
+                        "_ . , & / : ' + ? ! ( ) # -)"
+                    )
                 rows.append(LabelledMessage(text, intent))
     except OSError as error:
         raise ValueError(f"cannot read {path}: {error.strerror or error}") from error
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not UTF-8 text: {error}") from error
+    except csv.Error as error:
+        raise ValueError(f"{path}: not a readable CSV: {error}") from error
     if not rows:
         raise ValueError(f"{path} has no rows")
+    labels = {row.intent for row in rows}
+    if len(labels) < 2:
+        raise ValueError(
+            f"{path}: needs at least two intents to learn from (found {sorted(labels)})"
+        )
     return rows
+
+
+def intents_of(messages: list[LabelledMessage]) -> tuple[str, ...]:
+    """The intents of the training data, sorted by name (the models' class order)."""
+    return tuple(sorted({message.intent for message in messages}))

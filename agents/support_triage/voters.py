@@ -1,15 +1,19 @@
-"""The offline classifiers that vote on a message's intent, each genuinely different:
+"""The offline classifiers that vote on a message's intent, each making different mistakes:
 
 - `keywords`: hand-written rules (`data/support_triage/intent_keywords.yaml`); the evidence is the
-  phrases of the message that matched.
-- `tfidf`: TF-IDF word and bigram features with a logistic regression trained on the training
-  data; the evidence is the words that pulled the answer most.
+  phrases of the message that matched. Rules for intents the models were not trained on are
+  ignored (a team's own intents may have none: the voter then abstains).
+- `tfidf`: TF-IDF word and character n-grams with a logistic regression; the evidence is the
+  words that pulled the answer most.
 - `neighbours`: the most similar training messages by sentence embedding (all-MiniLM-L6-v2); the
   evidence is those messages.
+- `encoder_linear`: a logistic regression over the encoder's hidden layers; the evidence is the
+  runner-up it weighed the answer against.
 
-Each answer's confidence is calibrated (`training.Calibration`): of the answers the classifier
+Each answer's confidence is calibrated (`calibration.Calibration`): of the answers the classifier
 gave with that raw score on messages it had not seen, the share that were right. The batch
-functions serve the quality benchmark; the implementations serve the graph.
+functions serve the quality benchmark; the implementations serve the graph. `weigh_votes` is
+the soft vote the tally uses (`stacking.Stacker`).
 """
 
 from __future__ import annotations
@@ -19,17 +23,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from agents.spec import AgentContext
+from agents.support_triage.calibration import Calibration, scale_runners_up
 from agents.support_triage.keyword_rules import load_keyword_rules
+from agents.support_triage.stacking import TOP_CANDIDATES
 from agents.support_triage.training import (
-    TOP_CANDIDATES,
-    Calibration,
     NotTrained,
     TriageModels,
-    encode,
+    features_of,
+    featurize,
     load_models,
     neighbour_scores,
 )
-from schemas.ballot import Candidate
+from schemas.ballot import Candidate, Vote
 from schemas.result import ErrorKind, Outcome
 from schemas.support_triage import IntentVote, TicketText
 
@@ -41,12 +46,13 @@ def calibrated_vote(
     calibrated, and the runners-up share what is left in proportion to their raw scores."""
     top_label, top_raw = scored[0]
     confidence = min(max(calibration(top_raw), 0.0), 1.0)
-    scale = (1 - confidence) / (1 - top_raw) if top_raw < 1 else 0.0
+    rest = scored[1:TOP_CANDIDATES]
+    shares = scale_runners_up(top_raw, confidence, np.asarray([score for _, score in rest]))
     candidates = [Candidate(label=top_label, probability=confidence)]
     candidates += [
-        Candidate(label=label, probability=min(score * scale, 1.0))
-        for label, score in scored[1:TOP_CANDIDATES]
-        if score > 0
+        Candidate(label=label, probability=float(share))
+        for (label, _), share in zip(rest, shares, strict=True)
+        if share > 0
     ]
     return IntentVote(
         label=top_label,
@@ -56,16 +62,23 @@ def calibrated_vote(
     )
 
 
+def _ranked(scores: np.ndarray, models: TriageModels) -> list[tuple[str, float]]:
+    order = np.argsort(-scores, kind="stable")[:TOP_CANDIDATES]
+    return [(models.intents[i], float(scores[i])) for i in order if scores[i] > 0 or i == order[0]]
+
+
 def keyword_votes(texts: Sequence[str], models: TriageModels) -> list[IntentVote | None]:
-    """The rules' vote on each text (None where no rule matched: the voter abstains)."""
+    """The rules' vote on each text (None where no rule for a trained intent matched: the voter
+    abstains)."""
     rules = load_keyword_rules()
+    known = set(models.intents)
     votes: list[IntentVote | None] = []
     for text in texts:
-        matches = rules.score(text)
-        if not matches:
+        matches = [match for match in rules.score(text) if match.intent in known]
+        total = sum(match.score for match in matches)
+        if not matches or total <= 0:
             votes.append(None)
             continue
-        total = sum(match.score for match in matches)
         scored = [(match.intent, match.score / total) for match in matches]
         evidence = [f'matched "{phrase}"' for phrase in matches[0].phrases]
         votes.append(calibrated_vote(scored, models.keyword_calibration, evidence))
@@ -74,18 +87,20 @@ def keyword_votes(texts: Sequence[str], models: TriageModels) -> list[IntentVote
 
 def tfidf_votes(texts: Sequence[str], models: TriageModels) -> list[IntentVote]:
     """The linear model's vote on each text; the evidence is the words that weighed most (leaving
-    out terms made only of stop words)."""
+    out terms made only of stop words, and the character n-grams)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     features = models.vectorizer.transform(list(texts))
-    probabilities = models.linear.predict_proba(features)
-    vocabulary = models.vectorizer.get_feature_names_out()
+    probabilities = _dense(models.linear.predict_proba(features), models.linear.classes_, models)
+    words = models.vectorizer.transformer_list[0][1]
+    vocabulary = words.get_feature_names_out()
+    word_count = len(vocabulary)
     votes = []
     for row, probs in enumerate(probabilities):
-        order = np.argsort(-probs)[:TOP_CANDIDATES]
-        scored = [(models.intents[models.linear.classes_[i]], float(probs[i])) for i in order]
-        present = features[row].nonzero()[1]
-        weights = models.linear.coef_[order[0], present] * features[row, present].toarray()[0]
+        scored = _ranked(probs, models)
+        column = list(models.linear.classes_).index(models.intents.index(scored[0][0]))
+        present = features[row, :word_count].nonzero()[1]
+        weights = models.linear.coef_[column, present] * features[row, present].toarray()[0]
         strongest = [
             vocabulary[present[i]]
             for i in np.argsort(-weights)
@@ -100,14 +115,12 @@ def neighbour_votes(
     texts: Sequence[str], models: TriageModels, embeddings: np.ndarray | None = None
 ) -> list[IntentVote]:
     """The nearest training messages' vote on each text; the evidence is the three nearest."""
-    vectors = embeddings if embeddings is not None else encode(texts)
+    vectors = embeddings if embeddings is not None else featurize(texts)[0]
     votes = []
     count = len(models.intents)
     for vector in vectors:
         similarities = models.embeddings @ vector
-        scores = neighbour_scores(similarities, models.neighbour_labels, count)
-        order = np.argsort(-scores)[:TOP_CANDIDATES]
-        scored = [(models.intents[i], float(scores[i])) for i in order if scores[i] > 0]
+        scored = _ranked(neighbour_scores(similarities, models.neighbour_labels, count), models)
         nearest = np.argsort(-similarities)[:3]
         evidence = [
             f'similar to "{models.neighbour_texts[i]}" '
@@ -116,6 +129,44 @@ def neighbour_votes(
         ]
         votes.append(calibrated_vote(scored, models.neighbour_calibration, evidence))
     return votes
+
+
+def encoder_linear_votes(
+    texts: Sequence[str], models: TriageModels, layers: np.ndarray | None = None
+) -> list[IntentVote]:
+    """The logistic regression over the encoder's layers: its vote on each text."""
+    features = layers if layers is not None else featurize(texts)[1]
+    linear = models.layer_linear
+    probabilities = _dense(
+        linear.predict_proba(models.layer_scaler.transform(features)), linear.classes_, models
+    )
+    votes = []
+    for probs in probabilities:
+        scored = _ranked(probs, models)
+        evidence = [
+            f"{label} at {score:.2f} against {scored[0][0]}" for label, score in scored[1:2]
+        ]
+        votes.append(calibrated_vote(scored, models.layer_calibration, evidence))
+    return votes
+
+
+def _dense(probabilities: np.ndarray, classes: np.ndarray, models: TriageModels) -> np.ndarray:
+    """A model's probabilities over its classes as columns of every intent."""
+    out = np.zeros((len(probabilities), len(models.intents)))
+    out[:, classes] = probabilities
+    return out
+
+
+def weigh_votes(votes: Sequence[Vote]) -> list[Candidate]:
+    """The soft vote: the counted votes' candidates weighed by the learned weights (an average
+    with equal weights when no models are trained)."""
+    try:
+        stacker = load_models().stacker
+    except NotTrained:
+        from agents.support_triage.stacking import Stacker
+
+        return Stacker({}, Calibration((0.0, 1.0), (0.0, 1.0)), 1.0).plain(votes)
+    return stacker.weigh(votes)
 
 
 def _models() -> TriageModels | Outcome:
@@ -140,4 +191,15 @@ def vote_by_tfidf(ticket: TicketText, context: AgentContext) -> IntentVote | Out
 
 def vote_by_neighbours(ticket: TicketText, context: AgentContext) -> IntentVote | Outcome:
     models = _models()
-    return models if isinstance(models, Outcome) else neighbour_votes([ticket.text], models)[0]
+    if isinstance(models, Outcome):
+        return models
+    embedding, _ = features_of(ticket.text)
+    return neighbour_votes([ticket.text], models, embedding[None, :])[0]
+
+
+def vote_by_encoder_layers(ticket: TicketText, context: AgentContext) -> IntentVote | Outcome:
+    models = _models()
+    if isinstance(models, Outcome):
+        return models
+    _, layers = features_of(ticket.text)
+    return encoder_linear_votes([ticket.text], models, layers[None, :])[0]

@@ -433,8 +433,9 @@ def train(
         typer.Option(
             "--data",
             metavar="CSV",
-            help="Training data (default: BATON_SUPPORT_TRIAGE_TRAINING_DATA, else the shipped "
-            "Banking77 training split).",
+            help="Training data, a text,category CSV whose categories are the intents, each "
+            "routed by the routing file (default: BATON_SUPPORT_TRIAGE_TRAINING_DATA, else the "
+            "shipped Banking77 training split).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Train again even when cached.")] = False,
@@ -462,6 +463,12 @@ def train(
     )
     for name, accuracy in (report.get("held_out_accuracy") or {}).items():
         console.print(f"  · {name}: accuracy {accuracy:.1%}")
+    weights = report.get("soft_vote_weights") or {}
+    if weights:
+        shown = ", ".join(f"{name} {weight:g}" for name, weight in weights.items())
+        console.print(f"  · soft vote weights: {escape(shown)}")
+    if report.get("note"):
+        console.print(f"[yellow]note:[/yellow] {escape(str(report['note']))}")
 
 
 @app.command()

@@ -1,8 +1,12 @@
-"""Vote and arbiter: independent voters decide by majority; an arbiter settles a split.
+"""Vote and arbiter: independent voters decide by majority or by a soft vote; an arbiter
+settles a split.
 
 `build_vote` fans a case out to its voters in parallel (each a governed agent writing an
 `AgentResult[Classification]`), then `tally` counts the ballot (`schemas.ballot.Ballot`): a label
 with more than half of the counted votes, once the quorum is met, wins and the case goes to `then`.
+With a `SoftVote`, the votes are weighed instead of counted: the workflow's `weigh` combines the
+counted votes' probabilities (for example with weights learned on held-out data), and the best
+label wins when its combined, calibrated probability reaches the soft vote's threshold.
 A failed voter never counts (its line on the ballot says it failed, and why); nor does one that
 answered `empty` or below the vote's confidence floor (it abstained), nor one that could not run
 here at all (no model configured: it sat out). With no majority (a split or a tie) or no quorum,
@@ -32,7 +36,7 @@ from graphs.kit.context import BatonContext
 from graphs.kit.events import emit
 from graphs.kit.governed import add_governed_agent
 from graphs.patterns.entry import RECEIVE, add_receive
-from schemas.ballot import Ballot, Choice, Classification, Ruling, Vote
+from schemas.ballot import Ballot, Candidate, Choice, Classification, Ruling, Vote
 from schemas.result import ErrorKind, Status
 from schemas.trace import EventKind
 
@@ -54,6 +58,21 @@ class VoteState(TypedDict, total=False):
 
 
 @dataclass(frozen=True)
+class SoftVote:
+    """Decide the ballot by weighing the counted votes' probabilities instead of counting labels.
+
+    `weigh` gets the counted votes (each with its calibrated candidates) and returns the combined
+    distribution over labels, best first, whose top probability is calibrated (the share of such
+    answers that are right); the best label settles the case when that probability is at least
+    `min_confidence`, otherwise the ballot is `not_confident` and goes to the arbiter (or a
+    person). `describe` says how the votes were weighed, for the ballot's reason."""
+
+    weigh: Callable[[Sequence[Vote]], Sequence[Candidate]]
+    min_confidence: float = 0.0
+    describe: str = "weighed probabilities"
+
+
+@dataclass(frozen=True)
 class Arbiter:
     """The agent that settles a split vote, and how sure it must be to settle it alone.
 
@@ -72,6 +91,7 @@ def build_vote(
     arbiter: Arbiter | None = None,
     quorum: int | None = None,
     min_vote_confidence: float = 0.0,
+    soft: SoftVote | None = None,
     input_contract: type[BaseModel] | None = None,
     context_schema: type | None = None,
     input_schema: type | None = None,
@@ -94,6 +114,7 @@ def build_vote(
         then: where the vote carries on with a `choice`.
         escalate_to: where a case goes to a person when the vote cannot settle it.
         arbiter: settles a split ballot, when its ruling clears its confidence threshold.
+        soft: weigh the votes' probabilities instead of counting labels (see `SoftVote`).
         input_contract: the workflow's input, checked when a run starts.
 
     Example:
@@ -104,6 +125,10 @@ def build_vote(
     quorum = _check_vote(state_schema, voters, then, escalate_to, arbiter, quorum)
     if not 0 <= min_vote_confidence <= 1:
         raise ValueError(f"min_vote_confidence must be within [0, 1], not {min_vote_confidence}")
+    if soft is not None and not 0 <= soft.min_confidence <= 1:
+        raise ValueError(
+            f"the soft vote's min_confidence must be within [0, 1], not {soft.min_confidence}"
+        )
     builder: StateGraph[Any, Any, Any, Any] = StateGraph(
         state_schema,
         context_schema=context_schema or BatonContext,
@@ -117,7 +142,9 @@ def build_vote(
     no_decision = arbiter.spec.name if arbiter is not None else escalate_to
     builder.add_node(
         TALLY,
-        cast(Any, _tally(voters, quorum, min_vote_confidence, then, no_decision, escalate_to)),
+        cast(
+            Any, _tally(voters, quorum, min_vote_confidence, soft, then, no_decision, escalate_to)
+        ),
         input_schema=_slice(state_schema, "TallySlice", [spec.writes for spec in voters]),
         destinations=tuple(dict.fromkeys((then, no_decision, escalate_to))),
         trace_policy=TracePolicy(process_inputs=lambda _: {}),  # the voters' outputs are traced
@@ -242,18 +269,33 @@ def count_ballot(
     results: Mapping[str, Any],
     quorum: int,
     min_vote_confidence: float = 0.0,
+    soft: SoftVote | None = None,
 ) -> Ballot:
-    """The ballot of the voters' results (JSON `AgentResult`s by state key)."""
+    """The ballot of the voters' results (JSON `AgentResult`s by state key): counted, or weighed
+    when `soft` is given."""
     votes = [_line(spec, results.get(spec.writes), min_vote_confidence) for spec in voters]
     counted = [vote for vote in votes if vote.status == "counted"]
     counts = dict(Counter(str(vote.label) for vote in counted).most_common())
     cast_votes = len(counted)
     winner: str | None = None
+    combined: list[Candidate] = []
     if cast_votes == 0:
         outcome, reason = "no_votes", "no voter gave a vote that counts"
     elif cast_votes < quorum:
         outcome = "no_quorum"
         reason = f"{cast_votes} vote(s) counted, fewer than the quorum of {quorum}"
+    elif soft is not None:
+        combined = list(soft.weigh(counted))
+        if not combined:
+            raise ValueError("the soft vote's weigh returned no candidate for counted votes")
+        best = combined[0]
+        backers = ", ".join(f"{v.voter} {v.label}" for v in counted)
+        said = f"{best.label} at {best.probability:.2f} by {soft.describe} ({backers})"
+        if best.probability >= soft.min_confidence:
+            outcome, winner, reason = "weighted", best.label, said
+        else:
+            outcome = "not_confident"
+            reason = f"{said}, below the vote's threshold of {soft.min_confidence:.2f}"
     else:
         top = max(counts.values())
         leaders = sorted(label for label, count in counts.items() if count == top)
@@ -274,6 +316,8 @@ def count_ballot(
         outcome=cast(Any, outcome),
         winner=winner,
         reason=reason,
+        method="soft" if soft is not None else "majority",
+        combined=combined,
     )
 
 
@@ -305,8 +349,11 @@ def _line(spec: AgentSpec, result: Any, floor: float) -> Vote:
 
 
 def _suggestion(ballot: Ballot) -> tuple[str | None, float | None]:
-    """The best label a person can start from when the ballot did not decide: the best-supported
-    counted label (then the most confident one), or None without any vote."""
+    """The best label a person can start from when the ballot did not decide: the soft vote's
+    best, else the best-supported counted label (then the most confident one), or None without any
+    vote."""
+    if ballot.combined:
+        return ballot.combined[0].label, ballot.combined[0].probability
     counted = [v for v in ballot.votes if v.status == "counted" and v.label]
     if not counted:
         return None, None
@@ -318,14 +365,25 @@ def _tally(
     voters: Sequence[AgentSpec],
     quorum: int,
     floor: float,
+    soft: SoftVote | None,
     then: str,
     no_decision: str,
     escalate_to: str,
 ) -> Callable[..., Command[str]]:
     def tally(state: Mapping[str, Any], config: RunnableConfig) -> Command[str]:
-        ballot = count_ballot(voters, state, quorum, floor)
+        ballot = count_ballot(voters, state, quorum, floor, soft)
         emit(EventKind.BALLOT, ballot.model_dump(mode="json"), config)
         update: dict[str, Any] = {"ballot": ballot.model_dump(mode="json")}
+        if ballot.outcome == "weighted":
+            choice = Choice(
+                label=ballot.winner,
+                confidence=min(ballot.combined[0].probability, 1.0),
+                decided_by="vote",
+                settled=True,
+                reason=ballot.reason,
+            )
+            update.update(choice=choice.model_dump(mode="json"), escalation=None)
+            return Command(goto=then, update=update)
         if ballot.outcome == "majority":
             majority = [v.confidence or 0 for v in ballot.votes if v.label == ballot.winner]
             choice = Choice(

@@ -1,6 +1,6 @@
 """The support triage workflow on SQLite and PostgreSQL, from Python and the command line: a clear
-message routed by the majority, a split settled by the arbiter, a weak ruling and a ballot with no
-votes waiting in the human queue (`baton queue`) until a reviewer decides (`baton review`), the
+message routed by the soft vote, an unsure vote confirmed by a person, a split (in a majority vote)
+settled by the arbiter, a weak ruling and a ballot with no votes waiting in the human queue (`baton queue`) until a reviewer decides (`baton review`), the
 note citing only the message, and bad input refused."""
 
 from __future__ import annotations
@@ -47,21 +47,26 @@ def _cites_the_message(note: dict[str, Any], text: str) -> None:
         assert text[point["start"] : point["end"]] == point["quote"]
 
 
-def test_a_clear_message_is_routed_by_the_majority(database_url: str) -> None:
-    ticket = sample("01_card_arrival_majority")
+def test_a_clear_message_is_routed_by_the_soft_vote(database_url: str) -> None:
+    ticket = sample("01_card_arrival_settled")
     with open_workflow("support_triage", database_url) as flow:
         report = flow.start(ticket, thread_id="clear")
         values = flow.graph.get_state(flow.config("clear")).values
         ballots = flow.traces.events("clear", EventKind.BALLOT)
     assert report.status == "completed" and report.decision is not None
-    assert report.decision["outcome"] == "routed" and report.decision["decided_by"] == "majority"
+    assert report.decision["outcome"] == "routed" and report.decision["decided_by"] == "vote"
     assert (report.decision["intent"], report.decision["queue"]) == ("card_arrival", "Cards")
     ballot = values["ballot"]
-    assert ballot["outcome"] == "majority" and ballot["winner"] == "card_arrival"
+    assert ballot["method"] == "soft" and ballot["outcome"] == "weighted"
+    assert ballot["winner"] == "card_arrival" == ballot["combined"][0]["label"]
+    assert ballot["combined"][0]["probability"] >= 0.85, "confident enough for the gate"
+    assert values["choice"]["confidence"] == ballot["combined"][0]["probability"]
+    assert "soft vote" in ballot["reason"] and "weights learned" in ballot["reason"]
     assert {v["voter"]: v["status"] for v in ballot["votes"]} == {
         "keyword_voter": "counted",
         "tfidf_voter": "counted",
         "embedding_voter": "counted",
+        "encoder_linear_voter": "counted",
         "model_voter": "sat_out",
     }
     traced = [{k: v for k, v in event.data.items() if k != "task"} for event in ballots]
@@ -74,22 +79,41 @@ def test_a_clear_message_is_routed_by_the_majority(database_url: str) -> None:
     assert queued_cases("support_triage", database_url) == []
 
 
-def test_a_split_vote_is_settled_by_the_arbiter_and_its_weak_route_confirmed_by_a_person(
-    database_url: str,
+def test_an_unsure_soft_vote_is_routed_provisionally_and_confirmed_by_a_person(
+    sqlite_url: str,
 ) -> None:
-    ticket = sample("02_split_settled_by_arbiter")
+    ticket = sample("02_unsure_vote_confirmed_by_a_person")
+    with open_workflow("support_triage", sqlite_url) as flow:
+        report = flow.start(ticket, thread_id="unsure")
+        values = flow.graph.get_state(flow.config("unsure")).values
+    ballot = values["ballot"]
+    assert ballot["outcome"] == "weighted" and values.get("arbitration") is None
+    labels = {v["voter"]: v["label"] for v in ballot["votes"] if v["status"] == "counted"}
+    assert len(set(labels.values())) == 2, "the voters disagree; the weights decide"
+    assert 0.5 <= ballot["combined"][0]["probability"] < 0.85
+    assert report.status == "awaiting_review" and report.packet is not None
+    assert [rule["rule"] for rule in report.packet["reasons"]] == ["weak_route"]
+    assert report.packet["evidence"]["ballot"]["combined"] == ballot["combined"]
+
+
+def test_a_split_majority_is_settled_by_the_arbiter_and_its_weak_route_confirmed_by_a_person(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _vote_rules(monkeypatch, tmp_path, decision="majority")
+    ticket = sample("02_unsure_vote_confirmed_by_a_person")
     with open_workflow("support_triage", database_url) as flow:
         report = flow.start(ticket, thread_id="split")
         values = flow.graph.get_state(flow.config("split")).values
         rulings = flow.traces.events("split", EventKind.RULING)
         assert values["ballot"]["outcome"] in ("no_majority", "no_quorum")
+        assert values["ballot"]["method"] == "majority" and values["ballot"]["combined"] == []
         ruling = values["arbitration"]["value"]
         assert values["arbitration"]["implementation"] == "calibrated_average"
         assert ruling["confidence"] >= support_triage.load_vote_rules().arbiter_min_confidence
         assert "average calibrated probability" in ruling["reason"]
         assert values["choice"]["decided_by"] == "arbiter" and values["choice"]["settled"]
         assert rulings and rulings[0].data["verdict"] == "settled"
-        # The support lead's gate still asks a person to confirm a route below 0.8.
+        # The support lead's gate still asks a person to confirm a route below 0.85.
         assert report.status == "awaiting_review" and report.packet is not None
         assert [rule["rule"] for rule in report.packet["reasons"]] == ["weak_route"]
         assert report.packet["recommendation"] == "approve"
@@ -109,11 +133,15 @@ def test_a_split_vote_is_settled_by_the_arbiter_and_its_weak_route_confirmed_by_
 def test_a_weak_ruling_waits_in_the_queue_until_a_reviewer_amends_the_intent(
     database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _vote_rules(monkeypatch, tmp_path, arbiter_min_confidence=0.99)
-    ticket = sample("02_split_settled_by_arbiter")
+    # A soft vote less sure than 0.9 goes to the arbiter, whose ruling is below 0.99.
+    _vote_rules(monkeypatch, tmp_path, soft_vote_min_confidence=0.9, arbiter_min_confidence=0.99)
+    ticket = sample("02_unsure_vote_confirmed_by_a_person")
     with open_workflow("support_triage", database_url) as flow:
         report = flow.start(ticket, thread_id="weak")
         assert report.status == "awaiting_review" and report.packet is not None
+        values = flow.graph.get_state(flow.config("weak")).values
+        assert values["ballot"]["outcome"] == "not_confident"
+        assert "below the vote's threshold of 0.90" in values["ballot"]["reason"]
         reasons = {rule["rule"]: rule["detail"] for rule in report.packet["reasons"]}
         assert "below the threshold of 0.99" in reasons["escalated"]
         provisional = report.packet["evidence"]["router"]["value"]
@@ -152,7 +180,7 @@ def test_with_every_classifier_failing_the_case_waits_and_approval_is_refused(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_MODELS_DIR", str(tmp_path / "no-models"))
-    ticket = sample("01_card_arrival_majority")
+    ticket = sample("01_card_arrival_settled")
     with open_workflow("support_triage", sqlite_url) as flow:
         report = flow.start(ticket, thread_id="blind")
         values = flow.graph.get_state(flow.config("blind")).values
@@ -188,7 +216,7 @@ def test_the_queue_lists_waiting_cases_oldest_first_with_why(
             sqlite_url,
             "run",
             "support_triage",
-            str(SAMPLES / "01_card_arrival_majority.json"),
+            str(SAMPLES / "02_unsure_vote_confirmed_by_a_person.json"),
             "--thread-id",
             thread,
             "--json",
@@ -257,14 +285,15 @@ def test_a_rollback_that_settles_a_waiting_case_takes_it_off_the_queue(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     shipped = support_triage.VOTE_FILE
-    _vote_rules(monkeypatch, tmp_path, min_vote_confidence=1.0)  # every vote abstains
+    # Neither the vote nor the arbiter may settle anything.
+    _vote_rules(monkeypatch, tmp_path, soft_vote_min_confidence=1.0, arbiter_min_confidence=1.0)
     with open_workflow("support_triage", sqlite_url) as flow:
-        assert flow.start(sample("01_card_arrival_majority"), "settle").status == "awaiting_review"
+        assert flow.start(sample("01_card_arrival_settled"), "settle").status == "awaiting_review"
     assert [case.thread_id for case in queued_cases(database_url=sqlite_url)] == ["settle"]
 
     monkeypatch.setattr(support_triage, "VOTE_FILE", shipped)
     with open_workflow("support_triage", sqlite_url) as flow:
         settled = flow.rollback("settle", "keyword_voter")
     assert settled.status == "completed" and settled.decision is not None
-    assert settled.decision["decided_by"] == "majority"
+    assert settled.decision["decided_by"] == "vote"
     assert queued_cases(database_url=sqlite_url) == []

@@ -1,5 +1,5 @@
 """The support triage workflow through `langgraph_sdk` against both servers: a clear message routed
-by the majority; a message nobody can classify waits in the human queue (listed by `baton queue`
+by the soft vote; a message nobody can classify waits in the human queue (listed by `baton queue`
 from Baton's database) until a reviewer, identified by their API key, amends its intent."""
 
 from __future__ import annotations
@@ -28,14 +28,15 @@ def _ticket(name: str) -> dict[str, object]:
     return data
 
 
-def test_a_clear_message_is_routed_by_the_majority(server: Server) -> None:
+def test_a_clear_message_is_routed_by_the_soft_vote(server: Server) -> None:
     client = server.client("alice")
     thread = client.threads.create()["thread_id"]
-    final = client.runs.wait(thread, "support_triage", input=_ticket("01_card_arrival_majority"))
+    final = client.runs.wait(thread, "support_triage", input=_ticket("01_card_arrival_settled"))
     assert isinstance(final, dict)
     assert final["decision"]["outcome"] == "routed"
     assert (final["decision"]["intent"], final["decision"]["team"]) == ("card_arrival", "cards")
-    assert final["ballot"]["outcome"] == "majority"
+    assert final["ballot"]["outcome"] == "weighted" and final["ballot"]["method"] == "soft"
+    assert final["decision"]["decided_by"] == "vote"
 
 
 def test_an_unclassifiable_message_waits_in_the_queue_for_a_reviewer(server: Server) -> None:

@@ -1,0 +1,208 @@
+"""A team's own intents: `baton train support_triage --data CSV` learns any label set, the
+routing file (`BATON_SUPPORT_TRIAGE_ROUTING_FILE`) routes it, tickets are routed to the team's
+queues and a reviewer amends among its intents; an intent with no route, a label that cannot be
+an intent and a file with one intent are refused, naming them, and nothing is trained."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphs import support_triage
+from graphs.kit.runtime import open_workflow
+from tests.integration.cli_helpers import baton
+
+SUBJECTS = ("my", "our team's", "the new hire's", "a colleague's")
+PHRASES = {
+    "password_reset": (
+        "I forgot {s} password and cannot sign in",
+        "please reset {s} password, it expired this morning",
+        "{s} account is locked after too many wrong passwords",
+    ),
+    "vpn_access": (
+        "the VPN will not connect from {s} home network",
+        "I need VPN access set up for {s} laptop",
+        "{s} VPN drops every few minutes when working remotely",
+    ),
+    "laptop_repair": (
+        "{s} laptop screen is cracked and needs fixing",
+        "{s} laptop will not turn on since yesterday",
+        "the keyboard on {s} laptop stopped working",
+    ),
+}
+ROUTES = {
+    "owner": "IT Service Desk <it-lead@example.com>",
+    "teams": {
+        "identity": {"queue": "Identity", "handles": "accounts and passwords"},
+        "network": {"queue": "Network", "handles": "remote access"},
+        "hardware": {"queue": "Hardware", "handles": "devices"},
+    },
+    "routes": {
+        "password_reset": "identity",
+        "vpn_access": "network",
+        "laptop_repair": "hardware",
+    },
+}
+
+
+def _write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "category"])
+        writer.writerows(rows)
+    return path
+
+
+def _examples(extra: dict[str, tuple[str, ...]] | None = None) -> list[tuple[str, str]]:
+    phrases = {**PHRASES, **(extra or {})}
+    return [
+        (phrase.format(s=subject), intent)
+        for intent, templates in phrases.items()
+        for phrase in templates
+        for subject in SUBJECTS
+    ]
+
+
+@pytest.fixture
+def helpdesk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """The IT helpdesk's files, configured: its training data, its routing file, a models
+    folder of its own."""
+    data = _write_csv(tmp_path / "helpdesk.csv", _examples())
+    routes = tmp_path / "helpdesk_routes.yaml"
+    routes.write_text(json.dumps(ROUTES), encoding="utf-8")
+    models = tmp_path / "models"
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_TRAINING_DATA", str(data))
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ROUTING_FILE", str(routes))
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_MODELS_DIR", str(models))
+    return {"data": data, "routes": routes, "models": models}
+
+
+def test_a_team_trains_its_own_intents_and_tickets_go_to_its_queues(
+    helpdesk: dict[str, Path], sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    report = baton(monkeypatch, sqlite_url, "train", "support_triage", "--json")
+    assert report["intents"] == 3 and report["rows"] == 36 and report["cached"] is False
+    assert report["in_use"] is True and report["note"] is None
+    assert set(report["soft_vote_weights"]) >= {"tfidf_voter", "embedding_voter"}
+    ticket = {"ticket_id": "IT-1", "text": "I forgot my password and now I cannot sign in"}
+    with open_workflow("support_triage", sqlite_url) as flow:
+        flow.start(ticket, thread_id="it-1")
+        values = flow.graph.get_state(flow.config("it-1")).values
+    route = values["routing"]["value"]
+    assert (route["intent"], route["team"], route["queue"]) == (
+        "password_reset",
+        "identity",
+        "Identity",
+    )
+    lines = {vote["voter"]: vote for vote in values["ballot"]["votes"]}
+    assert lines["keyword_voter"]["status"] == "abstained", "no rule names these intents"
+    for vote in values["ballot"]["votes"]:
+        labels = {c["label"] for c in vote["candidates"]}
+        assert labels <= set(PHRASES), "no Banking77 intent is ever proposed"
+
+    # A reviewer amends among the team's intents only (here nothing settles by itself).
+    rules = support_triage.load_vote_rules().model_dump()
+    strict = tmp_path / "vote.yaml"
+    strict.write_text(
+        json.dumps({**rules, "soft_vote_min_confidence": 1.0, "arbiter_min_confidence": 1.0}),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(support_triage, "VOTE_FILE", strict)
+    amend = tmp_path / "amend.json"
+    with open_workflow("support_triage", sqlite_url) as flow:
+        flow.start({"ticket_id": "IT-2", "text": "hello, something is odd"}, thread_id="it-2")
+    amend.write_text(json.dumps({"intent": "card_arrival"}), encoding="utf-8")
+    refused = baton(
+        monkeypatch,
+        sqlite_url,
+        "review",
+        "it-2",
+        "--amend",
+        str(amend),
+        "--reviewer",
+        "Ada",
+        code=2,
+    )
+    assert "card_arrival" in refused and "no route" in refused
+    amend.write_text(json.dumps({"intent": "vpn_access"}), encoding="utf-8")
+    decided = baton(
+        monkeypatch,
+        sqlite_url,
+        "review",
+        "it-2",
+        "--amend",
+        str(amend),
+        "--reviewer",
+        "Ada",
+        "--json",
+    )
+    assert (decided["decision"]["intent"], decided["decision"]["queue"]) == (
+        "vpn_access",
+        "Network",
+    )
+
+
+def test_an_intent_with_no_route_is_refused_with_its_name(
+    helpdesk: dict[str, Path], sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    printers = {"printer_jam": ("the printer on {s} floor keeps jamming",)}
+    data = _write_csv(tmp_path / "more.csv", _examples(printers))
+    output = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(data), code=2)
+    assert "printer_jam" in output and "not routed to any team" in output
+    assert str(helpdesk["routes"]) in output.replace("\n", "")
+    assert not (helpdesk["models"] / "support_triage").exists(), "nothing was trained"
+
+
+@pytest.mark.parametrize(
+    ("category", "says"),
+    [
+        ("", "row 3 has an empty category"),
+        ("42_is_not_a_name", "row 3: category '42_is_not_a_name' cannot be an intent's name"),
+        ("bad\u202ename", "cannot be an intent's name"),
+    ],
+)
+def test_a_label_that_cannot_be_an_intent_is_refused_naming_its_row(
+    helpdesk: dict[str, Path],
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    category: str,
+    says: str,
+) -> None:
+    rows = _examples()
+    rows[1] = (rows[1][0], category)
+    data = _write_csv(tmp_path / "bad.csv", rows)
+    output = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(data), code=2)
+    assert says in output.replace("\n", "") and "bad.csv" in output.replace("\n", "")
+
+
+def test_one_intent_or_one_example_of_an_intent_is_not_enough_to_learn_from(
+    helpdesk: dict[str, Path], sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only = _write_csv(tmp_path / "only.csv", [("reset my password", "password_reset")] * 5)
+    output = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(only), code=2)
+    assert "at least two intents" in output
+    rows = [row for row in _examples() if row[1] != "laptop_repair"]
+    rows.append(("my laptop is broken", "laptop_repair"))
+    single = _write_csv(tmp_path / "single.csv", rows)
+    output = baton(
+        monkeypatch, sqlite_url, "train", "support_triage", "--data", str(single), code=2
+    )
+    assert "laptop_repair" in output and "at least two example messages" in output
+
+
+def test_training_other_data_than_the_runs_use_says_so(
+    helpdesk: dict[str, Path], sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    other = _write_csv(tmp_path / "other.csv", _examples()[::-1])
+    report: dict[str, Any] = baton(
+        monkeypatch, sqlite_url, "train", "support_triage", "--data", str(other), "--json"
+    )
+    assert report["in_use"] is False
+    assert "BATON_SUPPORT_TRIAGE_TRAINING_DATA" in report["note"] and str(other) in report["note"]
+    text = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(other))
+    assert "set it to" in text.replace("\n", " ")
