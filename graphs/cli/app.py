@@ -335,6 +335,15 @@ def _show_packet(report: RunReport, gate: WaitingGate, selector: str) -> None:
                 escape("; ".join(vote.get("evidence") or [vote.get("reason") or ""])[:160]),
             )
         console.print(votes)
+        combined = ballot.get("combined") or []
+        if combined:
+            weighed = ", ".join(
+                f"{escape(str(c.get('label')))} {float(c.get('probability') or 0):.2f}"
+                for c in combined[:3]
+            )
+            console.print(
+                f"Soft vote ({escape(str(ballot.get('outcome')))}): {weighed}", highlight=False
+            )
     table = Table("rule", "why it stopped", title="Review reasons", show_lines=False)
     for reason in packet.get("reasons", []):
         table.add_row(escape(reason["rule"]), escape(reason["detail"]))

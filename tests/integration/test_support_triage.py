@@ -80,7 +80,7 @@ def test_a_clear_message_is_routed_by_the_soft_vote(database_url: str) -> None:
 
 
 def test_an_unsure_soft_vote_is_routed_provisionally_and_confirmed_by_a_person(
-    sqlite_url: str,
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ticket = sample("02_unsure_vote_confirmed_by_a_person")
     with open_workflow("support_triage", sqlite_url) as flow:
@@ -94,6 +94,15 @@ def test_an_unsure_soft_vote_is_routed_provisionally_and_confirmed_by_a_person(
     assert report.status == "awaiting_review" and report.packet is not None
     assert [rule["rule"] for rule in report.packet["reasons"]] == ["weak_route"]
     assert report.packet["evidence"]["ballot"]["combined"] == ballot["combined"]
+    shown = baton(
+        monkeypatch,
+        sqlite_url,
+        "run",
+        "support_triage",
+        str(SAMPLES / "02_unsure_vote_confirmed_by_a_person.json"),
+    )
+    best = ballot["combined"][0]
+    assert f"Soft vote (weighted): {best['label']} {best['probability']:.2f}" in shown
 
 
 def test_a_split_majority_is_settled_by_the_arbiter_and_its_weak_route_confirmed_by_a_person(
