@@ -1,11 +1,11 @@
 """Clause analysis without a model: which of CUAD's 41 categories a contract has, and where.
 
 The contract is cut into sentences (with their offsets) and every sentence gets a score per
-category: the sum of the weights of the distinct cues (`clause_patterns.RULES`) found in it. A
-category is present when its best sentence reaches the rule's threshold; the best sentences are
-its spans. To stay fast (the 111 CUAD contracts in a few seconds) only sentences holding one of a
-rule's gate words are read for it, and its weaker cues are only looked for in the sentences where
-a strong one was found.
+category: the sum of the weights of the distinct cues found in it (the rules are data,
+`data/contract_review/clause_rules.yaml`, read by `clause_rules`). A category is present when its
+best sentence reaches the rule's threshold; the best sentences are its spans. To stay fast (the
+111 CUAD contracts in a few seconds) only sentences holding one of a rule's gate words are read
+for it, and its weaker cues are only looked for in the sentences where a strong one was found.
 
 Evaluator feedback is acted on, never dropped: a category named in a feedback line
 ("Cap On Liability: span does not contain a liability limit") has the sentences chosen before
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import pairwise
 
-from agents.contract_review.clause_patterns import RULES, Cue, Rule
+from agents.contract_review.clause_patterns import Cue, Rule
+from agents.contract_review.clause_rules import ClauseRules, clause_rules
 from agents.spec import AgentContext
 from schemas.contract_review import ClauseCategory, ClauseFinding, ClauseReport, Span, StageInput
 from schemas.result import ErrorKind, Outcome
@@ -108,9 +109,10 @@ def _pieces(content: str, start: int, end: int) -> list[Sentence]:
 
 @dataclass(frozen=True)
 class Text:
-    """A contract ready to be searched: its sentences and its ASCII-lower-cased text (same
-    offsets)."""
+    """A contract ready to be searched with a set of rules: its sentences and its
+    ASCII-lower-cased text (same offsets)."""
 
+    rules: ClauseRules
     original: str
     content: str
     """The contract with its line breaks inside sentences (a PDF's hard wraps) made spaces."""
@@ -119,10 +121,12 @@ class Text:
     starts: list[int]
 
     @classmethod
-    def of(cls, content: str) -> Text:
+    def of(cls, content: str, rules: ClauseRules) -> Text:
         joined = _SOFT_BREAK.sub(lambda match: " " * len(match.group(0)), content)
         found = sentences(joined)
-        return cls(content, joined, joined.translate(_LOWER), found, [s.start for s in found])
+        return cls(
+            rules, content, joined, joined.translate(_LOWER), found, [s.start for s in found]
+        )
 
     @cached_property
     def gated(self) -> dict[ClauseCategory, set[int]]:
@@ -134,7 +138,7 @@ class Text:
                 by_word[word].append(index)
         found: dict[ClauseCategory, set[int]] = defaultdict(set)
         for word, indices in by_word.items():
-            for category in _gates_opened_by(word):
+            for category in _gates_opened_by(self.rules, word):
                 found[category].update(indices)
         last = len(self.sentences) - 1
         for opened in found.values():
@@ -165,9 +169,11 @@ def score(text: Text, rule: Rule, needed: float) -> dict[int, float]:
 
 
 @lru_cache(maxsize=200_000)
-def _gates_opened_by(word: str) -> tuple[ClauseCategory, ...]:
+def _gates_opened_by(rules: ClauseRules, word: str) -> tuple[ClauseCategory, ...]:
     """The categories whose gate this word opens (the same words recur across contracts)."""
-    return tuple(r.category for r in RULES if r.gate is not None and r.gate.pattern.match(word))
+    return tuple(
+        r.category for r in rules.rules if r.gate is not None and r.gate.pattern.match(word)
+    )
 
 
 def _anchors(cues: tuple[Cue, ...], needed: float) -> tuple[list[Cue], list[Cue]]:
@@ -236,13 +242,15 @@ def analyse_clauses(payload: StageInput, context: AgentContext) -> ClauseReport 
         return Outcome.escalated(
             "clause analysis cannot act on this feedback with its rules: " + "; ".join(unusable)
         )
-    text = Text.of(content)
+    in_force = clause_rules()
+    rules = in_force.rules
+    text = Text.of(content, in_force)
     factor = RELAXED if reread else 1.0
     chosen = {
-        rule.category: _choose(text, rule, factor, rule.category in rejected) for rule in RULES
+        rule.category: _choose(text, rule, factor, rule.category in rejected) for rule in rules
     }
     findings = []
-    for rule in RULES:
+    for rule in rules:
         spans = chosen[rule.category]
         if rule.requires and not any(chosen[needed] for needed in rule.requires):
             spans = []
