@@ -19,8 +19,9 @@ label with no prediction counts as right; an empty label with a prediction, or a
 none, as wrong):
 - dates (`agreement_date`, `effective_date`, `expiration_date`): when the label parses as a
   calendar date (`5/8/14`, `05/08/2014`; two-digit years are 19xx from 50 up, else 20xx) the
-  prediction's `on` must be that day; otherwise (`perpetual`, redacted `[]/[]/2020`) the
-  normalised texts must be equal.
+  prediction's `on` must be that day (stated, or computed from a rule); a `perpetual` label is
+  matched by a prediction of kind "perpetual" ("until terminated", "indefinitely"); otherwise
+  (redacted `[]/[]/2020`) the normalised texts must be equal.
 - `parties`: the label's `;`-separated names with their parenthetical defined terms removed,
   against the predicted values; each name lower-cased, `d/b/a`/`dba` tails, punctuation, a
   leading "the" and corporate suffixes (Inc, Incorporated, LLC, L.L.C., Ltd, Limited, Corp,
@@ -346,6 +347,8 @@ def field_right(name: str, label: str, predicted: Any) -> bool:
         day = label_date(label)
         if day is not None:
             return getattr(predicted, "on", None) == day
+        if normalise_text(label) == "perpetual" and getattr(predicted, "kind", None) == "perpetual":
+            return True
     return normalise_text(label) == normalise_text(predicted.value)
 
 

@@ -106,11 +106,56 @@ class Extracted(BaseModel):
     span: Span
 
 
+DateKind = Literal["stated", "computed", "rule", "perpetual"]
+"""How a date-valued field was read: see `ExtractedDate.kind`."""
+
+
+class DateRule(BaseModel):
+    """An end stated as a period counted from an anchor ("five (5) years following the Effective
+    Date", "the fifth anniversary of the date hereof"), as read, so that a reviewer can check the
+    date computed from it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int = Field(ge=1)
+    unit: Literal["day", "week", "month", "year"]
+    anchor: str = Field(min_length=1)
+    """What the period runs from, as the contract names it ("the Effective Date", "the date
+    hereof"); "the start of the term" when the contract names only the period ("shall continue
+    for five (5) years")."""
+    anchor_field: Literal["effective_date", "agreement_date"] | None = None
+    """The extracted date the anchor was taken to be; None when it is an event the contract does
+    not date ("the Launch Date") or a date stated in the clause itself."""
+    anchor_on: date | None = None
+    """The anchor's calendar date, when known (the `on` of `anchor_field`, or the date the clause
+    states); the end is computed from it."""
+
+
 class ExtractedDate(Extracted):
     """A date-valued field: `on` is the calendar date when the span states one ("March 1, 2019")
-    and None when it states a rule instead ("five years after the Effective Date")."""
+    or when it was computed from a rule the span states ("five years after the Effective Date"),
+    and None otherwise; `kind` says which."""
 
     on: date | None = None
+    kind: DateKind = "stated"
+    """"stated": the span states the date (`on`; None for a date with blanks, "[___], 2020");
+    "computed": the span states a rule and `on` was computed from it (`rule` says how);
+    "rule": the span states a rule whose date cannot be computed (its anchor is not dated, or it
+    is not a period: "until the end of the current calendar year"), `on` is None;
+    "perpetual": the span states that there is no fixed end ("until terminated", "in
+    perpetuity"), `on` is None. A field with nothing stated is None, not an ExtractedDate."""
+    rule: DateRule | None = None
+    """The period and anchor, for "computed" (always) and "rule" (when read as a period)."""
+
+    @model_validator(mode="after")
+    def _kind_consistent(self) -> Self:
+        if self.kind == "computed" and (self.on is None or self.rule is None):
+            raise ValueError("a computed date needs the date (`on`) and the rule it came from")
+        if self.kind in ("rule", "perpetual") and self.on is not None:
+            raise ValueError(f"a {self.kind} date has no calendar date (`on` must be None)")
+        if self.kind in ("stated", "perpetual") and self.rule is not None:
+            raise ValueError(f"a {self.kind} date has no rule")
+        return self
 
 
 class StageInput(BaseModel):

@@ -1,8 +1,10 @@
 """When the contract's initial term ends (expiration date).
 
-Candidates come best first, so that a second attempt can move on to the next one. An end stated
-as a rule ("five (5) years following the Effective Date", "until terminated") is returned with
-`on=None`: the schema keeps calendar dates for what the contract states as one.
+Candidates come best first, so that a second attempt can move on to the next one. Each says what
+kind of end it is: a calendar date the contract states ("stated"); a rule ("five (5) years
+following the Effective Date", kind "rule", with its period and anchor read by
+`date_rules.read_rule`), whose date extraction computes once the effective and agreement dates
+are known (`date_rules.with_computed_end`); or no fixed end ("until terminated", "perpetual").
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 
 from agents.contract_review.contract_text import ContractText
+from agents.contract_review.date_rules import CALENDAR_END, PERPETUAL, read_rule
 from agents.contract_review.spans import extracted_date, span_of, starts_word, tidy
 from schemas.contract_review import ExtractedDate
 
@@ -43,13 +46,16 @@ _RULE_TAIL = re.compile(
     re.IGNORECASE,
 )
 _RULE_LEAD = re.compile(
-    r"(?:for|of|be|is|until|through|within|continue|remain\s+in\s+(?:full\s+)?(?:force|effect))"
+    r"(?:for|of|be|is|until|through|within|continue|remain\s+in\s+(?:full\s+)?(?:force|effect)|"
+    r"end|ends|ending|expire|expires|expiring)"
     r"(?:\s+(?:a|an|the|initial|period|term|of|in|effect|force|full|entire|and|at\s+least|"
     r"\(\w{1,3}\)))*\s*$",
     re.IGNORECASE,
 )
 _NOT_TERM_DURATION = re.compile(
-    r"(?:within|least|less\s+than|prior|notice|upon|after\s+receipt|days?\s+of)\s*$", re.IGNORECASE
+    r"(?:within|least|less\s+than|more\s+than|longer\s+than|in\s+excess\s+of|exceeding|prior|"
+    r"notice|upon|after\s+receipt|days?\s+of)\s*$",
+    re.IGNORECASE,
 )
 _AFTER_TERM_ENDS = re.compile(
     r"^[\s,]*(?:\([^)]*\)\s*)?(?:after|following|of|from)\s+(?:the\s+|its\s+|such\s+|any\s+)?"
@@ -57,24 +63,26 @@ _AFTER_TERM_ENDS = re.compile(
     r"^[\s,]*(?:\([^)]*\)\s*)?(?:prior|before|notice|in\s+advance)",
     re.IGNORECASE,
 )
-_PERPETUAL = re.compile(
-    r"(?:until\s+(?:(?:it\s+is\s+)?(?:terminated|cancelled)|terminated\s+by)|indefinitely|"
-    r"(?:end|expire)\s+(?:only\s+)?when\s+terminated|continue\s+unless\s+and\s+until|"
-    r"(?:an\s+)?indefinite\s+(?:term|period)|unlimited\s+period|in\s+perpetuity|perpetual(?:ly)?)\b"
-    r"|end\s+of\s+the\s+(?:current\s+)?calendar\s+year\b"
-)
+_NO_END = re.compile(f"{PERPETUAL.pattern}|{CALENDAR_END.pattern}")
 """No end ("until terminated"), or an end stated as a rule about the calendar. Lower case."""
+_AFTER_THE_TERM = re.compile(
+    r"(?:during|for|throughout)\s+the\s+term(?:\s+of\s+this\s+\w+)?\s*(?:\([^)]*\)\s*)?,?\s+and\s+"
+    r"(?:for\s+)?(?:a\s+period\s+of\s+)?$",
+    re.IGNORECASE,
+)
+"""A period that runs after the term ("during the Term and for two (2) years thereafter")."""
 
 
-def _rule_span(content: str, clause_end: int, at: int, end: int) -> ExtractedDate | None:
+def _rule_span(content: str, clause: tuple[int, int], at: int, end: int) -> ExtractedDate | None:
     """The rule that starts with the period at `at`: the period and what it runs from
-    ("five (5) years following the Effective Date")."""
-    tail = _RULE_TAIL.match(content, end, clause_end)
+    ("five (5) years following the Effective Date"), read with the clause before it."""
+    tail = _RULE_TAIL.match(content, end, clause[1])
     stop = tail.end() if tail else end
     span = span_of(content, at, stop)
     if span is None:
         return None
-    return ExtractedDate(value=tidy(span.text), span=span, on=None)
+    rule = read_rule(span.text, content[clause[0] : span.start])
+    return ExtractedDate(value=tidy(span.text), span=span, kind="rule", rule=rule)
 
 
 def expiration_dates(text: ContractText) -> list[ExtractedDate]:
@@ -114,7 +122,11 @@ def _clause_expirations(
     for duration in text.durations(start, end):
         before = content[max(start, duration.start - 60) : duration.start]
         after = content[duration.end : min(end, duration.end + 60)]
-        if _NOT_TERM_DURATION.search(before) or _AFTER_TERM_ENDS.match(after):
+        if (
+            _NOT_TERM_DURATION.search(before)
+            or _AFTER_TERM_ENDS.match(after)
+            or _AFTER_THE_TERM.search(before)
+        ):
             continue
         if (
             not _RULE_LEAD.search(before)
@@ -127,13 +139,14 @@ def _clause_expirations(
             continue
         if re.match(r"annual|yearly|monthly|\d+-month", text.lower[duration.start : duration.end]):
             continue  # "monthly", "12-month": how often, not how long
-        rule = _rule_span(content, end, duration.start, duration.end)
+        rule = _rule_span(content, (start, end), duration.start, duration.end)
         if rule:
             found.append((1, duration.start, rule))
-    for match in _PERPETUAL.finditer(text.lower, start, end):
+    for match in _NO_END.finditer(text.lower, start, end):
         span = span_of(content, match.start(), match.end())
         if span:
+            kind = "rule" if CALENDAR_END.match(match.group(0)) else "perpetual"
             found.append(
-                (1, match.start(), ExtractedDate(value=tidy(span.text), span=span, on=None))
+                (1, match.start(), ExtractedDate(value=tidy(span.text), span=span, kind=kind))
             )
     return found

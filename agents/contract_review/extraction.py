@@ -6,8 +6,9 @@ written plainly ("30 days" for "thirty (30) days"); a second attempt reads the e
 feedback (`"expiration_date: 2014-12-31 is not after effective_date 2015-01-01"`) and, for each
 field it names, moves past the rejected candidate or looks wider (the signature block for
 parties, the signatures and first page for the agreement date); on any retry, a value that is
-not found as such in its span is given in the contract's own wording. A field with no candidate
-stays empty: nothing is guessed.
+not found as such in its span is given in the contract's own wording. An expiration stated as a
+rule ("five (5) years following the Effective Date") gets the date it comes to when its anchor's
+date was read (kind "computed"). A field with no candidate stays empty: nothing is guessed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from agents.contract_review.contract_text import ContractText
+from agents.contract_review.date_rules import with_computed_end
 from agents.contract_review.expiration import expiration_dates
 from agents.contract_review.governing_law import governing_laws
 from agents.contract_review.parties import find_parties
@@ -128,7 +130,9 @@ def extract_facts(payload: StageInput, context: AgentContext) -> ContractFacts |
         effective_dates(text, anchors, agreement), problems.get("effective_date", [])
     )
     expiration = _expiration(
-        expiration_dates(text), effective or agreement, problems.get("expiration_date", [])
+        [with_computed_end(end, effective, agreement) for end in expiration_dates(text)],
+        effective or agreement,
+        problems.get("expiration_date", []),
     )
     renewal = choose(renewal_terms(text), problems.get("renewal_term", []))
     notice = choose(notice_periods(text, renewal), problems.get("notice_period", []))

@@ -41,6 +41,7 @@ from langchain_core.messages import (
 )
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agents.contract_review.date_rules import classify, with_computed_end
 from agents.models import Role
 from agents.spec import AgentContext
 from agents.structured import ask_structured
@@ -397,11 +398,14 @@ def ground_facts(answer: FactsAnswer, content: str) -> tuple[ContractFacts, list
         found = grounding.value(f"parties[{index}]", party)
         if found is not None and _fold(found.value) not in {_fold(p.value) for p in parties}:
             parties.append(found)
+    agreement = grounding.date("agreement_date", answer.agreement_date)
+    effective = grounding.date("effective_date", answer.effective_date)
+    expiration = grounding.date("expiration_date", answer.expiration_date)
     facts = ContractFacts(
         parties=parties,
-        agreement_date=grounding.date("agreement_date", answer.agreement_date),
-        effective_date=grounding.date("effective_date", answer.effective_date),
-        expiration_date=grounding.date("expiration_date", answer.expiration_date),
+        agreement_date=agreement,
+        effective_date=effective,
+        expiration_date=_end_as_read(expiration, effective, agreement),
         renewal_term=grounding.value("renewal_term", answer.renewal_term),
         notice_period=grounding.value("notice_period", answer.notice_period),
         governing_law=grounding.value("governing_law", answer.governing_law),
@@ -440,6 +444,21 @@ class _FactGrounding:
         if item.on is not None and on is None:
             self.dropped.append(f"{name}: the model's calendar date is not what the text states")
         return ExtractedDate(value=found.value, span=found.span, on=on)
+
+
+def _end_as_read(
+    end: ExtractedDate | None, effective: ExtractedDate | None, agreement: ExtractedDate | None
+) -> ExtractedDate | None:
+    """The model's expiration with its kind, read as the deterministic rules read one when it
+    has no calendar date: no fixed end ("until terminated"), or a rule ("five years after the
+    Effective Date") whose date is computed from the effective or agreement date."""
+    if end is None or end.on is not None:
+        return end
+    quoted = " ".join(end.span.text.split())
+    lead = quoted[: max(quoted.find(end.value), 0)]
+    kind, rule = classify(end.value, lead)
+    read = ExtractedDate(value=end.value, span=end.span, kind=kind, rule=rule)
+    return with_computed_end(read, effective, agreement)
 
 
 _QUOTE_MARKS = " \"'\u201c\u201d\u2018\u2019"

@@ -75,7 +75,15 @@ def _term(facts: ContractFacts) -> Cited:
     renewal, notice = facts.renewal_term, facts.notice_period
     cites: list[Span] = [value.span for value in (start, end) if value is not None]
     text = f"Term: from {start.value if start else 'an unstated date'}"
-    text += f" to {end.value}" if end else ", with no expiration date stated"
+    if end is None:
+        text += ", with no expiration date stated"
+    elif end.kind == "computed" and end.on is not None and end.rule is not None:
+        text += f" to {end.on.isoformat()} ({end.value}; {end.rule.anchor} taken as "
+        text += f"{end.rule.anchor_on})"
+    elif end.kind == "perpetual":
+        text += f", with no fixed end ({end.value})"
+    else:
+        text += f" to {end.value}"
     if renewal is not None:
         text += f"; renews: {renewal.value}"
         cites.append(renewal.span)

@@ -279,7 +279,7 @@ KEY_TERMS: dict[str, tuple[str, dict[str, str]]] = {
         {
             "parties": OAK_PARTIES,
             "agreement_date": "[]/[]/1998",  # redacted: not a date, and not the text read
-            "expiration_date": "in perpetuity",
+            "expiration_date": "perpetual",  # CUAD's word for no fixed end: matched by kind
             "governing_law": "Massachusetts",
         },
     ),

@@ -118,10 +118,11 @@ def test_expiration_stated_as_a_date() -> None:
     assert facts.expiration_date.on == date(2023, 3, 31)
 
 
-def test_expiration_stated_as_a_rule_has_no_calendar_date() -> None:
+def test_expiration_stated_as_a_rule_is_computed_from_the_effective_date() -> None:
     facts = _extract(LICENSE)
     assert facts.expiration_date is not None
-    assert facts.expiration_date.on is None
+    assert facts.expiration_date.kind == "computed"
+    assert facts.expiration_date.on == date(2019, 2, 10)
     assert facts.expiration_date.value == "five (5) years following the Effective Date"
     assert facts.effective_date is not None
     assert facts.effective_date.on == date(2014, 2, 10)
