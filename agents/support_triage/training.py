@@ -40,7 +40,7 @@ import numpy as np
 from agents.support_triage.calibration import Calibration
 from agents.support_triage.intents import LabelledMessage, intents_of, read_labelled_csv
 from agents.support_triage.keyword_rules import DEFAULT_RULES_PATH, KeywordRules, load_keyword_rules
-from agents.support_triage.routing import load_routing
+from agents.support_triage.routing import RoutingError, load_routing
 from agents.support_triage.settings import TriageSettings
 from agents.support_triage.stacking import TOP_CANDIDATES, Stacker, candidates_of, fit_stacker
 
@@ -126,7 +126,13 @@ def train(
     path = path if path is not None else settings.training_data
     messages = read_labelled_csv(path)
     names = intents_of(messages)
-    load_routing(routing_file or settings.routing_file, names)
+    try:
+        load_routing(routing_file or settings.routing_file, names)
+    except RoutingError as error:
+        raise RoutingError(
+            f"{error} (a team's own intents need its own routing file: set "
+            "BATON_SUPPORT_TRIAGE_ROUTING_FILE to it)"
+        ) from None
     folder = model_folder(path, models_dir)
     in_use = _same_file(path, settings.training_data)
     note = (

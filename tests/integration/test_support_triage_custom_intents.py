@@ -153,6 +153,7 @@ def test_an_intent_with_no_route_is_refused_with_its_name(
     data = _write_csv(tmp_path / "more.csv", _examples(printers))
     output = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(data), code=2)
     assert "printer_jam" in output and "not routed to any team" in output
+    assert "BATON_SUPPORT_TRIAGE_ROUTING_FILE" in output.replace("\n", "")
     assert str(helpdesk["routes"]) in output.replace("\n", "")
     assert not (helpdesk["models"] / "support_triage").exists(), "nothing was trained"
 
