@@ -159,6 +159,27 @@ def test_json_report_has_the_counts_the_fixture_implies(tmp_path: Path) -> None:
         assert report["fields_skipped"]
 
 
+def test_folds_report_each_fold_and_their_spread(tmp_path: Path) -> None:
+    folder, labels = write_fixture(tmp_path)
+    # Three contracts: three folds of one each; a fold's micro F1 is that contract's.
+    done = run(str(folder), str(labels), "--json", "--folds", "3")
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    folds = report["folds"]
+    assert folds["k"] == 3 and folds["contracts"] == [1, 1, 1] and folds["seed"] == 2026
+    micro = folds["micro_f1"]
+    assert len(micro["per_fold"]) == 3
+    assert micro["min"] <= micro["mean"] <= micro["max"]
+    assert micro["mean"] == pytest.approx(sum(micro["per_fold"]) / 3, abs=1e-4)
+    assert micro["std"] > 0, "the three contracts are not scored alike"
+    assert set(folds["fields"]) == set(report["fields"])
+    # The default is five folds: more than the three contracts, so none are reported.
+    assert json.loads(run(str(folder), str(labels), "--json").stdout)["folds"] is None
+    for bad in ("1", "-2"):
+        refused = run(str(folder), str(labels), "--folds", bad)
+        assert refused.returncode == 2 and "--folds must be 0" in refused.stderr
+
+
 def test_markdown_section_names_the_set_and_the_figures(tmp_path: Path) -> None:
     folder, labels = write_fixture(tmp_path)
     done = run(str(folder), str(labels))
