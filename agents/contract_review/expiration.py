@@ -71,17 +71,31 @@ _AFTER_THE_TERM = re.compile(
     re.IGNORECASE,
 )
 """A period that runs after the term ("during the Term and for two (2) years thereafter")."""
+_DAY_AND_MONTH = re.compile(
+    r"\b(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?"
+    r"[a-z]{3,9})$",
+    re.IGNORECASE,
+)
+_YEAR_AFTER_COMMA = re.compile(r"\s*,\s*\d{4}\b")
+"""A rule's anchor that is a date written with a comma ("January 1, 2020"): the rule's tail
+stops at the comma, before the year."""
+_THOUSANDS_BEFORE = re.compile(r"\(?(?<![\d,])\d{1,3}(?:,\d{3})*,$")
+"""The start of a number written with thousands separators ("1,000 years") before its last
+three digits, where the period finder starts it."""
 
 
 def _rule_span(content: str, clause: tuple[int, int], at: int, end: int) -> ExtractedDate | None:
     """The rule that starts with the period at `at`: the period and what it runs from
-    ("five (5) years following the Effective Date"), read with the clause before it."""
+    ("five (5) years following the Effective Date"), read with the clause around it."""
     tail = _RULE_TAIL.match(content, end, clause[1])
     stop = tail.end() if tail else end
+    year = _YEAR_AFTER_COMMA.match(content, stop, clause[1])
+    if tail and year and _DAY_AND_MONTH.search(content, tail.start(), stop):
+        stop = year.end()
     span = span_of(content, at, stop)
     if span is None:
         return None
-    rule = read_rule(span.text, content[clause[0] : span.start])
+    rule = read_rule(span.text, content[clause[0] : span.start], content[span.end : clause[1]])
     return ExtractedDate(value=tidy(span.text), span=span, kind="rule", rule=rule)
 
 
@@ -120,7 +134,11 @@ def _clause_expirations(
             if extracted:
                 found.append((0, mention.start, extracted))
     for duration in text.durations(start, end):
-        before = content[max(start, duration.start - 60) : duration.start]
+        at = duration.start
+        thousands = _THOUSANDS_BEFORE.search(content, max(start, at - 16), at)
+        if thousands:
+            at = thousands.start()  # "1,000 years": the period finder starts at "000"
+        before = content[max(start, at - 60) : at]
         after = content[duration.end : min(end, duration.end + 60)]
         if (
             _NOT_TERM_DURATION.search(before)
@@ -139,9 +157,9 @@ def _clause_expirations(
             continue
         if re.match(r"annual|yearly|monthly|\d+-month", text.lower[duration.start : duration.end]):
             continue  # "monthly", "12-month": how often, not how long
-        rule = _rule_span(content, (start, end), duration.start, duration.end)
+        rule = _rule_span(content, (start, end), at, duration.end)
         if rule:
-            found.append((1, duration.start, rule))
+            found.append((1, at, rule))
     for match in _NO_END.finditer(text.lower, start, end):
         span = span_of(content, match.start(), match.end())
         if span:

@@ -280,3 +280,98 @@ def test_the_model_answer_is_read_the_same_way() -> None:
     end = facts.expiration_date
     assert end is not None
     assert (end.kind, end.on) == ("computed", date(2019, 5, 8))
+
+
+@pytest.mark.parametrize(
+    ("words", "anchor"),
+    [
+        (
+            "five (5) years from the later of the Effective Date and the Launch Date",
+            "the later of the Effective Date and the Launch Date",
+        ),
+        (
+            "five (5) years from the earlier of the Effective Date or the Closing",
+            "the earlier of the Effective Date or the Closing",
+        ),
+        (
+            "five (5) years from the Effective Date or the Closing, whichever is earlier",
+            "the Effective Date or the Closing, whichever is earlier",
+        ),
+        (
+            "ten (10) years from the first day of the month following the Effective Date",
+            "the first day of the month following the Effective Date",
+        ),
+        (
+            "two (2) years from the date of first commercial sale following the Effective Date",
+            "the date of first commercial sale following the Effective Date",
+        ),
+        (
+            "three (3) years from the Effective Date of the Supply Agreement",
+            "the Effective Date of the Supply Agreement",
+        ),
+    ],
+)
+def test_a_rule_anchored_on_more_than_the_effective_date_is_not_computed_from_it(
+    words: str, anchor: str
+) -> None:
+    end = _expiration(_contract(f"This Agreement shall continue until {words}."))
+    assert end is not None
+    assert (end.kind, end.on) == ("rule", None)
+    assert end.rule is not None
+    # No field in DateRule says why: the whole anchor phrase, kept as written, shows it.
+    assert (end.rule.anchor, end.rule.anchor_field, end.rule.anchor_on) == (anchor, None, None)
+
+
+@pytest.mark.parametrize(
+    ("words", "field"),
+    [
+        ("the Effective Date of this Agreement", "effective_date"),
+        ("the date of this Agreement", "agreement_date"),
+        ("the date hereof", "agreement_date"),
+    ],
+)
+def test_an_anchor_that_is_wholly_the_contracts_own_date_is_computed(
+    words: str, field: str
+) -> None:
+    end = _expiration(_contract(f"This Agreement shall continue until two (2) years from {words}."))
+    assert end is not None
+    assert (end.kind, end.on) == ("computed", date(2016, 5, 8))
+    assert end.rule is not None and (end.rule.anchor, end.rule.anchor_field) == (words, field)
+
+
+def test_a_period_with_a_thousands_separator_is_read_as_a_number() -> None:
+    kind, rule = classify("1,000 years from the Effective Date")
+    assert kind == "rule"
+    assert rule is not None and (rule.amount, rule.unit) == (1000, "year")
+    end = _expiration(
+        _contract("This Agreement shall remain in effect for 1,000 years from the Effective Date.")
+    )
+    assert end is not None
+    assert (end.kind, end.on, end.value) == (
+        "computed",
+        date(3014, 5, 8),
+        "1,000 years from the Effective Date",
+    )
+    # Past the cap (MAX_YEARS), like "10000 years": a rule, with no period and no date.
+    assert classify("10,000 years from the Effective Date") == ("rule", None)
+
+
+def test_an_anchor_before_1900_is_dated() -> None:
+    rule = read_rule("five (5) years from January 1, 1850")
+    assert rule is not None
+    assert (rule.anchor, rule.anchor_field, rule.anchor_on) == (
+        "January 1, 1850",
+        None,
+        date(1850, 1, 1),
+    )
+    end = _expiration(_contract("This Agreement shall expire five (5) years from January 1, 1850."))
+    assert end is not None
+    assert (end.kind, end.on) == ("computed", date(1855, 1, 1))
+
+
+def test_adding_months_up_to_the_last_calendar_year_is_not_an_overflow() -> None:
+    assert add_period(date(9999, 3, 1), 9, "month") == date(9999, 12, 1)
+    assert add_period(date(9999, 1, 31), 11, "month") == date(9999, 12, 31)
+    assert add_period(date(9998, 12, 31), 1, "year") == date(9999, 12, 31)
+    assert add_period(date(9999, 3, 1), 10, "month") is None  # January of the year 10000
+    assert add_period(date(9999, 12, 31), 1, "year") is None
