@@ -19,6 +19,27 @@ class DataFileError(ValueError):
     """A data or policy file that cannot be used (the message names the file, key and line)."""
 
 
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class UniqueKeyLoader(_SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (the second would silently
+    replace the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                continue  # unhashable: the base class refuses it with its own message
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: Path, model: type[M]) -> M:
     """`path` validated strictly (nothing coerced: "10" is not a number) into `model`."""
     try:

@@ -29,7 +29,7 @@ INTENTS: tuple[str, ...] = tuple(
 """Banking77's 77 intents, in the data set's order: the shipped intents (a team's own are the
 labels of its training data, `agents.support_triage.intents`)."""
 
-INTENT_NAME = re.compile(r"[^\W\d][\w .,&/:'+?!()#-]{0,79}")
+INTENT_NAME = re.compile(r"[^\W\d_][\w .,&/:'+?!()#-]{0,79}")
 """What an intent's name may be: a letter first, then up to 79 letters, digits, spaces or
 `_ . , & / : ' + ? ! ( ) # -` (so it reads as a label, a YAML key and a queue's filter alike)."""
 

@@ -39,10 +39,12 @@ class Calibration:
 def scale_runners_up(top_raw: float, confidence: float, rest: np.ndarray) -> np.ndarray:
     """The runners-up's raw scores scaled to share what the calibrated top leaves (1 -
     `confidence`) as they shared what the raw top left, never adding up to more than that (a
-    raw top within rounding of 1 leaves a share rounding can make too large)."""
+    raw top within rounding of 1 leaves a share rounding can make too large), and none above
+    the top's own probability (a top calibrated down does not hand its lead to a runner-up: the
+    classifier still ranked it first)."""
     left = max(1.0 - confidence, 0.0)
     total = float(rest.sum())
     if total <= 0 or top_raw >= 1:
         return np.zeros_like(rest, dtype=np.float64)
     scale = min(left / (1.0 - top_raw), left / total)
-    return np.minimum(rest * scale, 1.0)
+    return np.minimum(rest * scale, confidence)

@@ -7,6 +7,7 @@ learn from, and the routing file must give each one a team (`routing.check_route
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +29,21 @@ def read_labelled_csv(path: Path) -> list[LabelledMessage]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            missing = {"text", "category"} - set(reader.fieldnames or [])
+            columns = [str(name).strip() for name in reader.fieldnames or []]
+            missing = {"text", "category"} - set(columns)
             if missing:
                 raise ValueError(
                     f"{path}: needs the columns text and category (missing {sorted(missing)})"
                 )
+            doubled = sorted({name for name in columns if columns.count(name) > 1})
+            if doubled:
+                raise ValueError(f"{path}: the header names {doubled} more than once")
+            reader.fieldnames = columns
             rows = []
             for number, row in enumerate(reader, start=2):
-                text, intent = (row.get("text") or "").strip(), (row.get("category") or "").strip()
+                text = (row.get("text") or "").strip()
+                # One spelling per intent: "café" typed with a combining accent is "café".
+                intent = unicodedata.normalize("NFC", (row.get("category") or "").strip())
                 if not text:
                     raise ValueError(f"{path}: row {number} has an empty text")
                 if not intent:

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agents.data_files import UniqueKeyLoader
 from agents.spec import AgentContext
 from agents.structured import validation_errors
 from agents.support_triage.settings import DEFAULT_ROUTING_FILE, TriageSettings
@@ -46,10 +47,19 @@ def load_routing(path: Path = ROUTING_FILE, intents: Iterable[str] | None = None
     """Read and check a routing file: every route to a listed team and, when `intents` is given,
     every one of them routed (`check_routes`)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        table = RoutingTable.model_validate(raw)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except (OSError, yaml.YAMLError) as error:
         raise RoutingError(f"{path}: cannot read the routing file: {error}") from error
+    routes = raw.get("routes") if isinstance(raw, dict) else None
+    if isinstance(routes, dict):
+        unnamed = [key for key in routes if not isinstance(key, str)]
+        if unnamed:
+            raise RoutingError(
+                f"{path}: routes: keys {unnamed} are not read as intent names (YAML reads yes, "
+                "no, on, off, null and bare numbers as other values): quote them, e.g. 'yes':"
+            )
+    try:
+        table = RoutingTable.model_validate(raw)
     except ValidationError as error:
         raise RoutingError(f"{path}: {validation_errors(error)}") from error
     teams = {intent: team for intent, team in table.routes.items() if team not in table.teams}

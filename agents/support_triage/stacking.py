@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -118,11 +119,12 @@ class Stacker:
 
 def fit_stacker(
     held_out: Mapping[str, np.ndarray], labels: np.ndarray
-) -> tuple[Stacker, dict[str, float]]:
+) -> tuple[Stacker, dict[str, Any]]:
     """The weights (on a grid of step `WEIGHT_STEP`, summing to 1) under which the soft vote is
     right most often on the held-out answers (ties to the higher log-likelihood of the right
-    intent), and the calibration of the combined top probability. Returns the stacker and the
-    held-out accuracy of the soft vote with those weights."""
+    intent), and the calibration of the combined top probability. Returns the stacker and, on
+    the held-out answers, the soft vote's accuracy and its `lever_curve` (the review gate's
+    threshold chosen there, never on a test set)."""
     names = list(held_out)
     steps = round(1 / WEIGHT_STEP)
     rows = np.arange(len(labels))
@@ -151,4 +153,38 @@ def fit_stacker(
         calibration=calibration,
         default_weight=float(np.mean(positive)) if positive else 1.0,
     )
-    return stacker, {"soft vote (held-out folds)": round(float(correct.mean()), 4)}
+    confidence = np.asarray([calibration(value) for value in raw]) * answered
+    stacker_curve = lever_curve(confidence, correct)
+    return stacker, {
+        "soft vote (held-out folds)": round(float(correct.mean()), 4),
+        "lever": stacker_curve,
+    }
+
+
+LEVER_GRID = tuple(round(0.5 + step / 100, 2) for step in range(50))
+"""The thresholds the lever is read at."""
+MAX_QUEUE = 0.15
+"""The queue share the suggested threshold stays within."""
+
+
+def lever_curve(confidence: np.ndarray, correct: np.ndarray) -> dict[str, object]:
+    """Queue share and accuracy on what is routed alone at each threshold of `LEVER_GRID` (a
+    message is queued when its confidence is below it), and the suggested threshold: the one
+    routing most right alone with at most `MAX_QUEUE` queued (the lowest such, on a tie)."""
+    points = []
+    for threshold in LEVER_GRID:
+        kept = confidence >= threshold
+        points.append(
+            {
+                "threshold": threshold,
+                "queue_rate": round(float(1 - kept.mean()), 4),
+                "auto_accuracy": round(float(correct[kept].mean()), 4) if kept.any() else None,
+            }
+        )
+    within = [point for point in points if float(str(point["queue_rate"])) <= MAX_QUEUE]
+    suggested = max(
+        within,
+        key=lambda point: (point["auto_accuracy"] or 0.0, -float(str(point["threshold"]))),
+        default=None,
+    )
+    return {"suggested": suggested, "curve": points}

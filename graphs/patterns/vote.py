@@ -285,17 +285,18 @@ def count_ballot(
         outcome = "no_quorum"
         reason = f"{cast_votes} vote(s) counted, fewer than the quorum of {quorum}"
     elif soft is not None:
-        combined = list(soft.weigh(counted))
-        if not combined:
-            raise ValueError("the soft vote's weigh returned no candidate for counted votes")
-        best = combined[0]
-        backers = ", ".join(f"{v.voter} {v.label}" for v in counted)
-        said = f"{best.label} at {best.probability:.2f} by {soft.describe} ({backers})"
-        if best.probability >= soft.min_confidence:
-            outcome, winner, reason = "weighted", best.label, said
+        combined, trouble = _weighed(soft, counted)
+        if trouble is not None:
+            outcome, reason = "not_confident", f"the soft vote could not weigh the votes: {trouble}"
         else:
-            outcome = "not_confident"
-            reason = f"{said}, below the vote's threshold of {soft.min_confidence:.2f}"
+            best = combined[0]
+            backers = ", ".join(f"{v.voter} {v.label}" for v in counted)
+            said = f"{best.label} at {best.probability:.2f} by {soft.describe} ({backers})"
+            if best.probability >= soft.min_confidence:
+                outcome, winner, reason = "weighted", best.label, said
+            else:
+                outcome = "not_confident"
+                reason = f"{said}, below the vote's threshold of {soft.min_confidence:.2f}"
     else:
         top = max(counts.values())
         leaders = sorted(label for label, count in counts.items() if count == top)
@@ -319,6 +320,28 @@ def count_ballot(
         method="soft" if soft is not None else "majority",
         combined=combined,
     )
+
+
+def _weighed(soft: SoftVote, counted: Sequence[Vote]) -> tuple[list[Candidate], str | None]:
+    """The soft vote's combined candidates, best first, or why they cannot be used: `weigh`
+    raised, answered nothing, named a label no counted vote named, or did not put the best
+    first. A vote that cannot be weighed is not confident: it goes to the arbiter (or a person),
+    never fails the run."""
+    try:
+        combined = list(soft.weigh(counted))
+    except Exception as error:  # the workflow's code: its failure must not lose the run
+        return [], f"{type(error).__name__}: {error}"
+    if not combined:
+        return [], "it answered no candidate"
+    named = {c.label for vote in counted for c in vote.candidates} | {
+        str(vote.label) for vote in counted
+    }
+    unknown = sorted({c.label for c in combined} - named)
+    if unknown:
+        return [], f"it answered labels no counted vote named: {unknown}"
+    if any(c.probability > combined[0].probability + 1e-9 for c in combined[1:]):
+        return [], "it did not put the most probable label first"
+    return combined, None
 
 
 def _line(spec: AgentSpec, result: Any, floor: float) -> Vote:

@@ -207,3 +207,46 @@ def test_training_other_data_than_the_runs_use_says_so(
     assert "BATON_SUPPORT_TRIAGE_TRAINING_DATA" in report["note"] and str(other) in report["note"]
     text = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(other))
     assert "set it to" in text.replace("\n", " ")
+
+
+def test_a_header_naming_a_column_twice_is_refused(
+    helpdesk: dict[str, Path], sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    data = tmp_path / "twice.csv"
+    data.write_text("text,category,text\nreset my password,password_reset,x\n", encoding="utf-8")
+    output = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(data), code=2)
+    assert "the header names ['text'] more than once" in output.replace("\n", "")
+
+
+def test_one_intent_spelt_two_ways_in_unicode_is_one_intent(tmp_path: Path) -> None:
+    from agents.support_triage.intents import intents_of, read_labelled_csv
+
+    composed, decomposed = "caf\u00e9_card", "cafe\u0301_card"
+    data = _write_csv(
+        tmp_path / "cafe.csv",
+        [("my cafe card", composed), ("the cafe card", decomposed), ("reset it", "password")],
+    )
+    assert intents_of(read_labelled_csv(data)) == (composed, "password")
+
+
+@pytest.mark.parametrize(
+    ("routes", "says"),
+    [
+        ("routes:\n  yes: identity\n", "are not read as intent names"),
+        ("routes:\n  vpn_access: network\n  vpn_access: identity\n", "'vpn_access' is given twice"),
+    ],
+)
+def test_a_routing_file_yaml_misreads_is_refused_naming_the_key(
+    tmp_path: Path, routes: str, says: str
+) -> None:
+    from agents.support_triage.routing import RoutingError, load_routing
+
+    path = tmp_path / "routes.yaml"
+    path.write_text(
+        "owner: IT\nteams:\n  identity: {queue: Identity, handles: accounts}\n"
+        "  network: {queue: Network, handles: remote access}\n" + routes,
+        encoding="utf-8",
+    )
+    with pytest.raises(RoutingError, match=r"routes\.yaml") as raised:
+        load_routing(path)
+    assert says in str(raised.value)

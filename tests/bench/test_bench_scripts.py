@@ -1,0 +1,30 @@
+"""The benchmarks that take arguments run as documented both ways: `python -m bench.X` and
+`python bench/X.py` (the file from anywhere): `--help` answers without running them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+SCRIPTS = sorted(
+    path.stem
+    for path in (ROOT / "bench").glob("*.py")
+    if "argparse.ArgumentParser" in path.read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_a_benchmark_runs_as_a_file_and_as_a_module(name: str, tmp_path: object) -> None:
+    for command, cwd in (
+        ([sys.executable, str(ROOT / "bench" / f"{name}.py"), "--help"], tmp_path),
+        ([sys.executable, "-m", f"bench.{name}", "--help"], ROOT),
+    ):
+        done = subprocess.run(
+            command, capture_output=True, text=True, cwd=cwd, timeout=120, check=False
+        )
+        assert done.returncode == 0, f"{' '.join(command)}: {done.stderr[-2000:]}"
+        assert "usage:" in done.stdout
