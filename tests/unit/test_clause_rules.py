@@ -337,7 +337,7 @@ def test_weak_cues_outside_the_gate_that_reach_the_threshold_together_are_a_warn
     ]
     first = len(insurance["cues"]) - 2
     path = write(tmp_path, data)
-    with caplog.at_level(logging.WARNING, logger="agents.contract_review.clause_rules"):
+    with caplog.at_level(logging.DEBUG, logger="agents.contract_review.clause_rules"):
         rules = load_clause_rules(path)
     lines = path.read_text(encoding="utf-8").splitlines()
     gate = next(
@@ -354,7 +354,7 @@ def test_weak_cues_outside_the_gate_that_reach_the_threshold_together_are_a_warn
 def test_the_shipped_files_warnings_are_the_gates_it_uses_as_required_words(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="agents.contract_review.clause_rules"):
+    with caplog.at_level(logging.DEBUG, logger="agents.contract_review.clause_rules"):
         rules = load_clause_rules()
     # Each of these gates names words its clause must hold (Termination For Convenience:
     # "terminat", "cancel"): "at will, at any time, on 30 days' notice" alone is not the clause.
