@@ -20,11 +20,12 @@ class DataFileError(ValueError):
 
 
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it: it reads a file ten times faster."""
 
 
 class UniqueKeyLoader(_SafeLoader):
     """YAML's safe loader, refusing a key given twice in one mapping (the second would silently
-    replace the first)."""
+    replace the first: a category's cues, an intent's team)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()

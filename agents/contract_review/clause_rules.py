@@ -28,7 +28,7 @@ import yaml
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.contract_review.clause_patterns import Cue, Rule, compile_cue
-from agents.data_files import DataFileError
+from agents.data_files import DataFileError, UniqueKeyLoader
 from schemas.contract_review import ClauseCategory
 
 DEFAULT_RULES_PATH = (
@@ -106,7 +106,7 @@ def load_clause_rules(path: Path | None = None) -> ClauseRules:
     path = DEFAULT_RULES_PATH if path is None else Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        data = yaml.load(text, Loader=UniqueKeyLoader)
     except OSError as error:
         raise DataFileError(f"{path}: cannot read the clause rules: {error.strerror}") from None
     except yaml.YAMLError as error:
@@ -129,28 +129,6 @@ def load_clause_rules(path: Path | None = None) -> ClauseRules:
             "\n".join(checker.warnings),
         )
     return ClauseRules(path, rules, checker.fragments, tuple(checker.warnings))
-
-
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it: it reads the file ten times faster."""
-
-
-class _UniqueKeyLoader(_SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping (the second would silently
-    replace the first: a category's cues, say)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, list | dict):
-                continue  # unhashable: the base class refuses it with its own message
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{key!r} is given twice", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _number(value: Any) -> float | None:
@@ -189,7 +167,7 @@ class _Checker:
     @functools.cached_property
     def tree(self) -> Any:
         """The file's YAML nodes, composed once (with libyaml when PyYAML has it)."""
-        return yaml.compose(self.text, Loader=_SafeLoader)
+        return yaml.compose(self.text, Loader=UniqueKeyLoader)
 
     def line(self, loc: tuple[Any, ...]) -> int | None:
         """`agents.data_files.line_of`, on the nodes composed once: the shipped file has warnings

@@ -32,6 +32,10 @@ def _weighted(weights: dict[str, float]) -> Any:
 
 
 def _soft_toy(weights: dict[str, float], threshold: float = 0.6) -> Any:
+    return _toy_with(SoftVote(_weighted(weights), min_confidence=threshold, describe="toy weights"))
+
+
+def _toy_with(soft: SoftVote) -> Any:
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.graph import END
 
@@ -41,7 +45,7 @@ def _soft_toy(weights: dict[str, float], threshold: float = 0.6) -> Any:
         then="route",
         escalate_to="human",
         arbiter=Arbiter(ARBITER, min_confidence=0.6),
-        soft=SoftVote(_weighted(weights), min_confidence=threshold, describe="toy weights"),
+        soft=soft,
     )
     builder.add_node("route", lambda state: {"outcome": f"routed {state['choice']['label']}"})
     builder.add_node("human", lambda state: {"outcome": "queued"})
@@ -120,22 +124,7 @@ def _inventive(votes: Sequence[Vote]) -> list[Candidate]:
 def test_a_soft_vote_that_cannot_weigh_goes_to_the_arbiter_and_never_fails_the_run(
     weigh: Any, why: str
 ) -> None:
-    from langgraph.checkpoint.memory import InMemorySaver
-    from langgraph.graph import END
-
-    builder = build_vote(
-        ToyState,
-        VOTERS,
-        then="route",
-        escalate_to="human",
-        arbiter=Arbiter(ARBITER, min_confidence=0.6),
-        soft=SoftVote(weigh, min_confidence=0.5),
-    )
-    builder.add_node("route", lambda state: {"outcome": f"routed {state['choice']['label']}"})
-    builder.add_node("human", lambda state: {"outcome": "queued"})
-    builder.add_edge("route", END)
-    builder.add_edge("human", END)
-    graph = builder.compile(checkpointer=InMemorySaver())
+    graph = _toy_with(SoftVote(weigh, min_confidence=0.5))
     state, _ = _run(graph, {"a": ["x", 0.6], "b": ["y", 0.7], "c": ["y", 0.9]})
     ballot = state["ballot"]
     assert ballot["outcome"] == "not_confident" and ballot["combined"] == []
