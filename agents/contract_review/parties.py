@@ -31,8 +31,11 @@ _STOP = re.compile(
 """Where the preamble ends (the recitals begin). Matched against the lower-case text."""
 _SENTENCE_END = re.compile(
     r"(?<!\b[A-Z])(?<!\b\d)(?<!\bInc)(?<!\bLtd)(?<!\bCorp)(?<!\bCo)(?<!\bNo)(?<!\bSt)"
-    r"(?<!\bINC)(?<!\bLTD)(?<!\bCORP)(?<!\bCO)\.\s+(?=[A-Z])"
+    r"(?<!\bINC)(?<!\bLTD)(?<!\bCORP)(?<!\bCO)\.\s+(?=[A-Z])|\.[ \t]*\r?\n[ \t]*\r?\n"
 )
+"""Where the sentence naming the parties ends: a full stop before a capital (not after an
+initial or an abbreviated legal form), or a full stop closing a paragraph ("... ("Boxlot").
+<blank line> 1. DEFINITIONS")."""
 _ALIAS = re.compile(
     r"\((?:[^()]|\([^()]*\)){0,250}?\)|\b(?:hereinafter|herein)\s+(?:referred\s+to\s+as|called)"
     r"\s+[\"\u201c'][^\"\u201d']{1,60}[\"\u201d']",
@@ -96,6 +99,22 @@ _NOT_NAMES = re.compile(
 MAX_NAME = 120
 
 
+def _trailing_name(text: str) -> str | None:
+    """The company name that ends a run of ordinary words ("... under which MediaNet Group, Inc.
+    authorizes"): the last words that all look like a name's, from the first of them in
+    capitals, when they end in a legal form; None otherwise."""
+    words = list(re.finditer(r"\S+", text))
+    first = len(words)
+    while first > 0 and _NAME_WORD.match(words[first - 1].group(0)):
+        first -= 1
+    while first < len(words) and not words[first].group(0)[0].isupper():
+        first += 1
+    if first == len(words):
+        return None
+    name = text[words[first].start() :]
+    return name if _LEGAL_FORM_END.search(name) and _ORGANISATION.fullmatch(name) else None
+
+
 def _name_in(content: str, start: int, end: int) -> tuple[int, int] | None:
     """Where the party name in `content[start:end]` (a preamble segment) starts and ends."""
     segment = content[start:end] + " ("  # the parenthetical that follows ends the name
@@ -114,7 +133,13 @@ def _name_in(content: str, start: int, end: int) -> tuple[int, int] | None:
     if suffix_end:
         stop = suffix_end.end()
     name = segment[offset:stop].rstrip(" ,(")
-    if not (2 <= len(name) <= MAX_NAME) or not all(map(_NAME_WORD.match, name.split())):
+    if not all(map(_NAME_WORD.match, name.split())):
+        trimmed = _trailing_name(name)
+        if trimmed is None:
+            return None
+        offset += len(name) - len(trimmed)
+        name = trimmed
+    if not 2 <= len(name) <= MAX_NAME:
         return None
     if _CONTINUATION.match(name) or name.lower().startswith(("the parties", "the undersigned")):
         return None
