@@ -250,3 +250,27 @@ def test_a_routing_file_yaml_misreads_is_refused_naming_the_key(
     with pytest.raises(RoutingError, match=r"routes\.yaml") as raised:
         load_routing(path)
     assert says in str(raised.value)
+
+
+def test_training_the_same_data_twice_gives_the_same_models(
+    helpdesk: dict[str, Path], tmp_path: Path
+) -> None:
+    from agents.support_triage.training import load_models, train
+    from agents.support_triage.voters import encoder_linear_votes, tfidf_votes
+
+    texts = ["my vpn keeps dropping", "the laptop screen broke", "password expired"]
+    seen = []
+    for attempt in ("first", "second"):
+        models_dir = tmp_path / attempt
+        report = train(helpdesk["data"], models_dir=models_dir, force=True)
+        models = load_models(helpdesk["data"], models_dir)
+        votes = [*tfidf_votes(texts, models), *encoder_linear_votes(texts, models)]
+        seen.append(
+            (
+                report["held_out_accuracy"],
+                report["soft_vote_weights"],
+                report["weak_route_on_training_folds"],
+                [(vote.label, round(vote.confidence, 9)) for vote in votes],
+            )
+        )
+    assert seen[0] == seen[1]
