@@ -128,17 +128,25 @@ def fit_stacker(
     names = list(held_out)
     steps = round(1 / WEIGHT_STEP)
     rows = np.arange(len(labels))
+    # What `combine` computes, vectorised over the grid: the weighted sum of the answers, and
+    # the weights of the voters that answered each message (the sum's argmax is the average's).
+    answers = np.stack([np.nan_to_num(held_out[name], nan=0.0) for name in names])
+    present = np.stack([~np.isnan(held_out[name]).any(axis=1) for name in names]).astype(float)
+    right_answer = answers[:, rows, labels]
     best: tuple[float, float, tuple[float, ...]] | None = None
     for split in itertools.product(range(steps + 1), repeat=len(names) - 1):
         if sum(split) > steps:
             continue
-        grid = (*split, steps - sum(split))
-        weights = {name: count / steps for name, count in zip(names, grid, strict=True)}
-        combined = combine(held_out, weights)
-        right = float((combined.argmax(axis=1) == labels).mean())
-        likelihood = float(np.log(np.clip(combined[rows, labels], 1e-4, None)).mean())
+        weights_grid = np.asarray((*split, steps - sum(split)), dtype=float) / steps
+        total = np.tensordot(weights_grid, answers, axes=1)
+        mass = weights_grid @ present
+        right = float((total.argmax(axis=1) == labels).mean())
+        chance = np.divide(
+            weights_grid @ right_answer, mass, out=np.zeros_like(mass), where=mass > 0
+        )
+        likelihood = float(np.log(np.clip(chance, 1e-4, None)).mean())
         if best is None or (right, likelihood) > best[:2]:
-            best = (right, likelihood, tuple(weights[name] for name in names))
+            best = (right, likelihood, tuple(float(value) for value in weights_grid))
     assert best is not None
     weights = {name: round(value, 4) for name, value in zip(names, best[2], strict=True)}
     combined = combine(held_out, weights)
