@@ -15,10 +15,13 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:  # langchain's model classes load when a model is built, not with the settings
+    from langchain_core.language_models import BaseChatModel
 
 Role = str
 """A model role: lower-case letters, digits and `_`, named by the implementation that uses it."""

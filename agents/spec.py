@@ -6,13 +6,26 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import UnionType
-from typing import Any, Generic, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
 from agents.models import Role, check_role_name, load_chat_model
 from schemas.result import AgentResult, Outcome, Status
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 

@@ -20,8 +20,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import psycopg
-
 from checkpoints.database import parse_database_url
 
 _IN_PROCESS: dict[str, threading.Lock] = {}
@@ -44,6 +42,8 @@ def running(url: str, thread_id: str) -> Iterator[None]:
     digest = hashlib.sha256(thread_id.encode("utf-8")).digest()
     if parsed.kind == "postgres":
         key = int.from_bytes(digest[:8], "big", signed=True)
+        import psycopg  # PostgreSQL only: not loaded for SQLite
+
         with psycopg.connect(parsed.libpq_url, autocommit=True) as conn:
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             if not row or not row[0]:

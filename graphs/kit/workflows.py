@@ -12,10 +12,13 @@ import importlib
 import pkgutil
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agents.spec import AgentSpec
-from graphs.kit.declaration import Workflow
 from graphs.kit.errors import UnknownWorkflow
+
+if TYPE_CHECKING:  # the declaration loads LangGraph: imported with the first workflow
+    from agents.spec import AgentSpec
+    from graphs.kit.declaration import Workflow
 
 GRAPHS_PACKAGE = Path(__file__).resolve().parents[1]
 RESERVED = frozenset({"app", "auth", "graphs"})
@@ -38,6 +41,8 @@ def workflow_names() -> list[str]:
 def get_workflow(name: str) -> Workflow:
     """A workflow's declaration by name; UnknownWorkflow listing the known ones when there is no
     such workflow, TypeError when its module declares none."""
+    from graphs.kit.declaration import Workflow
+
     names = workflow_names()
     if name not in names:
         raise UnknownWorkflow(f"unknown workflow {name!r} (workflows: {', '.join(names)})")
