@@ -114,8 +114,15 @@ def redacting_trace_policy(models: Iterable[type[BaseModel]]) -> TracePolicy:
     and the local trace store record), the sensitive fields of these contracts and of every
     registered agent's contracts (a node's slice may carry results of the agents before it), and
     traces a long list (a data set's rows) as its length and first items (`bounded`)."""
-    keys = sensitive_keys(*models)
+    contracts = tuple(models)
+
+    @cache
+    def keys() -> frozenset[str]:
+        # Every registered workflow's contracts: they load with the first traced step, not when
+        # the graph is built (`baton status` builds it and traces nothing).
+        return sensitive_keys(*contracts)
+
     return TracePolicy(
-        process_inputs=lambda value: bounded(redact(value, keys)),
-        process_outputs=lambda value: bounded(redact(value, keys)),
+        process_inputs=lambda value: bounded(redact(value, keys())),
+        process_outputs=lambda value: bounded(redact(value, keys())),
     )

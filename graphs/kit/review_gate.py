@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal, TypedDict, get_type_hints
 
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -164,12 +165,18 @@ def add_review_gate(builder: StateGraph, gate: GateSpec) -> None:
 
 def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
     names = [spec.name for spec in gate.agents]
-    hidden = sensitive_keys(*(spec.output_contract for spec in gate.agents))
     version = policy_version(gate.rules)
+
+    @cache
+    def hidden_keys() -> frozenset[str]:
+        # Every registered workflow's sensitive fields: they load with the first case the gate
+        # sees, not when the graph is built (`baton status` builds it and runs no node).
+        return sensitive_keys(*(spec.output_contract for spec in gate.agents))
 
     def review_gate(
         state: Mapping[str, Any], config: RunnableConfig, runtime: Runtime[BatonContext]
     ) -> dict[str, Any]:
+        hidden = hidden_keys()
         _note_policy_in_force(gate, version, config, runtime)
         results = {spec.name: state.get(spec.writes) for spec in gate.agents}
         corrected = sorted(state.get(OVERRIDES_KEY) or {})
