@@ -3,59 +3,40 @@
 Exit codes: 0 success; 2 bad input (unknown workflow or thread, unreadable file, invalid JSON, a
 contract violation in the input — the message names the field); 1 internal error, and for
 `handoffs --diff` a change that breaks a consumer.
+
+Start-up is lazy: this module imports typer and little else, and each command imports what it
+uses (LangGraph and a workflow's agents for `status THREAD`, the database layer for `queue` and
+`trace`, rich for what it prints), so `baton --help` does not load the platform and a command
+loads only the workflow it is about. (The command modules leave out `from __future__ import
+annotations`: typer reads every command's annotations at each start, and it would evaluate
+string annotations, twice each, adding about a quarter of typer's own import time to `--help`.)
 """
 
-from __future__ import annotations
-
 import functools
-import getpass
-import json
 import os
 import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.padding import Padding
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
 
-from agents.models import ModelSettingsError
-from checkpoints.database import DatabaseURLError, parse_database_url
-from checkpoints.ledger import SideEffectLedger
-from checkpoints.rollback import RollbackError
-from checkpoints.settings import SettingsError
-from checkpoints.settings import database_url as configured_database_url
-from checkpoints.trace_store import TraceStore
 from graphs.cli.errors import BadInput
-from graphs.cli.handoff_view import show_changes, show_map
-from graphs.cli.trace_view import debate_rounds, event_summary
-from graphs.kit.contracts import ContractViolation
-from graphs.kit.declaration import Workflow
-from graphs.kit.errors import RequestError, StaleReviewPacket, UnknownThread, UnknownWorkflow
-from graphs.kit.handoff_diff import breaking_first, diff_handoffs, exported_workflows
-from graphs.kit.handoff_doc import (
-    handoff_document,
-    markdown,
-    single_workflow_document,
-    workflow_handoffs,
-)
-from graphs.kit.inputs import MAX_DEPTH, InputRejected, check_json_text, check_thread_id
-from graphs.kit.policy import PolicyError, automation_thresholds, load_policy
-from graphs.kit.retention import prune_finished
-from graphs.kit.review_gate import agreement_rates
-from graphs.kit.runtime import RunReport, WaitingGate, WorkflowRun, open_workflow, queued_cases
+from graphs.kit.errors import StaleReviewPacket, UnknownThread, UnknownWorkflow
 from graphs.kit.workflows import all_workflows, get_workflow, workflow_names
-from schemas.review import PACKET_REF, QueuedCase
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from graphs.kit.contracts import ContractViolation
+    from graphs.kit.declaration import Workflow
+    from graphs.kit.runtime import RunReport, WaitingGate, WorkflowRun
+    from schemas.review import QueuedCase
 
 app = typer.Typer(
     name="baton",
@@ -63,26 +44,93 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help and errors: rich is not loaded to show them
 )
-console = Console()
-errors = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A rich console made when first used, so that a command that prints nothing with it (and
+    `--help`) does not load rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            made = Console(**self._options)
+            # Sized as a console made at import: from COLUMNS and LINES as they were then, else
+            # from the terminal (and COLUMNS) at each print, as rich does when neither is set.
+            made._width = _SIZE_AT_IMPORT[0]
+            made._height = _SIZE_AT_IMPORT[1]
+            self._console = made
+        return getattr(self._console, name)
+
+
+def _size_variable(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+_SIZE_AT_IMPORT = (_size_variable("COLUMNS"), _size_variable("LINES"))
+console = cast("Console", _LazyConsole())
+errors = cast("Console", _LazyConsole(stderr=True))
+
+
+def escape(markup: str) -> str:
+    """`rich.markup.escape`, loading rich when first asked."""
+    from rich.markup import escape as escaped
+
+    return escaped(markup)
+
+
+def open_workflow(
+    name: "str | Workflow", database_url: str | None = None
+) -> "AbstractContextManager[WorkflowRun]":
+    """`graphs.kit.runtime.open_workflow` (the runtime, and LangGraph, load when a command first
+    opens a workflow)."""
+    from graphs.kit.runtime import open_workflow as opened
+
+    return opened(name, database_url)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+WORKFLOWS = f"One of: {', '.join(workflow_names())}"
+"""Help text naming the workflows (listed from the package's directory: nothing is imported)."""
+WorkflowArgument = Annotated[str, typer.Argument(help=WORKFLOWS)]
+SomeWorkflowArgument = Annotated[str | None, typer.Argument(help=f"{WORKFLOWS} (default: all)")]
 
 
 CORRECTABLE = (
-    BadInput,
-    ModelSettingsError,
-    SettingsError,
-    RequestError,
-    ContractViolation,
-    RollbackError,
-    PolicyError,
-    DatabaseURLError,
+    ("graphs.cli.errors", "BadInput"),
+    ("agents.models", "ModelSettingsError"),
+    ("checkpoints.settings", "SettingsError"),
+    ("graphs.kit.errors", "RequestError"),
+    ("graphs.kit.contracts", "ContractViolation"),
+    ("checkpoints.rollback", "RollbackError"),
+    ("graphs.kit.policy", "PolicyError"),
+    ("checkpoints.database", "DatabaseURLError"),
 )
-"""Errors the user can correct: exit code 2. Anything else is an internal error (exit code 1)."""
+"""Errors the user can correct: exit code 2. Anything else is an internal error (exit code 1).
+Named by module and class, so that checking an error imports nothing: an error can be one of
+them only if its module was loaded."""
+
+
+def _loaded_class(module: str, name: str) -> type | None:
+    """The class `name` of `module` if that module is loaded (never importing it)."""
+    found = getattr(sys.modules.get(module), name, None)
+    return found if isinstance(found, type) else None
+
+
+def _correctable(error: Exception) -> bool:
+    return any(
+        (kind := _loaded_class(module, name)) is not None and isinstance(error, kind)
+        for module, name in CORRECTABLE
+    )
 
 
 class _State:
@@ -116,9 +164,9 @@ def handles_errors(command: F) -> F:
             raise
         except StaleReviewPacket as error:  # with the packet the case shows now
             _fail(2, str(error), as_json, "packet", {"packet": error.packet})
-        except CORRECTABLE as error:
-            _fail(2, str(error), as_json, _field_of(error))
         except Exception as error:
+            if _correctable(error):
+                _fail(2, str(error), as_json, _field_of(error))
             _fail(1, f"internal error: {type(error).__name__}: {error}", as_json)
 
     return wrapper  # type: ignore[return-value]
@@ -129,8 +177,11 @@ def _field_of(error: Exception) -> str | None:
     field = getattr(error, "field", None)
     if field:
         return str(field)
-    if isinstance(error, ContractViolation) and error.errors:
-        return error.errors[0].split(":", 1)[0]
+    violation = _loaded_class("graphs.kit.contracts", "ContractViolation")
+    if violation is not None and isinstance(error, violation):
+        listed = cast("ContractViolation", error).errors
+        if listed:
+            return listed[0].split(":", 1)[0]
     return None
 
 
@@ -151,6 +202,9 @@ def _fail(
 
 
 def _url() -> str:
+    from checkpoints.database import parse_database_url
+    from checkpoints.settings import database_url as configured_database_url
+
     url = configured_database_url(_State.database_url)
     parse_database_url(url)
     return url
@@ -158,6 +212,10 @@ def _url() -> str:
 
 def read_json_file(path: Path, what: str) -> Any:
     """A JSON file's content, or BadInput naming the file and what is wrong with it."""
+    import json
+
+    from graphs.kit.inputs import MAX_DEPTH, InputRejected, check_json_text
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -187,7 +245,7 @@ def read_json_file(path: Path, what: str) -> Any:
         raise BadInput(f"{what} file {str(path)!r}: {error}") from None
 
 
-def _declared(workflow: str) -> Workflow:
+def _declared(workflow: str) -> "Workflow":
     """The declaration of `workflow`; BadInput naming the known ones when there is none."""
     try:
         return get_workflow(workflow)
@@ -202,7 +260,9 @@ def _object(value: Any, what: str) -> dict[str, Any]:
 
 
 @contextmanager
-def _thread_workflow(thread_id: str) -> Iterator[WorkflowRun]:
+def _thread_workflow(thread_id: str) -> "Iterator[WorkflowRun]":
+    from checkpoints.trace_store import TraceStore
+
     url = _url()
     known = TraceStore(url).thread(thread_id)
     if known is None:
@@ -221,6 +281,8 @@ def _progress(message: str, quiet: bool) -> Iterator[None]:
 
 
 def _safe(url: str) -> str:
+    from checkpoints.database import parse_database_url
+
     parsed = parse_database_url(url)
     return url if parsed.kind != "postgres" else url.split("@")[-1]
 
@@ -242,10 +304,16 @@ WIDE = 120
 
 
 def _emit_json(value: Any) -> None:
+    import json
+
     sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
 
 
-def _show_report(report: RunReport, as_json: bool) -> None:
+def _show_report(report: "RunReport", as_json: bool) -> None:
+    from rich.panel import Panel
+
+    from graphs.kit.runtime import WaitingGate
+
     if as_json:
         _emit_json(report.as_json())
         return
@@ -302,7 +370,7 @@ def _show_report(report: RunReport, as_json: bool) -> None:
         )
 
 
-def _selector(gate: WaitingGate, gates: list[WaitingGate]) -> str:
+def _selector(gate: "WaitingGate", gates: "list[WaitingGate]") -> str:
     """What `baton review` needs besides the thread to answer `gate` (nothing when it is the
     only one waiting): its department, or its interrupt id where the department does not say."""
     if len(gates) < 2:
@@ -312,8 +380,12 @@ def _selector(gate: WaitingGate, gates: list[WaitingGate]) -> str:
     return f" --interrupt {gate.interrupt_id}"
 
 
-def _show_packet(report: RunReport, gate: WaitingGate, selector: str) -> None:
+def _show_packet(report: "RunReport", gate: "WaitingGate", selector: str) -> None:
     """One waiting gate's packet: what is asked, why it stopped, and how to answer it."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
     packet = gate.packet
     if selector:
         console.print(f"\n[bold]── {escape(gate.describe())}[/]", highlight=False, soft_wrap=True)
@@ -386,13 +458,16 @@ def _show_packet(report: RunReport, gate: WaitingGate, selector: str) -> None:
 
 
 def _in_memory() -> bool:
+    from checkpoints.database import parse_database_url
+    from checkpoints.settings import database_url as configured_database_url
+
     return parse_database_url(configured_database_url(_State.database_url)).kind == "memory"
 
 
 @app.command()
 @handles_errors
 def run(
-    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(workflow_names())}")],
+    workflow: WorkflowArgument,
     input_file: Annotated[
         Path,
         typer.Argument(
@@ -410,6 +485,8 @@ def run(
     """Run WORKFLOW on INPUT until it finishes or stops at a review gate."""
     entry = _declared(workflow)
     if thread_id is not None:
+        from graphs.kit.inputs import check_thread_id
+
         check_thread_id(thread_id)
     if input_file.suffix.lower() == ".json":
         submission = _object(read_json_file(input_file, "input"), f"input {str(input_file)!r}")
@@ -426,7 +503,7 @@ def run(
     _show_report(report, as_json)
 
 
-def _train(entry: Workflow, data: Path | None, *, force: bool) -> dict[str, Any] | None:
+def _train(entry: "Workflow", data: Path | None, *, force: bool) -> dict[str, Any] | None:
     try:
         return entry.train(data, force=force)
     except ValueError as error:
@@ -556,6 +633,8 @@ def review(
     if amend is not None:
         decision["corrections"] = _object(read_json_file(amend, "corrections"), "corrections")
     if packet is not None:
+        from schemas.review import PACKET_REF
+
         decision["packet"] = packet.strip().lower()
         if re.fullmatch(PACKET_REF, decision["packet"]) is None:
             raise BadInput(
@@ -567,6 +646,8 @@ def review(
             report = flow.resume(thread_id, decision, interrupt_id=interrupt, department=department)
         except StaleReviewPacket as stale:
             if not as_json:  # the reviewer sees what the case shows now
+                from graphs.kit.runtime import WaitingGate
+
                 gate = WaitingGate("", department, str(stale.packet.get("gate")), stale.packet)
                 _show_packet(flow.report(thread_id), gate, _selector_of(department, interrupt))
             raise
@@ -590,12 +671,18 @@ def status(
         with _thread_workflow(thread_id) as flow:
             _show_report(flow.report(thread_id), as_json)
         return
+    from checkpoints.ledger import SideEffectLedger
+    from checkpoints.trace_store import TraceStore
+    from graphs.kit.review_gate import agreement_rates
+
     url = _url()
     threads = TraceStore(url).list_threads()
     gates = agreement_rates(SideEffectLedger(url))
     if as_json:
         _emit_json({"threads": threads, "review_gates": gates})
         return
+    from rich.table import Table
+
     if console.width < WIDE:
         console.print("[bold]Threads[/]")
         for row in threads:  # one block each: ids whole (they are what other commands take)
@@ -631,7 +718,7 @@ def status(
         console.print(stats)
 
 
-def _waiting_for_second(case: QueuedCase) -> list[str]:
+def _waiting_for_second(case: "QueuedCase") -> list[str]:
     return [f"⧗ {case.awaiting_second_review}"] if case.awaiting_second_review else []
 
 
@@ -640,21 +727,28 @@ def _waiting_for_second(case: QueuedCase) -> list[str]:
 def queue(
     workflow: Annotated[
         str | None,
-        typer.Argument(metavar="[WORKFLOW]", help=f"One of: {', '.join(workflow_names())}"),
+        typer.Argument(metavar="[WORKFLOW]", help=WORKFLOWS),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The cases waiting for a person, oldest first, and why each waits (decide one with
     `baton review THREAD`)."""
+    from checkpoints.human_queue import HumanQueue
+
     if workflow is not None:
         _declared(workflow)
-    cases = queued_cases(workflow, _url())
+    # graphs.kit.runtime.queued_cases, without loading the runtime (and LangGraph)
+    cases = HumanQueue(_url()).waiting(workflow)
     if as_json:
         _emit_json({"queue": [case.model_dump(mode="json") for case in cases]})
         return
     if not cases:
         console.print(f"No case is waiting for review{f' in {workflow}' if workflow else ''}.")
         return
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
     departments = any(case.department for case in cases)
     if console.width < WIDE:
         console.print(f"[bold]Human queue[/] ({len(cases)} waiting, oldest first)")
@@ -722,6 +816,9 @@ def prune(
     """Drop the intermediate checkpoints of completed threads, keeping each one's final state,
     decision and trace (`baton history` and `baton rollback` then refuse those threads, saying so;
     `baton trace` still shows every step, and a `prune` event with who, when and why)."""
+    from graphs.kit.inputs import check_json_text
+    from graphs.kit.retention import prune_finished
+
     url = _url()
     check_json_text({"by": by, "reason": reason}, where="")
     who, how = _identity(by, "BATON_OPERATOR")
@@ -748,6 +845,8 @@ def prune(
     verb = "would prune" if dry_run else "pruned"
     console.print(f"{verb} {len(result.threads)} completed thread(s) in {escape(_safe(url))}")
     if counts is not None and counts.before:
+        from rich.table import Table
+
         table = Table(
             "table", "rows before", "rows after", title="Checkpoint rows of those threads"
         )
@@ -778,6 +877,8 @@ def history(
     if as_json:
         _emit_json({"thread_id": thread_id, "steps": rows})
         return
+    from rich.table import Table
+
     table = Table(
         "step",
         "node",
@@ -832,6 +933,8 @@ def rollback(
     corrected = None
     if input_file is not None:
         corrected = _object(read_json_file(input_file, "corrected input"), "corrected input")
+    from graphs.kit.inputs import check_json_text
+
     check_json_text({"by": by, "reason": reason}, where="")
     who, how = _identity(by, "BATON_OPERATOR")
     with _thread_workflow(thread_id) as flow, _progress(f"re-running from {to}…", as_json):
@@ -846,6 +949,8 @@ def _identity(given: str | None, variable: str) -> tuple[str, str]:
         return given, "command-line option"
     if os.environ.get(variable):
         return os.environ[variable], variable
+    import getpass
+
     return getpass.getuser(), "operating-system user"
 
 
@@ -857,6 +962,8 @@ def trace(
 ) -> None:
     """THREAD's run reconstructed step by step from the trace store; a debate (a mesh's) is
     then replayed round by round, post by post."""
+    from checkpoints.trace_store import TraceStore
+
     url = _url()
     store = TraceStore(url)
     if store.thread(thread_id) is None:
@@ -865,6 +972,10 @@ def trace(
     if as_json:
         _emit_json({"thread_id": thread_id, "events": [e.model_dump(mode="json") for e in events]})
         return
+    from rich.table import Table
+
+    from graphs.cli.trace_view import debate_rounds, event_summary
+
     table = Table(
         "#", "time", "event", "node", "what happened", title=f"Trace of {escape(thread_id)}"
     )
@@ -912,6 +1023,8 @@ def agents(as_json: JsonFlag = False) -> None:
             row["output_schema"] = spec.output_contract.model_json_schema()
         _emit_json({"agents": rows})
         return
+    from rich.table import Table
+
     table = Table(
         "workflow", "agent", "owner", "version", "reads → writes", "implementations", title="Agents"
     )
@@ -930,15 +1043,15 @@ def agents(as_json: JsonFlag = False) -> None:
 @app.command()
 @handles_errors
 def gates(
-    workflow: Annotated[
-        str | None, typer.Argument(help=f"One of: {', '.join(workflow_names())} (default: all)")
-    ] = None,
+    workflow: SomeWorkflowArgument = None,
     as_json: JsonFlag = False,
 ) -> None:
     """How reviewers decided the cases each review rule stopped, per workflow and gate: their
     decisions, agreement with the agents' recommendation, its Wilson lower bound, and whether the
     rule qualifies for automation against the owner's thresholds (`automation:` in the policy)."""
+    from checkpoints.ledger import SideEffectLedger
     from graphs.kit.autonomy import ACTIONS, rule_statistics  # statsmodels: loaded when asked
+    from graphs.kit.policy import automation_thresholds
 
     names = [_declared(workflow).name] if workflow else workflow_names()
     thresholds = {name: automation_thresholds(name) for name in names}
@@ -954,6 +1067,8 @@ def gates(
     if not found:
         console.print("No review rule has stopped a case that a reviewer decided yet.")
         return
+    from rich.table import Table
+
     table = Table(
         "workflow",
         "gate",
@@ -986,7 +1101,7 @@ def gates(
 @app.command()
 @handles_errors
 def backtest(
-    workflow: Annotated[str, typer.Argument(help=f"One of: {', '.join(workflow_names())}")],
+    workflow: WorkflowArgument,
     policy: Annotated[
         Path, typer.Option("--policy", help="The candidate policy file (YAML), checked first.")
     ],
@@ -999,7 +1114,10 @@ def backtest(
     assessed them): how many it would stop or let through, every case it treats otherwise, and
     those it would let through that a person rejected, amended or referred. Nothing is re-run
     and nothing is written."""
+    from checkpoints.ledger import SideEffectLedger
+    from checkpoints.trace_store import TraceStore
     from graphs.kit.autonomy import backtest as replay
+    from graphs.kit.policy import load_policy
 
     declared = _declared(workflow)
     agents = [*declared.agents, *declared.specialists()]
@@ -1044,6 +1162,8 @@ def backtest(
     ):
         if not cases:
             continue
+        from rich.table import Table
+
         table = Table("thread", "recorded", "in force", "candidate", "person", title=title)
         for case in cases:
             table.add_row(
@@ -1065,9 +1185,7 @@ class HandoffFormat(StrEnum):
 @app.command()
 @handles_errors
 def handoffs(
-    workflow: Annotated[
-        str | None, typer.Argument(help=f"One of: {', '.join(workflow_names())} (default: all)")
-    ] = None,
+    workflow: SomeWorkflowArgument = None,
     output: Annotated[
         HandoffFormat,
         typer.Option(
@@ -1091,6 +1209,14 @@ def handoffs(
     the fields of it the consumer reads (every workflow, or WORKFLOW), with a Mermaid drawing.
     With --diff OLD.json: the changes since that export, breaking ones first; exit code 1 when
     any breaks a consumer."""
+    from graphs.cli.handoff_view import show_map
+    from graphs.kit.handoff_doc import (
+        handoff_document,
+        markdown,
+        single_workflow_document,
+        workflow_handoffs,
+    )
+
     if as_json and output is HandoffFormat.MARKDOWN:
         raise BadInput("--json and --format markdown: choose one")
     as_json = as_json or output is HandoffFormat.JSON
@@ -1110,6 +1236,10 @@ def handoffs(
 
 def _handoff_changes(names: list[str], old_file: Path, only: str | None, as_json: bool) -> None:
     """Compare the handoffs with the export `old_file`; exit code 1 when a change is breaking."""
+    from graphs.cli.handoff_view import show_changes
+    from graphs.kit.handoff_diff import breaking_first, diff_handoffs, exported_workflows
+    from graphs.kit.handoff_doc import workflow_handoffs
+
     try:
         old = exported_workflows(read_json_file(old_file, "handoff map"))
         if only:

@@ -1,8 +1,7 @@
 """`baton audit export`: the trace store as JSON Lines an auditor can keep."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: see graphs/cli/app.py (typer reads the annotations).
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -11,15 +10,14 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from checkpoints.trace_store import TraceStore
 from graphs.cli.app import BadInput, _declared, _url, app, errors, handles_errors
 from graphs.cli.since import SINCE_HELP, parse_since
-from graphs.kit.audit import audit_records
 
 audit = typer.Typer(
     name="audit",
     help="The audit trail: every event, with who did what, when and why.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # as the app's: click's plain help
 )
 app.add_typer(audit)
 
@@ -46,6 +44,9 @@ def export(
     """Write every trace event (of WORKFLOW, from --since) as JSON Lines, oldest first: each with
     when, which thread and workflow, what, and for a person's action who, how they were
     identified and why. Sensitive fields are redacted."""
+    from checkpoints.trace_store import TraceStore
+    from graphs.kit.audit import audit_records
+
     start = parse_since(since) if since is not None else None
     if workflow is not None:
         _declared(workflow)
@@ -73,6 +74,8 @@ def export(
 
 def _write(records: Iterator[dict[str, Any]], target: TextIO) -> tuple[int, int]:
     """Write the records as JSON Lines; how many, and how many are people's actions."""
+    import json
+
     events = actions = 0
     try:
         for record in records:

@@ -1,18 +1,15 @@
 """`baton owners` and `baton incidents`: the owner's view of operations, from the trace store."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: see graphs/cli/app.py (typer reads the annotations).
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
 
 from graphs.cli.app import (
     WIDE,
+    WORKFLOWS,
     BadInput,
     JsonFlag,
     _declared,
@@ -21,12 +18,13 @@ from graphs.cli.app import (
     _url,
     app,
     console,
+    escape,
     handles_errors,
 )
 from graphs.cli.since import SINCE_HELP, parse_since
-from graphs.kit.operations import incident_report, owner_report
-from graphs.kit.workflows import workflow_names
-from schemas.operations import AgentOwnership, IncidentGroup, ReproducibleCase
+
+if TYPE_CHECKING:
+    from schemas.operations import AgentOwnership, IncidentGroup, ReproducibleCase
 
 DEFAULT_DAYS = 30
 SHOWN_CASES = 10
@@ -50,6 +48,8 @@ def owners(
     implementation, mean and p95 latency, tokens."""
     if days is not None and since is not None:
         raise BadInput("give --days or --since, not both")
+    from graphs.kit.operations import owner_report
+
     now = datetime.now(UTC)
     start = parse_since(since, now) if since else now - timedelta(days=days or DEFAULT_DAYS)
     report = owner_report(_url(), start)
@@ -62,6 +62,10 @@ def owners(
             }
         )
         return
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
     title = f"Agents and their owners, since {_when(start)}"
     if console.width < WIDE:
         console.print(f"[bold]{escape(title)}[/]")
@@ -106,7 +110,7 @@ def owners(
 def incidents(
     workflow: Annotated[
         str | None,
-        typer.Argument(metavar="[WORKFLOW]", help=f"One of: {', '.join(workflow_names())}"),
+        typer.Argument(metavar="[WORKFLOW]", help=WORKFLOWS),
     ] = None,
     since: Annotated[str | None, typer.Option("--since", help=SINCE_HELP)] = None,
     as_json: JsonFlag = False,
@@ -117,6 +121,8 @@ def incidents(
     if workflow is not None:
         _declared(workflow)
     start = parse_since(since) if since is not None else None
+    from graphs.kit.operations import incident_report
+
     groups = incident_report(_url(), workflow, start)
     if as_json:
         _emit_json(
@@ -138,7 +144,11 @@ def incidents(
         _show_group(group)
 
 
-def _show_group(group: IncidentGroup) -> None:
+def _show_group(group: "IncidentGroup") -> None:
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
     heading = f"{group.workflow or '?'} · {group.agent} · {_reason(group)}: {group.count}"
     shown = group.cases[:SHOWN_CASES]
     if console.width < WIDE:
@@ -172,14 +182,14 @@ def _show_group(group: IncidentGroup) -> None:
         console.print(f"  … and {len(group.cases) - len(shown)} more (--json lists every case)")
 
 
-def _commands(case: ReproducibleCase) -> list[str]:
+def _commands(case: "ReproducibleCase") -> list[str]:
     """The case's commands as the user should type them here."""
     program = _program()
     commands = [case.trace, *([case.rollback] if case.rollback else [])]
     return [program + command.removeprefix("baton") for command in commands]
 
 
-def _reason(group: IncidentGroup) -> str:
+def _reason(group: "IncidentGroup") -> str:
     if group.status == "escalated" and group.kind:
         return f"escalated by {group.kind}"
     return group.status + (f" ({group.kind})" if group.kind else "")
@@ -189,41 +199,41 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _name(row: AgentOwnership) -> str:
+def _name(row: "AgentOwnership") -> str:
     where = f"{row.workflow or '?'}/" + (f"{row.department}/" if row.department else "")
     return where + row.agent
 
 
-def _owner(row: AgentOwnership) -> str:
+def _owner(row: "AgentOwnership") -> str:
     if row.owner is None:
         return "no owner (not declared)"
     return f"{row.owner} <{row.contact}>"
 
 
-def _runs(row: AgentOwnership) -> str:
+def _runs(row: "AgentOwnership") -> str:
     if not row.runs:
         return "0"
     statuses = ", ".join(f"{status} {count}" for status, count in sorted(row.statuses.items()))
     return f"{row.runs} ({statuses})"
 
 
-def _failures(row: AgentOwnership) -> list[str]:
+def _failures(row: "AgentOwnership") -> list[str]:
     return [f"{kind} {count}" for kind, count in sorted(row.failures.items())] + [
         f"raised {error} {count}" for error, count in sorted(row.errors.items())
     ]
 
 
-def _hops(row: AgentOwnership) -> list[str]:
+def _hops(row: "AgentOwnership") -> list[str]:
     return [f"{hop.implementation} → {hop.to} {hop.count}" for hop in row.fallbacks]
 
 
-def _latency(row: AgentOwnership) -> str:
+def _latency(row: "AgentOwnership") -> str:
     if row.mean_latency_ms is None or row.p95_latency_ms is None:
         return "—"
     return f"{row.mean_latency_ms:,.1f} / {row.p95_latency_ms:,.1f}"
 
 
-def _tokens(row: AgentOwnership) -> str:
+def _tokens(row: "AgentOwnership") -> str:
     if row.tokens is None:
         return "—"
     return f"{row.tokens.input:,} / {row.tokens.output:,} ({row.model_runs} model run(s))"
