@@ -16,6 +16,7 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, func, in
 from sqlalchemy.exc import IntegrityError
 
 from checkpoints.database import create_tables, engine_for
+from checkpoints.trace_carrier import wait_until_durable
 
 metadata = MetaData()
 
@@ -50,7 +51,11 @@ class SideEffectLedger:
     def record_once(
         self, key: str, *, thread_id: str, kind: str, payload: dict[str, Any]
     ) -> Recorded:
-        """Record `payload` under `key` unless the key is already there; return what is kept."""
+        """Record `payload` under `key` unless the key is already there; return what is kept.
+        Called in a graph's step, it first waits until the checkpoint the step runs from is
+        saved: a crash after the effect then re-runs the step from that checkpoint, with the
+        same key."""
+        wait_until_durable()
         existing = self.get(key)
         if existing is not None:
             return Recorded(key=key, payload=existing, created=False)

@@ -1,6 +1,7 @@
 """The checkpointer and store factories: one URL picks the official LangGraph savers and stores
 (the async ones, so graphs whose model-backed nodes have timeouts can run). On PostgreSQL both use a
-psycopg connection pool."""
+psycopg connection pool. The savers write each step's trace events in the step's own transaction
+(`checkpoints.trace_carrier`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from langgraph.store.memory import InMemoryStore
 
 from checkpoints.database import SQLITE_PRAGMAS, DatabaseURL, parse_database_url
 from checkpoints.settings import pool_size
+from checkpoints.trace_carrier import carry_traces
+from checkpoints.trace_store import TraceStore
 
 _MEMORY_SAVERS: dict[str, InMemorySaver] = {}
 _MEMORY_STORES: dict[str, InMemoryStore] = {}
@@ -32,14 +35,21 @@ async def open_saver(url: str) -> AsyncIterator[BaseCheckpointSaver]:
     """
     parsed = parse_database_url(url)
     if parsed.kind == "memory":
-        yield _MEMORY_SAVERS.setdefault("memory", InMemorySaver())
+        if "memory" not in _MEMORY_SAVERS:
+            memory = InMemorySaver()
+            carry_traces(memory, url)
+            _MEMORY_SAVERS["memory"] = memory
+        yield _MEMORY_SAVERS["memory"]
         return
+    # The trace table, which the saver writes a step's events into with the step's writes.
+    await anyio.to_thread.run_sync(TraceStore, url)
     if parsed.kind == "sqlite":
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
         async with _sqlite(parsed) as conn:
             saver = AsyncSqliteSaver(conn)
             await saver.setup()
+            carry_traces(saver, url)
             yield saver
         return
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
@@ -47,6 +57,7 @@ async def open_saver(url: str) -> AsyncIterator[BaseCheckpointSaver]:
     async with _postgres_pool(parsed) as pool:
         pg_saver = AsyncPostgresSaver(pool)
         await pg_saver.setup()
+        carry_traces(pg_saver, url)
         yield pg_saver
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from checkpoints.database import create_tables, engine_for
 from schemas.trace import EventKind, TraceEvent
@@ -62,18 +63,14 @@ class TraceStore:
         create_tables(metadata, self.engine)
 
     def append(self, event: TraceEvent) -> None:
+        self.append_many([event])
+
+    def append_many(self, events: Sequence[TraceEvent]) -> None:
+        """Record `events` in one transaction (all or none), in their order."""
+        if not events:
+            return
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(trace_events).values(
-                    thread_id=event.thread_id,
-                    kind=event.kind.value,
-                    node=event.node,
-                    agent=event.agent,
-                    run_id=event.run_id,
-                    at=event.at,
-                    data=json.dumps(event.data, default=str, sort_keys=True),
-                )
-            )
+            conn.execute(insert(trace_events), [_row(event) for event in events])
 
     def events(self, thread_id: str, kind: EventKind | None = None) -> list[TraceEvent]:
         """A thread's events in the order they were recorded."""
@@ -158,6 +155,51 @@ class TraceStore:
                 .all()
             )
         return [dict(row) for row in rows]
+
+
+TRACE_COLUMNS = ("thread_id", "kind", "node", "agent", "run_id", "at", "data")
+
+
+def trace_insert_sql(paramstyle: Literal["qmark", "format"]) -> str:
+    """The statement a saver runs, on its own connection and in its own transaction, to record
+    trace events with its writes (`trace_insert_params` gives the rows)."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    return (
+        f"INSERT INTO {trace_events.name} ({', '.join(TRACE_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(TRACE_COLUMNS))})"
+    )
+
+
+def trace_insert_params(
+    events: Sequence[TraceEvent], dialect: Literal["sqlite", "postgresql"]
+) -> list[tuple[Any, ...]]:
+    """The rows of `events` for `trace_insert_sql`, each value as SQLAlchemy would bind it for
+    that dialect (SQLite keeps times as text in SQLAlchemy's format, so they read back alike)."""
+    stored_time = _SQLITE_TIME if dialect == "sqlite" else None
+    rows = []
+    for event in events:
+        row = _row(event)
+        if stored_time is not None:
+            row["at"] = stored_time(row["at"])
+        rows.append(tuple(row[column] for column in TRACE_COLUMNS))
+    return rows
+
+
+def _row(event: TraceEvent) -> dict[str, Any]:
+    return {
+        "thread_id": event.thread_id,
+        "kind": event.kind.value,
+        "node": event.node,
+        "agent": event.agent,
+        "run_id": event.run_id,
+        "at": event.at,
+        "data": json.dumps(event.data, default=str, sort_keys=True),
+    }
+
+
+_SQLITE_TIME = trace_events.c.at.type.dialect_impl(sqlite_dialect()).bind_processor(
+    sqlite_dialect()
+)
 
 
 def _event(row: RowMapping) -> TraceEvent:

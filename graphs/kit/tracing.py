@@ -20,11 +20,13 @@ from langchain_core.tracers.base import BaseTracer
 from langchain_core.tracers.context import register_configure_hook
 from langchain_core.tracers.schemas import Run
 from langgraph.types import Command
+from pydantic import BaseModel
 
 from checkpoints.settings import database_url
+from checkpoints.trace_carrier import CURRENT_CARRIER, TraceCarrier, task_id_of
 from checkpoints.trace_store import TraceStore
 from graphs.kit.events import EVENT_PREFIX
-from graphs.kit.redaction import bounded, redact, registered_sensitive_fields
+from graphs.kit.redaction import redacted_and_bounded, registered_sensitive_fields
 from graphs.kit.workflows import all_workflows, get_workflow, workflow_names
 from schemas.trace import EventKind, TraceEvent
 
@@ -32,7 +34,11 @@ WORKFLOW_METADATA_KEY = "baton_workflow"
 
 
 class BatonTracer(BaseTracer):
-    """Writes every step of threaded runs to a `TraceStore`."""
+    """Writes every step of threaded runs to a `TraceStore`.
+
+    A step's events are written together: by Baton's saver, in the transaction that saves the
+    step's writes (`checkpoints.trace_carrier`), or, on any other saver, by the tracer when the
+    step ends, in one transaction."""
 
     name: str = "baton"
     raise_error: bool = True
@@ -47,6 +53,9 @@ class BatonTracer(BaseTracer):
             lambda: {"prompt_tokens": 0, "completion_tokens": 0, "models": set()}
         )
         self._errors: dict[str, int] = defaultdict(int)
+        self._steps: dict[tuple[str, str], list[TraceEvent]] = {}
+        """Events of running steps, by (thread, task), where no carrier writes them."""
+        self._carriers: dict[str, TraceCarrier] = {}
 
     @property
     def store(self) -> TraceStore:
@@ -61,16 +70,35 @@ class BatonTracer(BaseTracer):
     # --- root runs: which workflow a thread runs, and where it stands -----------------------------
 
     def _on_chain_start(self, run: Run) -> None:
-        thread_id = _metadata(run).get("thread_id")
-        if run.parent_run_id is None and thread_id and run.name in workflow_names():
+        meta = _metadata(run)
+        thread_id = meta.get("thread_id")
+        if not thread_id:
+            return
+        if run.parent_run_id is None and run.name in workflow_names():
             field = get_workflow(run.name).subject_field
             subject = run.inputs.get(field) if isinstance(run.inputs, dict) else None
             self.store.register_thread(str(thread_id), run.name, subject)
+        elif _is_node_run(run, meta) and (carrier := CURRENT_CARRIER.get()) is not None:
+            carrier.check(str(thread_id))  # no step runs on after one whose trace was lost
 
     def _on_root_end(self, run: Run, status: str) -> None:
         thread_id = _metadata(run).get("thread_id")
-        if run.parent_run_id is None and thread_id and run.name in workflow_names():
-            self.store.set_thread_status(str(thread_id), status)
+        if run.parent_run_id is not None or not thread_id:
+            return
+        thread_id = str(thread_id)
+        with self._lock:
+            carrier = self._carriers.pop(thread_id, None)
+            unfinished = [
+                event
+                for key in list(self._steps)
+                if key[0] == thread_id
+                for event in self._steps.pop(key)
+            ]
+        if carrier is not None:
+            carrier.discard(thread_id)
+        self.store.append_many(unfinished)
+        if run.name in workflow_names():
+            self.store.set_thread_status(thread_id, status)
 
     # --- node runs ---------------------------------------------------------------------------
 
@@ -111,12 +139,19 @@ class BatonTracer(BaseTracer):
                 owner=_owner(meta.get(WORKFLOW_METADATA_KEY), str(agent.get("agent"))),
             )
         self._append(run, meta, EventKind.STEP, data, agent=agent.get("agent") if agent else None)
+        self._step_done(meta)
 
     def _on_chain_error(self, run: Run) -> None:
         self._on_root_end(run, "failed")
         meta = _metadata(run)
         if not _is_node_run(run, meta):
             return
+        try:
+            self._node_error(run, meta)
+        finally:
+            self._step_done(meta)
+
+    def _node_error(self, run: Run, meta: dict[str, Any]) -> None:
         with self._lock:
             gate = self._pending_gate.pop(str(run.id), None)
             self._usage.pop(str(run.id), None)
@@ -203,7 +238,8 @@ class BatonTracer(BaseTracer):
             return
         payload = dict(data) if isinstance(data, dict) else {"value": data}
         payload.setdefault("task", meta.get("langgraph_checkpoint_ns"))
-        self.store.append(
+        self._record(
+            meta,
             TraceEvent(
                 thread_id=str(thread_id),
                 kind=kind,
@@ -213,7 +249,7 @@ class BatonTracer(BaseTracer):
                 run_id=str(run_id),
                 at=datetime.now(UTC),
                 data=payload,
-            )
+            ),
         )
 
     def _append(
@@ -227,7 +263,8 @@ class BatonTracer(BaseTracer):
         thread_id = meta.get("thread_id")
         if not thread_id:
             return
-        self.store.append(
+        self._record(
+            meta,
             TraceEvent(
                 thread_id=str(thread_id),
                 kind=kind,
@@ -236,8 +273,35 @@ class BatonTracer(BaseTracer):
                 run_id=str(run.id),
                 at=run.end_time or datetime.now(UTC),
                 data=data,
-            )
+            ),
         )
+
+    def _record(self, meta: dict[str, Any], event: TraceEvent) -> None:
+        """Keep an event of a running step with the step's others; write one outside a step."""
+        checkpoint_ns = meta.get("langgraph_checkpoint_ns")
+        task = task_id_of(checkpoint_ns)
+        if task is None:
+            self.store.append(event)
+            return
+        carrier = CURRENT_CARRIER.get()
+        with self._lock:
+            if carrier is None:
+                self._steps.setdefault((event.thread_id, task), []).append(event)
+                return
+            self._carriers[event.thread_id] = carrier
+        step = meta.get("langgraph_step")
+        carrier.hold(str(checkpoint_ns), step if isinstance(step, int) else None, event)
+
+    def _step_done(self, meta: dict[str, Any]) -> None:
+        """A step ended: write its events in one transaction, unless the saver carries them
+        (then they are written with the step's writes)."""
+        task = task_id_of(meta.get("langgraph_checkpoint_ns"))
+        thread_id = meta.get("thread_id")
+        if task is None or not thread_id:
+            return
+        with self._lock:
+            events = self._steps.pop((str(thread_id), task), [])
+        self.store.append_many(events)
 
 
 TRACE_ALL_RUNS_ENV = "BATON_TRACE_ALL_RUNS"
@@ -260,10 +324,12 @@ def hide_sensitive(data: Any) -> Any:
     """`data` with every field marked sensitive in a registered contract redacted, and the text of
     model calls (prompts, answers, quoted evidence) masked: they are built from the documents; a
     long list (a data set's rows) is kept as its length and first items (`bounded`)."""
-    hidden = redact(data, registered_sensitive_fields())
-    if isinstance(hidden, dict) and MODEL_RUN_KEYS & hidden.keys():
-        hidden = redact(hidden, MODEL_TEXT_KEYS)
-    return bounded(hidden)
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    keys = registered_sensitive_fields()
+    if isinstance(data, dict) and MODEL_RUN_KEYS & data.keys():
+        keys = keys | MODEL_TEXT_KEYS
+    return redacted_and_bounded(data, keys)
 
 
 MODEL_RUN_KEYS = frozenset({"messages", "generations", "raw", "parsed"})

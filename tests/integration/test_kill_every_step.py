@@ -1,10 +1,11 @@
-"""Crash-safety across worker processes on one PostgreSQL database: a run is killed with SIGKILL
+"""Crash-safety across worker processes on one database (SQLite, PostgreSQL): a run is killed with SIGKILL
 as each node of the underwriting graph starts, and again just as it finishes (before its step is
 checkpointed: LangGraph then runs that node again, langgraph issue 8039), and another process
 resumes the thread; and again just after its writes are saved, before the step's checkpoint
 (LangGraph then leaves it out of the state's `next`: a finished-looking thread with no decision).
 Every run completes, no agent whose result was checkpointed runs again, and
-every side effect (the decision, the reviewer's decision) is recorded exactly once.
+every side effect (the decision, the reviewer's decision) is recorded exactly once. The trace, whose
+events the saver writes with each step's writes, has every step once: none lost, none twice.
 
 Four workers at a time run the killed runs (a process each), then four processes resume them, each
 its share of the threads in turn."""
@@ -71,12 +72,15 @@ class KillAt(BaseCallbackHandler):
 
 if MOMENT == "saved":  # right after the node's writes are saved, before the step's checkpoint
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-    plain_put_writes = AsyncPostgresSaver.aput_writes
-    async def aput_writes(self, config, writes, task_id, task_path=""):
-        await plain_put_writes(self, config, writes, task_id, task_path)
-        if task_path.split(", ")[-1].strip("~()'") == NODE and writes:
-            os.kill(os.getpid(), signal.SIGKILL)
-    AsyncPostgresSaver.aput_writes = aput_writes
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    def killing_after(plain_put_writes):
+        async def aput_writes(self, config, writes, task_id, task_path=""):
+            await plain_put_writes(self, config, writes, task_id, task_path)
+            if task_path.split(", ")[-1].strip("~()'") == NODE and writes:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return aput_writes
+    for saver in (AsyncPostgresSaver, AsyncSqliteSaver):
+        saver.aput_writes = killing_after(saver.aput_writes)
 
 if {durability!r} != "sync":  # as the servers run (LangGraph's default durability)
     import functools
@@ -204,11 +208,37 @@ def _executions(traces: TraceStore, thread: str) -> Counter[str]:
     return Counter(e.node or "" for e in traces.events(thread, EventKind.STEP))
 
 
+def _assert_traced_once(traces: TraceStore, crash: Crash) -> None:
+    """Every step of the finished thread is traced, and none twice: one `step` event per task
+    (a node run), one per agent, one attempt per agent, the gate's stop once for a referred case.
+
+    With LangGraph's async durability a step's writes can be saved before the checkpoint they
+    attach to; killed then, the step runs again from an earlier checkpoint (under a new task id)
+    and both runs are in the trace (`checkpoints.trace_carrier`): there, every agent is traced at
+    least once and no task twice."""
+    events = traces.events(crash.thread)
+    steps = [e for e in events if e.kind is EventKind.STEP]
+    tasks = Counter(str(e.data.get("task")) for e in steps)
+    twice = {task: n for task, n in tasks.items() if n > 1}
+    assert not twice, f"{crash}: steps traced twice: {twice}"
+    by_node = Counter(e.node for e in steps)
+    attempts = Counter(e.node for e in events if e.kind is EventKind.ATTEMPT)
+    exactly = crash.durability == "sync"
+    for agent in (*AGENTS, "finalize"):
+        assert by_node[agent] == 1 or (not exactly and by_node[agent] > 1), (
+            f"{crash}: {agent} traced {by_node[agent]} times"
+        )
+    for agent in AGENTS:
+        assert attempts[agent] == by_node[agent], f"{crash}: {agent}: {attempts[agent]} attempts"
+    stops = [e for e in events if e.kind is EventKind.GATE_FIRED]
+    assert len(stops) == (1 if crash.phase == "review" else 0), f"{crash}: {len(stops)} stops"
+
+
 @pytest.mark.slow
 def test_killed_at_every_step_resumes_in_another_process_with_effects_exactly_once(
-    postgres_url: str,
+    database_url: str,
 ) -> None:
-    url = postgres_url
+    url = database_url
     tag = uuid.uuid4().hex[:6]
     crashes = [Crash(c.node, c.moment, c.phase, tag, c.durability) for c in CRASHES]
     reviews = [c for c in crashes if c.phase == "review"]
@@ -247,3 +277,4 @@ def test_killed_at_every_step_resumes_in_another_process_with_effects_exactly_on
         assert len(reviewed) == (1 if crash in reviews else 0), crash
         if reviewed:
             assert reviewed[0]["payload"]["decision"]["reviewer"] == "Kim"
+        _assert_traced_once(traces, crash)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,6 +81,9 @@ class MemoryTraceStore(TraceStore):
 
     def append(self, event: TraceEvent) -> None:
         self.recorded.append(event)
+
+    def append_many(self, events: Sequence[TraceEvent]) -> None:
+        self.recorded.extend(events)
 
     def kinds(self) -> list[EventKind]:
         return [event.kind for event in self.recorded]
