@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -19,6 +21,15 @@ def redact(value: Any, keys: frozenset[str]) -> Any:
     was replaced, the value itself where nothing was. (It runs on every traced node input and
     output, so it only descends into containers, copies only what it changes, and tells leaves
     apart by their exact type before any `isinstance`: pydantic's `BaseModel` check is slow.)"""
+    return _hidden(value, keys, False)
+
+
+def redacted_and_bounded(value: Any, keys: frozenset[str]) -> Any:
+    """`bounded(redact(value, keys))` in one pass: what a trace records of a value."""
+    return _hidden(value, keys, True)
+
+
+def _hidden(value: Any, keys: frozenset[str], bound: bool) -> Any:
     kind = type(value)
     if kind in _LEAVES:
         return value
@@ -32,25 +43,31 @@ def redact(value: Any, keys: frozenset[str]) -> Any:
             elif type(item) in _LEAVES:
                 continue
             else:
-                new = redact(item, keys)
+                new = _hidden(item, keys, bound)
             if new is not item:
                 if copy is None:
                     copy = dict(value)
                 copy[key] = new
         return value if copy is None else copy
     if kind in _SEQUENCES or isinstance(value, list | tuple):
+        if bound and len(value) > MAX_TRACED_ITEMS:
+            return {
+                "traced": f"the first {TRACED_HEAD} of {len(value)} items",
+                "items": len(value),
+                "head": [_hidden(item, keys, bound) for item in value[:TRACED_HEAD]],
+            }
         items: list[Any] | None = None
         for index, item in enumerate(value):
             if type(item) in _LEAVES:
                 continue
-            new = redact(item, keys)
+            new = _hidden(item, keys, bound)
             if new is not item:
                 if items is None:
                     items = list(value)
                 items[index] = new
         return value if items is None else items
     if isinstance(value, BaseModel):
-        return redact(value.model_dump(mode="json"), keys)
+        return _hidden(value.model_dump(mode="json"), keys, bound)
     return value
 
 
@@ -94,13 +111,22 @@ def sensitive_keys(*models: type[BaseModel]) -> frozenset[str]:
 
 @cache
 def registered_sensitive_fields() -> frozenset[str]:
-    """Sensitive field names across the contracts of every registered agent and the input
-    contract of every workflow."""
-    from graphs.kit.workflows import all_agents, all_workflows
+    """Sensitive field names across every contract in the `schemas` package, where every
+    workflow's contracts live (a test checks that each registered workflow's are there). Reading
+    the contracts costs far less than importing every workflow with its agents and data tables."""
+    import schemas
 
-    contracts = [m for spec in all_agents() for m in (spec.input_contract, spec.output_contract)]
-    contracts += [workflow.input_contract for workflow in all_workflows()]
-    return sensitive_fields(*contracts)
+    models: list[type[BaseModel]] = []
+    for module_info in pkgutil.iter_modules(schemas.__path__):
+        module = importlib.import_module(f"schemas.{module_info.name}")
+        models += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, BaseModel)
+            and value.__module__ == module.__name__
+        ]
+    return sensitive_fields(*models)
 
 
 def _mask(item: Any) -> str:
@@ -118,11 +144,11 @@ def redacting_trace_policy(models: Iterable[type[BaseModel]]) -> TracePolicy:
 
     @cache
     def keys() -> frozenset[str]:
-        # Every registered workflow's contracts: they load with the first traced step, not when
-        # the graph is built (`baton status` builds it and traces nothing).
+        # Every contract's sensitive fields are read at the first traced step, not when the
+        # graph is built (`baton status` builds it and traces nothing).
         return sensitive_keys(*contracts)
 
     return TracePolicy(
-        process_inputs=lambda value: bounded(redact(value, keys())),
-        process_outputs=lambda value: bounded(redact(value, keys())),
+        process_inputs=lambda value: redacted_and_bounded(value, keys()),
+        process_outputs=lambda value: redacted_and_bounded(value, keys()),
     )

@@ -169,8 +169,8 @@ def _gate_node(gate: GateSpec) -> Callable[..., dict[str, Any]]:
 
     @cache
     def hidden_keys() -> frozenset[str]:
-        # Every registered workflow's sensitive fields: they load with the first case the gate
-        # sees, not when the graph is built (`baton status` builds it and runs no node).
+        # Every contract's sensitive fields are read with the first case the gate sees, not when
+        # the graph is built (`baton status` builds it and runs no node).
         return sensitive_keys(*(spec.output_contract for spec in gate.agents))
 
     def review_gate(

@@ -6,7 +6,9 @@ from collections import OrderedDict
 
 from pydantic import BaseModel
 
-from graphs.kit.redaction import REDACTED, redact
+from graphs.kit.redaction import REDACTED, redact, registered_sensitive_fields
+from graphs.kit.workflows import all_workflows
+from schemas.sensitive import sensitive_fields
 
 KEYS = frozenset({"fein", "content"})
 
@@ -66,3 +68,14 @@ def test_a_long_list_is_traced_as_its_length_and_first_items() -> None:
     assert traced["board"] == rows[:5] and traced["investigation_id"] == "LD-1"
     short = {"lines": rows[:MAX_TRACED_ITEMS]}
     assert bounded(short) is short, "nothing is copied when nothing is bounded"
+
+
+def test_every_workflows_sensitive_fields_are_among_the_registered_ones() -> None:
+    """The registered set is read from the `schemas` package (cheaply, without importing the
+    workflows): every registered workflow's contracts, specialists' too, must be covered."""
+    for workflow in all_workflows():
+        specs = (*workflow.agents, *workflow.specialists())
+        contracts = [m for spec in specs for m in (spec.input_contract, spec.output_contract)]
+        declared = sensitive_fields(workflow.input_contract, *contracts)
+        assert declared <= registered_sensitive_fields(), (workflow.name, declared)
+    assert {"fein", "content", "bank_account", "customer_id"} <= registered_sensitive_fields()
