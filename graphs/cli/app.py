@@ -15,7 +15,6 @@ string annotations, twice each, adding about a quarter of typer's own import tim
 import functools
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -87,13 +86,13 @@ def escape(markup: str) -> str:
 
 
 def open_workflow(
-    name: "str | Workflow", database_url: str | None = None
+    name: "str | Workflow", database_url: str | None = None, *, reading_only: bool = False
 ) -> "AbstractContextManager[WorkflowRun]":
     """`graphs.kit.runtime.open_workflow` (the runtime, and LangGraph, load when a command first
     opens a workflow)."""
     from graphs.kit.runtime import open_workflow as opened
 
-    return opened(name, database_url)
+    return opened(name, database_url, reading_only=reading_only)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -260,14 +259,14 @@ def _object(value: Any, what: str) -> dict[str, Any]:
 
 
 @contextmanager
-def _thread_workflow(thread_id: str) -> "Iterator[WorkflowRun]":
+def _thread_workflow(thread_id: str, *, reading_only: bool = False) -> "Iterator[WorkflowRun]":
     from checkpoints.trace_store import TraceStore
 
     url = _url()
     known = TraceStore(url).thread(thread_id)
     if known is None:
         raise UnknownThread(f"no thread {thread_id!r} in this database ({_safe(url)})")
-    with open_workflow(known["workflow"], url) as workflow:
+    with open_workflow(known["workflow"], url, reading_only=reading_only) as workflow:
         yield workflow
 
 
@@ -289,6 +288,8 @@ def _safe(url: str) -> str:
 
 def _program() -> str:
     """How the user should type this command again (`baton` when it is on PATH)."""
+    import shutil
+
     invoked = Path(sys.argv[0])
     found = shutil.which("baton")
     if invoked.name != "baton" or (found and Path(found).resolve() == invoked.resolve()):
@@ -668,7 +669,7 @@ def status(
 ) -> None:
     """Where THREAD stands; without THREAD, recent threads and how often reviewers agreed."""
     if thread_id is not None:
-        with _thread_workflow(thread_id) as flow:
+        with _thread_workflow(thread_id, reading_only=True) as flow:
             _show_report(flow.report(thread_id), as_json)
         return
     from checkpoints.ledger import SideEffectLedger
@@ -862,7 +863,7 @@ def history(
     as_json: JsonFlag = False,
 ) -> None:
     """THREAD's agent steps, oldest first, with status and time."""
-    with _thread_workflow(thread_id) as flow:
+    with _thread_workflow(thread_id, reading_only=True) as flow:
         steps = flow.steps(thread_id)
     rows = [
         {

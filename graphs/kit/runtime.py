@@ -634,16 +634,23 @@ def queued_cases(workflow: str | None = None, database_url: str | None = None) -
 
 
 @contextmanager
-def open_workflow(name: str | Workflow, database_url: str | None = None) -> Iterator[WorkflowRun]:
+def open_workflow(
+    name: str | Workflow, database_url: str | None = None, *, reading_only: bool = False
+) -> Iterator[WorkflowRun]:
     """Compile workflow `name` (or a declaration not in the registry, such as a test's) with the
     saver for `database_url` (default: `BATON_DATABASE_URL`, else `sqlite:///.baton/baton.db`)
-    and yield a `WorkflowRun` for it."""
+    and yield a `WorkflowRun` for it. `reading_only`: only to read threads (their state, report,
+    history), so the long-term store, which only running nodes use, is not opened."""
     entry = name if isinstance(name, Workflow) else get_workflow(name)
     url = configured_database_url(database_url)
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(open_saver(url)) as saver,
-        portal.wrap_async_context_manager(open_store(url)) as store,
     ):
-        graph = entry.builder().compile(checkpointer=saver, store=store, name=entry.name)
-        yield WorkflowRun(entry, graph, url, portal)
+        if reading_only:
+            graph = entry.builder().compile(checkpointer=saver, name=entry.name)
+            yield WorkflowRun(entry, graph, url, portal)
+            return
+        with portal.wrap_async_context_manager(open_store(url)) as store:
+            graph = entry.builder().compile(checkpointer=saver, store=store, name=entry.name)
+            yield WorkflowRun(entry, graph, url, portal)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,8 +24,11 @@ def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     command line opens the toy workflow (which is not in the registry) for its threads."""
     database = f"sqlite:///{tmp_path / 'toy.db'}"
 
-    def opening(name: str, database_url: str | None = None) -> AbstractContextManager[WorkflowRun]:
-        return runtime.open_workflow(toy_workflow() if name == NAME else name, database_url)
+    def opening(
+        name: str, database_url: str | None = None, **options: Any
+    ) -> AbstractContextManager[WorkflowRun]:
+        workflow = toy_workflow() if name == NAME else name
+        return runtime.open_workflow(workflow, database_url, **options)
 
     monkeypatch.setattr(cli, "open_workflow", opening)
     with open_toy(database) as flow:
