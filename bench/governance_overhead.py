@@ -37,7 +37,8 @@ SAMPLE_FOR_BENCH: dict[str, Any] = json.loads(
 )
 BATCH = 10
 ROUNDS = 40
-TARGET = 1.25
+TARGETS = {"memory": 1.10, "sqlite": 1.05, "postgres": 1.05}
+"""Governed ÷ plain per step, at most, by saver."""
 STEPS = len(AGENTS)
 FAN_OUT = ("policy_lookup", "risk", "compliance")
 
@@ -115,6 +116,14 @@ class Overhead:
     ratio: float
     """The median over rounds of governed ÷ plain, each round timing both sides back to back."""
 
+    @property
+    def target(self) -> float:
+        return TARGETS[self.database]
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.target
+
 
 async def _paired_rounds(
     governed: StateGraph, plain: StateGraph, url: str
@@ -178,17 +187,18 @@ def section(rows: list[Overhead]) -> str:
         'the same saver (`durability="sync"`); both run on the event loop, so the difference is what '
         "governance adds. The two sides run in alternating batches of "
         f"{BATCH} runs, {ROUNDS} rounds; the table gives medians per agent step and the median of "
-        "the rounds' ratios. "
-        "Target: governed ≤ 1.25 times plain.",
+        "the rounds' ratios.",
         "",
-        "| saver | governed µs/step | plain µs/step | governed / plain |",
-        "|---|---:|---:|---:|",
+        "| saver | governed µs/step | plain µs/step | governed / plain | target |",
+        "|---|---:|---:|---:|---|",
     ]
     for row in rows:
+        verdict = "met" if row.met else "not met"
         lines.append(
-            f"| {row.database} | {row.governed_us:,.0f} | {row.plain_us:,.0f} | {row.ratio:.2f} |"
+            f"| {row.database} | {row.governed_us:,.0f} | {row.plain_us:,.0f} | {row.ratio:.2f} "
+            f"| ≤ {row.target}: {verdict} |"
         )
-    over = [row for row in rows if row.ratio > TARGET]
+    over = [row for row in rows if not row.met]
     if over:
         lines += [
             "",
@@ -197,9 +207,8 @@ def section(rows: list[Overhead]) -> str:
                 f"{row.database} ({row.governed_us - row.plain_us:,.0f} µs more per step)"
                 for row in over
             )
-            + ". With nothing else in a step (no saver I/O), the validation of input and output "
-            "contracts, the redaction of sensitive fields for tracers and the result envelope show "
-            "in full; with a database saver they are a small share of a step.",
+            + ". What remains per step is the validation of the input and output contracts "
+            "(in strict JSON mode), the result envelope and the redaction of what tracers record.",
         ]
     return "\n".join(lines) + "\n"
 
