@@ -4,27 +4,34 @@ A step's trace events are held in memory while the step runs (`TraceCarrier.hold
 the saver in the same transaction as the step's writes (`aput_writes`): one commit for both, so a
 crash leaves both or neither. A killed step whose writes were not saved runs again on resume and
 is traced once, by that run; a step whose writes were saved is not run again and its events are
-there. Events still held when a checkpoint is saved (a step that wrote nothing, or whose writes
-could not be saved) go in the checkpoint's transaction, so a checkpoint never holds a step whose
-trace is missing; a checkpoint that cannot take them is not saved, and under `durability="sync"`
-the run stops there.
+there. The steps of a subgraph that saves nothing of its own go with the writes of the task that
+ran it. Events still held when a checkpoint is saved (a step whose writes are saved after it, or
+could not be saved) go in the checkpoint's transaction, so a checkpoint is not saved without the
+events of the steps it holds; one that cannot take them is not saved, and under
+`durability="sync"` the run stops there. A write that fails marks the thread, and its next step
+refuses to start until a checkpoint has taken the events again.
 
-With LangGraph's async durability (the servers' default) a step's writes may be saved before the
-checkpoint they attach to. If the process dies before that checkpoint is saved, LangGraph runs the
-step again from an earlier checkpoint, and the first run's events stay in the trace, as its
-writes stay in the saver: the step shows twice, under two task ids. With `durability="sync"`
-(what `baton` and `WorkflowRun` use) a checkpoint is saved before the next step starts, so this
-cannot happen.
+A side effect recorded in the ledger first waits until the checkpoint its step runs from is saved
+(`wait_until_durable`): with LangGraph's async durability (the servers' default) the next steps
+run while checkpoints are being saved, and a crash would otherwise re-run, from an earlier
+checkpoint, a step whose effect is already recorded (under another task id, so another key).
+
+With async durability a step's writes may also be saved before the checkpoint they attach to. If
+the process dies before that checkpoint is saved, LangGraph runs the step again from an earlier
+checkpoint, and the first run's events stay in the trace, as its writes stay in the saver: the
+step shows twice, under two task ids. With `durability="sync"` (what `baton` and `WorkflowRun`
+use) a checkpoint is saved before the next step starts, so this cannot happen.
 
 The savers stay LangGraph's official ones (`carry_traces` binds the trace-carrying methods on the
-instance); a graph run on one finds the carrier through `CURRENT_CARRIER`, set when the run reads
-its thread's checkpoint."""
+instance); a run on one finds the carrier through `CURRENT_CARRIER`, set when the run reads its
+thread's checkpoint, and uses it for that thread only."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -67,8 +74,13 @@ class TraceCarrier:
         self._held: dict[tuple[str, str], list[_Held]] = {}
         self._order = itertools.count()
         self._failures: dict[str, BaseException] = {}
-        self._saved: dict[str, dict[str, BaseException | None]] = {}
-        """Per thread, checkpoints known saved (None) or that failed to save (the error)."""
+        self._saved: OrderedDict[tuple[str, str], str] = OrderedDict()
+        """The latest checkpoint id known saved, by (thread, namespace): a graph's checkpoints
+        are saved in order, so every id up to it is saved too (least recently used first)."""
+        self._unsaved: dict[tuple[str, str], tuple[str, BaseException]] = {}
+        """The checkpoint whose save failed, with the error, by (thread, namespace)."""
+        self._serving: set[str] = set()
+        """Threads a run on this carrier's saver has read (their steps' events are held)."""
         self._saved_changed = threading.Condition(self._lock)
 
     def hold(self, checkpoint_ns: str, step: int | None, event: TraceEvent) -> None:
@@ -87,9 +99,17 @@ class TraceCarrier:
             return (thread_id, task_id) in self._held
 
     def take(self, thread_id: str, task_id: str) -> list[_Held]:
-        """The events held for one task, no longer held."""
+        """The events held for one task, and for the steps of a graph it ran as a subgraph that
+        its graph did not save (a subgraph without a checkpointer of its own), no longer held:
+        the task's writes are saved after all of them ended."""
+        suffix = f":{task_id}"
         with self._lock:
-            return self._held.pop((thread_id, task_id), [])
+            taken = self._held.pop((thread_id, task_id), [])
+            for key in [key for key in self._held if key[0] == thread_id]:
+                inside = self._held[key][0].namespace.split("|")
+                if any(part.endswith(suffix) for part in inside):
+                    taken += self._held.pop(key)
+        return sorted(taken, key=lambda held: held.order)
 
     def take_until(self, thread_id: str, namespace: str, step: int) -> list[_Held]:
         """The events held for the tasks of one graph (its checkpoint namespace) that ran at or
@@ -143,28 +163,56 @@ class TraceCarrier:
                 f"({type(error).__name__}: {error}); the run stops rather than go on untraced"
             ) from error
 
+    def serve(self, thread_id: str) -> None:
+        """A run on this carrier's saver reads the thread: hold its steps' events."""
+        with self._lock:
+            self._serving.add(thread_id)
+
+    def serves(self, thread_id: str) -> bool:
+        with self._lock:
+            return thread_id in self._serving
+
     def checkpoint_saved(
-        self, thread_id: str, checkpoint_id: str, error: BaseException | None = None
+        self,
+        thread_id: str,
+        namespace: str,
+        checkpoint_id: str,
+        error: BaseException | None = None,
     ) -> None:
-        """Note that a checkpoint of the thread is saved (or, with `error`, failed to save)."""
+        """Note that a checkpoint of a thread's graph is saved (or, with `error`, failed to)."""
+        key = (thread_id, namespace)
         with self._saved_changed:
-            known = self._saved.setdefault(thread_id, {})
-            known[checkpoint_id] = error
-            for old in list(known)[:-KEPT_CHECKPOINTS]:
-                del known[old]
+            if error is not None:
+                self._unsaved[key] = (checkpoint_id, error)
+            elif checkpoint_id > self._saved.get(key, ""):
+                self._saved[key] = checkpoint_id
+                self._saved.move_to_end(key)
+                self._unsaved.pop(key, None)
+                while len(self._saved) > KEPT_GRAPHS:
+                    self._saved.popitem(last=False)
             self._saved_changed.notify_all()
 
-    def wait_saved(self, thread_id: str, checkpoint_id: str, timeout: float) -> None:
-        """Block until the thread's checkpoint `checkpoint_id` is saved: a side effect must not
-        happen before the step it follows is durable (with LangGraph's async durability the next
-        steps run while the checkpoint is being saved). Raises TraceNotWritten when that
-        checkpoint failed to save or is not saved within `timeout` seconds."""
-        with self._saved_changed:
-            done = self._saved_changed.wait_for(
-                lambda: checkpoint_id in self._saved.get(thread_id, {}), timeout
+    def wait_saved(
+        self, thread_id: str, namespace: str, checkpoint_id: str, timeout: float
+    ) -> None:
+        """Block until the checkpoint `checkpoint_id` of a thread's graph is saved: a side effect
+        must not happen before the step it follows is durable (with LangGraph's async durability
+        the next steps run while the checkpoint is being saved). Raises TraceNotWritten when
+        that checkpoint failed to save or is not saved within `timeout` seconds."""
+        key = (thread_id, namespace)
+
+        def settled() -> bool:
+            failed = self._unsaved.get(key)
+            return self._saved.get(key, "") >= checkpoint_id or (
+                failed is not None and failed[0] <= checkpoint_id
             )
-            error = self._saved.get(thread_id, {}).get(checkpoint_id)
-        if not done or error is not None:
+
+        with self._saved_changed:
+            done = self._saved_changed.wait_for(settled, timeout)
+            saved = self._saved.get(key, "") >= checkpoint_id
+            failed = self._unsaved.get(key)
+        if not saved:
+            error = failed[1] if done and failed is not None else None
             why = f"{type(error).__name__}: {error}" if error else f"not within {timeout:.0f} s"
             raise TraceNotWritten(
                 f"checkpoint {checkpoint_id} of thread {thread_id!r} was not saved ({why}): "
@@ -178,8 +226,13 @@ class TraceCarrier:
             for key in [key for key in self._held if key[0] == thread_id]:
                 del self._held[key]
             self._failures.pop(thread_id, None)
-            self._saved.pop(thread_id, None)
+            self._serving.discard(thread_id)
+            for key in [key for key in self._unsaved if key[0] == thread_id]:
+                del self._unsaved[key]
 
+
+CARRIER_ATTRIBUTE = "_baton_trace_carrier"
+"""The attribute a carrying saver keeps its carrier in."""
 
 CURRENT_CARRIER: ContextVar[TraceCarrier | None] = ContextVar("baton_trace_carrier", default=None)
 """The carrier of the saver the current graph run checkpoints with (None: the saver is not one
@@ -215,10 +268,15 @@ def carry_traces(saver: BaseCheckpointSaver, database_url: str) -> TraceCarrier:
 
     async def aget_tuple(config: RunnableConfig) -> Any:
         CURRENT_CARRIER.set(carrier)
+        configurable = config["configurable"]
+        carrier.serve(str(configurable["thread_id"]))
         found = await plain_get_tuple(config)
         if found is not None:
-            configurable = found.config["configurable"]
-            carrier.checkpoint_saved(str(configurable["thread_id"]), configurable["checkpoint_id"])
+            carrier.checkpoint_saved(
+                str(configurable["thread_id"]),
+                str(found.config["configurable"].get("checkpoint_ns") or ""),
+                found.config["configurable"]["checkpoint_id"],
+            )
         return found
 
     async def aput_writes(
@@ -267,12 +325,13 @@ def carry_traces(saver: BaseCheckpointSaver, database_url: str) -> TraceCarrier:
                 carrier, thread_id, held, plain_put(config, checkpoint, metadata, new_versions)
             )
         except BaseException as error:
-            carrier.checkpoint_saved(thread_id, checkpoint["id"], error)
+            carrier.checkpoint_saved(thread_id, namespace, checkpoint["id"], error)
             raise
         carrier.written(thread_id)
-        carrier.checkpoint_saved(thread_id, checkpoint["id"])
+        carrier.checkpoint_saved(thread_id, namespace, checkpoint["id"])
         return stored
 
+    setattr(saver, CARRIER_ATTRIBUTE, carrier)
     saver.aget_tuple = aget_tuple  # type: ignore[method-assign]
     saver.aput_writes = aput_writes  # type: ignore[method-assign]
     saver.aput = aput  # type: ignore[method-assign]
@@ -281,11 +340,13 @@ def carry_traces(saver: BaseCheckpointSaver, database_url: str) -> TraceCarrier:
 
 T = TypeVar("T")
 
-KEPT_CHECKPOINTS = 64
-"""How many saved checkpoint ids a carrier remembers per thread (side effects wait for the
-checkpoint their step runs from, a recent one)."""
+KEPT_GRAPHS = 10_000
+"""How many (thread, graph) latest saved checkpoints a carrier remembers (a side effect waits
+for the checkpoint its step runs from, a recent one of a running thread)."""
 DURABILITY_KEY = "__pregel_durability"
 """Where LangGraph keeps a run's durability mode in a step's config."""
+CHECKPOINTER_KEY = "__pregel_checkpointer"
+"""Where LangGraph keeps the saver a step's graph checkpoints with, in the step's config."""
 SAVE_WAIT_SECONDS = 120.0
 """How long a side effect waits for the checkpoint its step runs from to be saved."""
 
@@ -297,13 +358,13 @@ def wait_until_durable() -> None:
     (an async node), where blocking would stop the save it waits for."""
     from langchain_core.runnables.config import var_child_runnable_config
 
-    carrier = CURRENT_CARRIER.get()
     config = var_child_runnable_config.get()
-    if carrier is None or not config:
+    if not config:
         return
     configurable = config.get("configurable") or {}
-    if configurable.get(DURABILITY_KEY) == "exit":
-        return  # nothing is saved before the run ends: there is no step to wait for
+    carrier = getattr(configurable.get(CHECKPOINTER_KEY), CARRIER_ATTRIBUTE, None)
+    if not isinstance(carrier, TraceCarrier) or configurable.get(DURABILITY_KEY) == "exit":
+        return  # not on a carrying saver; or nothing is saved before the run ends
     # A step's config maps each graph's namespace to the checkpoint it runs from; the step's own
     # graph is its namespace without the step's own last part.
     graph_namespace = str(configurable.get("checkpoint_ns") or "").rpartition("|")[0]
@@ -314,7 +375,7 @@ def wait_until_durable() -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        carrier.wait_saved(str(thread_id), str(checkpoint_id), SAVE_WAIT_SECONDS)
+        carrier.wait_saved(str(thread_id), graph_namespace, str(checkpoint_id), SAVE_WAIT_SECONDS)
 
 
 async def _riding(
@@ -329,8 +390,10 @@ async def _riding(
     try:
         return await call
     except BaseException as error:
-        carrier.give_back(held)
-        carrier.failed(thread_id, error)
+        if held:
+            carrier.give_back(held)
+            if not isinstance(error, asyncio.CancelledError):
+                carrier.failed(thread_id, error)
         raise
     finally:
         _RIDING.reset(token)

@@ -78,7 +78,9 @@ class BatonTracer(BaseTracer):
             field = get_workflow(run.name).subject_field
             subject = run.inputs.get(field) if isinstance(run.inputs, dict) else None
             self.store.register_thread(str(thread_id), run.name, subject)
-        elif _is_node_run(run, meta) and (carrier := CURRENT_CARRIER.get()) is not None:
+        elif _is_node_run(run, meta) and (carrier := _carrier_for(str(thread_id))) is not None:
+            with self._lock:
+                self._carriers[str(thread_id)] = carrier  # the run's end forgets what it held
             carrier.check(str(thread_id))  # no step runs on after one whose trace was lost
 
     def _on_root_end(self, run: Run, status: str) -> None:
@@ -96,7 +98,8 @@ class BatonTracer(BaseTracer):
             ]
         if carrier is not None:
             carrier.discard(thread_id)
-        self.store.append_many(unfinished)
+        if unfinished:
+            self.store.append_many(unfinished)
         if run.name in workflow_names():
             self.store.set_thread_status(thread_id, status)
 
@@ -283,7 +286,7 @@ class BatonTracer(BaseTracer):
         if task is None:
             self.store.append(event)
             return
-        carrier = CURRENT_CARRIER.get()
+        carrier = _carrier_for(event.thread_id)
         with self._lock:
             if carrier is None:
                 self._steps.setdefault((event.thread_id, task), []).append(event)
@@ -352,6 +355,14 @@ def redact_langsmith_runs() -> bool:
         client=langsmith.Client(hide_inputs=hide_sensitive, hide_outputs=hide_sensitive)
     )
     return True
+
+
+def _carrier_for(thread_id: str) -> TraceCarrier | None:
+    """The carrier of the saver this run checkpoints with, if it is one Baton opened: the one
+    the run's context names, provided its saver read this thread (a context can outlive a run:
+    a later run in the same task, on another saver or none, is not carried)."""
+    carrier = CURRENT_CARRIER.get()
+    return carrier if carrier is not None and carrier.serves(thread_id) else None
 
 
 def _metadata(run: Run) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import pytest
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
+from checkpoints.saver import open_saver
 from checkpoints.trace_store import TraceStore
 from graphs.kit.context import BatonContext
 from graphs.kit.runtime import open_workflow
@@ -92,3 +93,29 @@ def test_events_written_with_the_writes_read_back_as_written(database_url: str) 
     assert appended.model_dump(exclude={"seq", "thread_id"}) == intake.model_dump(
         exclude={"seq", "thread_id"}
     )
+
+
+def test_a_later_run_in_the_same_task_on_another_saver_is_traced(tmp_path: Any) -> None:
+    """The carrier a run finds in its context is the saver's it read its thread with: a later
+    run in the same asyncio task, on a saver Baton did not open, is traced by the tracer."""
+    url = f"sqlite:///{tmp_path / 'baton.db'}"
+    store = TraceStore(url)
+    submission = load_sample("01_clean_straight_through")
+
+    def config(thread: str) -> RunnableConfig:
+        return cast(
+            RunnableConfig,
+            {"configurable": {"thread_id": thread}, "callbacks": [BatonTracer(store)]},
+        )
+
+    async def both() -> None:
+        context = BatonContext(database_url=url)
+        async with open_saver(url) as saver:
+            carried = get_workflow("underwriting").builder().compile(checkpointer=saver)
+            await carried.ainvoke(submission, config("carried"), context=context)  # type: ignore[arg-type]
+            other = get_workflow("underwriting").builder().compile(checkpointer=InMemorySaver())
+            await other.ainvoke(submission, config("other"), context=context)  # type: ignore[arg-type]
+
+    asyncio.run(both())
+    _assert_every_step_once(store.events("carried"))
+    _assert_every_step_once(store.events("other"))
