@@ -256,9 +256,26 @@ def carry_traces(saver: BaseCheckpointSaver, database_url: str) -> TraceCarrier:
     elif isinstance(saver, InMemorySaver):
         _memory_writes_trace_first(saver, TraceStore(database_url))
 
-    plain_get_tuple = saver.aget_tuple
-    plain_put_writes = saver.aput_writes
-    plain_put = saver.aput
+    # The class's own methods, looked up at each call (not bound now): a patch of the class
+    # made after the saver was opened (a test's planted crash) still runs.
+    saver_class = type(saver)
+
+    def plain_get_tuple(config: RunnableConfig) -> Awaitable[Any]:
+        return saver_class.aget_tuple(saver, config)
+
+    def plain_put_writes(
+        config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str, task_path: str
+    ) -> Awaitable[None]:
+        return saver_class.aput_writes(saver, config, writes, task_id, task_path)
+
+    def plain_put(
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> Awaitable[RunnableConfig]:
+        return saver_class.aput(saver, config, checkpoint, metadata, new_versions)
+
     # LangGraph saves writes and checkpoints in the background, in no fixed order. A checkpoint
     # waits for the writes being saved to the checkpoints before it in its graph (the events of
     # one that failed are then held again), then takes every event still held for the steps it

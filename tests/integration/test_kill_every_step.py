@@ -129,6 +129,9 @@ CRASHES = [
 ]
 
 
+SQLITE_CRASHES = [c for c in CRASHES if c.moment != "start" and c.durability == "sync"]
+
+
 def _in_workers(
     start: Callable[[str, Crash], list[str]], url: str, crashes: list[Crash]
 ) -> dict[Crash, subprocess.CompletedProcess[str]]:
@@ -240,7 +243,10 @@ def test_killed_at_every_step_resumes_in_another_process_with_effects_exactly_on
 ) -> None:
     url = database_url
     tag = uuid.uuid4().hex[:6]
-    crashes = [Crash(c.node, c.moment, c.phase, tag, c.durability) for c in CRASHES]
+    # On SQLite, the moments that decide what the trace holds (a step's writes and its events
+    # saved together, or neither), with the durability `baton` runs; on PostgreSQL, every crash.
+    chosen = CRASHES if not url.startswith("sqlite") else SQLITE_CRASHES
+    crashes = [Crash(c.node, c.moment, c.phase, tag, c.durability) for c in chosen]
     reviews = [c for c in crashes if c.phase == "review"]
     with open_workflow("underwriting", url) as flow:  # the referred cases wait for a reviewer
         for crash in reviews:
