@@ -50,13 +50,21 @@ _NOT_PARTY_ALIASES = re.compile(
     r"parties|party|closing date|term|territory|product|products|services|us|we|you)$",
     re.IGNORECASE,
 )
-_GROUP = re.compile(r"^\(\s*(?:together|collectively|each|individually|and\s+together)\b", re.I)
+_GROUP = re.compile(
+    r"^\(\s*(?:together|collectively|each|individually|and\s+together)\b"
+    r"(?!,?\s*(?:the\s+)?[\"\u201c][^\"\u201c\u201d]{1,40}[\"\u201d](?:\s+or\s+(?:the\s+)?"
+    r"[\"\u201c][^\"\u201c\u201d]{1,40}[\"\u201d])?\s*\)$)",
+    re.I,
+)
+"""A parenthetical naming several parties together; not one that gives a single party (a company
+with its subsidiaries) its defined term: "(collectively, "MusclePharm" or the "Company")"."""
 _LEAD = re.compile(
     r"^[\s,;:.\-\u2013]*(?:(?:by\s+and\s+)?(?:between|among)\b\s*:?\s*)?"
     r"(?:(?:and|AND|And)\b\s*:?[\s\-\u2013]*)?(?:on the other hand,?\s*)?"
+    r"(?:(?:its|their)\s+[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2}\s*,\s*(?=[A-Z]))?"
     r"(?:\(\s*\w{1,3}\s*\)|\d{1,2}\.|\d{1,2}\)|[a-z]\))?\s*"
 )
-"""What comes before a name in its segment: "and", "(2)", "between:"."""
+"""What comes before a name in its segment: "and", "(2)", "between:", "and its Reseller,"."""
 _CONTINUATION = re.compile(
     r"(?:a|an|having|with|located|whose|which|organized|incorporated|existing|each|its|as|on|"
     r"for|dba|formerly|through|in|of|is|are|residing|acting|together)\b"

@@ -354,3 +354,60 @@ def test_a_key_term_is_right_only_when_label_and_prediction_agree(tmp_path: Path
     assert short["predicted"] == ["Birch First Global Investments, Inc.", "Mount Co., Ltd."]
     unread = next(w for w in fields["governing_law"]["wrong"] if w["contract"] == "Plain.pdf")
     assert unread["predicted"] is None
+
+
+CLARUS = """SUBSCRIPTION AGREEMENT
+
+This Subscription Agreement is made as of April 2, 2019 by and between Clarus IV-C, L.P., a
+Delaware limited partnership ("Fund"), and Mount Knowledge Holdings Inc., a Nevada corporation
+("Investor").
+"""
+
+PARTY_LABELS = {
+    # Extraction reads Clarus as "Clarus IV-C, L.P." and "Mount Knowledge Holdings Inc.".
+    # CUAD lists the parties together as an entry of their own: a reference, not a party.
+    "Together.pdf": 'Clarus IV-C, L.P. ("Fund"); Mount Knowledge Holdings Inc. ("Investor"); '
+    'Fund and Investor (individually a "Party" and collectively the "Parties")',
+    # A misspelt label (one letter dropped) and a defined term given in quotes alone.
+    "Misspelt.pdf": 'Clarus IV-C, L.P. "Fund"; Mount Kowledge Holdings Inc. ("Investor")',
+    # A qualifier is not part of the name.
+    "Qualified.pdf": 'Clarus IV-C, L.P. including its successors and permitted assigns ("Fund"); '
+    'Mount Knowledge Holdings Inc. ("Investor")',
+    # Another fund of the same family differs by one letter: a different party, wrong.
+    "Sibling.pdf": 'Clarus IV-B, L.P. ("Fund"); Mount Knowledge Holdings Inc. ("Investor")',
+    # A party the contract does not name: wrong.
+    "Third.pdf": 'Clarus IV-C, L.P. ("Fund"); Mount Knowledge Holdings Inc. ("Investor"); '
+    'Arnold Pine ("Guarantor")',
+    # A different word in a name is not a misspelling: wrong.
+    "Renamed.pdf": 'Clarus IV-C, L.P. ("Fund"); Mount Wisdom Holdings Inc. ("Investor")',
+}
+
+
+def test_party_labels_are_read_as_names(tmp_path: Path) -> None:
+    """A party label is compared name by name: an entry naming other parties together is left
+    out, defined terms (quoted alone too) and qualifiers are dropped, and a label name may differ
+    from the contract's by one letter in one long word; a sibling fund ("IV-B" for "IV-C"), a
+    party too many or another word is wrong. `parties_exact` keeps the strict set comparison."""
+    folder = tmp_path / "parties"
+    folder.mkdir()
+    for filename in PARTY_LABELS:
+        (folder / f"{Path(filename).stem}.txt").write_text(CLARUS, encoding="utf-8")
+    labels = write_labels(
+        tmp_path / "labels.csv",
+        {name: (set(), {"parties": label}) for name, label in PARTY_LABELS.items()},
+    )
+    done = run(str(folder), str(labels), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    parties = report["fields"]["parties"]
+    assert {wrong["contract"] for wrong in parties["wrong"]} == {
+        "Sibling.pdf",
+        "Third.pdf",
+        "Renamed.pdf",
+    }
+    assert parties["wrong"][0]["predicted"] == [
+        "Clarus IV-C, L.P.",
+        "Mount Knowledge Holdings Inc.",
+    ]
+    # Strictly, only an exact set of names counts: none of these labels is one.
+    assert report["parties_exact"] == {"share": 0.0, "right": 0, "n": len(PARTY_LABELS)}

@@ -116,3 +116,30 @@ def test_overlong_name_is_dropped_but_the_other_party_kept() -> None:
 def test_long_run_of_words_before_a_legal_form_is_not_a_name() -> None:
     text = "Lorem ipsum dolor, under which Sit Amet " * 5_000 + ' Inc. ("X")'
     assert names(text) == []
+
+
+def test_a_party_introduced_by_its_role_after_the_other() -> None:
+    text = (
+        "This Distribution Agreement is entered into by and between Kestrel Incentive Services, "
+        'L.L.C., a Missouri limited liability company ("KIS"), and its Reseller, Schoolyard, '
+        'Inc., a Delaware corporation ("Schoolyard").'
+    )
+    assert names(text) == ["Kestrel Incentive Services, L.L.C.", "Schoolyard, Inc."]
+
+
+def test_a_company_with_its_subsidiaries_collectively_is_one_party() -> None:
+    text = (
+        'This Agreement is entered into by and between Harbor MP, LLC ("Lender"), and Osprey '
+        'Labs, Inc. ("Labs") (collectively, Lender and Labs are referred to as the "AS '
+        'Parties") and Pelican Corporation with its principal place of business in Denver, '
+        'Colorado and its subsidiaries, (collectively, "Pelican" or the "Company").'
+    )
+    assert names(text) == ["Harbor MP, LLC", "Osprey Labs, Inc.", "Pelican Corporation"]
+
+
+def test_parties_named_together_are_not_a_party() -> None:
+    text = (
+        'This Agreement is made between Kite Corp. ("Kite") and Vane Ltd. ("Vane") (together, '
+        'the "Parties") and Wren LLC (collectively with Kite, the "Sellers").'
+    )
+    assert names(text) == ["Kite Corp.", "Vane Ltd."]
