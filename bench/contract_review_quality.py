@@ -27,21 +27,25 @@ none, as wrong):
   prediction's `on` must be that day (stated, or computed from a rule); a `perpetual` label is
   matched by a prediction of kind "perpetual" ("until terminated", "indefinitely"); otherwise
   (redacted `[]/[]/2020`) the normalised texts must be equal.
-- `parties`: the label's `;`-separated names against the predicted values, one to one. From
-  the label, defined terms are removed (parenthetical or only quoted: `MP3.com Inc. "MP3.com"`),
+- `parties`: the label's names (`;`-separated, or a name following another's defined term)
+  against the predicted values, one to one. From the label, defined terms are removed
+  (parenthetical, or only quoted at the end: `MP3.com Inc. "MP3.com"`),
   with what qualifies a name rather than names it ("including its successors and permitted
   assigns", "on behalf of itself and its affiliates", "and its subsidiaries", ", not
-  individually"); an entry that only names other entries together ("Vericel and MediWound
-  (individually as a "Party" ...)", `Individually as "Party" and collectively as "Parties"`) is a
-  reference to parties already listed, not a party, and is left out. Each name is lower-cased,
+  individually", written in lower case); an entry that only names other entries together, with
+  a word saying so ("Vericel and MediWound (individually as a "Party" ...)", `Individually as
+  "Party" and collectively as "Parties"`), is a reference to parties already listed, not a party,
+  and is left out (unless every entry is one). Each name is lower-cased,
   `d/b/a`/`dba` tails, punctuation, a leading "the" and corporate suffixes (Inc, Incorporated,
   LLC, L.L.C., Ltd, Limited, Corp, Corporation, Co, Company, LP, LLP, PLC, GmbH, AG, SA, NV, BV,
   …) removed. Two names are the same when they are equal ignoring spaces ("B C Marketing" and
   "BC Marketing"), or when they have as many words and differ in one word of five letters or
-  more by one letter added, dropped or changed (a misspelt label: "Mount Kowledge Holdings" for
-  the contract's "Mount Knowledge Holdings"; never "Clarus IV-B" for "Clarus IV-C"); each label
-  name must be matched by a different predicted name and no predicted name left over. The JSON's `parties_exact` keeps the stricter figure: the sets of
-  normalised names equal, every label entry counted.
+  more, with the same first and last letter, by one letter added, dropped or changed (a
+  misspelt label: "Mount Kowledge Holdings" for the contract's "Mount Knowledge Holdings"; not
+  "Clarus IV-B" for "Clarus IV-C", "Alcon" for "Falcon" or "Partners" for "Partner"); each
+  label name must be matched by a different predicted name and no predicted name left over.
+  The JSON's `parties_exact` keeps the stricter figure: the sets of normalised names equal,
+  every label entry counted.
 - text fields (`renewal_term`, `notice_period`, `governing_law`): lower-cased, number words
   written as digits, "(30)" after "thirty" dropped, plurals made singular, punctuation and a
   leading "the", "state of" or "commonwealth of" removed, whitespace collapsed; then equal.
@@ -486,42 +490,27 @@ def parties_exactly_right(label: str, predicted: Any) -> bool:
     return party_names(label.split(";")) == party_names(values)
 
 
-_QUOTED_TERM = re.compile(r"[\"\u201c\u201d][^\"\u201c\u201d]{0,80}[\"\u201c\u201d]")
+_QUOTED_TERM = re.compile(r"[\"\u201c\u201d][^\"\u201c\u201d]{0,80}[\"\u201c\u201d][\s).]*$")
+"""A defined term given in quotes alone, ending the entry: `MP3.com Inc. "MP3.com"`."""
 _QUALIFIER = re.compile(
     r",?\s+(?:including\s+(?:its|his|her|their)\b|on\s+behalf\s+of\b|not\s+individually\b|"
-    r"and\s+its\s+(?:[\w-]+\s+){0,3}?(?:affiliates|subsidiaries|debtors|successors)\b).*$",
-    re.IGNORECASE | re.DOTALL,
+    r"and\s+its\s+(?:[a-z0-9-]+\s+){0,3}?(?:affiliates|subsidiaries|debtors|successors)\b)"
+    r"[^()]*$",
+    re.DOTALL,
 )
-_REFERENCE_WORDS = frozenset(
-    [
-        "a",
-        "all",
-        "and",
-        "as",
-        "be",
-        "both",
-        "collectively",
-        "each",
-        "herein",
-        "hereinafter",
-        "individually",
-        "jointly",
-        "of",
-        "or",
-        "parties",
-        "party",
-        "referred",
-        "shall",
-        "the",
-        "their",
-        "to",
-        "together",
-        "with",
-    ]
-)
-_JOINING_WORDS = frozenset(
-    ["and", "or", "both", "collectively", "each", "individually", "jointly", "together"]
-)
+"""What qualifies a name to the end of its entry, written in lower case as CUAD's labels write it
+(so "Smith and its Affiliates Holdings LLC" keeps its name)."""
+_NEXT_NAME = re.compile(r"(?<=\))\s*,\s*(?=[A-Z])")
+"""Where an entry goes on to another name after a defined term: `X ("MIL"), Nirmal K. MINDA`."""
+_REFERENCE_WORDS = frozenset({
+    "a", "all", "and", "as", "be", "both", "collectively", "each", "herein", "hereinafter",
+    "individually", "jointly", "of", "or", "parties", "party", "referred", "shall", "the",
+    "their", "to", "together", "with",
+})  # fmt: skip
+_REFERENCE_MARKS = frozenset({
+    "both", "collectively", "each", "individually", "jointly", "parties", "party", "together",
+})  # fmt: skip
+"""A word one of which an entry naming other parties together always has."""
 
 
 def _words(text: str) -> set[str]:
@@ -529,26 +518,28 @@ def _words(text: str) -> set[str]:
 
 
 def label_party_entries(label: str) -> list[str]:
-    """The party names of a CUAD `Parties` answer: its `;`-separated entries without defined
-    terms and qualifiers, leaving out entries that only refer to other entries together."""
+    """The party names of a CUAD `Parties` answer: its entries (`;`-separated, or a name
+    following another's defined term) without defined terms and qualifiers, leaving out entries
+    that only refer to other entries together (all of them kept when that would leave none)."""
     # A stray opening bracket before a name ("(DGT Corp. ("DGT")") would hide the whole entry.
-    entries = [re.sub(r"^\s*\((?=[^()]*\()", "", entry) for entry in label.split(";")]
-    entries = [entry for entry in entries if entry.strip()]
-    names = [
-        _QUALIFIER.sub("", _QUOTED_TERM.sub(" ", _DEFINED_TERM.sub(" ", entry)))
-        for entry in entries
-    ]
+    pieces = [re.sub(r"^\s*\((?=[^()]*\()", "", entry) for entry in label.split(";")]
+    entries = [piece for entry in pieces for piece in _NEXT_NAME.split(entry) if piece.strip()]
+    names = []
+    for entry in entries:
+        name = _DEFINED_TERM.sub(" ", entry).strip()
+        name = _QUALIFIER.sub("", _QUOTED_TERM.sub("", name)).strip()
+        names.append(name)
     kept = []
-    for index, name in enumerate(names):
+    for index, (entry, name) in enumerate(zip(entries, names, strict=True)):
         others: set[str] = set()
-        for other_index, entry in enumerate(entries):
+        for other_index, other in enumerate(entries):
             if other_index != index:
-                others |= _words(entry)
+                others |= _words(other)
         own = _words(name)
-        refers_only = bool(own & _JOINING_WORDS) and own <= _REFERENCE_WORDS | others
-        if not refers_only:
+        refers_only = bool(_words(entry) & _REFERENCE_MARKS) and own <= _REFERENCE_WORDS | others
+        if name and not refers_only:
             kept.append(name)
-    return kept
+    return kept or [name for name in names if name]
 
 
 def _same_party(label: str, predicted: str) -> bool:
@@ -564,7 +555,11 @@ def _same_party(label: str, predicted: str) -> bool:
         return False
     ((a, b),) = differing
     return (
-        min(len(a), len(b)) >= 5 and a.isalpha() and b.isalpha() and Levenshtein.distance(a, b) <= 1
+        min(len(a), len(b)) >= 5
+        and a.isalpha()
+        and b.isalpha()
+        and (a[0], a[-1]) == (b[0], b[-1])
+        and Levenshtein.distance(a, b) <= 1
     )
 
 

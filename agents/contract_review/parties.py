@@ -50,14 +50,17 @@ _NOT_PARTY_ALIASES = re.compile(
     r"parties|party|closing date|term|territory|product|products|services|us|we|you)$",
     re.IGNORECASE,
 )
-_GROUP = re.compile(
-    r"^\(\s*(?:together|collectively|each|individually|and\s+together)\b"
-    r"(?!,?\s*(?:the\s+)?[\"\u201c][^\"\u201c\u201d]{1,40}[\"\u201d](?:\s+or\s+(?:the\s+)?"
-    r"[\"\u201c][^\"\u201c\u201d]{1,40}[\"\u201d])?\s*\)$)",
+_GROUP = re.compile(r"^\(\s*(?:together|collectively|each|individually|and\s+together)\b", re.I)
+_ONE_TERM = re.compile(
+    r"^\(\s*collectively,?\s*(?:the\s+)?[\"\u201c][^\"\u201c\u201d]{1,40}[\"\u201d]"
+    r"(?:\s+or\s+(?:the\s+)?[\"\u201c][^\"\u201c\u201d]{1,40}[\"\u201d])?\s*\)$",
     re.I,
 )
-"""A parenthetical naming several parties together; not one that gives a single party (a company
-with its subsidiaries) its defined term: "(collectively, "MusclePharm" or the "Company")"."""
+_WITH_ITS_GROUP = re.compile(
+    r"\band\s+its\s+(?:[\w-]+\s+){0,3}?(?:subsidiaries|affiliates)\b", re.I
+)
+"""A company named with its group ("MusclePharm Corporation ... and its subsidiaries,
+(collectively, "MusclePharm")"): one party, though its term says collectively."""
 _LEAD = re.compile(
     r"^[\s,;:.\-\u2013]*(?:(?:by\s+and\s+)?(?:between|among)\b\s*:?\s*)?"
     r"(?:(?:and|AND|And)\b\s*:?[\s\-\u2013]*)?(?:on the other hand,?\s*)?"
@@ -156,8 +159,12 @@ def _name_in(content: str, start: int, end: int) -> tuple[int, int] | None:
     return start + offset, start + offset + len(name)
 
 
-def _is_party_alias(parenthetical: str) -> bool:
-    if _GROUP.match(parenthetical):
+def _is_party_alias(parenthetical: str, before: str = "") -> bool:
+    """Whether `parenthetical` gives a party its defined term (`before`: the text since the
+    previous parenthetical, which names the party)."""
+    if _GROUP.match(parenthetical) and not (
+        _ONE_TERM.match(parenthetical) and _WITH_ITS_GROUP.search(before)
+    ):
         return False
     quoted = _QUOTED.search(parenthetical)
     if quoted is None:
@@ -182,7 +189,7 @@ def _parties_after(content: str, low: str, start: int) -> list[tuple[int, int]]:
     for alias in _ALIAS.finditer(content, start, end):
         if not _QUOTED.search(alias.group(0)) and not _UNQUOTED_ALIAS.fullmatch(alias.group(0)):
             continue  # an aside, "(Company Number 11036101)": the name may precede it
-        if not _is_party_alias(alias.group(0)):
+        if not _is_party_alias(alias.group(0), content[segment_start : alias.start()]):
             segment_start = alias.end()
             continue
         name = _name_in(content, segment_start, alias.start())

@@ -15,9 +15,9 @@ are the team's intents (each routed by the routing file):
 - the soft vote (`stacking.Stacker`): a weight per voter, learned on those held-out answers, and
   the calibration of the combined answer.
 
-Everything is seeded, so the same CSV gives the same models; the fold models are fitted in worker
-processes on large data, each single-threaded, so the numbers do not depend on how many cores
-fitted them. They are kept under
+Everything is seeded, so the same CSV gives the same models on a machine; the TF-IDF and layer
+models are fitted in worker processes on large data, each single-threaded, so their numbers do
+not depend on how many workers fitted them. They are kept under
 `BATON_SUPPORT_TRIAGE_MODELS_DIR` (default `.baton/models`) in a folder named after the CSV's
 SHA-256 and the training version, never in the repository; `load_models` finds them there.
 """
@@ -284,7 +284,7 @@ def _train_tfidf(
     calls = [(texts, labels, *job) for job in [*jobs, (None, None)]]
     fitted = _in_parallel(_fit_tfidf, calls, processes=len(texts) >= PROCESSES_FROM)
     held_out = np.zeros((len(texts), count))
-    for (_, test_rows), (_, probabilities, classes) in zip(jobs, fitted, strict=False):
+    for (_, test_rows), (_, probabilities, classes) in zip(jobs, fitted[:-1], strict=True):
         held_out[test_rows] = _dense(probabilities, classes, count)
     model = fitted[-1][0]
     return model.steps[0][1], model.steps[1][1], held_out
@@ -315,7 +315,7 @@ def _train_layers(
     calls = [(layers, labels, *job) for job in [*jobs, (None, None)]]
     fitted = _in_parallel(_fit_layers, calls, processes=len(layers) >= PROCESSES_FROM)
     held_out = np.zeros((len(layers), count))
-    for (_, test_rows), (_, _, probabilities, classes) in zip(jobs, fitted, strict=False):
+    for (_, test_rows), (_, _, probabilities, classes) in zip(jobs, fitted[:-1], strict=True):
         held_out[test_rows] = _dense(probabilities, classes, count)
     scaler, model, _, _ = fitted[-1]
     return scaler, model, held_out
@@ -341,16 +341,20 @@ def _fit_layers(
 
 def _in_parallel(function: Any, calls: list[tuple[Any, ...]], processes: bool) -> list[Any]:
     """`function(*call)` for each call, each single-threaded: in worker processes (one per core,
-    at most one per call) when `processes`, else one after the other here. A fit gives the same
-    numbers either way and however many cores run it, so the same data trains the same models
-    on any machine."""
+    at least two, at most one per call) when `processes`, else one after the other here. A fit
+    gives the same numbers either way, however many workers run it. The workers are stopped
+    before this returns (a server that trained keeps no idle processes)."""
     from joblib import Parallel, cpu_count, delayed
+    from joblib.externals.loky import get_reusable_executor
 
-    workers = max(1, min(len(calls), cpu_count(only_physical_cores=False)))
-    if workers == 1 or not processes:
+    if not processes or len(calls) < 2:
         return [_single_threaded(function, *call) for call in calls]
-    parallel = Parallel(n_jobs=workers, backend="loky")
-    return list(parallel(delayed(_single_threaded)(function, *call) for call in calls))
+    workers = max(2, min(len(calls), cpu_count(only_physical_cores=False)))
+    try:
+        parallel = Parallel(n_jobs=workers, backend="loky")
+        return list(parallel(delayed(_single_threaded)(function, *call) for call in calls))
+    finally:
+        get_reusable_executor().shutdown(wait=True)
 
 
 def _single_threaded(function: Any, *arguments: Any) -> Any:

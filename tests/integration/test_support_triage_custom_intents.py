@@ -281,21 +281,34 @@ def test_models_fitted_in_worker_processes_are_the_ones_fitted_here(
 ) -> None:
     """Large data fits the fold models in worker processes, small data here: the numbers are the
     same either way (each fit single-threaded), so where a model was trained does not matter."""
+    import joblib
     import numpy as np
 
     from agents.support_triage import training
 
+    workers: list[int] = []
+
+    class CountingParallel(joblib.Parallel):  # type: ignore[misc]
+        def __call__(self, iterable: Any) -> Any:
+            if (self.n_jobs or 1) > 1:  # scikit-learn's own calls ask for one job
+                workers.append(self.n_jobs)
+            return super().__call__(iterable)
+
+    monkeypatch.setattr(joblib, "Parallel", CountingParallel)
     fitted = []
     for processes_from in (10**9, 0):  # here, then in worker processes
         monkeypatch.setattr(training, "PROCESSES_FROM", processes_from)
         models_dir = tmp_path / str(processes_from)
         report = training.train(helpdesk["data"], models_dir=models_dir, force=True)
         fitted.append((report, training.load_models(helpdesk["data"], models_dir)))
-    (here_report, here), (workers_report, workers) = fitted
+        if processes_from:
+            assert workers == [], "fitted here"
+    assert len(workers) == 2 and min(workers) >= 2, "the TF-IDF and layer models in workers"
+    (here_report, here), (workers_report, workers_models) = fitted
     assert here_report["held_out_accuracy"] == workers_report["held_out_accuracy"]
     assert here_report["soft_vote_weights"] == workers_report["soft_vote_weights"]
-    assert np.array_equal(here.linear.coef_, workers.linear.coef_)
-    assert np.array_equal(here.layer_linear.coef_, workers.layer_linear.coef_)
-    assert np.array_equal(here.layer_scaler.mean_, workers.layer_scaler.mean_)
-    assert here.tfidf_calibration == workers.tfidf_calibration
-    assert here.layer_calibration == workers.layer_calibration
+    assert np.array_equal(here.linear.coef_, workers_models.linear.coef_)
+    assert np.array_equal(here.layer_linear.coef_, workers_models.layer_linear.coef_)
+    assert np.array_equal(here.layer_scaler.mean_, workers_models.layer_scaler.mean_)
+    assert here.tfidf_calibration == workers_models.tfidf_calibration
+    assert here.layer_calibration == workers_models.layer_calibration

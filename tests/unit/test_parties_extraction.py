@@ -143,3 +143,18 @@ def test_parties_named_together_are_not_a_party() -> None:
         'the "Parties") and Wren LLC (collectively with Kite, the "Sellers").'
     )
     assert names(text) == ["Kite Corp.", "Vane Ltd."]
+
+
+def test_several_parties_under_one_collective_term_are_not_one_party() -> None:
+    """Only a company named with its own group ("and its subsidiaries") takes a "collectively"
+    term as its own; parties named together keep their term out of any name."""
+    text = (
+        'This Agreement is made between Kite Corp. and Vane Ltd. (collectively, the "Sellers"), '
+        'and Wren LLC ("Buyer"), and Finch Inc. ("Agent").'
+    )
+    assert "Kite Corp. and Vane Ltd." not in names(text)
+    text = (
+        'This Guaranty is made by and between John Doe and Jane Doe (collectively, "Guarantor") '
+        'and Osprey Bank, N.A. ("Lender").'
+    )
+    assert "John Doe and Jane Doe" not in names(text)
