@@ -380,6 +380,11 @@ PARTY_LABELS = {
     'Arnold Pine ("Guarantor")',
     # A different word in a name is not a misspelling: wrong.
     "Renamed.pdf": 'Clarus IV-C, L.P. ("Fund"); Mount Wisdom Holdings Inc. ("Investor")',
+    # Nor is a word with another ending ("Knowledges" for "Knowledge"): wrong.
+    "Plural.pdf": 'Clarus IV-C, L.P. ("Fund"); Mount Knowledges Holdings Inc. ("Investor")',
+    # Two parties in one entry, the second following the first's defined term: right.
+    "OneEntry.pdf": "Mount Knowledge Holdings Inc. including its successors and assigns "
+    '("Investor"), Clarus IV-C, L.P. ("Fund")',
 }
 
 
@@ -404,6 +409,7 @@ def test_party_labels_are_read_as_names(tmp_path: Path) -> None:
         "Sibling.pdf",
         "Third.pdf",
         "Renamed.pdf",
+        "Plural.pdf",
     }
     assert parties["wrong"][0]["predicted"] == [
         "Clarus IV-C, L.P.",
