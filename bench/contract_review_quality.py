@@ -564,17 +564,19 @@ def _same_party(label: str, predicted: str) -> bool:
 
 
 def same_parties(label: frozenset[str], predicted: frozenset[str]) -> bool:
-    """Whether each label name is matched by a different predicted name, none left over: equal
-    names first, then near ones (see the module docstring)."""
+    """Whether each label name can be matched by a different predicted name, none left over
+    (equal or near names, see the module docstring; an assignment, not a greedy pairing)."""
     if len(label) != len(predicted):
         return False
-    unmatched = sorted(predicted - label)
-    for name in sorted(label - predicted):
-        found = next((other for other in unmatched if _same_party(name, other)), None)
-        if found is None:
-            return False
-        unmatched.remove(found)
-    return True
+    left, unmatched = sorted(label - predicted), sorted(predicted - label)
+    if not left:
+        return True
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    cost = np.asarray([[0 if _same_party(a, b) else 1 for b in unmatched] for a in left])
+    rows, columns = linear_sum_assignment(cost)
+    return int(cost[rows, columns].sum()) == 0
 
 
 def party_names(names: Iterable[str]) -> frozenset[str]:
