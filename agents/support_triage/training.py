@@ -49,7 +49,7 @@ from agents.support_triage.stacking import TOP_CANDIDATES, Stacker, candidates_o
 
 __all__ = ["TOP_CANDIDATES", "Calibration", "TriageSettings"]
 
-TRAINING_VERSION = "6"
+TRAINING_VERSION = "7"
 """Part of the cache key: raise it when what training produces changes."""
 SEED = 2026
 FOLDS = 4
