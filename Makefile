@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test browser browser-if-possible docs-handoffs bench bench-quality bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
+.PHONY: run test browser browser-if-possible docs-handoffs bench bench-quality bench-clause-model bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -77,6 +77,10 @@ bench: $(VENV)/.dev-installed
 CUAD ?= ../shared/data/cuad
 bench-quality: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.contract_review_quality $(CUAD)/contracts $(CUAD)/master_clauses.csv
+
+# The clause rules against the rules with a learned sentence model, on folds of the same set.
+bench-clause-model: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.contract_clause_model $(CUAD)/contracts $(CUAD)/master_clauses.csv
 
 # Support triage quality: train on a stratified 80% of Banking77 (seed 2026), score the rest.
 BANKING77 ?= data/support_triage/banking77

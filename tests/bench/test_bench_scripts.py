@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-SCRIPTS = ("contract_review_quality", "support_triage_quality")
+SCRIPTS = ("contract_review_quality", "contract_clause_model", "support_triage_quality")
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
