@@ -683,6 +683,16 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+QUEUE_REASONS = {
+    "no_votes": "no voter could vote",
+    "arbiter_failed": "the arbiter could not rule",
+    "weak_ruling": "the arbiter's ruling was below its threshold",
+    "gate": "a rule of the review policy other than the lever fired, such as arbiter_ruling",
+    LEVER_RULE: "the settled intent's confidence was below the lever's threshold",
+}
+"""What each reason a message was queued for means, for the report."""
+
+
 def section(result: Mapping[str, Any]) -> str:
     """The result as the support triage section of docs/benchmarks.md (Markdown)."""
     data, thresholds, vote, timing = (
@@ -764,7 +774,12 @@ def section(result: Mapping[str, Any]) -> str:
         why = ", ".join(
             f"{reason} {_pct(share)}" for reason, share in sorted(vote["queued_because"].items())
         )
-        lines += ["", f"Queued because (share of all messages): {why}."]
+        meaning = "; ".join(
+            f"{reason}: {QUEUE_REASONS[reason]}"
+            for reason in sorted(vote["queued_because"])
+            if reason in QUEUE_REASONS
+        )
+        lines += ["", f"Queued because (share of all messages): {why} ({meaning})."]
     status = "; ".join(
         f"{name}: abstained {_pct(s['abstained'])}, failed {_pct(s['failed'])}"
         for name, s in vote["voter_status"].items()
