@@ -142,7 +142,7 @@ class ContractResult:
     fields_right: Mapping[str, bool]
 
 
-def _spread(values: list[float]) -> dict[str, Any]:
+def spread(values: list[float]) -> dict[str, Any]:
     mean = sum(values) / len(values)
     deviation = (sum((value - mean) ** 2 for value in values) / len(values)) ** 0.5
     return {
@@ -188,15 +188,15 @@ class QualityReport:
         ordered = sorted(self.results, key=lambda result: result.filename)
         random.Random(seed).shuffle(ordered)
         parts = [ordered[index::count] for index in range(count)]
-        scored = [_fold_report(self.set_name, part, list(self.fields)) for part in parts]
+        scored = [fold_report(self.set_name, part, list(self.fields)) for part in parts]
         return {
             "k": count,
             "seed": seed,
             "contracts": [len(part) for part in parts],
-            "micro_f1": _spread([report.micro_f1 for report in scored]),
-            "macro_f1": _spread([report.macro_f1 for report in scored]),
+            "micro_f1": spread([report.micro_f1 for report in scored]),
+            "macro_f1": spread([report.macro_f1 for report in scored]),
             "fields": {
-                name: _spread([report.fields[name].share for report in scored])
+                name: spread([report.fields[name].share for report in scored])
                 for name in self.fields
             },
         }
@@ -380,7 +380,7 @@ def measure(contracts_dir: Path, labels_csv: Path) -> QualityReport:
     return report
 
 
-def _fold_report(set_name: str, part: list[ContractResult], fields: list[str]) -> QualityReport:
+def fold_report(set_name: str, part: list[ContractResult], fields: list[str]) -> QualityReport:
     report = QualityReport(set_name=set_name, contracts=len(part))
     report.fields = {name: FieldScore() for name in fields}
     for result in part:

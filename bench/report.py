@@ -7,7 +7,6 @@ import os
 import platform
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,11 +64,9 @@ def contract_review_section() -> str:
 
 def contract_clause_model_section(contracts: Path, labels: Path) -> str:
     """The rules against the rules with a learned sentence model, on the same set's folds."""
-    started = time.perf_counter()
     result = contract_clause_model.measure(
         contract_clause_model.read_contracts(contracts, labels), folds=5, inner=3
     )
-    result["seconds"] = round(time.perf_counter() - started, 1)
     return (
         "### A learned model beside the rules (`bench/contract_clause_model.py`)\n\n"
         + contract_clause_model.section(result)

@@ -779,7 +779,8 @@ def section(result: Mapping[str, Any]) -> str:
             for reason in sorted(vote["queued_because"])
             if reason in QUEUE_REASONS
         )
-        lines += ["", f"Queued because (share of all messages): {why} ({meaning})."]
+        meaning = f" ({meaning})" if meaning else ""
+        lines += ["", f"Queued because (share of all messages): {why}{meaning}."]
     status = "; ".join(
         f"{name}: abstained {_pct(s['abstained'])}, failed {_pct(s['failed'])}"
         for name, s in vote["voter_status"].items()

@@ -1,7 +1,7 @@
 """The quality benchmarks run as documented both ways: `python -m bench.X` and
 `python bench/X.py` (the file from anywhere): `--help` answers without running them. (Every
-benchmark module imports `bench` the same way; these two are the ones the docs show run as
-files.)"""
+benchmark module imports `bench` the same way; these are the quality benchmarks the docs
+show.)"""
 
 from __future__ import annotations
 

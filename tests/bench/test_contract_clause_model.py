@@ -119,7 +119,49 @@ def test_too_few_contracts_for_the_folds_is_a_clear_error(tmp_path: Path) -> Non
     done = run(str(folder), str(labels), "--folds", "4", "--inner", "4")
     assert done.returncode == 2
     assert "4 contracts cannot be split into 4 folds" in done.stderr
+    # Fewer contracts than folds would leave a fold empty, scored 0.
+    done = run(str(folder), str(labels), "--folds", "5", "--inner", "2")
+    assert done.returncode == 2 and "4 contracts cannot be split into 5 folds" in done.stderr
     assert "at least 2" in run(str(folder), str(labels), "--folds", "1").stderr
+
+
+def test_a_quote_that_parts_from_the_text_inside_labels_every_sentence_it_spans(
+    tmp_path: Path,
+) -> None:
+    """CUAD's quote and the contract's text can differ inside a clause (a PDF's line break, a
+    dropped word): the clause still runs from the quote's start to its end."""
+    folder, labels = write_set(tmp_path)
+    text = (folder / "C01.txt").read_text(encoding="utf-8")
+    first = "Each party shall keep the grommet ledgers open to the other party's auditors."
+    second = "The auditors may copy any page of the grommet ledgers during business hours."
+    (folder / "C01.txt").write_text(f"{text}\n4. Ledgers. {first} {second}\n", encoding="utf-8")
+    # "also": a word the text does not have.
+    quote = (
+        f"{first} The auditors may also copy any page of the grommet ledgers during business hours."
+    )
+    with labels.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+        columns = list(rows[0])
+    rows[1]["Audit Rights"] = str([quote])
+    with labels.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    done = run(str(folder), str(labels), "--folds", "2", "--inner", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["unplaced_spans"] == 0
+    assert result["labelled_sentences"]["Audit Rights"] == 2, "both sentences of the clause"
+
+
+def test_a_contract_labelled_twice_is_refused(tmp_path: Path) -> None:
+    folder, labels = write_set(tmp_path)
+    with labels.open(encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    labels.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    done = run(str(folder), str(labels))
+    assert done.returncode == 2
+    assert "contracts labelled more than once: ['C00.pdf']" in done.stderr
 
 
 def test_a_label_file_that_is_not_cuad_is_refused_with_its_name(tmp_path: Path) -> None:

@@ -176,6 +176,32 @@ def test_the_stacker_learns_to_trust_the_voter_that_is_right_more_often() -> Non
     assert suggested["queue_rate"] <= 0.15
 
 
+def test_the_stacker_weighs_by_likelihood_not_by_the_count_of_right_answers() -> None:
+    """A voter that is more often right but puts nothing on the right intent when wrong loses
+    weight to one that never rules the right intent out: the weights maximise the likelihood of
+    the right intent, not the share of right answers (which would move them on borderline
+    messages and reward the confidently wrong)."""
+    labels = np.zeros(100, dtype=int)
+    bold, careful = np.zeros((100, 4)), np.zeros((100, 4))
+    bold[:45, 0], careful[:45, 1] = 1.0, 1.0  # 45: bold right, careful wrong
+    bold[45:80, 2], careful[45:80, 0] = 1.0, 1.0  # 35: careful right, bold wrong
+    # 20 nobody gets right, but careful still gives the right intent a fifth.
+    bold[80:, 3], careful[80:, 0], careful[80:, 1] = 1.0, 0.2, 0.8
+    held_out = {"bold": bold, "careful": careful}
+    stacker, accuracy = fit_stacker(held_out, labels)
+
+    def likelihood(weights: dict[str, float]) -> float:
+        chance = combine(held_out, weights)[np.arange(100), labels]
+        return float(np.log(np.clip(chance, 1e-4, None)).mean())
+
+    more_often_right = {"bold": 0.55, "careful": 0.45}
+    right = combine(held_out, more_often_right).argmax(axis=1) == labels
+    assert float(right.mean()) == pytest.approx(0.45)
+    assert stacker.weights["bold"] == pytest.approx(0.45)  # the likelihood's best: 45 / 100
+    assert accuracy["soft vote (held-out folds)"] == pytest.approx(0.35)
+    assert likelihood(stacker.weights) > likelihood(more_often_right)
+
+
 def test_candidates_keep_the_top_calibrated_and_an_abstention_as_nan() -> None:
     raw = np.array([[0.6, 0.3, 0.1, 0.0, 0.0, 0.0, 0.0], [np.nan] * 7])
     calibration = Calibration((0.0, 1.0), (0.0, 0.5))  # right half as often as it says
