@@ -7,7 +7,7 @@ SAMPLE ?= data/samples/underwriting/02_high_risk_referral.json
 export LANGGRAPH_CLI_NO_ANALYTICS := 1
 export LANGGRAPH_NO_VERSION_CHECK := true
 
-.PHONY: run test browser browser-if-possible docs-handoffs bench bench-quality bench-clause-model bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
+.PHONY: run test browser browser-if-possible docs-handoffs bench bench-quality bench-clause-model clause-model-data bench-triage bench-invoices bench-supply bench-late lint typecheck pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Baton needs Python 3.11 or newer"'
@@ -81,6 +81,12 @@ bench-quality: $(VENV)/.dev-installed
 # The clause rules against the rules with a learned sentence model, on folds of the same set.
 bench-clause-model: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.contract_clause_model $(CUAD)/contracts $(CUAD)/master_clauses.csv
+
+# Remakes the clause model's shipped files from the set: its training sentences and decisions.
+clause-model-data: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.contract_clause_model $(CUAD)/contracts $(CUAD)/master_clauses.csv \
+		--export data/contract_review/cuad/clause_sentences.csv.gz --leave-out data/samples/contract_review \
+		--choose data/contract_review/clause_model.yaml
 
 # Support triage quality: train on a stratified 80% of Banking77 (seed 2026), score the rest.
 BANKING77 ?= data/support_triage/banking77

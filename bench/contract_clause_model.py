@@ -5,14 +5,17 @@ reads the same CUAD-format set as `bench.contract_review_quality` and, on each o
 contracts (the same folds: sorted by file name, shuffled with seed 2026), compares two ways of
 deciding whether each of the 41 categories is present:
 
-- the rules: the shipped clause analysis (`agents.contract_review.clauses.analyse_clauses`);
-- the rules with a learned model: for each category, a logistic regression over TF-IDF word
-  n-grams of the contract's sentences (cut as the clause analysis cuts them), trained on the
-  other folds' contracts: the sentences that overlap one of CUAD's labelled spans for the
-  category (`master_clauses.csv` quotes the clause text) against a seeded sample of the others.
-  A contract's model score is its best sentence's probability. Per category, the decision is
-  the rules, the model at a threshold, either, or both, whichever scores the best F1 on J inner
-  folds of the training contracts (models trained on the others); the rules are kept on a tie.
+- the rules: the shipped clause rules alone (`agents.contract_review.clauses.find_clauses`
+  with no model);
+- the rules with the shipped kind of learned model (`clause_model.fit_sentence_model`): for
+  each category, a logistic regression over TF-IDF word n-grams of the contract's sentences
+  (cut as the clause analysis cuts them), trained on the other folds' contracts: the sentences
+  that overlap one of CUAD's labelled spans for the category (`master_clauses.csv` quotes the
+  clause text) against a seeded sample of the others. A contract's model score is its best
+  sentence's probability, not counting a sentence that holds a negative cue of the category's
+  rule (`clauses.vetoes`). Per category, the decision is the rules, either the rules or the
+  model at a threshold, or both, whichever scores the best F1 on J inner folds of the training
+  contracts (models trained on the others); the rules are kept on a tie.
 
 The model never sees its test fold; but the rules were written, and the model's design (TF-IDF
 rather than sentence embeddings, its settings, the threshold grid) chosen, with this set in
@@ -22,6 +25,13 @@ often each category took each decision. A category keeps its rules when the trai
 or the training part of one of the inner folds, hold fewer than `MIN_POSITIVES` labelled
 sentences of it to train a model on. A contract the rules cannot read (an `Outcome` instead of a
 report) counts as having no clause, and the report names it.
+
+Making the shipped files (the maintainer's step; the workflow then trains on first use):
+`--export FILE` writes every sentence of the set with the categories it is labelled with, as
+the clause model's training data (`data/contract_review/cuad/clause_sentences.csv.gz`; with
+`--leave-out DIR`, not the contracts whose text a file in DIR holds: the samples), and
+`--choose FILE` writes the decisions file (`data/contract_review/clause_model.yaml`), each
+category's decision chosen as above on K folds of the whole set. Neither measures anything.
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.contract_review.clause_model import CategoryDecision
 from bench.contract_review_quality import (
     CATEGORIES,
     FOLD_SEED,
@@ -52,17 +63,14 @@ from bench.contract_review_quality import (
     spread,
 )
 
-MIN_POSITIVES = 2
-"""Labelled sentences a category needs in the training contracts to get a model."""
-NEGATIVES = 8000
-"""At most this many unlabelled sentences (a seeded sample) train a category's model."""
 THRESHOLDS = tuple(round(0.3 + 0.05 * step, 2) for step in range(14))
 """The model thresholds tried on the inner folds (0.3 to 0.95)."""
-DECISIONS = ("rules", "model", "either", "both")
-"""How a category's presence can be decided: the rules alone, the model at a threshold, the
-rules or the model, the rules and the model."""
-SEED = 2026
-"""Seeds the sample of unlabelled sentences each model trains on."""
+DECISIONS = ("rules", "either", "both")
+"""The decisions chosen among: the rules alone, the rules or the model, the rules and the model.
+Not the model alone (the decisions file allows it): the rules' cues, the legal owner's, keep a
+say in every category (on CUAD's folds the model alone added 0.001 to micro and macro F1)."""
+INNER = 3
+"""Inner folds the decisions are chosen on, by default."""
 ANCHOR = 60
 """How many characters of a quote's start or end place it when the whole is not found."""
 _SPACE = re.compile(r"\s+")
@@ -82,6 +90,9 @@ class Contract:
     present: frozenset[str]
     unplaced: int
     """Labelled spans that could not be found in the text (they label no sentence)."""
+    vetoed: np.ndarray | None = None
+    """Like `covered`: the sentence holds a negative cue of the category (`clauses.vetoes`), so
+    the model does not count it."""
     unread: str | None = None
     """Why the rules could not read the contract, when they could not."""
 
@@ -90,10 +101,10 @@ def read_contracts(contracts_dir: Path, labels_csv: Path) -> list[Contract]:
     """Every labelled contract with a text in `contracts_dir`, read and run through the rules.
     Raises `BenchInputError` for a missing folder, a file that is not a CUAD label file, a
     contract labelled twice, or a contract that is not UTF-8 text."""
+    from agents.contract_review.clause_model import RULES_ONLY
     from agents.contract_review.clause_rules import clause_rules
-    from agents.contract_review.clauses import Text, analyse_clauses
-    from agents.spec import AgentContext
-    from schemas.contract_review import ClauseReport, StageInput
+    from agents.contract_review.clauses import Text, find_clauses, vetoes
+    from schemas.contract_review import ClauseReport
 
     labelled, _ = load_labels(contracts_dir, labels_csv)
     if not labelled:
@@ -104,14 +115,14 @@ def read_contracts(contracts_dir: Path, labels_csv: Path) -> list[Contract]:
         raise BenchInputError(f"{labels_csv}: contracts labelled more than once: {repeated}")
     spans = _label_spans(labels_csv)
     in_force = clause_rules()
-    context = AgentContext(database_url="memory://")
     contracts = []
     for item in labelled:
         try:
             content = item.path.read_text(encoding="utf-8")
         except UnicodeDecodeError as error:
             raise BenchInputError(f"{item.path}: not UTF-8 text ({error.reason})") from None
-        cut = Text.of(content, in_force).sentences
+        read = Text.of(content, in_force)
+        cut = read.sentences
         starts = np.array([s.start for s in cut], dtype=int)
         ends = np.array([s.end for s in cut], dtype=int)
         covered = np.zeros((len(cut), len(CATEGORIES)), dtype=bool)
@@ -124,7 +135,7 @@ def read_contracts(contracts_dir: Path, labels_csv: Path) -> list[Contract]:
                     unplaced += 1
                     continue
                 covered[(starts < where[1]) & (ends > where[0]), column] = True
-        found = analyse_clauses(StageInput(contract_id="contract", content=content), context)
+        found = find_clauses(content, [], in_force, RULES_ONLY)
         report = found if isinstance(found, ClauseReport) else None
         contracts.append(
             Contract(
@@ -136,6 +147,7 @@ def read_contracts(contracts_dir: Path, labels_csv: Path) -> list[Contract]:
                 else frozenset(),
                 item.present,
                 unplaced,
+                vetoes(read),
                 None if isinstance(found, ClauseReport) else found.reason,
             )
         )
@@ -201,69 +213,52 @@ def place(flat: str, offsets: list[int], quoted: str) -> tuple[int, int] | None:
 
 def model_scores(train: Sequence[Contract], scored: Sequence[Contract]) -> np.ndarray:
     """One row a scored contract, one column a category: the contract's best sentence
-    probability under a model trained on `train` (NaN for a category with too few labelled
-    sentences to train one, or for all when the training sentences have no common words)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+    probability under the shipped kind of model (`fit_sentence_model`) trained on every
+    sentence of `train` (NaN for a category with too few labelled sentences to train one, or
+    for all when the training sentences have no common words)."""
+    from agents.contract_review.clause_model import fit_sentence_model
 
     scores = np.full((len(scored), len(CATEGORIES)), np.nan)
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=100_000
-    )
     try:
-        features = vectorizer.fit_transform([s for c in train for s in c.sentences])
+        model = fit_sentence_model(
+            [s for c in train for s in c.sentences],
+            np.concatenate([contract.covered for contract in train]),
+        )
     except ValueError:  # no word in two sentences: nothing to learn from
         return scores
-    covered = np.concatenate([contract.covered for contract in train])
-    targets = [vectorizer.transform(contract.sentences) for contract in scored]
-    sampler = np.random.default_rng(SEED)
-    for column in range(len(CATEGORIES)):
-        labels = covered[:, column]
-        positives = np.flatnonzero(labels)
-        negatives = np.flatnonzero(~labels)
-        if len(positives) < MIN_POSITIVES or not len(negatives):
-            continue
-        negatives = sampler.choice(negatives, min(len(negatives), NEGATIVES), replace=False)
-        rows = np.concatenate([positives, negatives])
-        model = LogisticRegression(C=4.0, max_iter=300, class_weight="balanced")
-        model.fit(features[rows], labels[rows])
-        for index, target in enumerate(targets):
-            best = model.predict_proba(target)[:, 1].max() if target.shape[0] else 0.0
-            scores[index, column] = best
+    for index, contract in enumerate(scored):
+        scores[index] = model.best(contract.sentences, contract.vetoed)
     return scores
 
 
-def decide(by_rules: bool, score: float, decision: str, threshold: float | None) -> bool:
-    """One category's presence in one contract under a decision (the rules' answer when the
-    decision is theirs or the category had no model)."""
-    if decision == "rules" or threshold is None or np.isnan(score):
-        return by_rules
-    model = bool(score >= threshold)
-    return {"model": model, "either": by_rules or model, "both": by_rules and model}[decision]
-
-
-def choose(contracts: Sequence[Contract], scores: np.ndarray) -> list[tuple[str, float | None]]:
+def choose(contracts: Sequence[Contract], scores: np.ndarray) -> list[CategoryDecision]:
     """Per category, the decision (and threshold) with the best F1 on `contracts`, given their
     out-of-fold model scores; the rules unless something else does strictly better, and the
     rules for a category some contract has no score for."""
-    chosen: list[tuple[str, float | None]] = []
+    from agents.contract_review.clause_model import RULES
+
+    chosen: list[CategoryDecision] = []
     for column, category in enumerate(CATEGORIES):
         truth = [category in contract.present for contract in contracts]
         by_rules = [category in contract.rules_found for contract in contracts]
-        best: tuple[str, float | None] = ("rules", None)
-        best_f1 = _f1(by_rules, truth)
+        best, best_f1 = RULES, _f1(by_rules, truth)
         if not np.isnan(scores[:, column]).any():
             for threshold in THRESHOLDS:
-                for decision in DECISIONS[1:]:
+                for use in DECISIONS[1:]:
+                    decision = CategoryDecision(use=use, threshold=threshold)
                     predicted = [
-                        decide(rule, score, decision, threshold)
+                        decision.decide(rule, float(score))
                         for rule, score in zip(by_rules, scores[:, column], strict=True)
                     ]
                     value = _f1(predicted, truth)
                     if value > best_f1 + 1e-9:
-                        best, best_f1 = (decision, threshold), value
+                        best, best_f1 = decision, value
         chosen.append(best)
     return chosen
+
+
+def _probability(score: float) -> float | None:
+    return None if np.isnan(score) else float(score)
 
 
 def _f1(predicted: Sequence[bool], truth: Sequence[bool]) -> float:
@@ -291,24 +286,61 @@ def out_of_fold(contracts: Sequence[Contract], inner: int) -> np.ndarray:
     return scores
 
 
-def measure(contracts: Sequence[Contract], folds: int, inner: int) -> dict[str, Any]:
-    """Both ways of deciding, fold by fold; see the module doc."""
-    started = time.perf_counter()
-    per_fold: list[dict[str, Any]] = []
-    decisions: dict[str, Counter[str]] = {category: Counter() for category in CATEGORIES}
+@dataclass(frozen=True)
+class FoldDecided:
+    """One outer fold: its contracts, the decisions chosen on its training part, and what the
+    rules with the model (trained on the training part) find in each of its contracts."""
+
+    test: list[Contract]
+    chosen: list[CategoryDecision]
+    found: list[frozenset[str]]
+
+
+def nested(contracts: Sequence[Contract], folds: int, inner: int) -> list[FoldDecided]:
+    """The rules with the model on each of `folds` folds, the model trained and the decisions
+    chosen (on `inner` folds) without the fold's contracts."""
+    decided = []
     parts = folds_of(contracts, folds)
     for index, test in enumerate(parts):
         train = [c for other, part in enumerate(parts) if other != index for c in part]
         chosen = choose(train, out_of_fold(train, inner))
         scores = model_scores(train, test)
-        combined = []
-        for contract, row in zip(test, scores, strict=True):
-            predicted = frozenset(
+        found = [
+            frozenset(
                 category
                 for column, category in enumerate(CATEGORIES)
-                if decide(category in contract.rules_found, row[column], *chosen[column])
+                if chosen[column].decide(
+                    category in contract.rules_found, _probability(row[column])
+                )
             )
-            combined.append(ContractResult(contract.filename, contract.present, predicted, {}))
+            for contract, row in zip(test, scores, strict=True)
+        ]
+        decided.append(FoldDecided(test, chosen, found))
+    return decided
+
+
+def cross_validated(
+    contracts: Sequence[Contract], folds: int, inner: int
+) -> dict[str, frozenset[str]]:
+    """File name → the categories the rules with the model find in it, by `nested`."""
+    return {
+        contract.filename: found
+        for fold in nested(contracts, folds, inner)
+        for contract, found in zip(fold.test, fold.found, strict=True)
+    }
+
+
+def measure(contracts: Sequence[Contract], folds: int, inner: int) -> dict[str, Any]:
+    """Both ways of deciding, fold by fold; see the module doc."""
+    started = time.perf_counter()
+    per_fold: list[dict[str, Any]] = []
+    decisions: dict[str, Counter[str]] = {category: Counter() for category in CATEGORIES}
+    for fold in nested(contracts, folds, inner):
+        test, chosen = fold.test, fold.chosen
+        combined = [
+            ContractResult(contract.filename, contract.present, found, {})
+            for contract, found in zip(test, fold.found, strict=True)
+        ]
         by_rules = fold_report(
             "fold", [ContractResult(c.filename, c.present, c.rules_found, {}) for c in test], []
         )
@@ -320,8 +352,8 @@ def measure(contracts: Sequence[Contract], folds: int, inner: int) -> dict[str, 
                 "with_model": {"micro_f1": learned.micro_f1, "macro_f1": learned.macro_f1},
             }
         )
-        for category, (decision, _) in zip(CATEGORIES, chosen, strict=True):
-            decisions[category][decision] += 1
+        for category, decision in zip(CATEGORIES, chosen, strict=True):
+            decisions[category][decision.use] += 1
     return {
         "contracts": len(contracts),
         "folds": folds,
@@ -353,6 +385,74 @@ def measure(contracts: Sequence[Contract], folds: int, inner: int) -> dict[str, 
         "decisions": {category: dict(counts) for category, counts in decisions.items()},
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def left_in(contracts: Sequence[Contract], folder: Path, leave_out: Path | None) -> list[Contract]:
+    """The contracts whose text is not that of a `.txt` file in `leave_out`."""
+    if leave_out is None:
+        return list(contracts)
+    if not leave_out.is_dir():
+        raise BenchInputError(f"{leave_out}: not a folder")
+    texts = {path.read_bytes() for path in leave_out.glob("*.txt")}
+    return [
+        contract
+        for contract in contracts
+        if (folder / f"{Path(contract.filename).stem}.txt").read_bytes() not in texts
+    ]
+
+
+def export(contracts: Sequence[Contract], path: Path) -> None:
+    """Every sentence of the contracts, with the categories labelled in it, as training data."""
+    from agents.contract_review.clause_model import write_training_data
+
+    write_training_data(
+        path,
+        (
+            (
+                contract.filename,
+                sentence,
+                [CATEGORIES[column] for column in np.flatnonzero(contract.covered[row])],
+            )
+            for contract in sorted(contracts, key=lambda contract: contract.filename)
+            for row, sentence in enumerate(contract.sentences)
+        ),
+    )
+
+
+DECISIONS_HEADER = """\
+# When contract review's clause analysis lets its learned sentence model decide a category.
+# agents/contract_review/clause_model.py reads this file; a mistake is refused with its line.
+#
+# For each category named under `categories`:
+#   use: rules    the clause rules alone decide (the same as not naming the category)
+#   use: model    the model alone: present when its best sentence's probability reaches threshold
+#   use: either   present when the rules find it or the model does
+#   use: both     present only when the rules and the model both find it
+#   threshold     the probability (between 0 and 1) the model's best sentence needs
+# A category not named keeps its rules. When the rules found the clause, its spans are theirs;
+# else the model's best sentences. Editing this file needs no retraining.
+#
+# The model is trained on data/contract_review/cuad/clause_sentences.csv.gz (CUAD, CC BY 4.0).
+"""
+
+
+def write_decisions(contracts: Sequence[Contract], folds: int, path: Path) -> None:
+    """The decisions chosen on `folds` folds of all the contracts, as the decisions file."""
+    import yaml
+
+    ordered = [c for part in folds_of(contracts, folds) for c in part]
+    chosen = choose(ordered, out_of_fold(ordered, folds))
+    kept = {
+        category: {"use": decision.use, "threshold": decision.threshold}
+        for category, decision in zip(CATEGORIES, chosen, strict=True)
+        if decision.use != "rules"
+    }
+    chosen_by = (
+        f"the best F1 per category on {folds} folds of the {len(contracts)} contracts of CUAD's "
+        f"dev set (python -m bench.contract_clause_model --choose; the rules kept on a tie)"
+    )
+    body = yaml.safe_dump({"chosen_by": chosen_by, "categories": kept}, sort_keys=False, width=100)
+    path.write_text(DECISIONS_HEADER + "\n" + body, encoding="utf-8")
 
 
 def section(result: dict[str, Any]) -> str:
@@ -416,8 +516,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("contracts_dir", type=Path, help="folder of contract .txt files")
     parser.add_argument("labels_csv", type=Path, help="CUAD master_clauses.csv-format labels")
     parser.add_argument("--folds", type=int, default=5, metavar="K", help="outer folds (5)")
-    parser.add_argument("--inner", type=int, default=3, metavar="J", help="inner folds (3)")
+    parser.add_argument(
+        "--inner", type=int, default=INNER, metavar="J", help=f"inner folds ({INNER})"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--export", type=Path, metavar="FILE", help="write the set's labelled sentences to FILE"
+    )
+    parser.add_argument(
+        "--leave-out",
+        type=Path,
+        metavar="DIR",
+        help="with --export: leave out the contracts whose text is that of a .txt file in DIR "
+        "(the shipped samples, so that the model never saw them)",
+    )
+    parser.add_argument(
+        "--choose",
+        type=Path,
+        metavar="FILE",
+        help="write the decisions chosen on K folds of the whole set to FILE",
+    )
     args = parser.parse_args(argv)
     if args.folds < 2 or args.inner < 2:
         print("error: --folds and --inner must be at least 2", file=sys.stderr)
@@ -435,6 +553,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.export is not None or args.choose is not None:
+        if args.export is not None:
+            kept = left_in(contracts, args.contracts_dir, args.leave_out)
+            export(kept, args.export)
+            print(
+                f"wrote {sum(len(c.sentences) for c in kept)} sentences of {len(kept)} "
+                f"contracts to {args.export} ({len(contracts) - len(kept)} left out)"
+            )
+        if args.choose is not None:
+            write_decisions(contracts, args.folds, args.choose)
+            print(f"wrote the decisions chosen on {args.folds} folds to {args.choose}")
+        return 0
     result = measure(contracts, args.folds, args.inner)
     if args.json:
         print(json.dumps(result))

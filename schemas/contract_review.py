@@ -215,6 +215,9 @@ class ClauseFinding(BaseModel):
     present: bool
     spans: list[Span] = Field(default_factory=list)
     """The clause text found (at least one span when present, none when absent)."""
+    model_probability: float | None = Field(default=None, ge=0, le=1)
+    """When a learned model helps decide this category: its probability for the contract's
+    best sentence (the clause's spans are the rules' when they found it, else the model's)."""
 
     @model_validator(mode="after")
     def _spans_match_presence(self) -> Self:

@@ -1,4 +1,4 @@
-"""Clause analysis without a model: which of CUAD's 41 categories a contract has, and where.
+"""Clause analysis: which of CUAD's 41 categories a contract has, and where, by rules and a model.
 
 The contract is cut into sentences (with their offsets) and every sentence gets a score per
 category: the sum of the weights of the distinct cues found in it (the rules are data,
@@ -6,6 +6,12 @@ category: the sum of the weights of the distinct cues found in it (the rules are
 best sentence reaches the rule's threshold; the best sentences are its spans. To stay fast (the
 111 CUAD contracts in a few seconds) only sentences holding one of a rule's gate words are read
 for it, and its weaker cues are only looked for in the sentences where a strong one was found.
+
+For the categories `data/contract_review/clause_model.yaml` names, a sentence model learned from
+labelled contracts (`clause_model`) has a say too: the category is present by the rules, by the
+model's best sentence reaching the file's threshold, by either or only by both, as the file
+decides; the spans are the rules' when they found it, else the model's best sentences. A
+sentence holding one of the category's negative cues never counts for the model (`vetoes`).
 
 Evaluator feedback is acted on, never dropped: a category named in a feedback line
 ("Cap On Liability: span does not contain a liability limit") has the sentences chosen before
@@ -24,8 +30,12 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import pairwise
 
+import numpy as np
+
+from agents.contract_review.clause_model import CATEGORIES, ClauseModel, clause_model
 from agents.contract_review.clause_patterns import Cue, Rule
 from agents.contract_review.clause_rules import ClauseRules, clause_rules
+from agents.data_files import DataFileError
 from agents.spec import AgentContext
 from schemas.contract_review import ClauseCategory, ClauseFinding, ClauseReport, Span, StageInput
 from schemas.result import ErrorKind, Outcome
@@ -232,29 +242,56 @@ def _heading(text: Text, index: int) -> bool:
 
 
 def analyse_clauses(payload: StageInput, context: AgentContext) -> ClauseReport | Outcome:
-    """One finding per CUAD category: present with the best-scoring sentences as spans, or
-    absent. Acts on the evaluator's feedback from a previous attempt (see the module doc)."""
-    content = payload.content
+    """One finding per CUAD category: present with its best sentences as spans, or absent; by
+    the rules, with the learned model where `data/contract_review/clause_model.yaml` says so.
+    Acts on the evaluator's feedback from a previous attempt (see the module doc)."""
+    try:
+        learned = clause_model()
+    except DataFileError as error:
+        return Outcome.failed(f"the clause model cannot be used: {error}", ErrorKind.UNAVAILABLE)
+    return find_clauses(payload.content, payload.feedback, clause_rules(), learned)
+
+
+def find_clauses(
+    content: str, feedback: list[str], in_force: ClauseRules, learned: ClauseModel
+) -> ClauseReport | Outcome:
+    """`analyse_clauses` with the rules and the model given (the benches pass models trained
+    without the contracts they score)."""
     if not any(character.isalpha() for character in content):
         return Outcome.failed("the contract has no readable text", ErrorKind.UNREADABLE_INPUT)
-    rejected, reread, unusable = _read_feedback(payload.feedback)
+    rejected, reread, unusable = _read_feedback(feedback)
     if unusable:
         return Outcome.escalated(
             "clause analysis cannot act on this feedback with its rules: " + "; ".join(unusable)
         )
-    in_force = clause_rules()
     rules = in_force.rules
     text = Text.of(content, in_force)
     factor = RELAXED if reread else 1.0
-    chosen = {
-        rule.category: _choose(text, rule, factor, rule.category in rejected) for rule in rules
+    probabilities = None
+    if learned.sentences is not None:
+        probabilities = learned.sentences.probabilities(
+            [content[s.start : s.end] for s in text.sentences]
+        )
+        probabilities[vetoes(text) & ~np.isnan(probabilities)] = 0.0
+    found = {
+        rule.category: _decide(
+            text, rule, factor, rule.category in rejected, learned, probabilities
+        )
+        for rule in rules
     }
     findings = []
     for rule in rules:
-        spans = chosen[rule.category]
-        if rule.requires and not any(chosen[needed] for needed in rule.requires):
+        spans, probability = found[rule.category]
+        if rule.requires and not any(found[needed][0] for needed in rule.requires):
             spans = []
-        findings.append(ClauseFinding(category=rule.category, present=bool(spans), spans=spans))
+        findings.append(
+            ClauseFinding(
+                category=rule.category,
+                present=bool(spans),
+                spans=spans,
+                model_probability=probability,
+            )
+        )
     report = ClauseReport(findings=findings)
     if reread and not report.present():
         return Outcome.empty(
@@ -262,6 +299,66 @@ def analyse_clauses(payload: StageInput, context: AgentContext) -> ClauseReport 
             "any of CUAD's 41 categories was found"
         )
     return report
+
+
+def vetoes(text: Text) -> np.ndarray:
+    """One row a sentence, one column a category: the sentence holds one of the category's
+    negative cues (a look-alike the legal owner says is not the clause: "no third party
+    beneficiaries"), or follows a heading that does. The model does not count such a sentence
+    for the category: its words look like the clause's, and it does not read negation."""
+    vetoed = np.zeros((len(text.sentences), len(CATEGORIES)), dtype=bool)
+    for rule in text.rules.rules:
+        negative = [cue for cue in rule.cues if cue.weight < 0]
+        if not negative:
+            continue
+        limit = len(text.content) if rule.within is None else min(len(text.content), rule.within)
+        scope = [(0, limit)]
+        if rule.gate is not None:
+            scope = [
+                (a, min(b, limit))
+                for a, b in _regions(text, text.gated[rule.category])
+                if a < limit
+            ]
+        hits: set[int] = set()
+        for cue in negative:
+            hits |= _hits(text, cue, scope, rule.carry)
+        vetoed[sorted(hits), CATEGORIES.index(rule.category)] = True
+    return vetoed
+
+
+def _decide(
+    text: Text,
+    rule: Rule,
+    factor: float,
+    rejected: bool,
+    learned: ClauseModel,
+    probabilities: np.ndarray | None,
+) -> tuple[list[Span], float | None]:
+    """One category's spans (none when absent) and, when the model has a say, its best
+    sentence's probability. The spans are the rules' when they found the clause and the
+    decision counts them, else the model's best sentences at or above its threshold; a
+    rejected choice makes way for the next best of either."""
+    by_rules = _choose(text, rule, factor, rejected)
+    decision = learned.decisions.of(rule.category)
+    column = CATEGORIES.index(rule.category)
+    scores = probabilities[:, column] if probabilities is not None else np.empty(0)
+    if decision.use == "rules" or decision.threshold is None or np.isnan(scores).all():
+        return by_rules, None
+    threshold = decision.threshold * factor
+    ranked = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] >= threshold]
+    if rejected:
+        ranked = ranked[rule.max_spans :]
+    best = float(scores[ranked[0]]) if ranked else float(np.nanmax(scores))
+    by_model = [
+        _span(text, text.sentences[index], rule, whole=True)
+        for index in sorted(ranked[: rule.max_spans])
+    ]
+    present = decision.decide(bool(by_rules), best if ranked else 0.0)
+    if not present:
+        return [], round(best, 4)
+    if by_rules and decision.use != "model":
+        return by_rules, round(best, 4)
+    return by_model, round(best, 4)
 
 
 def _choose(text: Text, rule: Rule, factor: float, rejected: bool) -> list[Span]:
@@ -278,10 +375,11 @@ def _choose(text: Text, rule: Rule, factor: float, rejected: bool) -> list[Span]
     return [_span(text, text.sentences[index], rule) for index in picked]
 
 
-def _span(text: Text, sentence: Sentence, rule: Rule) -> Span:
-    """The sentence, or for an `exact` rule the text of its strongest cue found in it."""
+def _span(text: Text, sentence: Sentence, rule: Rule, whole: bool = False) -> Span:
+    """The sentence, or for an `exact` rule (unless `whole`) the text of its strongest cue
+    found in it."""
     content, start, end = text.original, sentence.start, sentence.end
-    if rule.exact:
+    if rule.exact and not whole:
         for cue in sorted((c for c in rule.cues if c.weight > 0), key=lambda c: -c.weight):
             match = next(cue.finditer(text.lowered, text.content, start, end), None)
             if match is not None and match.group(0).strip():

@@ -27,8 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -40,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.model_cache import MODEL_FILE, read_cached, save_cached
 from agents.support_triage.calibration import Calibration
 from agents.support_triage.intents import LabelledMessage, intents_of, read_labelled_csv
 from agents.support_triage.keyword_rules import DEFAULT_RULES_PATH, KeywordRules, load_keyword_rules
@@ -398,7 +397,7 @@ def load_models(path: Path | None = None, models_dir: Path | None = None) -> Tri
         folder = model_folder(path, models_dir)
     except OSError as error:
         raise NotTrained(f"cannot read the training data {path}: {error.strerror}") from error
-    if not (folder / "models.joblib").exists():
+    if not (folder / MODEL_FILE).exists():
         raise NotTrained(
             f"no trained support_triage models for {path} in {folder.parent}"
             f"{_why_untrained(path, folder)}: run `baton train support_triage`"
@@ -435,27 +434,12 @@ def _why_untrained(path: Path, folder: Path) -> str:
 
 @cache
 def _read_models(folder: Path) -> TriageModels:
-    import joblib
-
-    models: TriageModels = joblib.load(folder / "models.joblib")
+    models: TriageModels = read_cached(folder)
     return models
 
 
 def _save(models: TriageModels, folder: Path) -> None:
-    """Write into a temporary folder beside the target, then rename it into place, so a reader
-    never sees half a model (and two trainers racing both end with a whole one)."""
-    import joblib
-
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".training-", dir=folder.parent))
-    try:
-        joblib.dump(models, staging / "models.joblib")
-        (staging / "meta.json").write_text(json.dumps(models.meta, indent=2), encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    save_cached(folder, models, models.meta)
 
 
 def neighbour_scores(similarities: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:

@@ -520,9 +520,11 @@ def train(
         typer.Option(
             "--data",
             metavar="CSV",
-            help="Training data, a text,category CSV whose categories are the intents, each "
-            "routed by the routing file (default: BATON_SUPPORT_TRIAGE_TRAINING_DATA, else the "
-            "shipped Banking77 training split).",
+            help="Training data. Support triage: a text,category CSV whose categories are the "
+            "intents, each routed by the routing file (default: "
+            "BATON_SUPPORT_TRIAGE_TRAINING_DATA, else the shipped Banking77 training split). "
+            "Contract review: a contract,text,categories CSV of labelled sentences (default: "
+            "BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA, else the shipped CUAD sentences).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Train again even when cached.")] = False,
@@ -544,9 +546,11 @@ def train(
         if report.get("cached")
         else f"trained in {report.get('seconds')} s"
     )
+    trained_on = report.get("summary") or (
+        f"{report.get('rows')} messages, {report.get('intents')} intents"
+    )
     console.print(
-        f"{workflow}: {state} on {escape(str(report.get('source')))} "
-        f"({report.get('rows')} messages, {report.get('intents')} intents)"
+        f"{workflow}: {state} on {escape(str(report.get('source')))} ({escape(trained_on)})"
     )
     for name, accuracy in (report.get("held_out_accuracy") or {}).items():
         console.print(f"  · {name}: accuracy {accuracy:.1%}")

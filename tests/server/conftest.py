@@ -22,6 +22,7 @@ import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
+from agents.contract_review.clause_model import train as train_clause_model
 from graphs.server.dev import config_in
 from tests.conftest import ROOT, free_port, fresh_postgres_database
 
@@ -68,8 +69,9 @@ def _environment(database_url: str, keys: Path) -> dict[str, str]:
         "BATON_DATABASE_URL": database_url,
         "BATON_API_KEYS_FILE": str(keys),
         "BATON_TRACE_ALL_RUNS": "true",
-        # The server runs in a folder of its own: support triage's models are the checkout's.
+        # The server runs in a folder of its own: the trained models are the checkout's.
         "BATON_SUPPORT_TRIAGE_MODELS_DIR": str(ROOT / ".baton" / "models"),
+        "BATON_CONTRACT_REVIEW_MODELS_DIR": str(ROOT / ".baton" / "models"),
     }
     for name in ("LANGSMITH_API_KEY", "LANGCHAIN_API_KEY", "BATON_AUTH", "BATON_MODEL"):
         env.pop(name, None)
@@ -108,6 +110,9 @@ def server(
         if on_sqlite
         else fresh_postgres_database(f"baton_{name.replace('-', '_')}")
     )
+    # Contract review's clause model, trained here once (seconds) rather than by the server
+    # inside the first contract's run.
+    train_clause_model(models_dir=ROOT / ".baton" / "models")
     with database as database_url:
         env = _environment(database_url, keys)
         if name.startswith("langgraph-dev"):
