@@ -678,8 +678,8 @@ def section(report: QualityReport, folds: int = 5) -> str:
     lines = [
         "## Contract review quality (`bench/contract_review_quality.py`)",
         "",
-        f"The deterministic clause analysis on the {report.contracts} labelled contracts of "
-        f"`{report.set_name}` (CUAD v1), scored on clause presence for each of the 41 categories. "
+        f"The offline clause analysis (its model seeded) on the {report.contracts} labelled "
+        f"contracts of `{report.set_name}` (CUAD v1), scored on clause presence for each of the 41 categories. "
         f"Micro figures pool every (contract, category) pair; macro F1 is the {MACRO_CONVENTION}. "
         f"Clause analysis took {report.seconds:.1f} s for all of them. Clause presence: "
         f"{report.clause_presence}.",

@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.data_files import DataFileError, load_yaml
-from agents.model_cache import read_cached, save_cached
+from agents.model_cache import MODEL_FILE, read_cached, save_cached
 from schemas.contract_review import ClauseCategory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -389,9 +389,13 @@ def clause_model() -> ClauseModel:
     if not decisions.uses_model():
         return ClauseModel(decisions, None)
     folder = model_folder(settings.clause_training_data, settings.models_dir)
-    if not (folder / "model.joblib").exists():
+    if not (folder / MODEL_FILE).exists():
         train(settings.clause_training_data, models_dir=settings.models_dir)
-    return ClauseModel(decisions, _loaded(folder))
+    with _LOADING:  # read once however many contracts ask at the same time
+        return ClauseModel(decisions, _loaded(folder))
+
+
+_LOADING = threading.Lock()
 
 
 @cache

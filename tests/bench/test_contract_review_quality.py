@@ -417,3 +417,28 @@ def test_party_labels_are_read_as_names(tmp_path: Path) -> None:
     ]
     # Strictly, only an exact set of names counts: none of these labels is one.
     assert report["parties_exact"] == {"share": 0.0, "right": 0, "n": len(PARTY_LABELS)}
+
+
+def test_a_set_the_clause_model_learned_from_is_never_scored_by_that_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, labels = write_fixture(tmp_path)
+    shipped = json.loads(run(str(folder), str(labels), "--json").stdout)
+    assert shipped["clause_presence"].startswith("the shipped clause analysis")
+    # Training data that holds one of the set's contracts: three contracts are too few to
+    # train a model without each fold, so the rules alone are scored, and the report says so.
+    sentences = tmp_path / "sentences.csv"
+    sentences.write_text(
+        "contract,text,categories\n"
+        "Alpha.pdf,This Agreement is governed by the laws of New York.,Governing Law\n"
+        "Other.pdf,Notices shall be in writing.,\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA", str(sentences))
+    monkeypatch.setenv("BATON_CONTRACT_REVIEW_MODELS_DIR", str(tmp_path / "models"))
+    done = run(str(folder), str(labels), "--json", "--folds", "2")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert "was trained on contracts of this set" in report["clause_presence"]
+    assert "the rules' alone" in report["clause_presence"]
+    assert report["micro_f1"] == pytest.approx(24 / 27, abs=1e-4)
