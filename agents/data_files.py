@@ -42,12 +42,15 @@ class UniqueKeyLoader(_SafeLoader):
 
 
 def load_yaml(path: Path, model: type[M]) -> M:
-    """`path` validated strictly (nothing coerced: "10" is not a number) into `model`."""
+    """`path` validated strictly (nothing coerced: "10" is not a number) into `model`; a key
+    given twice in one mapping is refused."""
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=UniqueKeyLoader)
     except OSError as error:
         raise DataFileError(f"{path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise DataFileError(f"{path}: not UTF-8 text ({error.reason})") from None
     except yaml.YAMLError as error:
         raise DataFileError(f"{path}: not valid YAML ({error})") from None
     try:

@@ -1,12 +1,15 @@
 """Trained models on disk: one folder a model, written whole or not at all.
 
-A folder holds `model.joblib` (the object) and `meta.json` (what it was trained on, for people
-and for the cache check). Writers stage the folder beside its place and rename it in, so a
-reader never sees half a model, and two trainers racing both end with a whole one.
+A folder holds the model (`model.joblib`, or the name its trainer gives) and `meta.json` (what it
+was trained on, for people and for the cache check). Writers stage the folder beside its place
+and rename it in, so a reader never sees half a model; when two trainers race, in threads or in
+processes, the first whole folder to land stays and the other writer's is dropped. Only a forced
+retraining replaces a whole folder (its old one moved aside first).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -18,24 +21,39 @@ MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
 
 
-def save_cached(folder: Path, model: Any, meta: dict[str, Any]) -> None:
-    """Writes `model` and `meta` into `folder` (replacing what is there), atomically."""
+def is_cached(folder: Path, name: str = MODEL_FILE) -> bool:
+    """Whether `folder` holds a whole model (its file and its meta)."""
+    return (folder / name).exists() and (folder / META_FILE).exists()
+
+
+def save_cached(folder: Path, model: Any, meta: dict[str, Any], name: str = MODEL_FILE) -> None:
+    """Writes `model` and `meta` into `folder`, atomically; a whole folder already there is
+    replaced (a forced retraining)."""
     import joblib
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".training-", dir=folder.parent))
+    retired: Path | None = None
     try:
-        joblib.dump(model, staging / MODEL_FILE)
+        joblib.dump(model, staging / name)
         (staging / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(staging, folder)
+            retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=folder.parent))
+            with contextlib.suppress(FileNotFoundError):  # another writer moved it first
+                os.replace(folder, retired / folder.name)
+        try:
+            os.replace(staging, folder)
+        except OSError:
+            if not is_cached(folder, name):  # not another writer's whole model: a real error
+                raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
 
 
-def read_cached(folder: Path) -> Any:
+def read_cached(folder: Path, name: str = MODEL_FILE) -> Any:
     """The model saved in `folder`."""
     import joblib
 
-    return joblib.load(folder / MODEL_FILE)
+    return joblib.load(folder / name)

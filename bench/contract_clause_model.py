@@ -31,7 +31,8 @@ Making the shipped files (the maintainer's step; the workflow then trains on fir
 the clause model's training data (`data/contract_review/cuad/clause_sentences.csv.gz`; with
 `--leave-out DIR`, not the contracts whose text a file in DIR holds: the samples), and
 `--choose FILE` writes the decisions file (`data/contract_review/clause_model.yaml`), each
-category's decision chosen as above on K folds of the whole set. Neither measures anything.
+category's decision chosen as above on K folds of the whole set (but what `--leave-out` leaves
+out). Neither measures anything.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.contract_review.clause_model import CategoryDecision
+from agents.contract_review.clause_decisions import RULES, CategoryDecision
 from bench.contract_review_quality import (
     CATEGORIES,
     FOLD_SEED,
@@ -235,8 +236,6 @@ def choose(contracts: Sequence[Contract], scores: np.ndarray) -> list[CategoryDe
     """Per category, the decision (and threshold) with the best F1 on `contracts`, given their
     out-of-fold model scores; the rules unless something else does strictly better, and the
     rules for a category some contract has no score for."""
-    from agents.contract_review.clause_model import RULES
-
     chosen: list[CategoryDecision] = []
     for column, category in enumerate(CATEGORIES):
         truth = [category in contract.present for contract in contracts]
@@ -298,23 +297,29 @@ class FoldDecided:
 
 def nested(contracts: Sequence[Contract], folds: int, inner: int) -> list[FoldDecided]:
     """The rules with the model on each of `folds` folds, the model trained and the decisions
-    chosen (on `inner` folds) without the fold's contracts."""
+    chosen (on `inner` folds) without the fold's contracts; the decisions applied as clause
+    analysis applies them (`clauses.with_requirements` last)."""
+    from agents.contract_review.clause_rules import clause_rules
+    from agents.contract_review.clauses import with_requirements
+    from schemas.contract_review import ClauseCategory
+
+    in_force = clause_rules()
     decided = []
     parts = folds_of(contracts, folds)
     for index, test in enumerate(parts):
         train = [c for other, part in enumerate(parts) if other != index for c in part]
         chosen = choose(train, out_of_fold(train, inner))
         scores = model_scores(train, test)
-        found = [
-            frozenset(
-                category
+        found = []
+        for contract, row in zip(test, scores, strict=True):
+            present = {
+                ClauseCategory(category)
                 for column, category in enumerate(CATEGORIES)
                 if chosen[column].decide(
                     category in contract.rules_found, _probability(row[column])
                 )
-            )
-            for contract, row in zip(test, scores, strict=True)
-        ]
+            }
+            found.append(frozenset(c.value for c in with_requirements(present, in_force)))
         decided.append(FoldDecided(test, chosen, found))
     return decided
 
@@ -403,7 +408,7 @@ def left_in(contracts: Sequence[Contract], folder: Path, leave_out: Path | None)
 
 def export(contracts: Sequence[Contract], path: Path) -> None:
     """Every sentence of the contracts, with the categories labelled in it, as training data."""
-    from agents.contract_review.clause_model import write_training_data
+    from agents.contract_review.clause_sentences import write_training_data
 
     write_training_data(
         path,
@@ -448,8 +453,8 @@ def write_decisions(contracts: Sequence[Contract], folds: int, path: Path) -> No
         if decision.use != "rules"
     }
     chosen_by = (
-        f"the best F1 per category on {folds} folds of the {len(contracts)} contracts of CUAD's "
-        f"dev set (python -m bench.contract_clause_model --choose; the rules kept on a tie)"
+        f"the best F1 per category on {folds} folds of the {len(contracts)} contracts the model "
+        "is trained on (python -m bench.contract_clause_model --choose; the rules kept on a tie)"
     )
     body = yaml.safe_dump({"chosen_by": chosen_by, "categories": kept}, sort_keys=False, width=100)
     path.write_text(DECISIONS_HEADER + "\n" + body, encoding="utf-8")
@@ -527,8 +532,8 @@ def main(argv: list[str] | None = None) -> int:
         "--leave-out",
         type=Path,
         metavar="DIR",
-        help="with --export: leave out the contracts whose text is that of a .txt file in DIR "
-        "(the shipped samples, so that the model never saw them)",
+        help="with --export and --choose: leave out the contracts whose text is that of a .txt "
+        "file in DIR (the shipped samples, so that the model never saw them)",
     )
     parser.add_argument(
         "--choose",
@@ -554,15 +559,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     if args.export is not None or args.choose is not None:
+        kept = left_in(contracts, args.contracts_dir, args.leave_out)
         if args.export is not None:
-            kept = left_in(contracts, args.contracts_dir, args.leave_out)
             export(kept, args.export)
             print(
                 f"wrote {sum(len(c.sentences) for c in kept)} sentences of {len(kept)} "
                 f"contracts to {args.export} ({len(contracts) - len(kept)} left out)"
             )
         if args.choose is not None:
-            write_decisions(contracts, args.folds, args.choose)
+            write_decisions(kept, args.folds, args.choose)
             print(f"wrote the decisions chosen on {args.folds} folds to {args.choose}")
         return 0
     result = measure(contracts, args.folds, args.inner)

@@ -66,6 +66,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from agents.data_files import DataFileError
 from schemas.contract_review import (
     CUAD_ANSWER_COLUMNS,
     FACT_FIELDS,
@@ -359,6 +360,7 @@ def measure(contracts_dir: Path, labels_csv: Path, folds: int = 5) -> QualityRep
             f"{contracts_dir}: none of the {len(missing)} contracts labelled in {labels_csv} "
             "has a .txt file here"
         )
+    learned_from = _trained_on({contract.filename for contract in labelled})
     report = QualityReport(set_name=_set_name(contracts_dir), missing_contracts=missing)
     extract, report.fields_skipped = _extractor()
     if extract is not None:
@@ -393,7 +395,7 @@ def measure(contracts_dir: Path, labels_csv: Path, folds: int = 5) -> QualityRep
         report.results.append(
             ContractResult(contract.filename, contract.present, frozenset(predicted), fields_right)
         )
-    if _trained_on({result.filename for result in report.results}):
+    if learned_from:
         _cross_validate(report, contracts_dir, labels_csv, folds if folds >= 2 else 5)
     return report
 
@@ -401,11 +403,8 @@ def measure(contracts_dir: Path, labels_csv: Path, folds: int = 5) -> QualityRep
 def _trained_on(names: set[str]) -> set[str]:
     """The contracts of `names` the clause model in force was trained on (none when its
     decisions use no model)."""
-    from agents.contract_review.clause_model import (
-        ClauseModelSettings,
-        read_decisions,
-        read_training_data,
-    )
+    from agents.contract_review.clause_decisions import ClauseModelSettings, read_decisions
+    from agents.contract_review.clause_sentences import read_training_data
 
     settings = ClauseModelSettings()
     if not read_decisions(settings.clause_model_file).uses_model():
@@ -426,6 +425,11 @@ def _cross_validate(report: QualityReport, contracts_dir: Path, labels_csv: Path
         found = cross_validated(contracts, k, INNER)
         report.clause_presence = CROSS_VALIDATED.format(inner=INNER, others=k - 1)
     report.results = [replace(r, predicted=found[r.filename]) for r in report.results]
+    report.failures = {  # what the shipped analysis could not answer is no longer scored
+        name: reason
+        for name, reason in report.failures.items()
+        if not reason.startswith("clause analysis:")
+    }
     report.categories = {name: CategoryScore() for name in CATEGORIES}
     for result in report.results:
         for name, score in report.categories.items():
@@ -778,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         report = measure(args.contracts_dir, args.labels_csv, args.folds)
-    except BenchInputError as error:
+    except (BenchInputError, DataFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if report.missing_contracts:

@@ -18,7 +18,7 @@ from langgraph.graph import StateGraph
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agents.contract_review.clause_model import train as train_clause_model
+from agents.contract_review.clause_model import train_when_used
 from agents.contract_review.documents import contract_input
 from agents.contract_review.evaluators import judge_clauses, judge_extraction, judge_summary
 from agents.contract_review.specs import AGENTS, CLAUSE_ANALYSIS, EXTRACTION, RISK, SUMMARY
@@ -190,7 +190,7 @@ WORKFLOW = Workflow(
     subject_field="contract_id",
     rollback="replay",
     document_reader=contract_input,
-    trainer=train_clause_model,
+    trainer=train_when_used,
     summary=status_lines,
     state_writers={
         "feedback": ("evaluators", "feedback: list[str] by stage"),

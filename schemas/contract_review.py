@@ -234,6 +234,9 @@ class ClauseReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     findings: list[ClauseFinding]
+    clause_model: str | None = None
+    """When a learned model had a say: its cache key (its training data's SHA-256 prefix and
+    versions), so the run can be reproduced."""
 
     @model_validator(mode="after")
     def _every_category_once(self) -> Self:

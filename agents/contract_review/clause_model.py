@@ -1,226 +1,53 @@
-"""The learned half of clause analysis: a sentence model per category, and when to trust it.
+"""The learned half of clause analysis: a sentence model per category, trained and cached.
 
-The rules (`clause_rules`) find most clauses; for some categories a model learned from labelled
-contracts finds them better, or together with the rules does. Two files say how:
-
-- the training data, `data/contract_review/cuad/clause_sentences.csv.gz` (or the file
-  `BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA` names): a `contract,text,categories` CSV (gzip
-  when its name ends in `.gz`), one row a sentence of a labelled contract, `categories` the
-  `;`-separated CUAD categories whose labelled clause the sentence is part of (empty for none).
-  The shipped file holds every sentence of the 110 contracts of CUAD's dev set (CC BY 4.0, see
-  the LICENSE beside it), labelled from CUAD's `master_clauses.csv`;
-- the decisions, `data/contract_review/clause_model.yaml` (or
-  `BATON_CONTRACT_REVIEW_CLAUSE_MODEL_FILE`): per category, whether its presence is decided by
-  the rules, the model, either or both, and the model's threshold. A category not named there
-  keeps its rules; a file naming none needs no model at all. The legal owner can read and edit
-  it without retraining anything.
-
-The model (`fit_sentence_model`): TF-IDF word 1- and 2-grams over the training sentences, and
-for each category with at least `MIN_POSITIVES` labelled sentences a logistic regression of its
+The rules (`clause_rules`) find most clauses; for the categories the decisions file names
+(`clause_decisions`), a model learned from labelled sentences (`clause_sentences`) has a say.
+The model (`fit_sentence_model`): TF-IDF word 1- and 2-grams over the training sentences, and for
+each category with at least `MIN_POSITIVES` labelled sentences a logistic regression of its
 sentences against a seeded sample of the others. A sentence's probability for a category is the
-regression's; a contract's is its best sentence's. Training takes seconds and is seeded; the
-trained model is cached under `BATON_CONTRACT_REVIEW_MODELS_DIR` (default `.baton/models`) in a
-folder named after the training data's SHA-256 and `TRAINING_VERSION`, and trained on first use
-when it is not there (`baton train contract_review` does it ahead).
+regression's; a contract's is its best sentence's.
+
+Training takes seconds and is seeded. The trained model is cached under
+`BATON_CONTRACT_REVIEW_MODELS_DIR` (default `.baton/models`) in a folder named after the training
+data's SHA-256, `TRAINING_VERSION` and the scikit-learn version, and trained on first use when
+it is not there (`baton train contract_review` does it ahead). A decision that gives the model a
+say in a category it has no model for (too few labelled sentences) is refused, never quietly
+left to the rules.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
-import io
 import json
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agents.data_files import DataFileError, load_yaml
-from agents.model_cache import MODEL_FILE, read_cached, save_cached
-from schemas.contract_review import ClauseCategory
-
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_TRAINING_DATA = ROOT / "data" / "contract_review" / "cuad" / "clause_sentences.csv.gz"
-"""Every sentence of CUAD's 110 dev contracts, labelled (CC BY 4.0, see the LICENSE beside it)."""
-DEFAULT_DECISIONS_FILE = ROOT / "data" / "contract_review" / "clause_model.yaml"
+from agents.contract_review.clause_decisions import (
+    ClauseDecisions,
+    ClauseModelSettings,
+    file_stamp,
+    read_decisions,
+)
+from agents.contract_review.clause_sentences import CATEGORIES, read_training_data
+from agents.data_files import DataFileError
+from agents.model_cache import is_cached, read_cached, save_cached
 
 TRAINING_VERSION = "1"
 """Part of the cache key: raise it when what training produces changes."""
-COLUMNS = ("contract", "text", "categories")
 MIN_POSITIVES = 2
 """Labelled sentences a category needs to get a model."""
 NEGATIVES = 8000
 """At most this many unlabelled sentences (a seeded sample) train a category's model."""
 SEED = 2026
-CATEGORIES = tuple(ClauseCategory)
-_BY_NAME = {category.value: category for category in ClauseCategory}
-
-
-class ClauseModelSettings(BaseSettings):
-    """`BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA`, `BATON_CONTRACT_REVIEW_CLAUSE_MODEL_FILE`
-    and `BATON_CONTRACT_REVIEW_MODELS_DIR` (see the module doc)."""
-
-    model_config = SettingsConfigDict(env_prefix="BATON_CONTRACT_REVIEW_", extra="ignore")
-
-    clause_training_data: Path = DEFAULT_TRAINING_DATA
-    clause_model_file: Path = DEFAULT_DECISIONS_FILE
-    models_dir: Path = Path(".baton/models")
-
-
-class CategoryDecision(BaseModel):
-    """How one category's presence is decided: `rules` alone, the `model` alone (its best
-    sentence's probability at or above `threshold`), `either` of them, or `both`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    use: Literal["rules", "model", "either", "both"]
-    threshold: float | None = Field(default=None, gt=0, lt=1)
-
-    @model_validator(mode="after")
-    def _threshold_when_the_model_counts(self) -> CategoryDecision:
-        if self.use != "rules" and self.threshold is None:
-            raise ValueError(f"use {self.use!r} needs a threshold (between 0 and 1)")
-        return self
-
-    def decide(self, by_rules: bool, probability: float | None) -> bool:
-        """The category's presence, given the rules' answer and the model's probability (the
-        rules' answer when the category has no model)."""
-        if self.use == "rules" or self.threshold is None or probability is None:
-            return by_rules
-        by_model = probability >= self.threshold
-        if self.use == "model":
-            return by_model
-        return (by_rules or by_model) if self.use == "either" else (by_rules and by_model)
-
-
-RULES = CategoryDecision(use="rules")
-
-
-class ClauseDecisions(BaseModel):
-    """The decisions file: `categories` maps a CUAD category's name to its decision."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    chosen_by: str = ""
-    """How the decisions were chosen (for the reader; not used)."""
-    categories: dict[str, CategoryDecision] = Field(default_factory=dict)
-
-    @field_validator("categories")
-    @classmethod
-    def _known_categories(cls, value: dict[str, CategoryDecision]) -> dict[str, CategoryDecision]:
-        unknown = sorted(name for name in value if name not in _BY_NAME)
-        if unknown:
-            raise ValueError(f"not CUAD categories: {unknown}")
-        return value
-
-    def of(self, category: ClauseCategory) -> CategoryDecision:
-        return self.categories.get(category.value, RULES)
-
-    def uses_model(self) -> bool:
-        return any(decision.use != "rules" for decision in self.categories.values())
-
-
-def read_decisions(path: Path | None = None) -> ClauseDecisions:
-    """The decisions file (default: the configured one), checked; `DataFileError` naming the
-    file, the category and the line for anything wrong in it."""
-    path = ClauseModelSettings().clause_model_file if path is None else path
-    return _decisions_cached(path, *_stamp(path))
-
-
-@cache
-def _decisions_cached(path: Path, *stamp: int) -> ClauseDecisions:
-    return load_yaml(path, ClauseDecisions)
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        found = path.stat()
-    except OSError as error:
-        raise DataFileError(f"{path}: {error.strerror}") from None
-    return found.st_mtime_ns, found.st_size
-
-
-@dataclass(frozen=True)
-class LabelledSentences:
-    """Training data: each sentence's contract and text, and its categories (one column each,
-    in `CATEGORIES`' order)."""
-
-    contracts: list[str]
-    texts: list[str]
-    labels: np.ndarray
-
-
-def read_training_data(path: Path) -> LabelledSentences:
-    """A `contract,text,categories` CSV (gzip when named `.gz`); `DataFileError` naming the file
-    and the line of an unknown category, a missing column or an empty text, and for a file
-    with no labelled sentence at all."""
-    try:
-        raw = path.read_bytes()
-        if path.suffix == ".gz":
-            raw = gzip.decompress(raw)
-        text = raw.decode("utf-8")
-    except OSError as error:
-        raise DataFileError(f"{path}: cannot read the training data: {error}") from None
-    except UnicodeDecodeError as error:
-        raise DataFileError(f"{path}: not UTF-8 text ({error.reason})") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
-    if missing:
-        raise DataFileError(
-            f"{path}: the header needs the columns {', '.join(COLUMNS)} (missing: "
-            f"{', '.join(missing)})"
-        )
-    contracts: list[str] = []
-    texts: list[str] = []
-    rows: list[list[int]] = []
-    problems: list[str] = []
-    for row in reader:
-        line = reader.line_num
-        sentence = (row["text"] or "").strip()
-        if not sentence:
-            problems.append(f"line {line}: empty text")
-            continue
-        columns = []
-        for name in filter(None, (part.strip() for part in (row["categories"] or "").split(";"))):
-            category = _BY_NAME.get(name)
-            if category is None:
-                problems.append(f"line {line}: {name!r} is not a CUAD category")
-            else:
-                columns.append(CATEGORIES.index(category))
-        contracts.append((row["contract"] or "").strip())
-        texts.append(sentence)
-        rows.append(columns)
-    if problems:
-        shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise DataFileError(f"{path}: " + "; ".join(shown))
-    labels = np.zeros((len(texts), len(CATEGORIES)), dtype=bool)
-    for index, columns in enumerate(rows):
-        labels[index, columns] = True
-    if not labels.any():
-        raise DataFileError(f"{path}: no sentence is labelled with a category: nothing to learn")
-    return LabelledSentences(contracts, texts, labels)
-
-
-def write_training_data(path: Path, rows: Iterable[tuple[str, str, Sequence[str]]]) -> None:
-    """Writes (contract, text, categories) rows as `read_training_data` reads them (gzip when
-    the name ends in `.gz`, with no time stamp, so the same rows give the same bytes)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for contract, text, categories in rows:
-        writer.writerow([contract, " ".join(text.split()), ";".join(categories)])
-    data = buffer.getvalue().encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
 
 
 @dataclass
@@ -290,14 +117,18 @@ def fit_sentence_model(texts: Sequence[str], labels: np.ndarray) -> SentenceMode
 
 
 def data_key(path: Path) -> str:
-    """The cache key of a training file: its SHA-256 (first 16 hex digits) and the training
-    version (hashed again only when the file changes)."""
-    return _hashed(str(path.resolve()), *_stamp(path))
+    """The cache key of a training file: its SHA-256 (first 16 hex digits), the training
+    version and scikit-learn's (hashed again only when the file changes)."""
+    return _hashed(str(path.resolve()), *file_stamp(path))
 
 
-@cache
+@lru_cache(maxsize=8)
 def _hashed(path: str, *stamp: int) -> str:
-    return f"{hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]}-v{TRAINING_VERSION}"
+    return _key(hashlib.sha256(Path(path).read_bytes()).hexdigest())
+
+
+def _key(digest: str) -> str:
+    return f"{digest[:16]}-v{TRAINING_VERSION}-sklearn{version('scikit-learn')}"
 
 
 def model_folder(path: Path, models_dir: Path | None = None) -> Path:
@@ -316,7 +147,7 @@ def train(
     naming the file when the data cannot be used."""
     settings = ClauseModelSettings()
     path = settings.clause_training_data if path is None else path
-    folder = model_folder(path, models_dir)
+    root = settings.models_dir if models_dir is None else models_dir
     in_use = _same_file(path, settings.clause_training_data)
     note = (
         None
@@ -325,37 +156,57 @@ def train(
         f"{settings.clause_training_data}): set it to {path} to use this one"
     )
     with _TRAINING:
-        if (folder / "meta.json").exists() and not force:
+        try:
+            raw = path.read_bytes()  # read once: the key and the model come from these bytes
+        except OSError as error:
+            raise DataFileError(f"{path}: cannot read the training data: {error}") from None
+        digest = hashlib.sha256(raw).hexdigest()
+        folder = root / "contract_review" / _key(digest)
+        if is_cached(folder) and not force:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             return {**meta, "cached": True, "in_use": in_use, "note": note}
         started = time.perf_counter()
-        data = read_training_data(path)
+        data = read_training_data(path, raw)
         try:
             model = fit_sentence_model(data.texts, data.labels)
         except ValueError as error:
             raise DataFileError(f"{path}: {error}") from None
+        categories = int(model.trained.sum())
         model.meta = {
             "source": str(path),
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "sha256": digest,
+            "key": folder.name,
             "training_version": TRAINING_VERSION,
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "rows": len(data.texts),
             "contracts": len(set(data.contracts)),
-            "categories": int(model.trained.sum()),
+            "categories": categories,
             "labelled_sentences": {
                 category.value: int(count)
                 for category, count in zip(CATEGORIES, data.labels.sum(axis=0), strict=True)
                 if count
             },
             "seconds": round(time.perf_counter() - started, 1),
+            "summary": f"{len(data.texts)} sentences of {len(set(data.contracts))} contracts; "
+            f"a model for {categories} of {len(CATEGORIES)} categories",
         }
-        model.meta["summary"] = (
-            f"{len(data.texts)} sentences of {model.meta['contracts']} contracts; a model for "
-            f"{model.meta['categories']} of {len(CATEGORIES)} categories"
-        )
         save_cached(folder, model, model.meta)
         _loaded.cache_clear()
     return {**model.meta, "cached": False, "in_use": in_use, "note": note}
+
+
+def train_when_used(path: Path | None = None, *, force: bool = False) -> dict[str, Any]:
+    """`train`, except that for the configured data it trains nothing when no decision gives
+    the model a say (what `baton run` asks before a run)."""
+    if path is None and not force:
+        settings = ClauseModelSettings()
+        if not read_decisions(settings.clause_model_file).uses_model():
+            return {
+                "cached": True,
+                "source": str(settings.clause_model_file),
+                "summary": "no decision there gives the model a say: nothing to train",
+            }
+    return train(path, force=force)
 
 
 def _same_file(one: Path, other: Path) -> bool:
@@ -373,8 +224,10 @@ class ClauseModel:
     decisions: ClauseDecisions
     sentences: SentenceModel | None
 
-    def decide(self, category: ClauseCategory, by_rules: bool, best: float | None) -> bool:
-        return self.decisions.of(category).decide(by_rules, best)
+    @property
+    def key(self) -> str | None:
+        """The trained model's cache key (its data's hash and versions), for the record."""
+        return None if self.sentences is None else self.sentences.meta.get("key")
 
 
 RULES_ONLY = ClauseModel(ClauseDecisions(), None)
@@ -383,27 +236,32 @@ RULES_ONLY = ClauseModel(ClauseDecisions(), None)
 def clause_model() -> ClauseModel:
     """The decisions in force and, when one of them uses the model, the model trained on the
     configured data (trained now, and cached, when it is not yet). `DataFileError` naming the
-    file when the decisions or the training data cannot be used."""
+    file when the decisions or the training data cannot be used, or when a decision gives the
+    model a say in a category it has no model for."""
     settings = ClauseModelSettings()
     decisions = read_decisions(settings.clause_model_file)
     if not decisions.uses_model():
         return ClauseModel(decisions, None)
     folder = model_folder(settings.clause_training_data, settings.models_dir)
-    if not (folder / MODEL_FILE).exists():
+    if not is_cached(folder):
         train(settings.clause_training_data, models_dir=settings.models_dir)
     with _LOADING:  # read once however many contracts ask at the same time
-        return ClauseModel(decisions, _loaded(folder))
+        model = _loaded(folder)
+    untrained = [c.value for c in decisions.using_model() if not model.trained[CATEGORIES.index(c)]]
+    if untrained:
+        raise DataFileError(
+            f"{settings.clause_model_file}: gives the model a say in categories the model "
+            f"trained on {settings.clause_training_data} has none for (fewer than "
+            f"{MIN_POSITIVES} labelled sentences, or no unlabelled one): {untrained}; give them "
+            "use: rules, or label more sentences"
+        )
+    return ClauseModel(decisions, model)
 
 
 _LOADING = threading.Lock()
 
 
-@cache
+@lru_cache(maxsize=4)
 def _loaded(folder: Path) -> SentenceModel:
     model: SentenceModel = read_cached(folder)
     return model
-
-
-def decisions_from(chosen: Mapping[ClauseCategory, CategoryDecision]) -> ClauseDecisions:
-    """Decisions for the categories that do not keep their rules."""
-    return ClauseDecisions(categories={c.value: d for c, d in chosen.items() if d.use != "rules"})

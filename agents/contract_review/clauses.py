@@ -32,9 +32,10 @@ from itertools import pairwise
 
 import numpy as np
 
-from agents.contract_review.clause_model import CATEGORIES, ClauseModel, clause_model
+from agents.contract_review.clause_model import ClauseModel, clause_model
 from agents.contract_review.clause_patterns import Cue, Rule
 from agents.contract_review.clause_rules import ClauseRules, clause_rules
+from agents.contract_review.clause_sentences import CATEGORIES
 from agents.data_files import DataFileError
 from agents.spec import AgentContext
 from schemas.contract_review import ClauseCategory, ClauseFinding, ClauseReport, Span, StageInput
@@ -279,26 +280,34 @@ def find_clauses(
         )
         for rule in rules
     }
-    findings = []
-    for rule in rules:
-        spans, probability = found[rule.category]
-        if rule.requires and not any(found[needed][0] for needed in rule.requires):
-            spans = []
-        findings.append(
-            ClauseFinding(
-                category=rule.category,
-                present=bool(spans),
-                spans=spans,
-                model_probability=probability,
-            )
+    present = with_requirements({c for c, (spans, _) in found.items() if spans}, in_force)
+    findings = [
+        ClauseFinding(
+            category=rule.category,
+            present=rule.category in present,
+            spans=found[rule.category][0] if rule.category in present else [],
+            model_probability=found[rule.category][1],
         )
-    report = ClauseReport(findings=findings)
+        for rule in rules
+    ]
+    report = ClauseReport(findings=findings, clause_model=learned.key)
     if reread and not report.present():
         return Outcome.empty(
             "read again with lowered thresholds after the evaluator's feedback: no clause of "
             "any of CUAD's 41 categories was found"
         )
     return report
+
+
+def with_requirements(decided: set[ClauseCategory], in_force: ClauseRules) -> set[ClauseCategory]:
+    """The decided categories whose rule's `requires` holds (one of the categories it names
+    decided too: an exception to a restriction needs the restriction)."""
+    return {
+        rule.category
+        for rule in in_force.rules
+        if rule.category in decided
+        and (not rule.requires or any(needed in decided for needed in rule.requires))
+    }
 
 
 def vetoes(text: Text) -> np.ndarray:
@@ -336,29 +345,34 @@ def _decide(
 ) -> tuple[list[Span], float | None]:
     """One category's spans (none when absent) and, when the model has a say, its best
     sentence's probability. The spans are the rules' when they found the clause and the
-    decision counts them, else the model's best sentences at or above its threshold; a
-    rejected choice makes way for the next best of either."""
+    decision counts them, else the model's best sentences at or above its threshold. When the
+    previous choice was rejected, what it showed is set aside, for the rules and the model."""
     by_rules = _choose(text, rule, factor, rejected)
     decision = learned.decisions.of(rule.category)
     column = CATEGORIES.index(rule.category)
     scores = probabilities[:, column] if probabilities is not None else np.empty(0)
     if decision.use == "rules" or decision.threshold is None or np.isnan(scores).all():
         return by_rules, None
+    if rejected:
+        shown, _ = _decide(text, rule, factor, False, learned, probabilities)
+        scores = scores.copy()
+        for index, sentence in enumerate(text.sentences):
+            if any(sentence.start < span.end and span.start < sentence.end for span in shown):
+                scores[index] = 0.0
+        by_rules = [
+            span
+            for span in by_rules
+            if not any(span.start < old.end and old.start < span.end for old in shown)
+        ]
+    best = float(np.nanmax(scores))
     threshold = decision.threshold * factor
     ranked = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] >= threshold]
-    if rejected:
-        ranked = ranked[rule.max_spans :]
-    best = float(scores[ranked[0]]) if ranked else float(np.nanmax(scores))
-    by_model = [
-        _span(text, text.sentences[index], rule, whole=True)
-        for index in sorted(ranked[: rule.max_spans])
-    ]
-    present = decision.decide(bool(by_rules), best if ranked else 0.0)
-    if not present:
+    if not decision.decide(bool(by_rules), best, factor):
         return [], round(best, 4)
     if by_rules and decision.use != "model":
         return by_rules, round(best, 4)
-    return by_model, round(best, 4)
+    spans = [text.sentences[index] for index in sorted(ranked[: rule.max_spans])]
+    return [_span(text, sentence, rule, whole=True) for sentence in spans], round(best, 4)
 
 
 def _choose(text: Text, rule: Rule, factor: float, rejected: bool) -> list[Span]:

@@ -112,7 +112,7 @@ CLAUSE_ANALYSIS = AgentSpec(
     name="clause_analysis",
     workflow=WORKFLOW,
     owner=CONTRACT_DATA,
-    version="1.0.0",
+    version="1.1.0",
     description="Finds which of CUAD's 41 clause categories the contract has, and where.",
     reads=("contract_id", "content", "feedback"),
     input_contract=StageInput,
@@ -129,7 +129,8 @@ CLAUSE_ANALYSIS = AgentSpec(
             "clause_rules",
             "deterministic",
             analyse_clauses,
-            "sentence-level patterns per category",
+            "sentence-level patterns per category, with a learned sentence model where "
+            "data/contract_review/clause_model.yaml gives it a say",
         ),
     ),
     select_input=_reader_input("clause_analysis"),

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.model_cache import MODEL_FILE, read_cached, save_cached
+from agents.model_cache import is_cached, read_cached, save_cached
 from agents.support_triage.calibration import Calibration
 from agents.support_triage.intents import LabelledMessage, intents_of, read_labelled_csv
 from agents.support_triage.keyword_rules import DEFAULT_RULES_PATH, KeywordRules, load_keyword_rules
@@ -48,6 +48,7 @@ from agents.support_triage.stacking import TOP_CANDIDATES, Stacker, candidates_o
 
 __all__ = ["TOP_CANDIDATES", "Calibration", "TriageSettings"]
 
+MODELS_FILE = "models.joblib"
 TRAINING_VERSION = "7"
 """Part of the cache key: raise it when what training produces changes."""
 SEED = 2026
@@ -146,7 +147,7 @@ def train(
         else f"runs use the models of BATON_SUPPORT_TRIAGE_TRAINING_DATA (now "
         f"{settings.training_data}): set it to {path} to use these"
     )
-    if (folder / "meta.json").exists() and not force:
+    if is_cached(folder, MODELS_FILE) and not force:
         meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         return {**meta, "cached": True, "in_use": in_use, "note": note}
     started = time.perf_counter()
@@ -397,7 +398,7 @@ def load_models(path: Path | None = None, models_dir: Path | None = None) -> Tri
         folder = model_folder(path, models_dir)
     except OSError as error:
         raise NotTrained(f"cannot read the training data {path}: {error.strerror}") from error
-    if not (folder / MODEL_FILE).exists():
+    if not is_cached(folder, MODELS_FILE):
         raise NotTrained(
             f"no trained support_triage models for {path} in {folder.parent}"
             f"{_why_untrained(path, folder)}: run `baton train support_triage`"
@@ -434,12 +435,12 @@ def _why_untrained(path: Path, folder: Path) -> str:
 
 @cache
 def _read_models(folder: Path) -> TriageModels:
-    models: TriageModels = read_cached(folder)
+    models: TriageModels = read_cached(folder, MODELS_FILE)
     return models
 
 
 def _save(models: TriageModels, folder: Path) -> None:
-    save_cached(folder, models, models.meta)
+    save_cached(folder, models, models.meta, MODELS_FILE)
 
 
 def neighbour_scores(similarities: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:

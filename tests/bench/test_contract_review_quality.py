@@ -419,26 +419,82 @@ def test_party_labels_are_read_as_names(tmp_path: Path) -> None:
     assert report["parties_exact"] == {"share": 0.0, "right": 0, "n": len(PARTY_LABELS)}
 
 
-def test_a_set_the_clause_model_learned_from_is_never_scored_by_that_model(
+def _own_clause_model(root: Path, monkeypatch: pytest.MonkeyPatch, contract: str) -> None:
+    """A clause model trained on sentences of `contract` (and others), with a say in Governing
+    Law: runs and the bench use it."""
+    laws = [
+        f"This Agreement shall be governed by the laws of the State of {state}."
+        for state in ("Texas", "Ohio", "Utah", "Iowa", "Maine")
+    ]
+    other = [f"Notices shall be {verb} in writing." for verb in ("given", "sent", "mailed")]
+    lines = ["contract,text,categories"]
+    lines += [f"{contract},{law},Governing Law" for law in laws]
+    lines += [f"Other.pdf,{text}," for text in other]
+    sentences = root / "sentences.csv"
+    sentences.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    decisions = root / "clause_model.yaml"
+    decisions.write_text(
+        "categories:\n  Governing Law: {use: either, threshold: 0.5}\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA", str(sentences))
+    monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_MODEL_FILE", str(decisions))
+    monkeypatch.setenv("BATON_CONTRACT_REVIEW_MODELS_DIR", str(root / "models"))
+
+
+def test_a_set_the_clause_model_did_not_learn_from_is_scored_by_the_shipped_analysis(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder, labels = write_fixture(tmp_path)
-    shipped = json.loads(run(str(folder), str(labels), "--json").stdout)
-    assert shipped["clause_presence"].startswith("the shipped clause analysis")
-    # Training data that holds one of the set's contracts: three contracts are too few to
-    # train a model without each fold, so the rules alone are scored, and the report says so.
-    sentences = tmp_path / "sentences.csv"
-    sentences.write_text(
-        "contract,text,categories\n"
-        "Alpha.pdf,This Agreement is governed by the laws of New York.,Governing Law\n"
-        "Other.pdf,Notices shall be in writing.,\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA", str(sentences))
-    monkeypatch.setenv("BATON_CONTRACT_REVIEW_MODELS_DIR", str(tmp_path / "models"))
+    _own_clause_model(tmp_path, monkeypatch, "Unrelated.pdf")
+    report = json.loads(run(str(folder), str(labels), "--json").stdout)
+    assert report["clause_presence"].startswith("the shipped clause analysis")
+    assert not report["failures"]
+
+
+def test_a_small_set_the_clause_model_learned_from_is_scored_by_the_rules_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, labels = write_fixture(tmp_path)
+    _own_clause_model(tmp_path, monkeypatch, "Alpha.pdf")
     done = run(str(folder), str(labels), "--json", "--folds", "2")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert "was trained on contracts of this set" in report["clause_presence"]
     assert "the rules' alone" in report["clause_presence"]
-    assert report["micro_f1"] == pytest.approx(24 / 27, abs=1e-4)
+    assert report["micro_f1"] == pytest.approx(24 / 27, abs=1e-4) and not report["failures"]
+
+
+def test_a_set_the_clause_model_learned_from_is_scored_with_models_trained_without_each_fold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "cuad8"
+    folder.mkdir()
+    rows = {}
+    for number in range(1, 5):
+        for name, text in (("Alpha", ALPHA), ("Gamma", GAMMA)):
+            filename = f"{name}{number}.pdf"
+            (folder / f"{name}{number}.txt").write_text(text, encoding="utf-8")
+            parties, day, law = ANSWERS[f"{name}.pdf"]
+            answers = {"parties": parties, "agreement_date": day, "governing_law": law}
+            rows[filename] = (LABELLED[f"{name}.pdf"], answers)
+    labels = write_labels(tmp_path / "master_clauses.csv", rows)
+    _own_clause_model(tmp_path, monkeypatch, "Alpha1.pdf")
+    done = run(str(folder), str(labels), "--json", "--folds", "2")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert "inner folds, on the other 1 folds of this set only" in report["clause_presence"]
+    assert report["folds"]["k"] == 2 and report["folds"]["contracts"] == [4, 4]
+    # The labels quote no clause text the model could learn from: the rules decide, as scored.
+    assert report["micro_f1"] == pytest.approx(72 / 80, abs=1e-4)
+
+
+def test_unusable_clause_model_files_stop_the_bench_before_it_scores_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, labels = write_fixture(tmp_path)
+    broken = tmp_path / "sentences.csv"
+    broken.write_text("contract,text\n", encoding="utf-8")
+    monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA", str(broken))
+    done = run(str(folder), str(labels), "--json")
+    assert done.returncode == 2 and str(broken) in done.stderr
+    assert "missing: categories" in done.stderr and "Traceback" not in done.stderr

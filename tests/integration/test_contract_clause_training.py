@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.contract_review.clause_model import write_training_data
+from agents.contract_review.clause_sentences import write_training_data
 from graphs.kit.runtime import open_workflow
 from tests.integration.cli_helpers import baton
 

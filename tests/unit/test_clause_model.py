@@ -1,5 +1,5 @@
-"""The learned half of clause analysis: its decisions file, its training data, the model, and how
-clause analysis combines it with the rules."""
+"""The learned half of clause analysis: the sentence model, its training and cache, and how clause
+analysis combines it with the rules (the files themselves: `test_clause_files.py`)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,11 @@ import numpy as np
 import pytest
 
 from agents.contract_review import clause_model as cm
-from agents.contract_review.clause_model import (
-    CATEGORIES,
-    CategoryDecision,
-    ClauseDecisions,
-    ClauseModel,
-    fit_sentence_model,
-    read_decisions,
-    read_training_data,
-    write_training_data,
-)
+from agents.contract_review.clause_decisions import CategoryDecision, ClauseDecisions
+from agents.contract_review.clause_model import ClauseModel, fit_sentence_model
 from agents.contract_review.clause_rules import clause_rules
+from agents.contract_review.clause_sentences import CATEGORIES, write_training_data
 from agents.contract_review.clauses import analyse_clauses, find_clauses
-from agents.data_files import DataFileError
 from agents.spec import AgentContext
 from schemas.contract_review import ClauseCategory, ClauseReport, StageInput
 from schemas.result import ErrorKind, Outcome
@@ -77,95 +69,6 @@ def _model(trained: cm.SentenceModel, use: str, threshold: float = 0.5) -> Claus
 def _finding(report: ClauseReport | Outcome, category: ClauseCategory) -> object:
     assert isinstance(report, ClauseReport)
     return next(f for f in report.findings if f.category is category)
-
-
-@pytest.mark.parametrize(
-    ("use", "by_rules", "probability", "present"),
-    [
-        ("rules", True, 0.0, True),
-        ("rules", False, 0.99, False),
-        ("model", True, 0.2, False),
-        ("model", False, 0.8, True),
-        ("either", False, 0.8, True),
-        ("either", True, 0.1, True),
-        ("either", False, 0.1, False),
-        ("both", True, 0.8, True),
-        ("both", True, 0.1, False),
-        ("both", False, 0.9, False),
-    ],
-)
-def test_a_decision_combines_the_rules_and_the_model_as_its_use_says(
-    use: str, by_rules: bool, probability: float, present: bool
-) -> None:
-    decision = CategoryDecision.model_validate({"use": use, "threshold": 0.5})
-    assert decision.decide(by_rules, probability) is present
-    assert decision.decide(by_rules, None) is by_rules  # no model for the category: the rules
-
-
-def test_the_shipped_decisions_load_and_name_only_categories_that_use_the_model() -> None:
-    decisions = read_decisions(cm.DEFAULT_DECISIONS_FILE)
-    assert decisions.uses_model()
-    assert all(d.use != "rules" and d.threshold is not None for d in decisions.categories.values())
-    assert decisions.of(C.GOVERNING_LAW).use in {"rules", "model", "either", "both"}
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        ("categories:\n  Non Compete:\n    use: either\n    threshold: 0.5\n", "Non Compete"),
-        ("categories:\n  Non-Compete:\n    use: model\n", "needs a threshold"),
-        ("categories:\n  Non-Compete:\n    use: either\n    threshold: 1.5\n", "line 4"),
-        ("categories:\n  Non-Compete:\n    use: always\n    threshold: 0.5\n", "use (line 3)"),
-        ("categories:\n  Non-Compete:\n    use: both\n    treshold: 0.5\n", "treshold"),
-        ("categories:\n  Non-Compete:\n    use: both\n    threshold: '0.5'\n", "threshold"),
-        ("rules: []\n", "rules"),
-        ("categories: [\n", "not valid YAML"),
-    ],
-)
-def test_a_broken_decisions_file_is_refused_naming_what_and_where(
-    tmp_path: Path, body: str, expected: str
-) -> None:
-    path = tmp_path / "clause_model.yaml"
-    path.write_text(body, encoding="utf-8")
-    with pytest.raises(DataFileError) as error:
-        read_decisions(path)
-    assert str(path) in str(error.value) and expected in str(error.value)
-
-
-def test_training_data_round_trips_and_same_rows_give_the_same_bytes(tmp_path: Path) -> None:
-    rows = [
-        ("a.pdf", "The Buyer shall not compete.", [NON_COMPETE]),
-        ("a.pdf", "Notices  shall be\n given in writing.", []),
-        ("b.pdf", "Either party may terminate on 30 days notice.", ["Termination For Convenience"]),
-    ]
-    first, second = tmp_path / "one.csv.gz", tmp_path / "two.csv.gz"
-    write_training_data(first, rows)
-    write_training_data(second, rows)
-    assert first.read_bytes() == second.read_bytes()
-    data = read_training_data(first)
-    assert data.contracts == ["a.pdf", "a.pdf", "b.pdf"]
-    assert data.texts[1] == "Notices shall be given in writing."
-    assert data.labels[0, CATEGORIES.index(C.NON_COMPETE)] and not data.labels[1].any()
-    assert data.labels[2, CATEGORIES.index(C.TERMINATION_FOR_CONVENIENCE)]
-
-
-@pytest.mark.parametrize(
-    ("content", "expected"),
-    [
-        ("contract,text\na.pdf,x\n", "missing: categories"),
-        ("contract,text,categories\na.pdf,Some text,Non Compete\n", "line 2: 'Non Compete'"),
-        ("contract,text,categories\na.pdf,,Non-Compete\n", "line 2: empty text"),
-        ("contract,text,categories\na.pdf,Some text,\n", "no sentence is labelled"),
-    ],
-)
-def test_unusable_training_data_is_refused_naming_the_file_and_line(
-    tmp_path: Path, content: str, expected: str
-) -> None:
-    path = tmp_path / "sentences.csv"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(DataFileError) as error:
-        read_training_data(path)
-    assert str(path) in str(error.value) and expected in str(error.value)
 
 
 def test_the_model_learns_a_category_and_has_none_for_categories_without_examples(
@@ -226,77 +129,176 @@ def test_a_rejected_model_span_makes_way_for_the_next_best_or_none(
     assert not _finding(again, C.NON_COMPETE).present  # type: ignore[attr-defined]
 
 
-def test_a_negative_cue_of_the_rules_vetoes_the_models_sentence(
+def test_a_rejected_span_of_the_rules_does_not_come_back_as_the_models(
     trained: cm.SentenceModel,
 ) -> None:
-    grant = CONTRACT.replace(
-        "3. Notices.",
-        "3. Beneficiaries. Buyer's affiliates are intended third party beneficiaries.",
+    contract = CONTRACT.replace(
+        "3. Notices.", "3. Non-competition. Buyer shall not compete with Supplier in any way."
     )
+    learned = _model(trained, "either", 0.3)
+    first = _finding(find_clauses(contract, [], clause_rules(), learned), C.NON_COMPETE)
+    shown = {span.text for span in first.spans}  # type: ignore[attr-defined]
+    assert first.present and shown  # type: ignore[attr-defined]
+    again = find_clauses(
+        contract, ["Non-Compete: span is not a non-compete"], clause_rules(), learned
+    )
+    second = _finding(again, C.NON_COMPETE)
+    assert not shown & {span.text for span in second.spans}  # type: ignore[attr-defined]
+
+
+def _beneficiary_model() -> ClauseModel:
+    """A model that has learned third-party beneficiary clauses by their words (so a denial,
+    with the same words, scores high too)."""
+    positives = [
+        f"The {who} {verb} third party beneficiaries of Section {n} of this Agreement."
+        for who in ("Affiliates", "Licensors", "Lenders", "Members")
+        for verb in ("are intended", "shall be", "are express")
+        for n in (4, 7)
+    ]
+    negatives = [
+        f"{subject} shall be {verb} in writing to the {who}."
+        for subject in ("Notices", "Invoices", "Reports", "Requests")
+        for verb in ("given", "sent", "delivered")
+        for who in ("Supplier", "Buyer")
+    ] + [line for line in CONTRACT.replace(". ", ".\n").splitlines() if line.strip()] * 2
+    labels = np.zeros((len(positives) + len(negatives), len(CATEGORIES)), dtype=bool)
+    labels[: len(positives), CATEGORIES.index(C.THIRD_PARTY_BENEFICIARY)] = True
+    decision = CategoryDecision(use="model", threshold=0.5)
+    return ClauseModel(
+        ClauseDecisions(categories={C.THIRD_PARTY_BENEFICIARY.value: decision}),
+        fit_sentence_model(positives + negatives, labels),
+    )
+
+
+def test_a_negative_cue_of_the_rules_vetoes_the_models_sentence() -> None:
+    learned = _beneficiary_model()
     denial = CONTRACT.replace(
         "3. Notices.", "3. No Third Party Beneficiaries. There are no third party beneficiaries."
     )
-    model = cm.clause_model()
-    assert C.THIRD_PARTY_BENEFICIARY.value in model.decisions.categories
-    found = find_clauses(grant, [], clause_rules(), model)
-    assert _finding(found, C.THIRD_PARTY_BENEFICIARY).present  # type: ignore[attr-defined]
-    refused = find_clauses(denial, [], clause_rules(), model)
-    assert not _finding(refused, C.THIRD_PARTY_BENEFICIARY).present  # type: ignore[attr-defined]
-
-
-def test_training_is_cached_by_the_datas_hash_and_done_on_first_use(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    texts, labels = _sentences()
-    data = tmp_path / "sentences.csv"
-    write_training_data(
-        data,
-        [
-            ("c.pdf", text, [CATEGORIES[i] for i in np.flatnonzero(row)])
-            for text, row in zip(texts, labels, strict=True)
-        ],
+    column = CATEGORIES.index(C.THIRD_PARTY_BENEFICIARY)
+    assert learned.sentences is not None
+    words_alone = learned.sentences.probabilities(["There are no third party beneficiaries."])
+    assert words_alone[0, column] > 0.5  # the model alone would find it
+    refused = _finding(find_clauses(denial, [], clause_rules(), learned), C.THIRD_PARTY_BENEFICIARY)
+    assert not refused.present  # type: ignore[attr-defined]
+    grant = CONTRACT.replace(
+        "3. Notices.", "3. Beneficiaries. The Affiliates shall be third party beneficiaries."
     )
-    decisions = tmp_path / "decisions.yaml"
+    found = _finding(find_clauses(grant, [], clause_rules(), learned), C.THIRD_PARTY_BENEFICIARY)
+    assert found.present and found.model_probability > 0.5  # type: ignore[attr-defined]
+
+
+def test_a_relaxed_second_reading_relaxes_the_models_threshold(
+    trained: cm.SentenceModel,
+) -> None:
+    column = CATEGORIES.index(C.NON_COMPETE)
+    best = float(
+        np.nanmax(
+            trained.best(
+                [
+                    "During the term Buyer shall refrain from selling any "
+                    "product similar to the Products anywhere."
+                ]
+            )[column]
+        )
+    )
+    learned = _model(trained, "model", min(0.99, best / 0.8))  # just out of reach at first
+    first = _finding(find_clauses(CONTRACT, [], clause_rules(), learned), C.NON_COMPETE)
+    assert not first.present  # type: ignore[attr-defined]
+    feedback = ["no clause of any category was found; read the whole contract again"]
+    again = _finding(find_clauses(CONTRACT, feedback, clause_rules(), learned), C.NON_COMPETE)
+    assert again.present  # type: ignore[attr-defined]
+
+
+def _write_data(path: Path, extra: list[tuple[str, str, list[str]]] | None = None) -> None:
+    texts, labels = _sentences()
+    rows = [
+        ("c.pdf", text, [CATEGORIES[i].value for i in np.flatnonzero(row)])
+        for text, row in zip(texts, labels, strict=True)
+    ]
+    write_training_data(path, rows + (extra or []))
+
+
+@pytest.fixture
+def own_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    data, decisions = tmp_path / "sentences.csv", tmp_path / "decisions.yaml"
+    _write_data(data)
     decisions.write_text(
-        "categories:\n  Non-Compete:\n    use: either\n    threshold: 0.5\n", encoding="utf-8"
+        "categories:\n  Non-Compete:\n    use: either\n    threshold: 0.8\n", encoding="utf-8"
     )
     monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA", str(data))
     monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_MODEL_FILE", str(decisions))
     monkeypatch.setenv("BATON_CONTRACT_REVIEW_MODELS_DIR", str(tmp_path / "models"))
-    result = analyse_clauses(
-        StageInput(contract_id="c", content=CONTRACT), AgentContext(database_url="memory://")
+    return {"data": data, "decisions": decisions, "models": tmp_path / "models"}
+
+
+def _analyse(content: str = CONTRACT) -> ClauseReport | Outcome:
+    return analyse_clauses(
+        StageInput(contract_id="c", content=content), AgentContext(database_url="memory://")
     )
-    assert _finding(result, C.NON_COMPETE).present  # type: ignore[attr-defined]
-    (folder,) = (tmp_path / "models" / "contract_review").iterdir()
-    assert folder.name == cm.data_key(data)
+
+
+def test_training_is_done_on_first_use_cached_by_the_datas_hash_and_redone_when_it_changes(
+    own_files: dict[str, Path],
+) -> None:
+    report = _analyse()
+    assert _finding(report, C.NON_COMPETE).present  # type: ignore[attr-defined]
+    assert isinstance(report, ClauseReport) and report.clause_model is not None
+    (folder,) = (own_files["models"] / "contract_review").iterdir()
+    assert folder.name == report.clause_model
     again = cm.train()
-    assert again["cached"] and again["rows"] == len(texts) and again["categories"] == 1
+    assert again["cached"] and again["rows"] == len(_sentences()[0]) and again["categories"] == 1
+    # The same file rewritten with another label: a new model, and runs use it.
+    _write_data(
+        own_files["data"],
+        [("d.pdf", "Buyer shall not compete with Supplier anywhere.", [NON_COMPETE])],
+    )
+    changed = _analyse()
+    assert isinstance(changed, ClauseReport)
+    assert changed.clause_model not in {None, report.clause_model}
+    assert cm.train()["cached"] and cm.train()["rows"] == again["rows"] + 1
+
+
+def test_training_other_data_says_runs_use_the_configured_data(
+    own_files: dict[str, Path], tmp_path: Path
+) -> None:
     other = tmp_path / "other.csv"
-    other.write_bytes(data.read_bytes() + b'd.pdf,"Notices are sent by post.",\n')
+    _write_data(other, [("d.pdf", "Notices are sent by post.", [])])
     report = cm.train(other)
-    assert not report["cached"] and report["note"] and "CLAUSE_TRAINING_DATA" in report["note"]
+    assert not report["cached"] and "BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA" in report["note"]
+
+
+def test_a_decision_for_a_category_the_model_never_learned_fails_the_stage_naming_it(
+    own_files: dict[str, Path],
+) -> None:
+    own_files["decisions"].write_text(
+        "categories:\n  Non-Compete: {use: either, threshold: 0.8}\n"
+        "  Audit Rights: {use: both, threshold: 0.5}\n",
+        encoding="utf-8",
+    )
+    result = _analyse()
+    assert isinstance(result, Outcome) and result.error_kind is ErrorKind.UNAVAILABLE
+    assert "Audit Rights" in result.reason and str(own_files["decisions"]) in result.reason
 
 
 def test_a_broken_decisions_file_fails_the_stage_as_unavailable_naming_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    own_files: dict[str, Path],
 ) -> None:
-    decisions = tmp_path / "decisions.yaml"
+    decisions = own_files["decisions"]
     decisions.write_text("categories:\n  Non-Compete:\n    use: model\n", encoding="utf-8")
-    monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_MODEL_FILE", str(decisions))
-    result = analyse_clauses(
-        StageInput(contract_id="c", content=CONTRACT), AgentContext(database_url="memory://")
-    )
+    result = _analyse()
     assert isinstance(result, Outcome) and result.error_kind is ErrorKind.UNAVAILABLE
     assert str(decisions) in result.reason and "needs a threshold" in result.reason
 
 
-def test_decisions_that_use_no_model_need_no_training(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_decisions_that_use_no_model_need_no_training_not_even_before_a_run(
+    own_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    decisions = tmp_path / "decisions.yaml"
-    decisions.write_text("categories:\n  Non-Compete:\n    use: rules\n", encoding="utf-8")
-    monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_MODEL_FILE", str(decisions))
+    own_files["decisions"].write_text(
+        "categories:\n  Non-Compete:\n    use: rules\n", encoding="utf-8"
+    )
     monkeypatch.setenv("BATON_CONTRACT_REVIEW_CLAUSE_TRAINING_DATA", str(tmp_path / "none.csv"))
-    monkeypatch.setenv("BATON_CONTRACT_REVIEW_MODELS_DIR", str(tmp_path / "models"))
     learned = cm.clause_model()
-    assert learned.sentences is None and not (tmp_path / "models").exists()
+    assert learned.sentences is None and learned.key is None
+    assert "nothing to train" in cm.train_when_used()["summary"]
+    assert not own_files["models"].exists()
