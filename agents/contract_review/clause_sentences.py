@@ -67,6 +67,7 @@ def read_training_data(path: Path, raw: bytes | None = None) -> LabelledSentence
     texts: list[str] = []
     rows: list[list[int]] = []
     problems: list[str] = []
+    read_to = 1  # the line the last whole row (or the header) ended on
     try:
         missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
         if missing:
@@ -92,8 +93,11 @@ def read_training_data(path: Path, raw: bytes | None = None) -> LabelledSentence
             contracts.append(contract)
             texts.append(sentence)
             rows.append(columns)
+            read_to = line
     except csv.Error as error:
-        raise DataFileError(f"{path}: line {reader.line_num}: not a CSV row ({error})") from None
+        raise DataFileError(
+            f"{path}: the row after line {read_to} is not a CSV row ({error}; a quote left open?)"
+        ) from None
     if problems:
         more = len(problems) - _SHOWN
         shown = problems[:_SHOWN] + ([f"… and {more} more"] if more > 0 else [])

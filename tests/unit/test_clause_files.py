@@ -136,7 +136,7 @@ def test_a_spreadsheets_byte_order_mark_is_not_part_of_the_header(tmp_path: Path
         ("contract,text,categories\na.pdf,Some text,\n", "no sentence is labelled"),
         (
             'contract,text,categories\na.pdf,"Do not compete.,Non-Compete\nb.pdf,x,\n',
-            "not a CSV row",
+            "the row after line 1 is not a CSV row",
         ),
     ],
 )
