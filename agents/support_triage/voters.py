@@ -5,10 +5,14 @@
   ignored (a team's own intents may have none: the voter then abstains).
 - `tfidf`: TF-IDF word and character n-grams with a logistic regression; the evidence is the
   words that pulled the answer most.
-- `neighbours`: the most similar training messages by sentence embedding (all-MiniLM-L6-v2); the
-  evidence is those messages.
-- `encoder_linear`: a logistic regression over the encoder's hidden layers; the evidence is the
+- `neighbours`: the most similar training messages by sentence embedding (all-MiniLM-L6-v2 and
+  all-mpnet-base-v2, side by side); the evidence is those messages.
+- `encoder_linear`: a logistic regression over the encoders' hidden layers; the evidence is the
   runner-up it weighed the answer against.
+
+The two encoder voters abstain on a message unlike every training message (its nearest one less
+similar than 99.5% of held-out training messages' nearest: a greeting, another subject), where
+their linear models would still name an intent with confidence: nothing they learned fits it.
 
 Each answer's confidence is calibrated (`calibration.Calibration`): of the answers the classifier
 gave with that raw score on messages it had not seen, the share that were right. The batch
@@ -25,12 +29,11 @@ import numpy as np
 from agents.spec import AgentContext
 from agents.support_triage.calibration import Calibration, scale_runners_up
 from agents.support_triage.keyword_rules import load_keyword_rules
+from agents.support_triage.sentence_encoders import features_of, featurize
 from agents.support_triage.stacking import TOP_CANDIDATES
 from agents.support_triage.training import (
     NotTrained,
     TriageModels,
-    features_of,
-    featurize,
     load_models,
     neighbour_scores,
 )
@@ -113,12 +116,16 @@ def tfidf_votes(texts: Sequence[str], models: TriageModels) -> list[IntentVote]:
 
 def neighbour_votes(
     texts: Sequence[str], models: TriageModels, embeddings: np.ndarray | None = None
-) -> list[IntentVote]:
-    """The nearest training messages' vote on each text; the evidence is the three nearest."""
+) -> list[IntentVote | None]:
+    """The nearest training messages' vote on each text; the evidence is the three nearest.
+    None (an abstention) for a text unlike every training message (`unfamiliar`)."""
     vectors = embeddings if embeddings is not None else featurize(texts)[0]
-    votes = []
+    votes: list[IntentVote | None] = []
     count = len(models.intents)
     for vector in vectors:
+        if not models.is_familiar(vector):
+            votes.append(None)
+            continue
         similarities = models.embeddings @ vector
         scored = _ranked(neighbour_scores(similarities, models.neighbour_labels, count), models)
         nearest = np.argsort(-similarities)[:3]
@@ -132,22 +139,40 @@ def neighbour_votes(
 
 
 def encoder_linear_votes(
-    texts: Sequence[str], models: TriageModels, layers: np.ndarray | None = None
-) -> list[IntentVote]:
-    """The logistic regression over the encoder's layers: its vote on each text."""
-    features = layers if layers is not None else featurize(texts)[1]
+    texts: Sequence[str],
+    models: TriageModels,
+    layers: np.ndarray | None = None,
+    embeddings: np.ndarray | None = None,
+) -> list[IntentVote | None]:
+    """The logistic regression over the encoders' layers: its vote on each text. None (an
+    abstention) for a text unlike every training message (`unfamiliar`)."""
+    if layers is None or embeddings is None:
+        embeddings, layers = featurize(texts)
     linear = models.layer_linear
     probabilities = _dense(
-        linear.predict_proba(models.layer_scaler.transform(features)), linear.classes_, models
+        linear.predict_proba(models.layer_scaler.transform(layers)), linear.classes_, models
     )
-    votes = []
-    for probs in probabilities:
+    votes: list[IntentVote | None] = []
+    for probs, vector in zip(probabilities, embeddings, strict=True):
+        if not models.is_familiar(vector):
+            votes.append(None)
+            continue
         scored = _ranked(probs, models)
         evidence = [
             f"{label} at {score:.2f} against {scored[0][0]}" for label, score in scored[1:2]
         ]
         votes.append(calibrated_vote(scored, models.layer_calibration, evidence))
     return votes
+
+
+def unfamiliar(embedding: np.ndarray, models: TriageModels) -> str:
+    """Why the encoders' voters abstain on a message unlike every training message."""
+    nearest = float((models.embeddings @ embedding).max())
+    return (
+        f"the message is unlike every training message (nearest similarity {nearest:.2f}, "
+        f"below the {models.familiarity_floor:.2f} that 99.5% of held-out training messages "
+        "reach): no intent it was trained on fits it"
+    )
 
 
 def _dense(probabilities: np.ndarray, classes: np.ndarray, models: TriageModels) -> np.ndarray:
@@ -194,12 +219,14 @@ def vote_by_neighbours(ticket: TicketText, context: AgentContext) -> IntentVote 
     if isinstance(models, Outcome):
         return models
     embedding, _ = features_of(ticket.text)
-    return neighbour_votes([ticket.text], models, embedding[None, :])[0]
+    vote = neighbour_votes([ticket.text], models, embedding[None, :])[0]
+    return vote or Outcome.empty(unfamiliar(embedding, models))
 
 
 def vote_by_encoder_layers(ticket: TicketText, context: AgentContext) -> IntentVote | Outcome:
     models = _models()
     if isinstance(models, Outcome):
         return models
-    _, layers = features_of(ticket.text)
-    return encoder_linear_votes([ticket.text], models, layers[None, :])[0]
+    embedding, layers = features_of(ticket.text)
+    vote = encoder_linear_votes([ticket.text], models, layers[None, :], embedding[None, :])[0]
+    return vote or Outcome.empty(unfamiliar(embedding, models))

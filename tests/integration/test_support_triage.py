@@ -317,3 +317,29 @@ def test_a_rollback_that_settles_a_waiting_case_takes_it_off_the_queue(
     assert settled.status == "completed" and settled.decision is not None
     assert settled.decision["decided_by"] == "vote"
     assert queued_cases(database_url=sqlite_url) == []
+
+
+def test_a_message_unlike_every_training_message_is_not_guessed_by_the_encoders(
+    sqlite_url: str, trained: dict[str, Any]
+) -> None:
+    floor = trained["familiarity_floor"]
+    assert 0.3 < floor < 0.9, "learned from held-out training messages' nearest similarities"
+    ticket = sample("03_unclear_goes_to_queue")  # a greeting: no intent of Banking77's fits it
+    with open_workflow("support_triage", sqlite_url) as flow:
+        report = flow.start(ticket, thread_id="unlike")
+        values = flow.graph.get_state(flow.config("unlike")).values
+    votes = {vote["voter"]: vote for vote in values["ballot"]["votes"]}
+    for voter in ("embedding_voter", "encoder_linear_voter"):
+        assert votes[voter]["status"] == "abstained"
+        assert "unlike every training message" in votes[voter]["reason"]
+        assert f"below the {floor:.2f}" in votes[voter]["reason"]
+    assert votes["tfidf_voter"]["status"] == "counted", "a voter without the measure still votes"
+    assert report.status == "awaiting_review"
+    assert [case.thread_id for case in queued_cases("support_triage", sqlite_url)] == ["unlike"]
+
+    familiar = dict(ticket, text="My new card has still not arrived, where is it?")
+    with open_workflow("support_triage", sqlite_url) as flow:
+        flow.start(familiar, thread_id="familiar")
+        values = flow.graph.get_state(flow.config("familiar")).values
+    statuses = {vote["voter"]: vote["status"] for vote in values["ballot"]["votes"]}
+    assert statuses["embedding_voter"] == statuses["encoder_linear_voter"] == "counted"

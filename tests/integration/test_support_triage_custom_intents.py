@@ -270,10 +270,12 @@ def test_training_the_same_data_twice_gives_the_same_models(
                 report["held_out_accuracy"],
                 report["soft_vote_weights"],
                 report["weak_route_on_training_folds"],
-                [(vote.label, round(vote.confidence, 9)) for vote in votes],
+                report["familiarity_floor"],
+                [(vote.label, round(vote.confidence, 9)) if vote else None for vote in votes],
             )
         )
     assert seen[0] == seen[1]
+    assert any(seen[0][-1][len(texts) :]), "the encoder voter votes on some of them"
 
 
 def test_models_fitted_in_worker_processes_are_the_ones_fitted_here(
