@@ -64,11 +64,11 @@ PROCESSES_FROM = 2000
 """From this many messages, the fold models are fitted in worker processes (below it, starting
 them costs more than it saves)."""
 NEIGHBOUR_TEMPERATURE = 0.05
+"""A neighbour's vote is exp((similarity - 1) / T): the nearest count far more than the fifth."""
 FAMILIAR_SHARE = 0.995
 """The familiarity floor keeps this share of messages like the training data's: a message whose
 nearest training message is less similar than all but 0.5% of held-out training messages' nearest
 ones is unlike anything trained on, and the encoders' voters abstain on it."""
-"""A neighbour's vote is exp((similarity - 1) / T): the nearest count far more than the fifth."""
 
 KEYWORD_VOTER = "keyword_voter"
 TFIDF_VOTER = "tfidf_voter"

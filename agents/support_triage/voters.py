@@ -32,6 +32,7 @@ from agents.support_triage.keyword_rules import load_keyword_rules
 from agents.support_triage.sentence_encoders import features_of, featurize
 from agents.support_triage.stacking import TOP_CANDIDATES
 from agents.support_triage.training import (
+    FAMILIAR_SHARE,
     NotTrained,
     TriageModels,
     load_models,
@@ -170,8 +171,8 @@ def unfamiliar(embedding: np.ndarray, models: TriageModels) -> str:
     nearest = float((models.embeddings @ embedding).max())
     return (
         f"the message is unlike every training message (nearest similarity {nearest:.2f}, "
-        f"below the {models.familiarity_floor:.2f} that 99.5% of held-out training messages "
-        "reach): no intent it was trained on fits it"
+        f"below the {models.familiarity_floor:.2f} that {FAMILIAR_SHARE:.1%} of held-out training "
+        "messages reach): no intent it was trained on fits it"
     )
 
 
