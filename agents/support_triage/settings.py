@@ -6,7 +6,7 @@ the shipped Banking77 training split), `BATON_SUPPORT_TRIAGE_ROUTING_FILE` (inte
 cached, default `.baton/models`). `BATON_SUPPORT_TRIAGE_ENCODERS_DIR` is where the sentence
 encoder that ships as a split archive is unpacked (default `~/.cache/baton/encoders`), and
 `BATON_SUPPORT_TRIAGE_ENCODER_PRECISION` the precision the encoders run in (`auto`: bfloat16
-where the CPU computes it natively, else float32). A team with its own intents points the first
+where PyTorch's oneDNN supports it on the CPU, else float32). A team with its own intents points the first
 two at its own files: the intents are the labels of the training data, and every one needs a
 route.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,5 +33,7 @@ class TriageSettings(BaseSettings):
     training_data: Path = DEFAULT_TRAINING_DATA
     routing_file: Path = DEFAULT_ROUTING_FILE
     models_dir: Path = Path(".baton/models")
-    encoders_dir: Path = Path.home() / ".cache" / "baton" / "encoders"
+    encoders_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "baton" / "encoders"
+    )
     encoder_precision: Literal["auto", "float32", "bfloat16"] = "auto"

