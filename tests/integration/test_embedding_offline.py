@@ -46,7 +46,12 @@ NO_NETWORK = textwrap.dedent(
 def test_the_embedding_models_load_and_embed_with_the_network_refused(tmp_path: Path) -> None:
     # HOME points away from any Hugging Face cache (and from an unpacked all-mpnet-base-v2), so
     # only the packages' own files can be used.
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "BATON_SUPPORT_TRIAGE_ENCODERS": "minilm+mpnet",
+    }
     done = subprocess.run(
         [sys.executable, "-c", NO_NETWORK],
         cwd=ROOT,

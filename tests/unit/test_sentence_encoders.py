@@ -14,6 +14,9 @@ from pydantic import ValidationError
 from agents.support_triage import sentence_encoders
 from agents.support_triage.sentence_encoders import (
     EncoderUnavailable,
+    embedding_model,
+    encoder_set,
+    layer_features,
     part_files,
     precision,
     unpack_split_archive,
@@ -111,10 +114,39 @@ def test_the_precision_is_a_setting_and_part_of_the_models_key(
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODER_PRECISION", "bfloat16")
     assert precision() == "bfloat16"
     assert data_key(data) != as_float32
-    assert as_float32.endswith("-float32")
+    assert "-float32-" in as_float32
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODER_PRECISION", "half")
     with pytest.raises(ValidationError, match="encoder_precision"):
         TriageSettings()
+
+
+def test_the_encoder_set_is_a_setting_and_part_of_the_models_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    data = tmp_path / "train.csv"
+    data.write_text("text,category\na,x\nb,x\n", encoding="utf-8")
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODERS", "minilm")
+    alone = data_key(data)
+    assert alone.endswith("-minilm")
+    assert "all-mpnet-base-v2" not in embedding_model() + layer_features()
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODERS", "minilm+mpnet")
+    both = data_key(data)
+    assert both.endswith("-minilm+mpnet") and both != alone
+    assert "all-mpnet-base-v2" in embedding_model() and "3,072 features" in layer_features()
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODERS", "mpnet")
+    with pytest.raises(ValidationError, match="encoders"):
+        TriageSettings()
+
+
+@pytest.mark.parametrize(
+    ("native", "expected"), [("bfloat16", "minilm+mpnet"), ("float32", "minilm")]
+)
+def test_auto_reads_with_both_encoders_only_where_the_cpu_computes_bfloat16(
+    monkeypatch: pytest.MonkeyPatch, native: str, expected: str
+) -> None:
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODERS", "auto")
+    monkeypatch.setattr(sentence_encoders, "_native_precision", lambda: native)
+    assert encoder_set() == expected
 
 
 def test_a_broken_compressed_stream_is_named_as_damaged_parts(tmp_path: Path) -> None:
