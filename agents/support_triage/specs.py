@@ -80,12 +80,13 @@ TFIDF_VOTER = _voter(
 )
 EMBEDDING_VOTER = _voter(
     EMBEDDING_VOTER_NAME,
-    "Nearest training messages by sentence embedding (all-MiniLM-L6-v2 and all-mpnet-base-v2).",
+    "Nearest training messages by sentence embedding (all-MiniLM-L6-v2, with all-mpnet-base-v2 "
+    "where BATON_SUPPORT_TRIAGE_ENCODERS has it).",
     Implementation("encoder_neighbours", "deterministic", vote_by_neighbours),
 )
 ENCODER_LINEAR_VOTER = _voter(
     ENCODER_LINEAR_VOTER_NAME,
-    "A logistic regression over both encoders' hidden layers (mean- and max-pooled).",
+    "A logistic regression over the encoders' hidden layers (mean- and max-pooled).",
     Implementation("encoder_layers_logistic_regression", "deterministic", vote_by_encoder_layers),
 )
 MODEL_VOTER = _voter(

@@ -57,7 +57,7 @@ from agents.support_triage.stacking import TOP_CANDIDATES, Stacker, candidates_o
 __all__ = ["TOP_CANDIDATES", "Calibration", "TriageSettings"]
 
 MODELS_FILE = "models.joblib"
-TRAINING_VERSION = "8"
+TRAINING_VERSION = "9"
 """Part of the cache key: raise it when what training produces changes."""
 SEED = 2026
 FOLDS = 4
@@ -448,38 +448,49 @@ def _loaded(folder: Path) -> TriageModels:
 
 
 def _why_untrained(path: Path, folder: Path) -> str:
-    """Why models trained on this very data no longer count, when some are there: they were
-    trained for the encoders in another precision, or the keyword rules (whose calibration is
-    fitted on the data) or the training version changed since."""
+    """Why models trained on this very data no longer count, when some are there: every setting
+    they were trained for that differs here (the training version, the encoders' precision or
+    set), or else the keyword rules (whose calibration is fitted on the data) changed since."""
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        for meta_file in folder.parent.glob("*/meta.json"):
+        metas = []
+        for meta_file in sorted(folder.parent.glob("*/meta.json")):
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            trained_for = meta.get("encoder_precision")
-            if meta.get("sha256") == digest and trained_for not in (None, precision()):
-                return (
-                    f" (models trained on this data at {meta.get('trained_at')} are in "
-                    f"{meta_file.parent.name}, but for the encoders in "
-                    f"{trained_for}, and they run in {precision()} "
-                    "here: train again, or set BATON_SUPPORT_TRIAGE_ENCODER_PRECISION)"
-                )
-            read_by = meta.get("encoders", "minilm+mpnet")
-            if meta.get("sha256") == digest and read_by != encoder_set():
-                return (
-                    f" (models trained on this data at {meta.get('trained_at')} are in "
-                    f"{meta_file.parent.name}, but for the encoders {read_by}, and "
-                    f"{encoder_set()} read messages here: train again, or set "
-                    "BATON_SUPPORT_TRIAGE_ENCODERS)"
-                )
             if meta.get("sha256") == digest:
-                return (
-                    f" (models trained on this data at {meta.get('trained_at')} are in "
-                    f"{meta_file.parent.name}, but the keyword rules or the training version "
-                    "changed since)"
-                )
+                metas.append((meta_file.parent.name, meta))
     except (OSError, ValueError):
-        pass
-    return ""
+        return ""
+    if not metas:
+        return ""
+    here = {
+        "training version": (TRAINING_VERSION, ""),
+        "precision": (precision(), "BATON_SUPPORT_TRIAGE_ENCODER_PRECISION"),
+        "encoders": (encoder_set(), "BATON_SUPPORT_TRIAGE_ENCODERS"),
+    }
+
+    def differences(meta: dict[str, Any]) -> list[str]:
+        trained_for = {
+            "training version": meta.get("training_version"),
+            "precision": meta.get("encoder_precision", precision()),
+            # Models from before the encoder set was a setting were read by both encoders.
+            "encoders": meta.get("encoders", "minilm+mpnet"),
+        }
+        return [name for name, value in trained_for.items() if value != here[name][0]]
+
+    name, meta = min(metas, key=lambda found: len(differences(found[1])))
+    differ = differences(meta)
+    where = f" (models trained on this data at {meta.get('trained_at')} are in {name}, but"
+    if not differ:
+        return f"{where} the keyword rules changed since)"
+    trained = {
+        "training version": meta.get("training_version"),
+        "precision": meta.get("encoder_precision"),
+        "encoders": meta.get("encoders", "minilm+mpnet"),
+    }
+    stated = "; ".join(f"{item} {trained[item]}, here {here[item][0]}" for item in differ)
+    settable = [here[item][1] for item in differ if item != "training version"]
+    to_use = f"; to use them, set {' and '.join(settable)} as they were" if settable else ""
+    return f"{where} for another {', '.join(differ)}: {stated}{to_use})"
 
 
 @cache

@@ -5,8 +5,8 @@
   ignored (a team's own intents may have none: the voter then abstains).
 - `tfidf`: TF-IDF word and character n-grams with a logistic regression; the evidence is the
   words that pulled the answer most.
-- `neighbours`: the most similar training messages by sentence embedding (all-MiniLM-L6-v2 and
-  all-mpnet-base-v2, side by side); the evidence is those messages.
+- `neighbours`: the most similar training messages by sentence embedding (all-MiniLM-L6-v2, and
+  all-mpnet-base-v2 beside it where the encoder set has it); the evidence is those messages.
 - `encoder_linear`: a logistic regression over the encoders' hidden layers; the evidence is the
   runner-up it weighed the answer against.
 

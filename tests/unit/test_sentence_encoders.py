@@ -3,8 +3,10 @@ at all, a damaged or missing part is named, and the precision is a setting that 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
+import json
 import zipfile
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from agents.support_triage.sentence_encoders import (
     unpack_split_archive,
 )
 from agents.support_triage.settings import TriageSettings
-from agents.support_triage.training import data_key
+from agents.support_triage.training import TRAINING_VERSION, NotTrained, data_key, load_models
 
 WEIGHTS = bytes(range(256)) * 400
 
@@ -139,14 +141,60 @@ def test_the_encoder_set_is_a_setting_and_part_of_the_models_key(
 
 
 @pytest.mark.parametrize(
-    ("native", "expected"), [("bfloat16", "minilm+mpnet"), ("float32", "minilm")]
+    ("native", "configured", "expected"),
+    [
+        ("bfloat16", "auto", "minilm+mpnet"),
+        ("float32", "auto", "minilm"),
+        ("bfloat16", "float32", "minilm"),
+        ("float32", "bfloat16", "minilm"),
+    ],
 )
-def test_auto_reads_with_both_encoders_only_where_the_cpu_computes_bfloat16(
-    monkeypatch: pytest.MonkeyPatch, native: str, expected: str
+def test_auto_reads_with_both_encoders_only_where_they_run_in_native_bfloat16(
+    monkeypatch: pytest.MonkeyPatch, native: str, configured: str, expected: str
 ) -> None:
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODERS", "auto")
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODER_PRECISION", configured)
     monkeypatch.setattr(sentence_encoders, "_native_precision", lambda: native)
     assert encoder_set() == expected
+
+
+def _trained_for(models_dir: Path, data: Path, **meta: str) -> None:
+    """A models folder for `data` as training leaves it, trained for the settings in `meta`."""
+    folder = models_dir / "support_triage" / f"older-{len(list(models_dir.glob('*/*')))}"
+    folder.mkdir(parents=True)
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()
+    stamp = {"sha256": digest, "trained_at": "2026-12-06T10:00:00+00:00", **meta}
+    (folder / "meta.json").write_text(json.dumps(stamp), encoding="utf-8")
+
+
+def test_models_trained_for_other_settings_are_named_with_each_setting_that_differs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    data = tmp_path / "train.csv"
+    data.write_text("text,category\na,x\nb,x\n", encoding="utf-8")
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODERS", "minilm")
+    monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODER_PRECISION", "float32")
+    both = {"encoders": "minilm+mpnet", "encoder_precision": "bfloat16"}
+    _trained_for(tmp_path / "models", data, training_version=TRAINING_VERSION, **both)
+    with pytest.raises(NotTrained) as raised:
+        load_models(data, tmp_path / "models")
+    message = str(raised.value)
+    assert "for another precision, encoders: precision bfloat16, here float32; " in message
+    assert "encoders minilm+mpnet, here minilm; to use them, set BATON_SUPPORT_TRIAGE_" in message
+    assert message.endswith("run `baton train support_triage`")
+
+    # Models of the training version before the set was a setting were read by both encoders.
+    _trained_for(tmp_path / "old", data, training_version="8", encoder_precision="float32")
+    with pytest.raises(NotTrained, match="for another training version, encoders: training ver"):
+        load_models(data, tmp_path / "old")
+    _trained_for(
+        tmp_path / "models",
+        data,
+        training_version=TRAINING_VERSION,
+        **{"encoders": "minilm", "encoder_precision": "float32"},
+    )
+    with pytest.raises(NotTrained, match=r"in older-1, but the keyword rules changed since\)"):
+        load_models(data, tmp_path / "models")
 
 
 def test_a_broken_compressed_stream_is_named_as_damaged_parts(tmp_path: Path) -> None:
