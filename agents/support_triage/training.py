@@ -115,8 +115,8 @@ class TriageModels:
 def data_key(path: Path) -> str:
     """The cache key of a training CSV: the SHA-256 (first 16 hex digits) of the CSV and of the
     keyword rules (their calibration is fitted on it), the training version, and the encoders'
-    set and precision (the models fit the features of those encoders in that precision). Hashed again only when either
-    file changes (every vote asks for it)."""
+    set and precision (the models fit the features of those encoders in that precision). Hashed
+    again only when either file changes (every vote asks for it)."""
     data, rules = path.stat(), DEFAULT_RULES_PATH.stat()
     hashed = _hashed(
         str(path.resolve()), data.st_mtime_ns, data.st_size, rules.st_mtime_ns, rules.st_size
@@ -468,25 +468,22 @@ def _why_untrained(path: Path, folder: Path) -> str:
         "encoders": (encoder_set(), "BATON_SUPPORT_TRIAGE_ENCODERS"),
     }
 
-    def differences(meta: dict[str, Any]) -> list[str]:
-        trained_for = {
+    def trained_for(meta: dict[str, Any]) -> dict[str, Any]:
+        return {
             "training version": meta.get("training_version"),
             "precision": meta.get("encoder_precision", precision()),
             # Models from before the encoder set was a setting were read by both encoders.
             "encoders": meta.get("encoders", "minilm+mpnet"),
         }
-        return [name for name, value in trained_for.items() if value != here[name][0]]
+
+    def differences(meta: dict[str, Any]) -> list[str]:
+        return [item for item, value in trained_for(meta).items() if value != here[item][0]]
 
     name, meta = min(metas, key=lambda found: len(differences(found[1])))
-    differ = differences(meta)
+    differ, trained = differences(meta), trained_for(meta)
     where = f" (models trained on this data at {meta.get('trained_at')} are in {name}, but"
     if not differ:
         return f"{where} the keyword rules changed since)"
-    trained = {
-        "training version": meta.get("training_version"),
-        "precision": meta.get("encoder_precision"),
-        "encoders": meta.get("encoders", "minilm+mpnet"),
-    }
     stated = "; ".join(f"{item} {trained[item]}, here {here[item][0]}" for item in differ)
     settable = [here[item][1] for item in differ if item != "training version"]
     to_use = f"; to use them, set {' and '.join(settable)} as they were" if settable else ""
