@@ -105,11 +105,17 @@ def test_the_installed_parts_are_found_in_order() -> None:
     assert all(p.is_file() for p in parts)
 
 
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """A training file (its contents only key the models)."""
+    path = tmp_path / "train.csv"
+    path.write_text("text,category\na,x\nb,x\n", encoding="utf-8")
+    return path
+
+
 def test_the_precision_is_a_setting_and_part_of_the_models_key(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, data: Path
 ) -> None:
-    data = tmp_path / "train.csv"
-    data.write_text("text,category\na,x\nb,x\n", encoding="utf-8")
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODER_PRECISION", "float32")
     assert precision() == "float32"
     as_float32 = data_key(data)
@@ -123,10 +129,8 @@ def test_the_precision_is_a_setting_and_part_of_the_models_key(
 
 
 def test_the_encoder_set_is_a_setting_and_part_of_the_models_key(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, data: Path
 ) -> None:
-    data = tmp_path / "train.csv"
-    data.write_text("text,category\na,x\nb,x\n", encoding="utf-8")
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODERS", "minilm")
     alone = data_key(data)
     assert alone.endswith("-minilm")
@@ -168,10 +172,8 @@ def _trained_for(models_dir: Path, data: Path, **meta: str) -> None:
 
 
 def test_models_trained_for_other_settings_are_named_with_each_setting_that_differs(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: Path
 ) -> None:
-    data = tmp_path / "train.csv"
-    data.write_text("text,category\na,x\nb,x\n", encoding="utf-8")
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODERS", "minilm")
     monkeypatch.setenv("BATON_SUPPORT_TRIAGE_ENCODER_PRECISION", "float32")
     both = {"encoders": "minilm+mpnet", "encoder_precision": "bfloat16"}
