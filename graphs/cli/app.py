@@ -49,22 +49,22 @@ app = typer.Typer(
 
 class _LazyConsole:
     """A rich console made when first used, so that a command that prints nothing with it (and
-    `--help`) does not load rich."""
+    `--help`) does not load rich. It is made again when COLUMNS or LINES has changed since, so
+    that each command is sized by the environment it runs in, not the one of the first command
+    in this process."""
 
     def __init__(self, **options: Any) -> None:
         self._options = options
         self._console: Console | None = None
+        self._size: tuple[int | None, int | None] = (None, None)
 
     def __getattr__(self, name: str) -> Any:
-        if self._console is None:
+        size = (_size_variable("COLUMNS"), _size_variable("LINES"))
+        if self._console is None or size != self._size:
             from rich.console import Console
 
-            made = Console(**self._options)
-            # Sized as a console made at import: from COLUMNS and LINES as they were then, else
-            # from the terminal (and COLUMNS) at each print, as rich does when neither is set.
-            made._width = _SIZE_AT_IMPORT[0]
-            made._height = _SIZE_AT_IMPORT[1]
-            self._console = made
+            self._console = Console(**self._options)
+            self._size = size
         return getattr(self._console, name)
 
 
@@ -73,7 +73,6 @@ def _size_variable(name: str) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-_SIZE_AT_IMPORT = (_size_variable("COLUMNS"), _size_variable("LINES"))
 console = cast("Console", _LazyConsole())
 errors = cast("Console", _LazyConsole(stderr=True))
 

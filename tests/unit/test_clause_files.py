@@ -157,6 +157,8 @@ def test_unusable_training_data_is_refused_naming_the_file_and_line(
         (b"not gzip at all", "not a whole gzip file"),
         (gzip.compress("contract,text,categories\na.pdf,\xe9\n".encode("latin-1")), "not UTF-8"),
     ],
+    # named, so that every worker collects the same ids (gzip stamps the time in its bytes)
+    ids=["cut short", "not gzip", "latin-1 inside"],
 )
 def test_a_broken_gzip_file_is_refused_naming_it(
     tmp_path: Path, content: bytes, expected: str
