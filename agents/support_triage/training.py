@@ -21,7 +21,8 @@ models are fitted in worker processes on large data, each single-threaded, so th
 not depend on how many workers fitted them. They are kept under
 `BATON_SUPPORT_TRIAGE_MODELS_DIR` (default `.baton/models`) in a folder named after the CSV's
 SHA-256, the training version and the encoders' precision and set, never in the repository;
-`load_models` finds them there.
+`load_models` finds them there. Trainers of the same data started together, in other processes
+too, train it once: the others wait for the first and read its models.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock
 
 from agents.model_cache import is_cached, read_cached, save_cached
 from agents.support_triage.calibration import Calibration
@@ -166,13 +168,17 @@ def train(
         else f"runs use the models of BATON_SUPPORT_TRIAGE_TRAINING_DATA (now "
         f"{settings.training_data}): set it to {path} to use these"
     )
-    if is_cached(folder, MODELS_FILE) and not force:
-        meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        return {**meta, "cached": True, "in_use": in_use, "note": note}
-    started = time.perf_counter()
-    models = _fit(path, messages, names)
-    models.meta["seconds"] = round(time.perf_counter() - started, 1)
-    _save(models, folder)
+    # One trainer at a time for these data, across processes: a second (another worker, a
+    # second `baton train`) waits for the first and reads its models instead of training too.
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(folder.parent / f".{folder.name}.lock"):
+        if is_cached(folder, MODELS_FILE) and not force:
+            meta: dict[str, Any] = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            return {**meta, "cached": True, "in_use": in_use, "note": note}
+        started = time.perf_counter()
+        models = _fit(path, messages, names)
+        models.meta["seconds"] = round(time.perf_counter() - started, 1)
+        _save(models, folder)
     _read_models.cache_clear()
     return {**models.meta, "cached": False, "in_use": in_use, "note": note}
 

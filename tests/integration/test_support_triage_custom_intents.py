@@ -314,3 +314,27 @@ def test_models_fitted_in_worker_processes_are_the_ones_fitted_here(
     assert np.array_equal(here.layer_scaler.mean_, workers_models.layer_scaler.mean_)
     assert here.tfidf_calibration == workers_models.tfidf_calibration
     assert here.layer_calibration == workers_models.layer_calibration
+
+
+def test_two_trainers_of_the_same_data_at_once_train_it_once(
+    helpdesk: dict[str, Path],
+) -> None:
+    """Two `baton train` processes started together (two workers, two operators): one trains,
+    the other waits for it and reports its models as cached, instead of training them again."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from graphs.cli.app import app; app()", "train"]
+    command += ["support_triage", "--data", str(helpdesk["data"]), "--json"]
+    trainers = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    reports = []
+    for trainer in trainers:
+        out, err = trainer.communicate(timeout=300)
+        assert trainer.returncode == 0, err[-2000:]
+        reports.append(json.loads(out))
+    assert sorted(report["cached"] for report in reports) == [False, True]
+    assert reports[0]["trained_at"] == reports[1]["trained_at"], "the same models, once"
+    assert len([p for p in helpdesk["models"].rglob("models.joblib")]) == 1
