@@ -10,6 +10,7 @@ retraining replaces a whole folder (its old one moved aside first).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -41,15 +42,31 @@ def save_cached(folder: Path, model: Any, meta: dict[str, Any], name: str = MODE
             retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=folder.parent))
             with contextlib.suppress(FileNotFoundError):  # another writer moved it first
                 os.replace(folder, retired / folder.name)
-        try:
-            os.replace(staging, folder)
-        except OSError:
-            if not is_cached(folder, name):  # not another writer's whole model: a real error
-                raise
+        _land(staging, folder, name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if retired is not None:
             shutil.rmtree(retired, ignore_errors=True)
+
+
+def _land(staging: Path, folder: Path, name: str) -> None:
+    """Renames `staging` to `folder`, unless another writer's whole model lands there first (it
+    stays). Another writer may land one and a third move it aside again between this writer's
+    rename and its look: then the place is empty again, and this writer tries again."""
+    for _ in range(_LANDING_ATTEMPTS):
+        try:
+            os.replace(staging, folder)
+            return
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            if is_cached(folder, name):
+                return
+            last = error
+    raise last  # a folder that is not a whole model stays in the way
+
+
+_LANDING_ATTEMPTS = 20
 
 
 def read_cached(folder: Path, name: str = MODEL_FILE) -> Any:
