@@ -646,6 +646,9 @@ def _answer_and_principal(
                 "role": principal.role if principal else None,
                 "unvouched": principal.unvouched if principal else None,
                 "by_server": principal is not None,
+                # which request brought it: of two racing answers, the server tells the other
+                # one it was not recorded (graphs.server.boundary)
+                "nonce": principal.nonce if principal else None,
             },
         ).payload
     who = (

@@ -56,6 +56,7 @@ from graphs.kit.review_gate import (
     ANSWER_KIND,
     FIRST_REVIEW_KIND,
     REVIEW_DECISION_KIND,
+    SEAL_KIND,
     stale_packet_message,
 )
 from graphs.kit.workflows import get_workflow, workflow_names
@@ -416,6 +417,20 @@ def _answers_and_decisions(thread: str) -> tuple[int, int]:
     )
 
 
+async def _recorded(nonce: str) -> bool:
+    """Whether a review gate recorded the answer of the request sealed with `nonce`: the gate
+    spent the seal on an answer, and that answer is this request's (two runs of one thread at
+    once, as Aegra allows, may both reach the gate, which keeps the first answer)."""
+
+    def recorded() -> bool:
+        ledger = SideEffectLedger(database_url())
+        seal = ledger.get(f"{SEAL_KIND}:{nonce}")
+        answer = ledger.get(str(seal.get("answer"))) if seal is not None else None
+        return answer is not None and answer.get("nonce") == nonce
+
+    return bool(await anyio.to_thread.run_sync(recorded))
+
+
 def _latest_refusal(thread: str) -> str:
     """Why the gate last refused an answer, from the trace (the packet it asked again with)."""
     for event in reversed(TraceStore(database_url()).events(thread, EventKind.GATE_FIRED)):
@@ -680,7 +695,8 @@ class RequestBoundary:
             headers.append((b"content-length", str(len(raw)).encode()))
             scope["headers"] = headers
             if name == "runs.create" and thread and _resumes(body) and path.endswith("/wait"):
-                await self._answer_or_refusal(scope, _replay(raw, receive), send, thread)
+                sealed = binding.nonce if identity != DEVELOPER else None
+                await self._answer_or_refusal(scope, _replay(raw, receive), send, thread, sealed)
                 return
             await self.app(scope, _replay(raw, receive), send)
             return
@@ -708,11 +724,15 @@ class RequestBoundary:
             )
 
     async def _answer_or_refusal(
-        self, scope: Scope, receive: Receive, send: Send, thread: str
+        self, scope: Scope, receive: Receive, send: Send, thread: str, nonce: str | None
     ) -> None:
         """Run an answer to a review gate and wait: when the gate refused it (a workflow's own
         rule, such as an approval without the results it needs) and stays open, the caller gets
-        a 422 with the reason, never a 200 that changed nothing."""
+        a 422 with the reason; when another reviewer's answer, racing this one past the waiting
+        check, decided the case first, a 409, whether the server ran this one to no gate or to a
+        gate that kept the other answer (no answer recorded under its seal, `nonce`), or refused
+        it in words of its own (Aegra's 400, while the other answer's run is underway or after);
+        never a 200 that changed nothing."""
         before = await anyio.to_thread.run_sync(_answers_and_decisions, thread)
         held: list[Message] = []
 
@@ -729,8 +749,29 @@ class RequestBoundary:
                 Refusal(422, "command.resume", f"the review gate refused the answer: {reason}"),
             )
             return
+        if (200 <= status < 300 and nonce is not None and not await _recorded(nonce)) or (
+            status == 400 and not await self._interrupted(scope, thread)
+        ):
+            await _refuse(
+                send,
+                Refusal(
+                    409,
+                    "command.resume",
+                    f"thread {thread!r} was decided by another answer while this one waited to "
+                    "run: nothing of it was recorded (the decision: GET "
+                    "/threads/{thread_id}/state)",
+                ),
+            )
+            return
         for message in held:
             await send(message)
+
+    async def _interrupted(self, scope: Scope, thread: str) -> bool:
+        """Whether the server holds `thread` as interrupted (waiting for an answer); not while
+        another answer's run is underway on it (Aegra then refuses a resume with a 400, "not in
+        interrupted state"), nor once it is decided."""
+        status, found = await self._ask(scope, f"/threads/{thread}")
+        return status == 200 and isinstance(found, dict) and found.get("status") == "interrupted"
 
     async def _not_own_case(self, scope: Scope, thread: str, identity: str) -> None:
         """No one answers the review of a case they started: refused here, visibly (403), rather

@@ -190,6 +190,41 @@ def test_the_second_of_two_reviewers_is_told_of_the_conflict(server: Server) -> 
     assert [row["payload"]["decision"]["action"] for row in decisions] == ["approve"]
 
 
+def test_of_two_reviewers_answering_at_once_one_decides_and_the_other_is_told(
+    server: Server,
+) -> None:
+    """Both answers may pass the waiting check before either runs: the one whose run comes
+    second reaches no gate (the case is decided), and is told so with a 409, not a 200 that
+    recorded nothing of it nor a server's own 400."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    thread = _to_gate(server)
+    answers = {
+        "rita": {"resume": {"action": "approve", "reviewer": "rita", "note": "fine"}},
+        "otto": {"resume": {"action": "reject", "reviewer": "otto", "note": "no"}},
+    }
+
+    def answer(reviewer: str) -> int:
+        call = partial(
+            server.client(reviewer).runs.wait, thread, "underwriting", command=answers[reviewer]
+        )
+        try:
+            call()
+        except APIStatusError as error:
+            return error.status_code
+        except httpx.HTTPStatusError as error:
+            return error.response.status_code
+        return 200
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = dict(zip(answers, pool.map(answer, answers), strict=True))
+    assert sorted(statuses.values()) == [200, 409], statuses
+    decisions = SideEffectLedger(server.database_url).for_thread(thread, REVIEW_DECISION_KIND)
+    assert len(decisions) == 1
+    winner = next(name for name, status in statuses.items() if status == 200)
+    assert decisions[0]["payload"]["decision"]["action"] == answers[winner]["resume"]["action"]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
