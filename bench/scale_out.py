@@ -381,7 +381,7 @@ async def _answer(clients: Clients, thread: str, reviewer: str) -> str:
     """`ran` (this reviewer's decision came back), `ran_other` (a 200 with the other reviewer's
     decision: both answers ran the gate, the other's was recorded first), `refused_busy` (Aegra's
     400: the thread is running the other reviewer's answer), `refused_decided` (the boundary's
-    409: the case was decided already) or `failed`."""
+    409: the case was decided already, or by the other answer) or `failed`."""
     try:
         values = await clients[reviewer].runs.wait(
             thread, GRAPH, command={"resume": ANSWERS[reviewer]}
@@ -735,8 +735,9 @@ def section(rows: Sequence[Row]) -> str:
             f"{audit.failed_to_gate} cases failed before the gate. The reviewers' answers: "
             f"{answered} (`ran_other`: a 200 carrying the other reviewer's decision; "
             "`refused_busy`: Aegra's 400, the thread was running the other answer; "
-            "`refused_decided`: the boundary's 409, the case was decided already); in "
-            f"{audit.both_ran} raced cases both answers ran the gate, and the ledger kept one.",
+            "`refused_decided`: the boundary's 409, the case was decided already or by the "
+            f"other answer); in {audit.both_ran} raced cases both answers got a 200 (both ran "
+            "the gate, and the ledger kept one).",
         ]
     return "\n".join(lines) + "\n"
 
