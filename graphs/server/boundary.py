@@ -749,7 +749,9 @@ class RequestBoundary:
                 Refusal(422, "command.resume", f"the review gate refused the answer: {reason}"),
             )
             return
-        if (200 <= status < 300 and nonce is not None and not await _recorded(nonce)) or (
+        decided_meanwhile = after[1] > before[1]  # not a crashed run's decision carried on
+        lost = decided_meanwhile and nonce is not None and not await _recorded(nonce)
+        if (200 <= status < 300 and lost) or (
             status == 400 and not await self._interrupted(scope, thread)
         ):
             await _refuse(
