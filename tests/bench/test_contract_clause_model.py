@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from schemas.contract_review import CUAD_ANSWER_COLUMNS, ClauseCategory
-from tests.conftest import python_module
+from tests.conftest import ROOT, python_module
 
 CATEGORIES = tuple(category.value for category in ClauseCategory)
 LEARNED = "Third Party Beneficiary"
@@ -171,3 +172,38 @@ def test_a_label_file_that_is_not_cuad_is_refused_with_its_name(tmp_path: Path) 
     done = run(str(folder), str(wrong))
     assert done.returncode == 2
     assert f"{wrong}: not a CUAD label file" in done.stderr
+
+
+NESTED_TWICE = """
+import sys
+from pathlib import Path
+import bench.contract_clause_model as bench
+
+runs = []
+real = bench._nested
+bench._nested = lambda *args: runs.append(args) or real(*args)
+folder, labels = Path(sys.argv[1]), Path(sys.argv[2])
+first = bench.nested(bench.read_contracts(folder, labels), 2, 2)
+again = bench.nested(bench.read_contracts(folder, labels), 2, 2)
+other = bench.nested(bench.read_contracts(folder, labels), 3, 2)
+print(len(runs), first is again, other is first)
+"""
+
+
+def test_the_report_s_second_ask_for_the_same_nested_folds_is_not_run_again(
+    tmp_path: Path,
+) -> None:
+    # The benchmark report scores the quality section and the model section on the same nested
+    # folds: the second ask (the contracts read again) reuses the first's answer; other folds
+    # are run.
+    folder, labels = write_set(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", NESTED_TWICE, str(folder), str(labels)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "True", "False"]
