@@ -130,7 +130,10 @@ def fit_stacker(
     more often right), and the calibration of the combined top probability. Returns the stacker and, on
     the held-out answers, the soft vote's accuracy and its `lever_curve` (the review gate's
     threshold chosen there, never on a test set)."""
-    names = list(held_out)
+    # A voter that answered none of the messages (the keyword rules, on a team's own intents
+    # that no rule names) has no say in the likelihood: it is given no weight, not whatever
+    # weight the grid happened to reach first.
+    names = [name for name in held_out if (~np.isnan(held_out[name]).any(axis=1)).any()]
     steps = round(1 / WEIGHT_STEP)
     rows = np.arange(len(labels))
     # What `combine` computes, vectorised over the grid: the weighted sum of the answers, and
@@ -153,7 +156,8 @@ def fit_stacker(
         if best is None or (likelihood, right) > best[:2]:
             best = (likelihood, right, tuple(float(value) for value in weights_grid))
     assert best is not None
-    weights = {name: round(value, 4) for name, value in zip(names, best[2], strict=True)}
+    found = dict(zip(names, best[2], strict=True))
+    weights = {name: round(found.get(name, 0.0), 4) for name in held_out}
     combined = combine(held_out, weights)
     top = combined.argmax(axis=1)
     raw = combined[rows, top]

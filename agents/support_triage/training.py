@@ -59,7 +59,7 @@ from agents.support_triage.stacking import TOP_CANDIDATES, Stacker, candidates_o
 __all__ = ["TOP_CANDIDATES", "Calibration", "TriageSettings"]
 
 MODELS_FILE = "models.joblib"
-TRAINING_VERSION = "9"
+TRAINING_VERSION = "10"
 """Part of the cache key: raise it when what training produces changes."""
 SEED = 2026
 FOLDS = 4
@@ -240,6 +240,10 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
     stacker, stacked = fit_stacker(held_out, labels)
     lever = stacked.pop("lever")
     accuracy = {f"{name} (held out)": _accuracy(rows, labels) for name, rows in held_out.items()}
+    answered = {
+        name: round(float((~np.isnan(rows).any(axis=1)).mean()), 4)
+        for name, rows in held_out.items()
+    }
     return TriageModels(
         intents=names,
         vectorizer=vectorizer,
@@ -268,6 +272,7 @@ def _fit(path: Path, messages: Sequence[LabelledMessage], names: tuple[str, ...]
             "folds": len(splits),
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "held_out_accuracy": {**accuracy, **stacked},
+            "held_out_answered": answered,
             "soft_vote_weights": stacker.weights,
             "familiarity_floor": round(familiarity_floor, 4),
             "weak_route_on_training_folds": lever,

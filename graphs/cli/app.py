@@ -551,8 +551,15 @@ def train(
     console.print(
         f"{workflow}: {state} on {escape(str(report.get('source')))} ({escape(trained_on)})"
     )
+    answered = report.get("held_out_answered") or {}
     for name, accuracy in (report.get("held_out_accuracy") or {}).items():
-        console.print(f"  · {name}: accuracy {accuracy:.1%}")
+        share = answered.get(name.removesuffix(" (held out)"), 1.0)
+        if share == 0:
+            console.print(f"  · {name}: answered no message (it abstains on every one)")
+        elif share < 1:
+            console.print(f"  · {name}: accuracy {accuracy:.1%} (answered {share:.1%})")
+        else:
+            console.print(f"  · {name}: accuracy {accuracy:.1%}")
     weights = report.get("soft_vote_weights") or {}
     if weights:
         shown = ", ".join(f"{name} {weight:g}" for name, weight in weights.items())

@@ -88,6 +88,11 @@ def test_a_team_trains_its_own_intents_and_tickets_go_to_its_queues(
     assert report["intents"] == 3 and report["rows"] == 36 and report["cached"] is False
     assert report["in_use"] is True and report["note"] is None
     assert set(report["soft_vote_weights"]) >= {"tfidf_voter", "embedding_voter"}
+    # No keyword rule names these intents: the rules answered no message, are weighed at 0 and
+    # are reported as abstaining, not as 0% accurate.
+    assert report["held_out_answered"]["keyword_voter"] == 0.0
+    assert report["soft_vote_weights"]["keyword_voter"] == 0.0
+    assert report["held_out_answered"]["tfidf_voter"] == 1.0
     ticket = {"ticket_id": "IT-1", "text": "I forgot my password and now I cannot sign in"}
     with open_workflow("support_triage", sqlite_url) as flow:
         flow.start(ticket, thread_id="it-1")
@@ -207,6 +212,8 @@ def test_training_other_data_than_the_runs_use_says_so(
     assert "BATON_SUPPORT_TRIAGE_TRAINING_DATA" in report["note"] and str(other) in report["note"]
     text = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(other))
     assert "set it to" in text.replace("\n", " ")
+    assert "keyword_voter (held out): answered no message" in text.replace("\n", " ")
+    assert "keyword_voter (held out): accuracy" not in text
 
 
 def test_a_header_naming_a_column_twice_is_refused(

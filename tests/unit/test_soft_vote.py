@@ -202,6 +202,26 @@ def test_the_stacker_weighs_by_likelihood_not_by_the_count_of_right_answers() ->
     assert likelihood(stacker.weights) > likelihood(more_often_right)
 
 
+def test_a_voter_that_answered_no_message_gets_no_weight() -> None:
+    """The keyword rules on a team's own intents (no rule names them) abstain on every message:
+    the stacker gives them no weight, rather than whatever weight the grid reached first, and
+    the voter the training never saw gets the mean of the weights that were earned."""
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 3, size=120)
+    good = np.full((len(labels), 3), 0.1)
+    good[np.arange(len(labels)), labels] = 0.8
+    fair = np.roll(good, 1, axis=0)
+    silent = np.full((len(labels), 3), np.nan)
+    for order in (("silent", "good", "fair"), ("good", "fair", "silent")):
+        held_out = {"good": good, "fair": fair, "silent": silent}
+        stacker, _ = fit_stacker({name: held_out[name] for name in order}, labels)
+        assert list(stacker.weights) == list(order)
+        assert stacker.weights["silent"] == 0.0
+        assert stacker.weights["good"] + stacker.weights["fair"] == pytest.approx(1.0)
+        earned = [w for w in stacker.weights.values() if w > 0]
+        assert stacker.weight("model_voter") == pytest.approx(float(np.mean(earned)))
+
+
 def test_candidates_keep_the_top_calibrated_and_an_abstention_as_nan() -> None:
     raw = np.array([[0.6, 0.3, 0.1, 0.0, 0.0, 0.0, 0.0], [np.nan] * 7])
     calibration = Calibration((0.0, 1.0), (0.0, 0.5))  # right half as often as it says
