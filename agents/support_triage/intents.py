@@ -33,7 +33,8 @@ def read_labelled_csv(path: Path) -> list[LabelledMessage]:
             missing = {"text", "category"} - set(columns)
             if missing:
                 raise ValueError(
-                    f"{path}: needs the columns text and category (missing {sorted(missing)})"
+                    f"{path}: needs the columns text and category (missing {sorted(missing)}; "
+                    f"the first line reads {columns[:5]}: columns are separated by commas)"
                 )
             doubled = sorted({name for name in columns if columns.count(name) > 1})
             if doubled:

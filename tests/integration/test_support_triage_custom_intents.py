@@ -225,6 +225,17 @@ def test_a_header_naming_a_column_twice_is_refused(
     assert "the header names ['text'] more than once" in output.replace("\n", "")
 
 
+def test_a_file_not_separated_by_commas_is_refused_showing_its_first_line(
+    helpdesk: dict[str, Path], sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    data = tmp_path / "semicolons.csv"
+    data.write_text("text;category\nreset my password;password_reset\n", encoding="utf-8")
+    output = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(data), code=2)
+    flat = " ".join(output.split())
+    assert "missing ['category', 'text']" in flat
+    assert "the first line reads ['text;category']: columns are separated by commas" in flat
+
+
 def test_one_intent_spelt_two_ways_in_unicode_is_one_intent(tmp_path: Path) -> None:
     from agents.support_triage.intents import intents_of, read_labelled_csv
 
