@@ -6,15 +6,42 @@ for a category is the sum of the weights of the distinct cues found in it (a cue
 heading also counts for the sentence after it); negative weights mark the look-alikes that are
 not the clause. A category is present when some sentence reaches its threshold. Patterns are
 case-insensitive unless they say `(?-i:...)`.
+
+Patterns are the legal owner's to edit, so they run under the `regex` engine (the syntax of
+Python's `re`), which backtracks less than `re` and stops a search after `MATCH_TIMEOUT`: a
+pattern that backtracks without end (a repeated group that can match the same text in many ways,
+such as `(?:\\w+\\s?)+`) fails the contract's analysis naming the cue (`SlowCue`), instead of
+holding the run for ever.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
 
 from schemas.contract_review import ClauseCategory as C
+
+MATCH_TIMEOUT = 2.0
+"""Seconds one cue's search over one stretch of a contract may take (a sound cue takes well
+under a millisecond on a sentence and a few on a whole contract)."""
+
+
+class SlowCue(Exception):
+    """A cue's search ran past `MATCH_TIMEOUT`: its pattern backtracks without end."""
+
+    def __init__(self, cue: Cue) -> None:
+        super().__init__(
+            f"the clause rule cue {cue.source or repr(cue.pattern.pattern)} took more than "
+            f"{MATCH_TIMEOUT:g} s to search a stretch of the contract and was stopped: its "
+            "pattern backtracks without end (a repeated group whose parts can match the same "
+            "text in many ways, such as (?:\\w+\\s?)+); rewrite it so each piece of text "
+            "can be matched one way only"
+        )
+        self.cue = cue
 
 
 @dataclass(frozen=True)
@@ -28,21 +55,34 @@ class Cue:
     skip ahead to the pattern's first letters.
     """
 
-    pattern: re.Pattern[str]
+    pattern: Any
+    """The compiled `regex` pattern."""
     weight: float
     cased: bool = False
     word_start: bool = False
+    source: str = field(default="", compare=False)
+    """Where the cue is written (the rules file, its line, category and cue), for errors."""
 
-    def finditer(
-        self, lowered: str, original: str, start: int, end: int
-    ) -> Iterator[re.Match[str]]:
-        """The cue's matches in `original[start:end]` (`lowered` is its lower-cased copy)."""
+    def finditer(self, lowered: str, original: str, start: int, end: int) -> Iterator[Any]:
+        """The cue's matches in `original[start:end]` (`lowered` is its lower-cased copy);
+        `SlowCue` when the search runs past `MATCH_TIMEOUT`."""
         text = original if self.cased else lowered
-        for match in self.pattern.finditer(text, start, end):
-            at = match.start()
-            if self.word_start and at and (text[at - 1].isalnum() or text[at - 1] == "_"):
-                continue
-            yield match
+        try:
+            for match in self.pattern.finditer(text, start, end, timeout=MATCH_TIMEOUT):
+                at = match.start()
+                if self.word_start and at and (text[at - 1].isalnum() or text[at - 1] == "_"):
+                    continue
+                yield match
+        except TimeoutError:
+            raise SlowCue(self) from None
+
+    def match(self, text: str) -> bool:
+        """Whether the pattern matches at the start of `text` (a gate, on a word); `SlowCue`
+        when that runs past `MATCH_TIMEOUT`."""
+        try:
+            return self.pattern.match(text, timeout=MATCH_TIMEOUT) is not None
+        except TimeoutError:
+            raise SlowCue(self) from None
 
 
 @dataclass(frozen=True)
@@ -68,21 +108,32 @@ class Rule:
     read for this category at all: it keeps the search to the sentences that can matter."""
 
 
-def compile_cue(pattern: str, weight: float) -> Cue:
+def compile_cue(pattern: str, weight: float, source: str = "") -> Cue:
     """The cue for a pattern as the rules file writes it: lower case, unless it holds
-    `(?-i:...)`. Raises `re.error` when it does not compile and ValueError when a lower-case
-    pattern holds upper-case letters (it could never match the lower-cased text)."""
+    `(?-i:...)`. Raises `re.error` when it does not compile (as Python's `re` reads it, which
+    the rules file's checks parse) and ValueError when a lower-case pattern holds upper-case
+    letters (it could never match the lower-cased text)."""
     if "(?-i:" in pattern:
-        return Cue(re.compile(pattern, re.IGNORECASE), weight, cased=True)
+        re.compile(pattern, re.IGNORECASE)
+        return Cue(_compiled(pattern, regex.IGNORECASE), weight, cased=True, source=source)
     if re.search(r"(?<!\\)[A-Z]", pattern):
         raise ValueError(
             "upper-case letters in a pattern that is matched in lower case: write it in lower "
             "case, or wrap the part that needs capitals in (?-i:...)"
         )
+    re.compile(pattern)
     branches = _branches(pattern)
     if all(branch.startswith(r"\b") for branch in branches):
-        return Cue(re.compile("|".join(b[2:] for b in branches)), weight, word_start=True)
-    return Cue(re.compile(pattern), weight)
+        anchored = "|".join(b[2:] for b in branches)
+        return Cue(_compiled(anchored), weight, word_start=True, source=source)
+    return Cue(_compiled(pattern), weight, source=source)
+
+
+def _compiled(pattern: str, flags: int = 0) -> Any:
+    try:
+        return regex.compile(pattern, flags | regex.VERSION0)
+    except regex.error as error:  # what `re` compiles but `regex` does not: told as `re`'s
+        raise re.error(str(error)) from None
 
 
 def _branches(pattern: str) -> list[str]:

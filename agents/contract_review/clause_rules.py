@@ -389,7 +389,7 @@ class _Checker:
         if pattern is None:
             return None
         try:
-            cue = compile_cue(pattern, weight)
+            cue = compile_cue(pattern, weight, source=self.located(loc, where, "").rstrip(": "))
         except (re.error, ValueError) as error:
             self.problem(loc, where, f"pattern '{raw['pattern']}' does not compile: {error}")
             return None
@@ -401,7 +401,24 @@ class _Checker:
                 "every sentence (make its parts optional only around something it must find)",
             )
             return None
+        if self.backtracks(loc, where, raw["pattern"], cue):
+            return None
         return cue
+
+    def backtracks(self, loc: tuple[Any, ...], where: str, written: str, cue: Cue) -> bool:
+        """Whether the cue's search runs without end on a short text (recorded as a problem):
+        it would hold every contract's analysis until stopped."""
+        slow = backtracking_text(cue)
+        if slow is not None:
+            self.problem(
+                loc,
+                where,
+                f"pattern '{written}' backtracks without end: searching {slow!r} did not finish "
+                f"in {PROBE_TIMEOUT:g} s (a repeated group whose parts can match the same text "
+                "in many ways, such as (?:\\w+\\s?)+ or (?:a|aa)+; rewrite it so each piece "
+                "of text can be matched one way only)",
+            )
+        return slow is not None
 
     def gate(self, category: ClauseCategory, raw: Any) -> Cue | None:
         if raw is None:
@@ -412,7 +429,7 @@ class _Checker:
         if pattern is None:
             return None
         try:
-            gate = compile_cue(pattern, 0)
+            gate = compile_cue(pattern, 0, source=self.located(loc, where, "").rstrip(": "))
         except (re.error, ValueError) as error:
             self.problem(loc, where, f"pattern '{raw}' does not compile: {error}")
             return None
@@ -423,6 +440,8 @@ class _Checker:
                 f"pattern '{raw}' matches the empty string: it would open on every word "
                 "(leave 'gate' out to read every sentence)",
             )
+            return None
+        if self.backtracks(loc, where, str(raw), gate):
             return None
         return gate
 
@@ -479,10 +498,52 @@ def _needed(text: str) -> str:
 def can_match_empty(cue: Cue) -> bool:
     """Whether the cue's pattern (fragments in place, as compiled) can match the empty string:
     it would then be found in every sentence."""
-    pattern = cue.pattern
-    if pattern.search("") is not None:
+    if cue.pattern.search("") is not None:
         return True
-    return bool(_sre_parse.parse(pattern.pattern, pattern.flags).getwidth()[0] == 0)
+    return bool(_parsed(cue).getwidth()[0] == 0)
+
+
+def _parsed(cue: Cue) -> Any:
+    """The cue's pattern as Python's `re` parses it (its flags that `re` shares)."""
+    shared = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE | re.VERBOSE
+    return _sre_parse.parse(cue.pattern.pattern, cue.pattern.flags & shared)
+
+
+PROBE_TIMEOUT = 0.5
+"""Seconds a cue may take on one of `PROBE_TEXTS` when the file loads (a sound one takes
+microseconds)."""
+PROBE_TEXTS = tuple(
+    text * 3
+    for text in (
+        "a" * 24,
+        "ab" * 12,
+        "a " * 12,
+        "aa  " * 6,
+        "1" * 24,
+        "1 " * 12,
+        "_" * 24,
+        " " * 24,
+        ". " * 12,
+        "-" * 24,
+        "a, " * 8,
+        "a.a " * 6,
+    )
+)
+"""Short texts on which a pattern that backtracks without end shows it: runs of the same
+letter, digit, mark or space, and such runs with gaps (what a contract's signature lines,
+tables and spaced capitals hold)."""
+
+
+def backtracking_text(cue: Cue) -> str | None:
+    """One of `PROBE_TEXTS` (and its capitals, for a cased pattern) the cue's pattern does not
+    finish searching within `PROBE_TIMEOUT`, or None."""
+    for text in PROBE_TEXTS:
+        for probe in (text, text.upper()) if cue.cased else (text,):
+            try:
+                cue.pattern.search(probe, timeout=PROBE_TIMEOUT)
+            except TimeoutError:
+                return probe
+    return None
 
 
 def ungated_text(gate: Cue, cue: Cue) -> str | None:
@@ -496,7 +557,7 @@ def ungated_text(gate: Cue, cue: Cue) -> str | None:
     matter, so the texts are told apart by the word being read at their end, keeping them few."""
     try:
         reading = _GateReading(gate.pattern)
-        ends = reading.sequence({"": ""}, _sre_parse.parse(cue.pattern.pattern, cue.pattern.flags))
+        ends = reading.sequence({"": ""}, _parsed(cue))
     except _TooIntricate:
         return None
     left = [text for run, text in ends.items() if not reading.opens(run)]
@@ -546,7 +607,7 @@ class _GateReading:
     opened: a mapping from the word being read at a text's end (letters or `*`, lower-cased) to
     one such text."""
 
-    def __init__(self, gate: re.Pattern[str]) -> None:
+    def __init__(self, gate: Any) -> None:
         self.gate = gate
 
     def opens(self, word: str) -> bool:

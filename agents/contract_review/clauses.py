@@ -33,7 +33,7 @@ from itertools import pairwise
 import numpy as np
 
 from agents.contract_review.clause_model import ClauseModel, clause_model
-from agents.contract_review.clause_patterns import Cue, Rule
+from agents.contract_review.clause_patterns import Cue, Rule, SlowCue
 from agents.contract_review.clause_rules import ClauseRules, clause_rules
 from agents.contract_review.clause_sentences import CATEGORIES
 from agents.data_files import DataFileError
@@ -182,9 +182,7 @@ def score(text: Text, rule: Rule, needed: float) -> dict[int, float]:
 @lru_cache(maxsize=200_000)
 def _gates_opened_by(rules: ClauseRules, word: str) -> tuple[ClauseCategory, ...]:
     """The categories whose gate this word opens (the same words recur across contracts)."""
-    return tuple(
-        r.category for r in rules.rules if r.gate is not None and r.gate.pattern.match(word)
-    )
+    return tuple(r.category for r in rules.rules if r.gate is not None and r.gate.match(word))
 
 
 def _anchors(cues: tuple[Cue, ...], needed: float) -> tuple[list[Cue], list[Cue]]:
@@ -257,7 +255,17 @@ def find_clauses(
     content: str, feedback: list[str], in_force: ClauseRules, learned: ClauseModel
 ) -> ClauseReport | Outcome:
     """`analyse_clauses` with the rules and the model given (the benches pass models trained
-    without the contracts they score)."""
+    without the contracts they score). A cue whose search runs without end fails the analysis
+    naming the cue (`SlowCue`), and the stage's fallback takes over."""
+    try:
+        return _find_clauses(content, feedback, in_force, learned)
+    except SlowCue as error:
+        return Outcome.failed(str(error), ErrorKind.IMPLEMENTATION_ERROR)
+
+
+def _find_clauses(
+    content: str, feedback: list[str], in_force: ClauseRules, learned: ClauseModel
+) -> ClauseReport | Outcome:
     if not any(character.isalpha() for character in content):
         return Outcome.failed("the contract has no readable text", ErrorKind.UNREADABLE_INPUT)
     rejected, reread, unusable = _read_feedback(feedback)

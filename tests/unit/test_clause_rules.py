@@ -3,6 +3,7 @@ file, category and cue), fragments expand as its header documents, and the file 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import re
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agents.contract_review import clauses
+from agents.contract_review import clause_patterns, clauses
 from agents.contract_review.clause_model import RULES_ONLY
 from agents.contract_review.clause_patterns import Rule, compile_cue
 from agents.contract_review.clause_rules import (
@@ -26,6 +27,7 @@ from agents.contract_review.clause_rules import (
 from agents.contract_review.clauses import Text, find_clauses, score
 from agents.data_files import DataFileError
 from schemas.contract_review import ClauseCategory, ClauseReport
+from schemas.result import Outcome
 
 ENV = "BATON_CONTRACT_REVIEW_CLAUSE_RULES_FILE"
 UNLIMITED = ClauseCategory.UNLIMITED_LICENSE.value
@@ -177,6 +179,10 @@ CUE_PROBLEMS = {
         "matches the empty string",
     ),
     "optional fragment alone": ({"weight": 2, "pattern": "<<G40>>"}, "matches the empty string"),
+    "pattern that backtracks without end": (
+        {"weight": 2, "pattern": r"(?:a|aa)+\baudit"},
+        "backtracks without end: searching 'aaaa",
+    ),
 }
 
 
@@ -382,3 +388,49 @@ def test_a_gate_matching_the_empty_string_is_refused(tmp_path: Path) -> None:
 
 def test_gates_are_tried_on_the_words_the_analysis_cuts() -> None:
     assert GATE_WORD.pattern == clauses._WORD.pattern
+
+
+def test_a_gate_that_backtracks_without_end_is_refused(tmp_path: Path) -> None:
+    data = shipped()
+    data["categories"]["Insurance"]["gate"] = r"\b(?:_|__)+insur"
+    message = refusal(write(tmp_path, data))
+    assert "category 'Insurance', gate: pattern" in message
+    assert "backtracks without end: searching '____" in message
+
+
+def test_a_pattern_re_runs_for_ever_on_is_read_at_once() -> None:
+    """Cues run under the `regex` engine: a nested repetition that Python's `re` backtracks on
+    without end (minutes on one sentence) is searched at once, and still found where it is."""
+    cue = compile_cue(r"(?:\w+\s?)+zzq", 3)
+    text = "the licensee shall keep the records of every sale for audit " * 3
+    assert list(cue.finditer(text, text, 0, len(text))) == []
+    assert [m.group(0) for m in cue.finditer("ab zzq", "ab zzq", 0, 6)] == ["ab zzq"]
+
+
+@pytest.mark.parametrize("where", ["cue", "gate"])
+def test_a_cue_whose_search_runs_past_its_time_fails_the_analysis_naming_the_cue(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A pattern the load-time probes let through can still meet a text it backtracks on
+    without end: its search is stopped, and the analysis fails naming the cue (its stage's
+    fallback and the review queue take over), instead of holding the run."""
+    monkeypatch.setattr(clause_patterns, "MATCH_TIMEOUT", 0.05)
+    source = f"clause_rules.yaml, line 7: category 'Audit Rights', {where} 9"
+    slow = compile_cue(r"\baudit\s+(?:a|aa)+x", 5 if where == "cue" else 0, source=source)
+    rules = clause_rules()
+    edited = tuple(
+        (
+            dataclasses.replace(rule, cues=(*rule.cues, slow))
+            if where == "cue"
+            else dataclasses.replace(rule, gate=compile_cue(r"(?:a|aa)+x", 0, source=source))
+        )
+        if rule.category is ClauseCategory.AUDIT_RIGHTS
+        else rule
+        for rule in rules.rules
+    )
+    in_force = dataclasses.replace(rules, rules=edited)
+    content = "The Company shall permit an audit " + "a" * 64 + " of its books.\n"
+    found = find_clauses(content, [], in_force, RULES_ONLY)
+    assert isinstance(found, Outcome) and found.status == "failed"
+    assert f"the clause rule cue {source} took more than 0.05 s" in found.reason
+    assert "backtracks without end" in found.reason
