@@ -7,11 +7,9 @@ heading also counts for the sentence after it); negative weights mark the look-a
 not the clause. A category is present when some sentence reaches its threshold. Patterns are
 case-insensitive unless they say `(?-i:...)`.
 
-Patterns are the legal owner's to edit, so they run under the `regex` engine (the syntax of
-Python's `re`), which backtracks less than `re` and stops a search after `MATCH_TIMEOUT`: a
-pattern that backtracks without end (a repeated group that can match the same text in many ways,
-such as `(?:\\w+\\s?)+`) fails the contract's analysis naming the cue (`SlowCue`), instead of
-holding the run for ever.
+Patterns are the legal owner's to edit, so they run as `agents.owner_patterns` runs such
+patterns: under the `regex` engine, a search that backtracks without end stopped after a time
+limit (`SlowPattern`, naming the cue), instead of holding the run for ever.
 """
 
 from __future__ import annotations
@@ -21,27 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import regex
-
+from agents import owner_patterns
+from agents.owner_patterns import SlowPattern, compile_pattern
 from schemas.contract_review import ClauseCategory as C
-
-MATCH_TIMEOUT = 2.0
-"""Seconds one cue's search over one stretch of a contract may take (a sound cue takes well
-under a millisecond on a sentence and a few on a whole contract)."""
-
-
-class SlowCue(Exception):
-    """A cue's search ran past `MATCH_TIMEOUT`: its pattern backtracks without end."""
-
-    def __init__(self, cue: Cue) -> None:
-        super().__init__(
-            f"the clause rule cue {cue.source or repr(cue.pattern.pattern)} took more than "
-            f"{MATCH_TIMEOUT:g} s to search a stretch of the contract and was stopped: its "
-            "pattern backtracks without end (a repeated group whose parts can match the same "
-            "text in many ways, such as (?:\\w+\\s?)+); rewrite it so each piece of text "
-            "can be matched one way only"
-        )
-        self.cue = cue
 
 
 @dataclass(frozen=True)
@@ -62,27 +42,30 @@ class Cue:
     word_start: bool = False
     source: str = field(default="", compare=False)
     """Where the cue is written (the rules file, its line, category and cue), for errors."""
+    written: str = field(default="", compare=False)
+    """The pattern as written (before its leading `\\b` was taken off), for errors."""
 
     def finditer(self, lowered: str, original: str, start: int, end: int) -> Iterator[Any]:
         """The cue's matches in `original[start:end]` (`lowered` is its lower-cased copy);
-        `SlowCue` when the search runs past `MATCH_TIMEOUT`."""
+        `SlowPattern` when the search runs past `owner_patterns.MATCH_TIMEOUT`."""
         text = original if self.cased else lowered
+        timeout = owner_patterns.MATCH_TIMEOUT
         try:
-            for match in self.pattern.finditer(text, start, end, timeout=MATCH_TIMEOUT):
+            for match in self.pattern.finditer(text, start, end, timeout=timeout):
                 at = match.start()
                 if self.word_start and at and (text[at - 1].isalnum() or text[at - 1] == "_"):
                     continue
                 yield match
         except TimeoutError:
-            raise SlowCue(self) from None
+            raise SlowPattern(self.source, self.written or self.pattern.pattern) from None
 
     def match(self, text: str) -> bool:
-        """Whether the pattern matches at the start of `text` (a gate, on a word); `SlowCue`
-        when that runs past `MATCH_TIMEOUT`."""
+        """Whether the pattern matches at the start of `text` (a gate, on a word);
+        `SlowPattern` when that runs past `owner_patterns.MATCH_TIMEOUT`."""
         try:
-            return self.pattern.match(text, timeout=MATCH_TIMEOUT) is not None
+            return self.pattern.match(text, timeout=owner_patterns.MATCH_TIMEOUT) is not None
         except TimeoutError:
-            raise SlowCue(self) from None
+            raise SlowPattern(self.source, self.written or self.pattern.pattern) from None
 
 
 @dataclass(frozen=True)
@@ -110,30 +93,24 @@ class Rule:
 
 def compile_cue(pattern: str, weight: float, source: str = "") -> Cue:
     """The cue for a pattern as the rules file writes it: lower case, unless it holds
-    `(?-i:...)`. Raises `re.error` when it does not compile (as Python's `re` reads it, which
-    the rules file's checks parse) and ValueError when a lower-case pattern holds upper-case
-    letters (it could never match the lower-cased text)."""
+    `(?-i:...)`. Raises `re.error` when it does not compile (`owner_patterns.compile_pattern`)
+    and ValueError when a lower-case pattern holds upper-case letters (it could never match the
+    lower-cased text)."""
     if "(?-i:" in pattern:
-        re.compile(pattern, re.IGNORECASE)
-        return Cue(_compiled(pattern, regex.IGNORECASE), weight, cased=True, source=source)
+        compiled = compile_pattern(pattern, re.IGNORECASE)
+        return Cue(compiled, weight, cased=True, source=source, written=pattern)
     if re.search(r"(?<!\\)[A-Z]", pattern):
         raise ValueError(
             "upper-case letters in a pattern that is matched in lower case: write it in lower "
             "case, or wrap the part that needs capitals in (?-i:...)"
         )
-    re.compile(pattern)
+    compile_pattern(pattern)  # refused as written, before the leading \b is taken off
     branches = _branches(pattern)
     if all(branch.startswith(r"\b") for branch in branches):
         anchored = "|".join(b[2:] for b in branches)
-        return Cue(_compiled(anchored), weight, word_start=True, source=source)
-    return Cue(_compiled(pattern), weight, source=source)
-
-
-def _compiled(pattern: str, flags: int = 0) -> Any:
-    try:
-        return regex.compile(pattern, flags | regex.VERSION0)
-    except regex.error as error:  # what `re` compiles but `regex` does not: told as `re`'s
-        raise re.error(str(error)) from None
+        compiled = compile_pattern(anchored)
+        return Cue(compiled, weight, word_start=True, source=source, written=pattern)
+    return Cue(compile_pattern(pattern), weight, source=source, written=pattern)
 
 
 def _branches(pattern: str) -> list[str]:

@@ -29,6 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.contract_review.clause_patterns import Cue, Rule, compile_cue
 from agents.data_files import DataFileError, UniqueKeyLoader
+from agents.owner_patterns import runaway_problem
 from schemas.contract_review import ClauseCategory
 
 DEFAULT_RULES_PATH = (
@@ -408,17 +409,10 @@ class _Checker:
     def backtracks(self, loc: tuple[Any, ...], where: str, written: str, cue: Cue) -> bool:
         """Whether the cue's search runs without end on a short text (recorded as a problem):
         it would hold every contract's analysis until stopped."""
-        slow = backtracking_text(cue)
-        if slow is not None:
-            self.problem(
-                loc,
-                where,
-                f"pattern '{written}' backtracks without end: searching {slow!r} did not finish "
-                f"in {PROBE_TIMEOUT:g} s (a repeated group whose parts can match the same text "
-                "in many ways, such as (?:\\w+\\s?)+ or (?:a|aa)+; rewrite it so each piece "
-                "of text can be matched one way only)",
-            )
-        return slow is not None
+        problem = runaway_problem(written, cue.pattern, cue.cased)
+        if problem is not None:
+            self.problem(loc, where, problem)
+        return problem is not None
 
     def gate(self, category: ClauseCategory, raw: Any) -> Cue | None:
         if raw is None:
@@ -507,43 +501,6 @@ def _parsed(cue: Cue) -> Any:
     """The cue's pattern as Python's `re` parses it (its flags that `re` shares)."""
     shared = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE | re.VERBOSE
     return _sre_parse.parse(cue.pattern.pattern, cue.pattern.flags & shared)
-
-
-PROBE_TIMEOUT = 0.5
-"""Seconds a cue may take on one of `PROBE_TEXTS` when the file loads (a sound one takes
-microseconds)."""
-PROBE_TEXTS = tuple(
-    text * 3
-    for text in (
-        "a" * 24,
-        "ab" * 12,
-        "a " * 12,
-        "aa  " * 6,
-        "1" * 24,
-        "1 " * 12,
-        "_" * 24,
-        " " * 24,
-        ". " * 12,
-        "-" * 24,
-        "a, " * 8,
-        "a.a " * 6,
-    )
-)
-"""Short texts on which a pattern that backtracks without end shows it: runs of the same
-letter, digit, mark or space, and such runs with gaps (what a contract's signature lines,
-tables and spaced capitals hold)."""
-
-
-def backtracking_text(cue: Cue) -> str | None:
-    """One of `PROBE_TEXTS` (and its capitals, for a cased pattern) the cue's pattern does not
-    finish searching within `PROBE_TIMEOUT`, or None."""
-    for text in PROBE_TEXTS:
-        for probe in (text, text.upper()) if cue.cased else (text,):
-            try:
-                cue.pattern.search(probe, timeout=PROBE_TIMEOUT)
-            except TimeoutError:
-                return probe
-    return None
 
 
 def ungated_text(gate: Cue, cue: Cue) -> str | None:

@@ -33,10 +33,11 @@ from itertools import pairwise
 import numpy as np
 
 from agents.contract_review.clause_model import ClauseModel, clause_model
-from agents.contract_review.clause_patterns import Cue, Rule, SlowCue
+from agents.contract_review.clause_patterns import Cue, Rule
 from agents.contract_review.clause_rules import ClauseRules, clause_rules
 from agents.contract_review.clause_sentences import CATEGORIES
 from agents.data_files import DataFileError
+from agents.owner_patterns import SlowPattern
 from agents.spec import AgentContext
 from schemas.contract_review import ClauseCategory, ClauseFinding, ClauseReport, Span, StageInput
 from schemas.result import ErrorKind, Outcome
@@ -256,10 +257,10 @@ def find_clauses(
 ) -> ClauseReport | Outcome:
     """`analyse_clauses` with the rules and the model given (the benches pass models trained
     without the contracts they score). A cue whose search runs without end fails the analysis
-    naming the cue (`SlowCue`), and the stage's fallback takes over."""
+    naming the cue (`owner_patterns.SlowPattern`), and the stage's fallback takes over."""
     try:
         return _find_clauses(content, feedback, in_force, learned)
-    except SlowCue as error:
+    except SlowPattern as error:
         return Outcome.failed(str(error), ErrorKind.IMPLEMENTATION_ERROR)
 
 

@@ -4,7 +4,10 @@ The rules live in `data/support_triage/intent_keywords.yaml`, plain data a suppo
 and edit: for each Banking77 intent, a list of `{pattern, weight}` rules. A pattern is a Python
 regular expression searched case-insensitively in the customer's message; a message's score for
 an intent is the sum of the weights of that intent's rules that match, and the text each rule
-matched is kept as the evidence for the vote.
+matched is kept as the evidence for the vote. Patterns run as `agents.owner_patterns` runs an
+owner's patterns: one that backtracks without end is refused when the file loads if a short probe
+text shows it, and otherwise its search is stopped after a time limit (`SlowPattern`, naming the
+intent and the rule), failing the keyword voter rather than holding the vote.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from agents import owner_patterns
+from agents.owner_patterns import SlowPattern, compile_pattern, runaway_problem
 
 MAX_TEXT_CHARS = 1000
 """Only a message's first characters are scored: the rules pair phrases across the message, which
@@ -42,20 +48,28 @@ class KeywordMatch:
 class KeywordRules:
     """For each intent, its compiled patterns and their weights."""
 
-    rules: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]]
+    rules: Mapping[str, tuple[tuple[Any, float], ...]]
+    """Intent → its (compiled `regex` pattern, weight) rules, in the file's order."""
+    path: Path | None = None
+    """The file they were read from (named when a pattern's search is stopped)."""
 
     def score(self, text: str) -> list[KeywordMatch]:
         """Every intent with at least one matching rule, best first (ties broken by intent name).
 
-        Only the first `MAX_TEXT_CHARS` characters of `text` are searched.
+        Only the first `MAX_TEXT_CHARS` characters of `text` are searched. `SlowPattern` when
+        a rule's search runs past `owner_patterns.MATCH_TIMEOUT`.
         """
         text = text[:MAX_TEXT_CHARS]
         matches: list[KeywordMatch] = []
         for intent, intent_rules in self.rules.items():
             total = 0.0
             phrases: list[str] = []
-            for pattern, weight in intent_rules:
-                found = pattern.search(text)
+            for index, (pattern, weight) in enumerate(intent_rules):
+                try:
+                    found = pattern.search(text, timeout=owner_patterns.MATCH_TIMEOUT)
+                except TimeoutError:
+                    where = f"{self.path}: intent {intent!r}, rule {index}"
+                    raise SlowPattern(where, pattern.pattern) from None
                 if found is not None:
                     total += weight
                     phrases.append(found.group(0))
@@ -65,7 +79,7 @@ class KeywordRules:
         return matches
 
 
-def _rule(path: Path, intent: str, index: int, raw: Any) -> tuple[re.Pattern[str], float]:
+def _rule(path: Path, intent: str, index: int, raw: Any) -> tuple[Any, float]:
     """One rule of the file, compiled; ValueError naming the file, intent and rule if invalid."""
     where = f"{path}: intent {intent!r}, rule {index}"
     if not isinstance(raw, Mapping):
@@ -77,9 +91,12 @@ def _rule(path: Path, intent: str, index: int, raw: Any) -> tuple[re.Pattern[str
     if not isinstance(pattern, str) or not pattern:
         raise ValueError(f"{where}: 'pattern' must be a non-empty string")
     try:
-        compiled = re.compile(pattern, re.IGNORECASE)
+        compiled = compile_pattern(pattern, re.IGNORECASE)
     except re.error as error:
         raise ValueError(f"{where}: pattern {pattern!r} does not compile: {error}") from error
+    runaway = runaway_problem(pattern, compiled)
+    if runaway is not None:
+        raise ValueError(f"{where}: {runaway}")
     weight = raw.get("weight")
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
         raise ValueError(f"{where}: 'weight' must be a positive number, got {weight!r}")
@@ -104,7 +121,7 @@ def load_keyword_rules(
     if not isinstance(data, Mapping):
         raise ValueError(f"{path}: the top level must be a mapping from intent to rules")
     known = None if intents is None else set(intents)
-    rules: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {}
+    rules: dict[str, tuple[tuple[Any, float], ...]] = {}
     for intent, raw_rules in data.items():
         if not isinstance(intent, str):
             raise ValueError(f"{path}: intent {intent!r}: intent names must be strings")
@@ -123,7 +140,7 @@ def load_keyword_rules(
             raise ValueError(
                 f"{path}: intent {missing[0]!r}, rule 0: no rules (missing: {missing})"
             )
-    return KeywordRules(rules)
+    return KeywordRules(rules, path)
 
 
 @functools.cache

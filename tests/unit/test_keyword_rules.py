@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from agents import owner_patterns
+from agents.owner_patterns import SlowPattern
 from agents.support_triage.keyword_rules import (
     MAX_TEXT_CHARS,
     KeywordMatch,
@@ -177,6 +179,13 @@ def _write(tmp_path: Path, text: str) -> Path:
             "unknown keys",
         ),
         ("card_arrival: []\n", "card_arrival", 0, "non-empty list"),
+        (
+            "card_arrival:\n  - {pattern: 'card', weight: 1}\n"
+            "  - {pattern: '(?:a|aa)+card', weight: 1}\n",
+            "card_arrival",
+            1,
+            "backtracks without end: searching 'aaaa",
+        ),
     ],
 )
 def test_bad_rules_name_file_intent_and_rule(
@@ -218,3 +227,28 @@ def test_unreadable_yaml_names_the_file(tmp_path: Path) -> None:
 def test_without_intents_any_name_is_accepted(tmp_path: Path) -> None:
     path = _write(tmp_path, "anything_goes:\n  - {pattern: 'x', weight: 0.5}\n")
     assert set(load_keyword_rules(path).rules) == {"anything_goes"}
+
+
+def test_a_rule_whose_search_runs_past_its_time_is_stopped_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pattern the load-time probes let through can still meet a message it backtracks on
+    without end: the search is stopped and the error names the file, the intent and the rule
+    (the keyword voter then fails and the vote goes on without it), instead of holding the
+    vote."""
+    monkeypatch.setattr(owner_patterns, "MATCH_TIMEOUT", 0.05)
+    path = _write(
+        tmp_path,
+        "card_arrival:\n  - {pattern: 'card', weight: 1}\n"
+        "  - {pattern: 'refund\\s+(?:a|aa)+x', weight: 1}\n",
+    )
+    rules = load_keyword_rules(path)
+    assert rules.score("my card, please") != []
+    with pytest.raises(SlowPattern) as stopped:
+        rules.score("refund " + "a" * 64)
+    message = str(stopped.value)
+    assert message.startswith(
+        f"{path}: intent 'card_arrival', rule 1: pattern 'refund\\s+(?:a|aa)+x' took more than "
+        "0.05 s"
+    )
+    assert "backtracks without end" in message
