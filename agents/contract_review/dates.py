@@ -2,7 +2,8 @@
 
 Recognised forms: "May 8, 2014", "Nov 5, 1999", "8th day of May, 2014", "26 September 2019",
 "3-14-18", "03/24/2006" (month first, as in US contracts), and template blanks such as
-"[___], 2020" or "September ___, 2019" (a date the signers were to fill in: found, with no day).
+"[___], 2020", "September ___, 2019", "_______ __, 20__" or "March 1, 20__" (a date the signers
+were to fill in: found, with no calendar date).
 """
 
 from __future__ import annotations
@@ -43,10 +44,18 @@ _TEMPLATE = (
     rf"(?:{_BLANK}(?:\s*day\s+of\s+(?:{_BLANK}|{_MONTH}))?|(?P<m4>{_MONTH})\s+{_BLANK})"
     rf"\s*,?\s*(?P<y4>{_YEAR})"
 )
+_BLANK_YEAR = r"(?:19|20)(?:_{1,2}|\[[\s_]*\])"
+"""A year left for the signers to finish ("20__", "20[__]")."""
+_BLANK_YEAR_DATE = (
+    rf"(?:{_MONTH}\s+(?:\d{{1,2}}{_ORDINAL}|{_BLANK})|{_BLANK}(?:\s+{_BLANK})?)"
+    rf"\s*,?\s*(?P<y5>{_BLANK_YEAR})"
+)
 _DATE = re.compile(
-    rf"(?<![\w/-])(?:{_MONTH_FIRST}|{_DAY_FIRST}|{_NUMERIC}|{_TEMPLATE})(?![\w/])",
+    rf"(?<![\w/-])(?:{_MONTH_FIRST}|{_DAY_FIRST}|{_NUMERIC}|{_TEMPLATE}|{_BLANK_YEAR_DATE})"
+    r"(?![\w/])",
     re.IGNORECASE,
 )
+_YEAR_BLANK = re.compile(r"_{1,2}|\[[\s_]*\]")
 
 
 _NUMBER = re.compile(r"[0-9]+(?:[/-][0-9]{1,2}[/-][0-9]{2,4})?")
@@ -77,7 +86,7 @@ def _year(raw: str) -> int:
 def _calendar(match: re.Match[str]) -> date | bool | None:
     """The date a match states; None for a blank; False when the numbers are not a date."""
     groups = match.groupdict()
-    if groups["y4"]:
+    if groups["y4"] or groups["y5"]:
         return None
     if groups["m1"]:
         month, day, year = _MONTHS[groups["m1"][:3].lower()], groups["d1"], groups["y1"]
@@ -100,13 +109,15 @@ def find_dates(content: str, start: int = 0, end: int | None = None) -> list[Dat
         number = anchor.group(0)
         if anchor.end() <= covered or not (len(number) > 4 or number[:2] in ("19", "20")):
             continue
-        if len(number) != 4 and not ("/" in number or "-" in number):
+        blank = _YEAR_BLANK.match(content, anchor.end(), stop) if len(number) == 2 else None
+        if len(number) != 4 and not ("/" in number or "-" in number) and blank is None:
             continue
+        year_end = blank.end() if blank is not None else anchor.end()
         match = _DATE.search(
-            content, max(covered, anchor.start() - _REACH), min(stop, anchor.end() + 1)
+            content, max(covered, anchor.start() - _REACH), min(stop, year_end + 1)
         )
-        while match and match.end() < anchor.end():
-            match = _DATE.search(content, match.end(), min(stop, anchor.end() + 1))
+        while match and match.end() < year_end:
+            match = _DATE.search(content, match.end(), min(stop, year_end + 1))
         if match is None or match.start() > anchor.start():
             continue
         covered = match.end()

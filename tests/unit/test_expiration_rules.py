@@ -187,6 +187,25 @@ def test_a_contract_stating_no_term_has_no_expiration() -> None:
     assert _expiration(_contract("Intentionally left blank.")) is None
 
 
+@pytest.mark.parametrize(
+    "blank",
+    ["_______ __, 20__", "[_____], 20[__]", "March 31, 20__", "September ___, 20__", "[___], 2023"],
+)
+def test_a_blank_end_date_is_a_stated_date_left_blank(blank: str) -> None:
+    """A template's end date left for the signers to fill in, even the year's last digits, is
+    reported as stated with no calendar date: told apart from a rule, a perpetual term and a
+    contract that states no end, and never read as some date."""
+    end = _expiration(_contract(f"This Agreement shall expire on {blank}."))
+    assert end is not None
+    assert (end.kind, end.on, end.rule, end.value) == ("stated", None, None, blank)
+
+
+def test_a_number_followed_by_an_underscore_is_not_a_blank_year() -> None:
+    from agents.contract_review.dates import find_dates
+
+    assert find_dates("Section 20_1 and clause 19__a apply; 20 units ship in 2020.") == []
+
+
 def test_a_period_after_the_term_is_not_the_expiration() -> None:
     end = _expiration(
         _contract(
