@@ -34,8 +34,10 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
+# The suite in parallel, then on its own what restarts the PostgreSQL server the others use.
 pytest: $(VENV)/.dev-installed browser-if-possible
 	$(BIN)/pytest
+	$(BIN)/pytest -n 0 -m alone
 
 # Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver) for the browser
 # tests in tests/browser, through apt-get and only when one is missing (quick when both are there).

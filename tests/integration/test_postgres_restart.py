@@ -20,7 +20,9 @@ from graphs.underwriting import DECISION_KIND
 from schemas.trace import EventKind
 from tests.conftest import fresh_postgres_database, load_sample
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+# Alone: restarting the shared server would break whatever the other workers of a parallel run
+# are doing on it (a test there failed with "the database system is shutting down").
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.alone]
 
 
 def _restart_postgres() -> None:
