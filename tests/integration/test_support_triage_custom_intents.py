@@ -216,24 +216,33 @@ def test_training_other_data_than_the_runs_use_says_so(
     assert "keyword_voter (held out): accuracy" not in text
 
 
-def test_a_header_naming_a_column_twice_is_refused(
-    helpdesk: dict[str, Path], sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            "text,category,text\nreset my password,password_reset,x\n",
+            "the header names ['text'] more than once",
+        ),
+        (  # not separated by commas: what the first line reads is shown
+            "text;category\nreset my password;password_reset\n",
+            "missing ['category', 'text']; the first line reads ['text;category']: columns are "
+            "separated by commas",
+        ),
+    ],
+    ids=["a column named twice", "semicolons"],
+)
+def test_a_header_without_one_text_and_one_category_column_is_refused(
+    helpdesk: dict[str, Path],
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    content: str,
+    problem: str,
 ) -> None:
-    data = tmp_path / "twice.csv"
-    data.write_text("text,category,text\nreset my password,password_reset,x\n", encoding="utf-8")
+    data = tmp_path / "header.csv"
+    data.write_text(content, encoding="utf-8")
     output = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(data), code=2)
-    assert "the header names ['text'] more than once" in output.replace("\n", "")
-
-
-def test_a_file_not_separated_by_commas_is_refused_showing_its_first_line(
-    helpdesk: dict[str, Path], sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    data = tmp_path / "semicolons.csv"
-    data.write_text("text;category\nreset my password;password_reset\n", encoding="utf-8")
-    output = baton(monkeypatch, sqlite_url, "train", "support_triage", "--data", str(data), code=2)
-    flat = " ".join(output.split())
-    assert "missing ['category', 'text']" in flat
-    assert "the first line reads ['text;category']: columns are separated by commas" in flat
+    assert problem in " ".join(output.split())
 
 
 def test_one_intent_spelt_two_ways_in_unicode_is_one_intent(tmp_path: Path) -> None:

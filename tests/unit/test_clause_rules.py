@@ -379,24 +379,26 @@ def test_the_shipped_files_warnings_are_the_gates_it_uses_as_required_words(
     assert "7 warnings in the clause rules" in caplog.text
 
 
-def test_a_gate_matching_the_empty_string_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("gate", "problem"),
+    [
+        (r"\b(?:insur)?", "matches the empty string"),
+        (r"\b(?:_|__)+insur", "backtracks without end: searching '____"),
+    ],
+    ids=["matching the empty string", "backtracking without end"],
+)
+def test_a_gate_that_would_hold_or_open_everything_is_refused(
+    tmp_path: Path, gate: str, problem: str
+) -> None:
     data = shipped()
-    data["categories"]["Insurance"]["gate"] = r"\b(?:insur)?"
+    data["categories"]["Insurance"]["gate"] = gate
     message = refusal(write(tmp_path, data))
     assert "category 'Insurance', gate: pattern" in message
-    assert "matches the empty string" in message
+    assert problem in message
 
 
 def test_gates_are_tried_on_the_words_the_analysis_cuts() -> None:
     assert GATE_WORD.pattern == clauses._WORD.pattern
-
-
-def test_a_gate_that_backtracks_without_end_is_refused(tmp_path: Path) -> None:
-    data = shipped()
-    data["categories"]["Insurance"]["gate"] = r"\b(?:_|__)+insur"
-    message = refusal(write(tmp_path, data))
-    assert "category 'Insurance', gate: pattern" in message
-    assert "backtracks without end: searching '____" in message
 
 
 def test_a_pattern_re_runs_for_ever_on_is_read_at_once() -> None:
