@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, MetaData, create_engine, event
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from tenacity import (
+    RetryCallState,
+    before_sleep_log,
+    retry,
+    retry_if_exception,
+    wait_exponential,
+)
 
-from checkpoints.settings import pool_size
+from checkpoints.settings import database_retry_seconds, pool_size
+
+logger = logging.getLogger(__name__)
 
 
 class DatabaseURLError(ValueError):
@@ -109,3 +120,48 @@ def create_tables(metadata: MetaData, engine: Engine) -> None:
         metadata.create_all(engine, checkfirst=True)
     except (IntegrityError, OperationalError, ProgrammingError):
         metadata.create_all(engine, checkfirst=True)
+
+
+TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+"""PostgreSQL's admin shutdown, crash shutdown and "cannot connect now" (starting up): what a
+restart or a failover says. Class 08 (connection exception) is transient too."""
+_PERMANENT_CONNECT_FAILURES = ("does not exist", "authentication failed", "no pg_hba.conf entry")
+
+
+def is_transient_database_error(error: BaseException) -> bool:
+    """A PostgreSQL error that another try may not meet: the connection was lost (the server
+    restarted, failed over, or the backend was killed) or the server is not taking connections
+    yet. Not SQLite's errors (its busy timeout already waits for locks), and not a connection
+    refused for a reason that lasts (no such database or role, a wrong password)."""
+    if not isinstance(error, DBAPIError) or not type(error.orig).__module__.startswith("psycopg"):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is None:  # failed to connect, or the server closed the connection
+        return not any(why in str(error.orig) for why in _PERMANENT_CONNECT_FAILURES)
+    return sqlstate.startswith("08") or sqlstate in TRANSIENT_SQLSTATES
+
+
+def _out_of_time(state: RetryCallState) -> bool:
+    return (state.seconds_since_start or 0.0) >= database_retry_seconds()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def retried_on_lost_connection(read: Callable[P, R]) -> Callable[P, R]:
+    """`read`, tried again (with backoff of up to 2 s) while it meets a transient database error
+    (`is_transient_database_error`), for up to `BATON_DATABASE_RETRY_SECONDS`; then the last
+    error is raised. Only for work that is safe to repeat: reads, and writes a key makes
+    idempotent."""
+    return retry(
+        retry=retry_if_exception(is_transient_database_error),
+        stop=_out_of_time,
+        wait=wait_exponential(multiplier=0.1, max=2.0),
+        before_sleep=before_sleep_log(logger, logging.WARNING),
+        reraise=True,
+    )(read)

@@ -22,6 +22,9 @@ class BatonSettings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     """Most connections one process keeps open to PostgreSQL, per pool (checkpointer, store, and
     the SQLAlchemy engine for traces, the ledger and business tables)."""
+    database_retry_seconds: float = Field(default=15.0, ge=0)
+    """How long an agent's read of business data goes on retrying a lost connection (PostgreSQL
+    restarting, a failover, a killed backend) before it fails as `unavailable`; 0 tries once."""
 
 
 def baton_settings() -> BatonSettings:
@@ -53,6 +56,11 @@ def _settings_for(environment: tuple[str | None, ...]) -> BatonSettings:
 def pool_size() -> int:
     """`BATON_DATABASE_POOL_SIZE`."""
     return baton_settings().database_pool_size
+
+
+def database_retry_seconds() -> float:
+    """`BATON_DATABASE_RETRY_SECONDS`."""
+    return baton_settings().database_retry_seconds
 
 
 def database_url(explicit: str | None = None) -> str:

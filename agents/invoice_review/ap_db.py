@@ -2,7 +2,8 @@
 master, purchase orders and their lines, goods receipts, and every invoice already recorded
 (the history, and each invoice this workflow paid). Created and seeded from `data/invoice_review/`
 on first use; `seed_reference_data` loads another folder (a benchmark's world) into an empty
-database. Amounts are kept as decimal strings, so they stay exact on every database."""
+database. Amounts are kept as decimal strings, so they stay exact on every database. The reads,
+and the payment (idempotent by its key), are tried again on a lost connection."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from agents.data_files import DataFileError, describe
-from checkpoints.database import create_tables, engine_for
+from checkpoints.database import create_tables, engine_for, retried_on_lost_connection
 from schemas.invoice_review import invoice_number_key
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "invoice_review"
@@ -252,6 +253,7 @@ def _stored(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
+@retried_on_lost_connection
 def find_vendor(database_url: str, vendor_id: str) -> dict[str, Any] | None:
     """The vendor master's row, or None when the vendor is not on file."""
     with ap_engine(database_url).connect() as conn:
@@ -260,6 +262,7 @@ def find_vendor(database_url: str, vendor_id: str) -> dict[str, Any] | None:
     return dict(found) if found else None
 
 
+@retried_on_lost_connection
 def purchase_order(database_url: str, po_number: str) -> list[dict[str, Any]]:
     """The lines of a purchase order (empty when there is no such order), amounts as Decimal."""
     query = select(po_lines).where(po_lines.c.po_number == po_number).order_by(po_lines.c.line_no)
@@ -271,6 +274,7 @@ def purchase_order(database_url: str, po_number: str) -> list[dict[str, Any]]:
     ]
 
 
+@retried_on_lost_connection
 def received_quantities(database_url: str, po_number: str) -> dict[str, Decimal]:
     """The quantity received so far of each SKU of a purchase order."""
     query = select(receipts.c.sku, receipts.c.quantity).where(receipts.c.po_number == po_number)
@@ -281,6 +285,7 @@ def received_quantities(database_url: str, po_number: str) -> dict[str, Decimal]
     return received
 
 
+@retried_on_lost_connection
 def invoiced_quantities(
     database_url: str, po_number: str, other_than_thread: str = ""
 ) -> dict[str, Decimal]:
@@ -300,6 +305,7 @@ def invoiced_quantities(
     return invoiced
 
 
+@retried_on_lost_connection
 def paid_by_thread(database_url: str, thread_id: str) -> list[dict[str, Any]]:
     """The invoices a thread paid (a case rolled back after it was paid keeps its payment)."""
     query = select(invoices).where(invoices.c.thread_id == thread_id, invoices.c.status == "paid")
@@ -308,6 +314,7 @@ def paid_by_thread(database_url: str, thread_id: str) -> list[dict[str, Any]]:
     return [{**row, "total": Decimal(row["total"])} for row in rows]
 
 
+@retried_on_lost_connection
 def vendor_invoices(database_url: str, vendor_id: str) -> list[dict[str, Any]]:
     """Every invoice recorded for a vendor, oldest first, totals as Decimal."""
     query = (
@@ -320,6 +327,7 @@ def vendor_invoices(database_url: str, vendor_id: str) -> list[dict[str, Any]]:
     return [{**row, "total": Decimal(row["total"])} for row in rows]
 
 
+@retried_on_lost_connection
 def pay_once(
     database_url: str, invoice: dict[str, Any], lines: list[dict[str, Any]]
 ) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Column, Date, Engine, Float, MetaData, String, Table, func, insert, select
 
 from agents.underwriting.reference_data import policy_seed_rows
-from checkpoints.database import create_tables, engine_for
+from checkpoints.database import create_tables, engine_for, retried_on_lost_connection
 
 metadata = MetaData()
 
@@ -40,8 +40,10 @@ def policy_engine(database_url: str) -> Engine:
     return engine
 
 
+@retried_on_lost_connection
 def find_policy(database_url: str, policy_number: str) -> dict[str, object] | None:
-    """The policy row for a canonical policy number, or None if there is none on file."""
+    """The policy row for a canonical policy number, or None if there is none on file (a lost
+    connection is retried for a while: see `retried_on_lost_connection`)."""
     with policy_engine(database_url).connect() as conn:
         row = conn.execute(select(policies).where(policies.c.policy_number == policy_number))
         found = row.mappings().first()
