@@ -140,8 +140,9 @@ class ExtractedDate(Extracted):
     kind: DateKind = "stated"
     """"stated": the span states the date (`on`; None for a date with blanks, "[___], 2020");
     "computed": the span states a rule and `on` was computed from it (`rule` says how);
-    "rule": the span states a rule whose date cannot be computed (its anchor is not dated, or it
-    is not a period: "until the end of the current calendar year"), `on` is None;
+    "rule": the span states a rule whose date cannot be computed (its anchor is not dated, it is
+    not a period, "until the end of the current calendar year", or its period is left blank,
+    "____ (__) years after the Effective Date"), `on` is None;
     "perpetual": the span states that there is no fixed end ("until terminated", "in
     perpetuity"), `on` is None. A field with nothing stated is None, not an ExtractedDate."""
     rule: DateRule | None = None
@@ -261,7 +262,9 @@ class RiskInput(BaseModel):
 
     present: list[ClauseCategory]
     expiration_stated: bool
-    """Whether extraction found an expiration date (a contract without one may run forever)."""
+    """Whether extraction found when the contract ends: a date, or a rule to compute one; not a
+    term that runs until terminated, nor one whose date or period is left blank (a contract
+    without an end may run forever)."""
 
 
 class RiskPoint(BaseModel):

@@ -42,6 +42,15 @@ PERPETUAL = re.compile(
 """No fixed end ("until terminated", "in perpetuity"). Matched against lower-case text."""
 CALENDAR_END = re.compile(r"end\s+of\s+the\s+(?:current\s+)?calendar\s+year\b")
 """An end stated as a rule about the calendar, not as a period. Lower case."""
+_BLANK = r"(?:\[[\s_*.x\u2022\u25cf]*\]|_{2,}|\u25cf)"
+BLANK_PERIOD = re.compile(
+    rf"{_BLANK}(?:\s*\(\s*(?:{_BLANK}|_)\s*\))?[\s-]*(?:calendar\s+|business\s+)?"
+    r"(?:days?|weeks?|months?|years?)\b"
+)
+"""A period whose number is left blank or redacted ("____ (__) years", "[●] months",
+"[***] years"): a rule whose date no one can compute until it is filled in. Lower case."""
+_BLANK_MARK = re.compile(_BLANK)
+"""A blank or a redaction anywhere in a value ("____", "[***]", "[ ]", "●")."""
 
 MAX_YEARS = 1000
 """The longest period read as a term: a longer one ("10000 years") is not computed."""
@@ -230,6 +239,24 @@ def starts_with_period(phrase: str) -> bool:
     return bool(durations) and _LEAD_IN.fullmatch(phrase[: durations[0].start]) is not None
 
 
+def states_an_end(kind: str, on: object, value: str) -> bool:
+    """Whether an extracted expiration (its `kind`, `on` and `value`) says when the contract
+    ends: not when it runs until terminated ("perpetual"), nor when its date or period is left
+    blank for the signers to fill in ("____ (__) years after the Effective Date", "[___], 2020").
+    A rule from an event the contract does not date ("two years after the Launch Date") does."""
+    if kind == "perpetual":
+        return False
+    return on is not None or _BLANK_MARK.search(value) is None
+
+
+def starts_with_blank_period(phrase: str) -> bool:
+    """Whether `phrase` starts with a period whose number is left blank ("[***] years
+    thereafter", "for ____ (__) years after the Effective Date")."""
+    low = phrase.lower()
+    blank = BLANK_PERIOD.search(low)
+    return blank is not None and _LEAD_IN.fullmatch(low[: blank.start()]) is not None
+
+
 def _start_named(lead: str) -> tuple[str, bool]:
     """The term's start as the clause names it before the period, or `UNSTATED_ANCHOR`, and
     whether it is a single anchor (see `_anchor_phrase`)."""
@@ -282,14 +309,19 @@ def _stated_date(anchor: str) -> date | None:
 def classify(value: str, lead: str = "", trail: str = "") -> tuple[DateKind, DateRule | None]:
     """What an end date written as `value` (with no calendar date) is: "perpetual" ("until
     terminated"); "rule", with its period and anchor when `read_rule` reads them (a period it
-    refuses, "10,000 years", or "the end of the calendar year" has none); or "stated" (a date
-    with blanks, or words the rules do not recognise). `lead` and `trail` are the clause before
+    refuses, "10,000 years", a period left blank, "[***] years", or "the end of the calendar
+    year" has none); or "stated" (a date with blanks, or words the rules do not recognise). `lead` and `trail` are the clause before
     and after `value` (see `read_rule`)."""
     low = value.lower()
     if PERPETUAL.search(low):
         return "perpetual", None
     rule = read_rule(value, lead, trail)
-    if rule is not None or starts_with_period(value) or CALENDAR_END.search(low):
+    if (
+        rule is not None
+        or starts_with_period(value)
+        or starts_with_blank_period(value)
+        or CALENDAR_END.search(low)
+    ):
         return "rule", rule
     return "stated", None
 

@@ -4,7 +4,9 @@ Candidates come best first, so that a second attempt can move on to the next one
 kind of end it is: a calendar date the contract states ("stated"); a rule ("five (5) years
 following the Effective Date", kind "rule", with its period and anchor read by
 `date_rules.read_rule`), whose date extraction computes once the effective and agreement dates
-are known (`date_rules.with_computed_end`); or no fixed end ("until terminated", "perpetual").
+are known (`date_rules.with_computed_end`); a rule whose period is left blank or redacted
+("____ (__) years after the Effective Date", "[***] years thereafter": kind "rule" with no
+period, for a reviewer to fill in); or no fixed end ("until terminated", "perpetual").
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 
 from agents.contract_review.contract_text import ContractText
-from agents.contract_review.date_rules import CALENDAR_END, PERPETUAL, read_rule
+from agents.contract_review.date_rules import BLANK_PERIOD, CALENDAR_END, PERPETUAL, read_rule
 from agents.contract_review.spans import extracted_date, span_of, starts_word, tidy
 from schemas.contract_review import ExtractedDate
 
@@ -138,28 +140,23 @@ def _clause_expirations(
         thousands = _THOUSANDS_BEFORE.search(content, max(start, at - 16), at)
         if thousands:
             at = thousands.start()  # "1,000 years": the period finder starts at "000"
-        before = content[max(start, at - 60) : at]
-        after = content[duration.end : min(end, duration.end + 60)]
-        if (
-            _NOT_TERM_DURATION.search(before)
-            or _AFTER_TERM_ENDS.match(after)
-            or _AFTER_THE_TERM.search(before)
-        ):
-            continue
-        if (
-            not _RULE_LEAD.search(before)
-            and "anniversary" not in content[duration.start : duration.end]
-        ):
-            continue
-        if duration.unit not in ("year", "month") and not re.match(
-            r"\s*(?:from|after|following)", after
-        ):
+        anniversary = "anniversary" in content[duration.start : duration.end]
+        clause = (start, end)
+        if not _is_the_terms_length(content, clause, at, duration.end, duration.unit, anniversary):
             continue
         if re.match(r"annual|yearly|monthly|\d+-month", text.lower[duration.start : duration.end]):
             continue  # "monthly", "12-month": how often, not how long
         rule = _rule_span(content, (start, end), at, duration.end)
         if rule:
             found.append((1, at, rule))
+    for blank in BLANK_PERIOD.finditer(text.lower, start, end):
+        unit = text.lower[blank.start() : blank.end()].rstrip("s").rsplit(None, 1)[-1]
+        if _is_the_terms_length(content, (start, end), blank.start(), blank.end(), unit):
+            tail = _RULE_TAIL.match(content, blank.end(), end)
+            span = span_of(content, blank.start(), tail.end() if tail else blank.end())
+            if span:
+                left_blank = ExtractedDate(value=tidy(span.text), span=span, kind="rule")
+                found.append((1, blank.start(), left_blank))
     for match in _NO_END.finditer(text.lower, start, end):
         span = span_of(content, match.start(), match.end())
         if span:
@@ -168,3 +165,25 @@ def _clause_expirations(
                 (1, match.start(), ExtractedDate(value=tidy(span.text), span=span, kind=kind))
             )
     return found
+
+
+def _is_the_terms_length(
+    content: str, clause: tuple[int, int], at: int, end: int, unit: str, named: bool = False
+) -> bool:
+    """Whether the period at content[at:end] is how long the term runs ("shall continue for five
+    (5) years", "expire [***] years after the Effective Date"), not a notice period, a period
+    after the term ends or one within which something is done. A period needs words that lead
+    to it ("for", "expire", "until") unless it is `named` an end by itself ("the fifth
+    anniversary"); days and weeks count only when an anchor follows ("ninety (90) days after
+    the Effective Date")."""
+    before = content[max(clause[0], at - 60) : at]
+    after = content[end : min(clause[1], end + 60)]
+    if (
+        _NOT_TERM_DURATION.search(before)
+        or _AFTER_TERM_ENDS.match(after)
+        or _AFTER_THE_TERM.search(before)
+    ):
+        return False
+    if not named and not _RULE_LEAD.search(before):
+        return False
+    return unit in ("year", "month") or re.match(r"\s*(?:from|after|following)", after) is not None

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.contract_review.clauses import analyse_clauses
+from agents.contract_review.date_rules import states_an_end
 from agents.contract_review.extraction import extract_facts
 from agents.contract_review.llm_stages import ROLE as ROLE
 from agents.contract_review.llm_stages import (
@@ -61,11 +62,13 @@ def _reader_input(stage: str) -> Any:
 
 def _risk_input(state: Mapping[str, Any]) -> dict[str, Any]:
     clauses, facts = ok_value(state, "clause_analysis"), ok_value(state, "extraction") or {}
+    end = facts.get("expiration_date")
     return {
         "present": [f["category"] for f in (clauses or {}).get("findings", []) if f["present"]]
         if clauses is not None
         else None,
-        "expiration_stated": facts.get("expiration_date") is not None,
+        "expiration_stated": end is not None
+        and states_an_end(end.get("kind", "stated"), end.get("on"), end.get("value", "")),
     }
 
 

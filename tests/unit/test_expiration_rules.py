@@ -394,3 +394,84 @@ def test_adding_months_up_to_the_last_calendar_year_is_not_an_overflow() -> None
     assert add_period(date(9998, 12, 31), 1, "year") == date(9999, 12, 31)
     assert add_period(date(9999, 3, 1), 10, "month") is None  # January of the year 10000
     assert add_period(date(9999, 12, 31), 1, "year") is None
+
+
+@pytest.mark.parametrize(
+    ("term", "value"),
+    [
+        (
+            "The term of this Agreement shall be ____ (__) years after the Effective Date.",
+            "____ (__) years after the Effective Date",
+        ),
+        (
+            "This Agreement shall continue in full force and effect for a period of [\u25cf] "
+            "years from the Effective Date.",
+            "[\u25cf] years from the Effective Date",
+        ),
+        (
+            "This Agreement shall commence on the Effective Date and, unless earlier terminated, "
+            "shall continue in full force and effect for a period of [***] years thereafter.",
+            "[***] years thereafter",
+        ),
+        (
+            "The Initial Term shall end [__] months from the Effective Date.",
+            "[__] months from the Effective Date",
+        ),
+        (
+            "This Agreement shall expire [ ] days after the Effective Date.",
+            "[ ] days after the Effective Date",
+        ),
+    ],
+)
+def test_a_term_whose_period_is_left_blank_is_a_rule_with_no_period_and_no_date(
+    term: str, value: str
+) -> None:
+    """A template's term length left for the signers, or redacted, is reported as a rule (told
+    apart from a stated date, a perpetual term and no term at all) with nothing computed: no
+    period is guessed from the blank."""
+    end = _expiration(_contract(term))
+    assert end is not None
+    assert (end.kind, end.on, end.rule, end.value) == ("rule", None, None, value)
+
+
+def test_a_blank_notice_period_is_not_taken_for_the_term() -> None:
+    end = _expiration(
+        _contract(
+            "This Agreement shall continue for three (3) years. Either party may terminate it "
+            "on ____ days' notice."
+        )
+    )
+    assert end is not None and end.rule is not None
+    assert (end.rule.amount, end.rule.unit, end.on) == (3, "year", date(2017, 5, 8))
+
+
+def test_the_model_answer_with_a_blank_period_is_read_as_a_rule() -> None:
+    assert classify("[***] years thereafter") == ("rule", None)
+    assert classify("for ____ (__) years after the Effective Date") == ("rule", None)
+
+
+@pytest.mark.parametrize(
+    ("term", "stated"),
+    [
+        ("This Agreement shall expire on March 31, 2023.", True),
+        ("This Agreement shall continue for five (5) years.", True),
+        ("This Agreement shall expire two (2) years after the Launch Date.", True),
+        ("This Agreement shall continue until terminated by either party.", False),
+        ("This Agreement shall expire on _______ __, 20__.", False),
+        ("The term of this Agreement shall be ____ (__) years after the Effective Date.", False),
+        ("Intentionally left blank.", False),
+    ],
+)
+def test_risk_reads_an_end_only_where_the_contract_says_when_it_ends(
+    term: str, stated: bool
+) -> None:
+    """The risk policy's `expiration_missing` is about a contract that may run forever: one that
+    runs until terminated, or whose end is left blank, has no end stated."""
+    from agents.contract_review.specs import RISK
+
+    facts = extract_facts(StageInput(contract_id="c-1", content=_contract(term)), CONTEXT)
+    assert isinstance(facts, ContractFacts)
+    extraction = {"status": "ok", "value": facts.model_dump(mode="json")}
+    clauses = {"status": "ok", "value": {"findings": []}}
+    risk_input = RISK.select_input({"extraction": extraction, "clause_analysis": clauses})
+    assert risk_input["expiration_stated"] is stated
