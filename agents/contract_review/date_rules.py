@@ -246,7 +246,13 @@ def states_an_end(kind: str, on: object, value: str) -> bool:
     A rule from an event the contract does not date ("two years after the Launch Date") does."""
     if kind == "perpetual":
         return False
-    return on is not None or _BLANK_MARK.search(value) is None
+    return on is not None or not left_blank(value)
+
+
+def left_blank(value: str) -> bool:
+    """Whether a date or period as written is left blank or redacted ("[___], 2020", "____
+    (__) years", "[***] years")."""
+    return _BLANK_MARK.search(value) is not None
 
 
 def starts_with_blank_period(phrase: str) -> bool:

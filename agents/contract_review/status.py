@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from agents.contract_review.date_rules import left_blank
 from agents.spec import value_or_why
 
 
@@ -19,8 +20,7 @@ def status_lines(state: Mapping[str, Any]) -> dict[str, str]:
         law = facts.get("governing_law") or {}
         lines["governing law"] = law.get("value") or "(not read)"
         for name in ("effective_date", "expiration_date"):
-            found = facts.get(name) or {}
-            lines[name.replace("_", " ")] = found.get("value") or "(not read)"
+            lines[name.replace("_", " ")] = _date_line(facts.get(name) or {})
     else:
         lines["extraction"] = f"({why})"
     clauses, why = value_or_why(state, "clause_analysis")
@@ -37,3 +37,20 @@ def status_lines(state: Mapping[str, Any]) -> dict[str, str]:
         else f"({why})"
     )
     return lines
+
+
+def _date_line(found: Mapping[str, Any]) -> str:
+    """A date as written, with what it came to: the date computed from a rule, no fixed end, or
+    a date that cannot be known (left blank, or a rule from an undated event)."""
+    value, kind, on = found.get("value"), found.get("kind", "stated"), found.get("on")
+    if not value:
+        return "(not read)"
+    if kind == "computed" and on:
+        return f"{value} → {on}"
+    if kind == "perpetual":
+        return f"{value} (no fixed end)"
+    if on is None and left_blank(value):
+        return f"{value} (left blank: no date)"
+    if kind == "rule":
+        return f"{value} (no date computed from it)"
+    return str(value)

@@ -475,3 +475,39 @@ def test_risk_reads_an_end_only_where_the_contract_says_when_it_ends(
     clauses = {"status": "ok", "value": {"findings": []}}
     risk_input = RISK.select_input({"extraction": extraction, "clause_analysis": clauses})
     assert risk_input["expiration_stated"] is stated
+
+
+@pytest.mark.parametrize(
+    ("term", "shown"),
+    [
+        ("This Agreement shall expire on March 31, 2023.", "March 31, 2023"),
+        (
+            "This Agreement shall continue for five (5) years following the Effective Date.",
+            "five (5) years following the Effective Date → 2019-05-08",
+        ),
+        (
+            "This Agreement shall continue until terminated by either party.",
+            "until terminated (no fixed end)",
+        ),
+        (
+            "The term of this Agreement shall be ____ (__) years after the Effective Date.",
+            "____ (__) years after the Effective Date (left blank: no date)",
+        ),
+        (
+            "This Agreement shall expire on _______ __, 20__.",
+            "_______ __, 20__ (left blank: no date)",
+        ),
+        (
+            "This Agreement shall expire two (2) years after the Launch Date.",
+            "two (2) years after the Launch Date (no date computed from it)",
+        ),
+        ("Intentionally left blank.", "(not read)"),
+    ],
+)
+def test_the_case_status_shows_what_the_expiration_came_to(term: str, shown: str) -> None:
+    from agents.contract_review.status import status_lines
+
+    facts = extract_facts(StageInput(contract_id="c-1", content=_contract(term)), CONTEXT)
+    assert isinstance(facts, ContractFacts)
+    state = {"extraction": {"status": "ok", "value": facts.model_dump(mode="json")}}
+    assert status_lines(state)["expiration date"] == shown
