@@ -3,6 +3,7 @@ of the contract it rests on (the evaluator checks the citations against the text
 
 from __future__ import annotations
 
+from agents.contract_review.date_rules import left_blank
 from agents.spec import AgentContext
 from schemas.contract_review import (
     Cited,
@@ -82,6 +83,8 @@ def _term(facts: ContractFacts) -> Cited:
         text += f"{end.rule.anchor_on})"
     elif end.kind == "perpetual":
         text += f", with no fixed end ({end.value})"
+    elif end.on is None and left_blank(end.value):
+        text += f", its end left blank to be filled in ({end.value})"
     else:
         text += f" to {end.value}"
     if renewal is not None:

@@ -511,3 +511,36 @@ def test_the_case_status_shows_what_the_expiration_came_to(term: str, shown: str
     assert isinstance(facts, ContractFacts)
     state = {"extraction": {"status": "ok", "value": facts.model_dump(mode="json")}}
     assert status_lines(state)["expiration date"] == shown
+
+
+def test_the_summary_says_a_blank_end_is_to_be_filled_in() -> None:
+    from agents.contract_review.summary import summarise
+    from schemas.contract_review import (
+        ClauseCategory,
+        ClauseFinding,
+        ClauseReport,
+        ContractRisk,
+        SummaryInput,
+    )
+
+    content = _contract(
+        "The term of this Agreement shall be ____ (__) years after the Effective Date."
+    )
+    facts = extract_facts(StageInput(contract_id="c-1", content=content), CONTEXT)
+    assert isinstance(facts, ContractFacts)
+    risk = ContractRisk(score=0, band="low", points=[], policy="test 1")
+    none_found = ClauseReport(
+        findings=[ClauseFinding(category=c, present=False) for c in ClauseCategory]
+    )
+    payload = SummaryInput(
+        contract_id="c-1",
+        content=content,
+        facts=facts,
+        clauses=none_found,
+        risk=risk,
+    )
+    term = summarise(payload, CONTEXT).points[1].text
+    assert term == (
+        "Term: from May 8, 2014, its end left blank to be filled in "
+        "(____ (__) years after the Effective Date)."
+    )
