@@ -129,7 +129,7 @@ _PERMANENT_CONNECT_FAILURES = ("does not exist", "authentication failed", "no pg
 
 
 def is_transient_database_error(error: BaseException) -> bool:
-    """A PostgreSQL error that another try may not meet: the connection was lost (the server
+    """A PostgreSQL error that trying again may get past: the connection was lost (the server
     restarted, failed over, or the backend was killed) or the server is not taking connections
     yet. Not SQLite's errors (its busy timeout already waits for locks), and not a connection
     refused for a reason that lasts (no such database or role, a wrong password)."""

@@ -45,7 +45,7 @@ CALENDAR_END = re.compile(r"end\s+of\s+the\s+(?:current\s+)?calendar\s+year\b")
 _BLANK = r"(?:\[[\s_*.x\u2022\u25cf]*\]|_{2,}|\u25cf)"
 BLANK_PERIOD = re.compile(
     rf"{_BLANK}(?:\s*\(\s*(?:{_BLANK}|_)\s*\))?[\s-]*(?:calendar\s+|business\s+)?"
-    r"(?:days?|weeks?|months?|years?)\b"
+    r"(?P<unit>day|week|month|year)s?\b"
 )
 """A period whose number is left blank or redacted ("____ (__) years", "[●] months",
 "[***] years"): a rule whose date no one can compute until it is filled in. Lower case."""
@@ -316,8 +316,8 @@ def classify(value: str, lead: str = "", trail: str = "") -> tuple[DateKind, Dat
     """What an end date written as `value` (with no calendar date) is: "perpetual" ("until
     terminated"); "rule", with its period and anchor when `read_rule` reads them (a period it
     refuses, "10,000 years", a period left blank, "[***] years", or "the end of the calendar
-    year" has none); or "stated" (a date with blanks, or words the rules do not recognise). `lead` and `trail` are the clause before
-    and after `value` (see `read_rule`)."""
+    year" has none); or "stated" (a date with blanks, or words the rules do not recognise).
+    `lead` and `trail` are the clause before and after `value` (see `read_rule`)."""
     low = value.lower()
     if PERPETUAL.search(low):
         return "perpetual", None

@@ -150,13 +150,13 @@ def _clause_expirations(
         if rule:
             found.append((1, at, rule))
     for blank in BLANK_PERIOD.finditer(text.lower, start, end):
-        unit = text.lower[blank.start() : blank.end()].rstrip("s").rsplit(None, 1)[-1]
+        unit = blank.group("unit")
         if _is_the_terms_length(content, (start, end), blank.start(), blank.end(), unit):
             tail = _RULE_TAIL.match(content, blank.end(), end)
             span = span_of(content, blank.start(), tail.end() if tail else blank.end())
             if span:
-                left_blank = ExtractedDate(value=tidy(span.text), span=span, kind="rule")
-                found.append((1, blank.start(), left_blank))
+                unread = ExtractedDate(value=tidy(span.text), span=span, kind="rule")
+                found.append((1, blank.start(), unread))
     for match in _NO_END.finditer(text.lower, start, end):
         span = span_of(content, match.start(), match.end())
         if span:
