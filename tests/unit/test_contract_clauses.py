@@ -127,6 +127,60 @@ def test_no_third_party_beneficiaries_is_not_a_third_party_beneficiary_clause() 
     assert C.THIRD_PARTY_BENEFICIARY in report_of(grant).present()
 
 
+def rules_find(content: str) -> list[ClauseCategory]:
+    report = find_clauses(content, [], clause_rules(), RULES_ONLY)
+    assert isinstance(report, ClauseReport), report
+    return report.present()
+
+
+def test_the_rules_read_a_commitment_to_buy_from_one_party_alone_as_exclusivity() -> None:
+    """CUAD's Exclusivity includes a commitment to procure from one party only, however the
+    contract words it. (Whether the model must agree is the shipped decisions' say.)"""
+    bare = WORK_FOR_HIRE.replace("1. Work Product.", "0. Supply. Placeholder.\n\n1. Work Product.")
+    for wording in (
+        "The Company shall procure the Products solely from the Consultant.",
+        "The Company shall purchase its requirements of the Products exclusively from the Consultant.",
+        "The Company will buy the Products only from the Consultant during the Term.",
+    ):
+        assert C.EXCLUSIVITY in rules_find(bare.replace("Placeholder.", wording)), wording
+    assert C.EXCLUSIVITY not in rules_find(bare)
+
+
+def test_the_rules_read_a_sell_off_right_after_termination_as_a_post_termination_service() -> None:
+    sell_off = DISTRIBUTION + (
+        "\n7. Sell-off. Upon termination of this Agreement, Distributor may sell off its remaining "
+        "inventory of Products for ninety (90) days.\n"
+    )
+    assert C.POST_TERMINATION_SERVICES in rules_find(sell_off)
+    assert C.POST_TERMINATION_SERVICES not in rules_find(DISTRIBUTION)
+
+
+LICENSE = """SOFTWARE LICENSE AGREEMENT
+
+This Software License Agreement is effective as of April 2, 2024 between Quillstone Software Inc.
+("Licensor") and Harborview Logistics LLC ("Licensee").
+
+1. License Grant. Licensor grants Licensee a non-exclusive license to use the Software for its
+internal business purposes.
+
+2. Governing Law. This Agreement is governed by the laws of the State of California.
+"""
+
+
+def test_the_rules_read_a_licence_licensees_affiliates_may_use_and_a_promise_not_to_sue() -> None:
+    affiliates = (
+        "3. Affiliates. Licensee may permit its Affiliates to use the Software under this license."
+    )
+    no_claims = (
+        "3. Claims. Licensee agrees not to bring any claim of infringement against Licensor "
+        "relating to the Software."
+    )
+    assert C.AFFILIATE_LICENSE_LICENSEE in rules_find(LICENSE + "\n" + affiliates + "\n")
+    assert C.COVENANT_NOT_TO_SUE in rules_find(LICENSE + "\n" + no_claims + "\n")
+    plain = rules_find(LICENSE)
+    assert C.AFFILIATE_LICENSE_LICENSEE not in plain and C.COVENANT_NOT_TO_SUE not in plain
+
+
 def test_feedback_naming_a_category_sets_its_previous_spans_aside() -> None:
     first = finding(report_of(DISTRIBUTION), C.CAP_ON_LIABILITY)
     assert first.present
